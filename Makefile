@@ -1,0 +1,158 @@
+# memlock - keep memory in RAM on Linux.  Plain GNU make.
+#
+#   make / make all     library (static + shared), the memlock CLI
+#   make demo           installs missing build deps, builds, shows memlock on a sample
+#   make check          installs missing test deps, runs every test (last line: N passed, N failed)
+#   make bench          benchmarks, results go to docs/BENCHMARKS.md by hand
+#   make cross          cross-compiles the library for aarch64 (CI)
+#   make install        PREFIX=/usr/local DESTDIR=
+#   make deps           installs what is missing (root), or says what to install
+
+VERSION     := 0.1.0
+SOVERSION   := 0
+PREFIX      ?= /usr/local
+LIBDIR      ?= $(PREFIX)/lib
+BINDIR      ?= $(PREFIX)/bin
+INCLUDEDIR  ?= $(PREFIX)/include
+MANDIR      ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+
+CC          ?= gcc
+ARCH        ?= $(shell $(CC) -dumpmachine | cut -d- -f1)
+PKG_CONFIG  ?= pkg-config
+B           ?= build
+
+WARN        := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+BASE_CFLAGS := -std=gnu11 $(WARN) -D_GNU_SOURCE -Iinclude -MD -MP \
+               -DMEMLOCK_VERSION_STRING='"$(VERSION)"'
+CFLAGS      ?= -O2 -g
+SAN_FLAGS   := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+               -fno-sanitize-recover=all
+SCOLS_CFLAGS = $(shell $(PKG_CONFIG) --cflags smartcols)
+SCOLS_LIBS   = $(shell $(PKG_CONFIG) --libs smartcols)
+CMOCKA_LIBS  = $(shell $(PKG_CONFIG) --libs cmocka)
+
+LIB_SRCS    := $(wildcard lib/*.c)
+CLI_SRCS    := $(wildcard cli/*.c)
+UNIT_SRCS   := $(wildcard tests/unit/test-*.c)
+LIB_OBJS     = $(LIB_SRCS:%.c=$(B)/%.o)
+CLI_OBJS     = $(CLI_SRCS:%.c=$(B)/%.o)
+UNIT_BINS    = $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
+SAN          = $(B)/san
+
+.PHONY: all demo check bench cross install uninstall clean deps deps-check deps-cross \
+        tests tests-san fuzz
+all: $(B)/libmemlock.a $(B)/libmemlock.so.$(VERSION) $(B)/memlock $(B)/memlock.pc
+
+# ---------------------------------------------------------------- library
+$(B)/lib/%.o: lib/%.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) -fPIC -fvisibility=hidden -c $< -o $@
+
+$(B)/libmemlock.a: $(LIB_OBJS)
+	$(AR) rcs $@ $^
+
+$(B)/libmemlock.so.$(VERSION): $(LIB_OBJS) lib/libmemlock.map
+	$(CC) $(CFLAGS) -shared -Wl,-soname,libmemlock.so.$(SOVERSION) \
+		-Wl,--version-script=lib/libmemlock.map -o $@ $(LIB_OBJS)
+	ln -sf libmemlock.so.$(VERSION) $(B)/libmemlock.so.$(SOVERSION)
+	ln -sf libmemlock.so.$(SOVERSION) $(B)/libmemlock.so
+
+$(B)/memlock.pc: memlock.pc.in Makefile
+	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCLUDEDIR@|$(INCLUDEDIR)|; s|@VERSION@|$(VERSION)|' $< > $@
+
+# -------------------------------------------------------------------- CLI
+$(B)/cli/%.o: cli/%.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) $(SCOLS_CFLAGS) -c $< -o $@
+
+$(B)/memlock: $(CLI_OBJS) $(B)/libmemlock.a
+	$(CC) $(CFLAGS) -o $@ $(CLI_OBJS) $(B)/libmemlock.a $(SCOLS_LIBS)
+
+# ------------------------------------------------------------------ tests
+# Unit tests link the library objects directly (hidden symbols included).
+$(B)/tests/%.o: tests/unit/%.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) -Ilib -c $< -o $@
+
+$(B)/tests/test-%: $(B)/tests/test-%.o $(LIB_OBJS)
+	$(CC) $(CFLAGS) -o $@ $^ $(CMOCKA_LIBS)
+
+$(B)/tests/fuzz-proc: tests/fuzz/fuzz-proc.c tests/fuzz/standalone.c $(LIB_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) -Ilib -o $@ $^
+
+$(B)/tests/predict-matrix: tests/integration/predict-matrix.c $(LIB_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $^
+
+tests: $(UNIT_BINS) $(B)/tests/fuzz-proc $(B)/tests/predict-matrix all
+
+# The victim locks memory for real: never sanitized (ASan's shadow would be
+# locked and populated by mlockall(MCL_CURRENT)).
+build/helpers/victim: tests/helpers/victim.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) -O2 -g -o $@ $<
+
+# Same sources again under ASan+UBSan.
+tests-san:
+	$(MAKE) B=$(SAN) CFLAGS='$(SAN_FLAGS)' tests
+
+# libFuzzer build of the same target (clang): make fuzz && build/fuzz-proc tests/fuzz/corpus
+fuzz:
+	$(MAKE) B=build/libfuzzer CC=clang CFLAGS='-O1 -g -fsanitize=fuzzer-no-link,address,undefined' $(addprefix build/libfuzzer/,$(LIB_SRCS:.c=.o))
+	clang $(BASE_CFLAGS) -Ilib -O1 -g -fsanitize=fuzzer,address,undefined -o build/fuzz-proc \
+		tests/fuzz/fuzz-proc.c $(addprefix build/libfuzzer/,$(LIB_SRCS:.c=.o))
+
+check:
+	@scripts/deps.sh check
+	$(MAKE) all tests build/helpers/victim
+	$(MAKE) tests-san
+	@tests/run.sh $(SAN)
+
+# ------------------------------------------------------------------- demo
+demo:
+	@scripts/deps.sh build
+	@$(MAKE) --no-print-directory all build/helpers/victim
+	@scripts/demo.sh $(B)
+
+bench:
+	@scripts/deps.sh bench
+	@$(MAKE) --no-print-directory all
+	@scripts/bench.sh $(B)
+
+deps:
+	@scripts/deps.sh check
+
+cross:
+	@scripts/deps.sh cross
+	$(MAKE) B=build/aarch64 CC=aarch64-linux-gnu-gcc AR=aarch64-linux-gnu-ar \
+		build/aarch64/libmemlock.a build/aarch64/libmemlock.so.$(VERSION)
+
+# ---------------------------------------------------------------- install
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) \
+		$(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 \
+		$(DESTDIR)$(BASHCOMPDIR)
+	install -m 755 $(B)/memlock $(DESTDIR)$(BINDIR)/memlock
+	install -m 644 $(B)/libmemlock.a $(DESTDIR)$(LIBDIR)/
+	install -m 755 $(B)/libmemlock.so.$(VERSION) $(DESTDIR)$(LIBDIR)/
+	ln -sf libmemlock.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libmemlock.so.$(SOVERSION)
+	ln -sf libmemlock.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libmemlock.so
+	install -m 644 include/memlock.h $(DESTDIR)$(INCLUDEDIR)/
+	install -m 644 $(B)/memlock.pc $(DESTDIR)$(PKGCONFIGDIR)/
+	install -m 644 man/memlock.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 man/libmemlock.3 $(DESTDIR)$(MANDIR)/man3/
+	install -m 644 bash-completion/memlock $(DESTDIR)$(BASHCOMPDIR)/memlock
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/memlock $(DESTDIR)$(LIBDIR)/libmemlock.* \
+		$(DESTDIR)$(INCLUDEDIR)/memlock.h $(DESTDIR)$(PKGCONFIGDIR)/memlock.pc \
+		$(DESTDIR)$(MANDIR)/man1/memlock.1 $(DESTDIR)$(MANDIR)/man3/libmemlock.3 \
+		$(DESTDIR)$(BASHCOMPDIR)/memlock
+
+clean:
+	rm -rf build
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

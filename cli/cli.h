@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Shared helpers of the memlock CLI: the only code that prints or exits. */
+#ifndef MEMLOCK_CLI_H
+#define MEMLOCK_CLI_H
+
+#include <err.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "memlock.h"
+
+/* Exit codes (memlock.1, EXIT STATUS) */
+#define EXIT_NOTSUPP 2		/* the kernel lacks the feature */
+#define EXIT_WOULD_FAIL 3	/* check: the lock would fail */
+#define EXIT_SOMEOK 64		/* some of several targets failed */
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+#define USAGE_HEADER "\nUsage:\n"
+#define USAGE_OPTIONS "\nOptions:\n"
+#define USAGE_SEPARATOR "\n"
+#define USAGE_HELP_OPTIONS                                                      \
+	" -h, --help                display this help\n"                        \
+	" -V, --version             display version\n"
+#define USAGE_MAN_TAIL(man) "\nFor more details see " man ".\n"
+
+struct cmd {
+	const char *name;
+	int (*handler)(int argc, char **argv);
+	const char *help;
+};
+
+/* subcommands, one cmd-<name>.c each */
+int cmd_status(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+
+/* memlock.c */
+void print_version(void) __attribute__((noreturn));
+void errtryhelp(const char *cmd) __attribute__((noreturn));
+/* "memlock: <what>: <strerror(-rc)>" */
+void warn_rc(int rc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* "hint: <text>" on its own line, after an error */
+void hint(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* flush stdout; a write error fails the command (close_stdout idea) */
+int close_stdout_rc(int rc);
+extern const char *proc_root;	/* --proc-root, NULL for the live system */
+
+/* parse.c: strict parsers; they return 0 or -EINVAL/-ERANGE */
+int parse_size(const char *s, uint64_t *bytes);	/* 4096, 64K, 8MiB, unlimited */
+int parse_pid(const char *s, pid_t *pid);
+int parse_range(const char *s, uint64_t *start, uint64_t *end);	/* hex START-END */
+pid_t parse_pid_or_die(const char *s);
+
+/* explain the usual access errors on a PID */
+void hint_pid_error(pid_t pid, int rc);
+
+#endif /* MEMLOCK_CLI_H */

@@ -1,0 +1,345 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * memlock status [PID...]        one row per process
+ * memlock status --maps PID      one row per mapping
+ * memlock status --system        system-wide lock and swap state
+ */
+#include <getopt.h>
+
+#include "cli.h"
+#include "output.h"
+
+/* ------------------------------------------------------------ processes */
+enum { P_PID, P_COMMAND, P_LOCKED, P_PINNED, P_RSS, P_SWAP, P_LIMIT, P_CAP, P_HARD,
+       P_VMSIZE, P_UID };
+static const struct colinfo proc_infos[] = {
+	[P_PID] = { "PID", 5, SCOLS_FL_RIGHT, COL_NUM, "process ID" },
+	[P_COMMAND] = { "COMMAND", 0.2, SCOLS_FL_TRUNC, COL_STR, "command name" },
+	[P_LOCKED] = { "LOCKED", 5, SCOLS_FL_RIGHT, COL_SIZE, "locked memory (VmLck)" },
+	[P_PINNED] = { "PINNED", 5, SCOLS_FL_RIGHT, COL_SIZE, "pinned memory (VmPin)" },
+	[P_RSS] = { "RSS", 5, SCOLS_FL_RIGHT, COL_SIZE, "resident memory (VmRSS)" },
+	[P_SWAP] = { "SWAP", 5, SCOLS_FL_RIGHT, COL_SIZE, "swapped-out memory (VmSwap)" },
+	[P_LIMIT] = { "LIMIT", 5, SCOLS_FL_RIGHT, COL_SIZE, "soft RLIMIT_MEMLOCK" },
+	[P_CAP] = { "CAP_IPC_LOCK", 3, 0, COL_BOOL,
+		    "CAP_IPC_LOCK effective in the initial user namespace" },
+	[P_HARD] = { "HARDLIMIT", 5, SCOLS_FL_RIGHT, COL_SIZE, "hard RLIMIT_MEMLOCK" },
+	[P_VMSIZE] = { "VMSIZE", 5, SCOLS_FL_RIGHT, COL_SIZE,
+		       "address space size (VmSize, what MCL_CURRENT needs)" },
+	[P_UID] = { "UID", 5, SCOLS_FL_RIGHT, COL_NUM, "real user ID" },
+};
+static const int proc_defaults[] = { P_PID, P_COMMAND, P_LOCKED, P_PINNED, P_RSS,
+				     P_SWAP, P_LIMIT, P_CAP };
+
+/* ------------------------------------------------------------- mappings */
+enum { M_START, M_END, M_PERMS, M_LOCK, M_SIZE, M_RSS, M_LOCKED, M_SWAP, M_PATH, M_PSS };
+static const struct colinfo maps_infos[] = {
+	[M_START] = { "START", 12, SCOLS_FL_RIGHT, COL_HEX, "start address" },
+	[M_END] = { "END", 12, SCOLS_FL_RIGHT, COL_HEX, "end address" },
+	[M_PERMS] = { "PERMS", 4, 0, COL_STR, "permissions (rwxp/s)" },
+	[M_LOCK] = { "LOCK", 2, 0, COL_STR, "lo: locked (VM_LOCKED), lf: locked on fault" },
+	[M_SIZE] = { "SIZE", 5, SCOLS_FL_RIGHT, COL_SIZE, "mapping size" },
+	[M_RSS] = { "RSS", 5, SCOLS_FL_RIGHT, COL_SIZE, "resident (Rss)" },
+	[M_LOCKED] = { "LOCKED", 5, SCOLS_FL_RIGHT, COL_SIZE,
+		       "resident locked, proportional (Locked)" },
+	[M_SWAP] = { "SWAP", 5, SCOLS_FL_RIGHT, COL_SIZE, "swapped out (Swap)" },
+	[M_PATH] = { "PATH", 0.3, SCOLS_FL_TRUNC, COL_STR, "file or [name]" },
+	[M_PSS] = { "PSS", 5, SCOLS_FL_RIGHT, COL_SIZE, "proportional resident (Pss)" },
+};
+static const int maps_defaults[] = { M_START, M_END,    M_PERMS, M_LOCK, M_SIZE,
+				     M_RSS,   M_LOCKED, M_SWAP,  M_PATH };
+
+/* --------------------------------------------------------------- system */
+enum { S_NAME, S_VALUE, S_TOTAL, S_DESC };
+static const struct colinfo sys_infos[] = {
+	[S_NAME] = { "NAME", 12, 0, COL_STR, "item" },
+	[S_VALUE] = { "VALUE", 6, SCOLS_FL_RIGHT, COL_SIZE, "value (bytes, or pages for counters)" },
+	[S_TOTAL] = { "TOTAL", 6, SCOLS_FL_RIGHT, COL_SIZE, "out of" },
+	[S_DESC] = { "DESCRIPTION", 0.4, SCOLS_FL_TRUNC, COL_STR, "what it means" },
+};
+static const int sys_defaults[] = { S_NAME, S_VALUE, S_TOTAL, S_DESC };
+
+static void __attribute__((noreturn)) usage(void)
+{
+	fputs(USAGE_HEADER, stdout);
+	fputs(" memlock status [options] [PID...]\n"
+	      " memlock status [options] --maps PID\n"
+	      " memlock status [options] --system\n",
+	      stdout);
+	fputs(USAGE_SEPARATOR, stdout);
+	fputs("Show locked, pinned, resident and swapped memory of processes (all user\n"
+	      "processes when no PID is given), of one process's mappings, or of the system.\n",
+	      stdout);
+	fputs(USAGE_OPTIONS, stdout);
+	fputs(" -m, --maps <pid>          one row per mapping of <pid>\n"
+	      " -s, --system              system-wide: Mlocked, Unevictable, swap, counters\n",
+	      stdout);
+	fputs(USAGE_OUTPUT_OPTIONS, stdout);
+	fputs(USAGE_SEPARATOR, stdout);
+	fputs(USAGE_HELP_OPTIONS, stdout);
+	fputs("\nProcess columns:", stdout);
+	output_usage_columns(proc_infos, ARRAY_SIZE(proc_infos));
+	fputs("\nMapping columns (--maps):", stdout);
+	output_usage_columns(maps_infos, ARRAY_SIZE(maps_infos));
+	fputs("\nSystem columns (--system):", stdout);
+	output_usage_columns(sys_infos, ARRAY_SIZE(sys_infos));
+	fputs(USAGE_MAN_TAIL("memlock(1)"), stdout);
+	exit(close_stdout_rc(EXIT_SUCCESS));
+}
+
+/* 0: row added; -errno: the process could not be read. */
+static int add_process(struct output *out, pid_t pid)
+{
+	struct memlock_limits lim;
+	struct memlock_status st;
+	struct libscols_line *ln;
+	int rc;
+
+	rc = memlock_proc_read_status(proc_root, pid, &st);
+	if (rc == 0)
+		rc = memlock_proc_read_limits(proc_root, pid, &lim);
+	if (rc < 0)
+		return rc == -ENOENT ? -ESRCH : rc;
+	ln = output_new_line(out);
+	output_set_num(out, ln, P_PID, (uint64_t)st.pid);
+	output_set_str(out, ln, P_COMMAND, st.name);
+	output_set_num(out, ln, P_UID, st.ruid);
+	if (st.has_mm) {
+		output_set_size(out, ln, P_LOCKED, st.vm_lck);
+		output_set_size(out, ln, P_PINNED, st.vm_pin);
+		output_set_size(out, ln, P_RSS, st.vm_rss);
+		output_set_size(out, ln, P_SWAP, st.vm_swap);
+		output_set_size(out, ln, P_VMSIZE, st.vm_size);
+	}
+	output_set_size(out, ln, P_LIMIT, lim.soft);
+	output_set_size(out, ln, P_HARD, lim.hard);
+	output_set_bool(out, ln, P_CAP, memlock_proc_has_cap_ipc_lock(proc_root, &st, NULL));
+	return 0;
+}
+
+static int show_all(struct output *out)
+{
+	struct memlock_pids *it = memlock_pids_open(proc_root);
+	struct memlock_status st;
+	pid_t pid;
+	int rc;
+
+	if (it == NULL) {
+		warn_rc(-errno, "cannot list processes");
+		return EXIT_FAILURE;
+	}
+	while ((rc = memlock_pids_next(it, &pid)) == 0) {
+		/* kernel threads have no memory: leave them out of the list */
+		if (memlock_proc_read_status(proc_root, pid, &st) < 0 || !st.has_mm)
+			continue;
+		/* a process may exit between readdir and read: not an error */
+		(void)add_process(out, pid);
+	}
+	memlock_pids_close(it);
+	if (rc < 0) {
+		warn_rc(rc, "cannot list processes");
+		return EXIT_FAILURE;
+	}
+	return output_print(out) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+static int show_pids(struct output *out, int n, char **args)
+{
+	int i, bad = 0, rc;
+
+	for (i = 0; i < n; i++) {
+		pid_t pid = parse_pid_or_die(args[i]);
+
+		rc = add_process(out, pid);
+		if (rc < 0) {
+			warn_rc(rc, "cannot read process %d", (int)pid);
+			hint_pid_error(pid, rc);
+			bad++;
+		}
+	}
+	if (bad < n && output_print(out) != 0)
+		return EXIT_FAILURE;
+	if (bad == 0)
+		return EXIT_SUCCESS;
+	return bad == n ? EXIT_FAILURE : EXIT_SOMEOK;
+}
+
+static const char *lock_flag(unsigned int vmflags)
+{
+	if (vmflags & MEMLOCK_VMA_ONFAULT)
+		return "lf";
+	return vmflags & MEMLOCK_VMA_LOCKED ? "lo" : "";
+}
+
+static int show_maps(struct output *out, pid_t pid)
+{
+	struct memlock_maps *it = memlock_maps_open(proc_root, pid);
+	struct memlock_mapping m;
+	int rc;
+
+	if (it == NULL) {
+		rc = errno == ENOENT ? -ESRCH : -errno;
+		warn_rc(rc, "cannot read the mappings of process %d", (int)pid);
+		hint_pid_error(pid, rc);
+		return EXIT_FAILURE;
+	}
+	while ((rc = memlock_maps_next(it, &m)) == 0) {
+		struct libscols_line *ln = output_new_line(out);
+
+		output_set_hex(out, ln, M_START, m.start);
+		output_set_hex(out, ln, M_END, m.end);
+		output_set_str(out, ln, M_PERMS, m.perms);
+		output_set_str(out, ln, M_LOCK, lock_flag(m.vmflags));
+		output_set_size(out, ln, M_SIZE, m.size);
+		output_set_size(out, ln, M_RSS, m.rss);
+		output_set_size(out, ln, M_PSS, m.pss);
+		output_set_size(out, ln, M_LOCKED, m.locked);
+		output_set_size(out, ln, M_SWAP, m.swap);
+		output_set_str(out, ln, M_PATH, m.path);
+	}
+	memlock_maps_close(it);
+	if (rc < 0) {
+		/* an empty smaps is a kernel thread or a process that exited */
+		warn_rc(rc == -ENOENT ? -ESRCH : rc, "cannot read the mappings of process %d",
+			(int)pid);
+		hint_pid_error(pid, rc);
+		return EXIT_FAILURE;
+	}
+	return output_print(out) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+static void sys_row(struct output *out, const char *name, uint64_t value, bool pages,
+		    uint64_t total, const char *desc)
+{
+	struct libscols_line *ln = output_new_line(out);
+
+	output_set_str(out, ln, S_NAME, name);
+	if (pages)
+		output_set_num(out, ln, S_VALUE, value);
+	else
+		output_set_size(out, ln, S_VALUE, value);
+	if (total)
+		output_set_size(out, ln, S_TOTAL, total);
+	output_set_str(out, ln, S_DESC, desc);
+}
+
+static int show_system(struct output *out)
+{
+	struct memlock_swap sw[32];
+	struct memlock_meminfo mi;
+	struct memlock_vmstat vs;
+	int rc, n, i;
+
+	rc = memlock_proc_read_meminfo(proc_root, &mi);
+	if (rc < 0) {
+		warn_rc(rc, "cannot read meminfo");
+		return EXIT_FAILURE;
+	}
+	rc = memlock_proc_read_vmstat(proc_root, &vs);
+	if (rc < 0) {
+		warn_rc(rc, "cannot read vmstat");
+		return EXIT_FAILURE;
+	}
+	n = memlock_proc_read_swaps(proc_root, sw, ARRAY_SIZE(sw));
+	if (n < 0) {
+		warn_rc(n, "cannot read swaps");
+		return EXIT_FAILURE;
+	}
+	sys_row(out, "Mlocked", mi.mlocked, false, mi.mem_total,
+		"pages locked by mlock/mlockall/MAP_LOCKED, each counted once");
+	sys_row(out, "Unevictable", mi.unevictable, false, mi.mem_total,
+		"never reclaimed: mlocked, ramfs, SHM_LOCK, secretmem");
+	sys_row(out, "MemAvailable", mi.mem_available, false, mi.mem_total,
+		"memory available for new work without swapping");
+	sys_row(out, "Swap", mi.swap_total - mi.swap_free, false, mi.swap_total,
+		mi.swap_total ? "swap in use, of all swap" : "no swap enabled");
+	for (i = 0; i < n && i < (int)ARRAY_SIZE(sw); i++) {
+		char name[300], desc[64];
+
+		snprintf(name, sizeof(name), "swap:%.255s", sw[i].path);
+		snprintf(desc, sizeof(desc), "%s, priority %d", sw[i].type, sw[i].prio);
+		sys_row(out, name, sw[i].used, false, sw[i].size, desc);
+	}
+	sys_row(out, "unevictable_pgs_mlocked", vs.mlocked, true, 0,
+		"pages mlocked since boot (event count)");
+	sys_row(out, "unevictable_pgs_munlocked", vs.munlocked, true, 0,
+		"pages munlocked since boot");
+	sys_row(out, "unevictable_pgs_culled", vs.culled, true, 0,
+		"pages moved to the unevictable list");
+	sys_row(out, "unevictable_pgs_rescued", vs.rescued, true, 0,
+		"pages moved back to evictable lists");
+	sys_row(out, "unevictable_pgs_scanned", vs.scanned, true, 0,
+		"pages scanned for rescue (SHM_UNLOCK, ramfs)");
+	sys_row(out, "unevictable_pgs_cleared", vs.cleared, true, 0,
+		"mlocked pages freed or truncated while mapped");
+	sys_row(out, "unevictable_pgs_stranded", vs.stranded, true, 0,
+		"pages munlock could not isolate");
+	return output_print(out) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+int cmd_status(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "maps", required_argument, NULL, 'm' },
+		{ "system", no_argument, NULL, 's' },
+		OUTPUT_LONGOPTS,
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct output out = { 0 };
+	const char *maps = NULL;
+	bool system = false;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "m:s" OUTPUT_SHORTOPTS "hV", longopts, NULL)) != -1) {
+		if (output_option(&out, c, optarg))
+			continue;
+		switch (c) {
+		case 'm':
+			maps = optarg;
+			break;
+		case 's':
+			system = true;
+			break;
+		case 'h':
+			usage();
+		case 'V':
+			print_version();
+		default:
+			errtryhelp("status");
+		}
+	}
+	if (maps != NULL && system) {
+		warnx("--maps and --system are mutually exclusive");
+		errtryhelp("status");
+	}
+	if ((maps != NULL || system) && optind < argc) {
+		warnx("unexpected argument: %s", argv[optind]);
+		errtryhelp("status");
+	}
+	if (maps != NULL) {
+		pid_t pid = parse_pid_or_die(maps);
+
+		out.infos = maps_infos;
+		out.ninfos = ARRAY_SIZE(maps_infos);
+		if (output_init(&out, maps_defaults, ARRAY_SIZE(maps_defaults), "mappings") < 0)
+			errtryhelp("status");
+		return show_maps(&out, pid);
+	}
+	if (system) {
+		out.infos = sys_infos;
+		out.ninfos = ARRAY_SIZE(sys_infos);
+		if (output_init(&out, sys_defaults, ARRAY_SIZE(sys_defaults), "system") < 0)
+			errtryhelp("status");
+		return show_system(&out);
+	}
+	out.infos = proc_infos;
+	out.ninfos = ARRAY_SIZE(proc_infos);
+	for (c = optind; c < argc; c++)	/* validate every PID before printing */
+		(void)parse_pid_or_die(argv[c]);
+	if (output_init(&out, proc_defaults, ARRAY_SIZE(proc_defaults), "processes") < 0)
+		errtryhelp("status");
+	if (optind < argc)
+		return show_pids(&out, argc - optind, argv + optind);
+	return show_all(&out);
+}

@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * memlock - keep memory in RAM on Linux.
+ *
+ * memlock [global options] <command> [command options] [args]
+ */
+#include <getopt.h>
+#include <stdarg.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static const struct cmd commands[] = {
+	{ "status", cmd_status, "show lock and swap state of processes, mappings, the system" },
+	{ "check", cmd_check, "predict whether a lock would succeed, why, and how to fix it" },
+};
+
+const char *proc_root;
+
+void print_version(void)
+{
+	printf("memlock %s (libmemlock %s)\n", MEMLOCK_VERSION_STRING, memlock_version());
+	exit(close_stdout_rc(EXIT_SUCCESS));
+}
+
+void errtryhelp(const char *cmd)
+{
+	fprintf(stderr, "Try 'memlock %s%s--help' for more information.\n", cmd ? cmd : "",
+		cmd ? " " : "");
+	exit(EXIT_FAILURE);
+}
+
+void warn_rc(int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", program_invocation_short_name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, ": %s\n", strerror(rc < 0 ? -rc : rc));
+}
+
+void hint(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("hint: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int close_stdout_rc(int rc)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		if (errno != EPIPE)
+			warn("write error");
+		return EXIT_FAILURE;
+	}
+	return rc;
+}
+
+void hint_pid_error(pid_t pid, int rc)
+{
+	if (rc == -ESRCH || rc == -ENOENT)
+		hint("no process %d: it exited, or the PID is wrong (see ps -p %d)", (int)pid,
+		     (int)pid);
+	else if (rc == -EACCES || rc == -EPERM)
+		hint("process %d belongs to another user: run memlock as that user or as root",
+		     (int)pid);
+}
+
+static void log_to_stderr(enum memlock_log_level level, const char *msg, void *data)
+{
+	static const char *const names[] = { "error", "warning", "info", "debug" };
+
+	(void)data;
+	fprintf(stderr, "memlock: libmemlock %s: %s\n", names[level], msg);
+}
+
+static void __attribute__((noreturn)) usage(void)
+{
+	size_t i;
+
+	fputs(USAGE_HEADER, stdout);
+	printf(" %s [options] <command> [command options] [args]\n",
+	       program_invocation_short_name);
+	fputs(USAGE_SEPARATOR, stdout);
+	fputs("Keep memory in RAM: show what is locked and swapped, and predict and\n"
+	      "explain memory locks by the kernel's own rules.\n",
+	      stdout);
+	fputs("\nCommands:\n", stdout);
+	for (i = 0; i < ARRAY_SIZE(commands); i++)
+		printf(" %-10s %s\n", commands[i].name, commands[i].help);
+	fputs(USAGE_OPTIONS, stdout);
+	fputs("     --proc-root <dir>     read <dir>/proc instead of /proc (captured trees)\n",
+	      stdout);
+	fputs(USAGE_SEPARATOR, stdout);
+	fputs(USAGE_HELP_OPTIONS, stdout);
+	fputs("\nRun 'memlock <command> --help' for a command's options.\n", stdout);
+	fputs(USAGE_MAN_TAIL("memlock(1)"), stdout);
+	exit(close_stdout_rc(EXIT_SUCCESS));
+}
+
+int main(int argc, char **argv)
+{
+	enum { OPT_PROC_ROOT = 0x100 };
+	static const struct option longopts[] = {
+		{ "proc-root", required_argument, NULL, OPT_PROC_ROOT },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *dbg = getenv("MEMLOCK_DEBUG");
+	size_t i;
+	int c;
+
+	if (dbg != NULL && *dbg != '\0')
+		memlock_set_log(log_to_stderr, MEMLOCK_LOG_DEBUG, NULL);
+	else
+		memlock_set_log(log_to_stderr, MEMLOCK_LOG_WARN, NULL);
+
+	while ((c = getopt_long(argc, argv, "+hV", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_PROC_ROOT:
+			proc_root = optarg;
+			break;
+		case 'h':
+			usage();
+		case 'V':
+			print_version();
+		default:
+			errtryhelp(NULL);
+		}
+	}
+	if (optind >= argc) {
+		warnx("no command given");
+		errtryhelp(NULL);
+	}
+	for (i = 0; i < ARRAY_SIZE(commands); i++) {
+		if (strcmp(argv[optind], commands[i].name) == 0) {
+			/* the command parses its own argv[0..] with getopt again */
+			optind++;
+			argv += optind - 1;
+			argc -= optind - 1;
+			optind = 1;
+			return close_stdout_rc(commands[i].handler(argc, argv));
+		}
+	}
+	warnx("unknown command: %s", argv[optind]);
+	errtryhelp(NULL);
+}

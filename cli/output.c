@@ -1,0 +1,288 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Table output shared by the subcommands, on libsmartcols: the -J/-r/-n/-o/-b
+ * conventions of fincore(1) and lsblk(8). Numeric columns keep their value in
+ * the cell's userdata so --sort compares numbers, not human strings.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+
+#include "cli.h"
+#include "output.h"
+
+_Static_assert(sizeof(void *) >= sizeof(uint64_t), "values are kept in cell userdata");
+
+char *size_to_human(uint64_t b, char *buf, size_t sz)
+{
+	static const char unit[] = "BKMGTPE";
+	unsigned int i = 0;
+	uint64_t div = 1;
+
+	if (b == MEMLOCK_UNLIMITED) {
+		snprintf(buf, sz, "unlimited");
+		return buf;
+	}
+	while (i + 1 < sizeof(unit) - 1 && b / div >= 1024) {
+		div *= 1024;
+		i++;
+	}
+	if (i == 0)
+		snprintf(buf, sz, "%" PRIu64 "B", b);
+	else if (b % div == 0 || b / div >= 100)
+		snprintf(buf, sz, "%" PRIu64 "%c", (b + div / 2) / div, unit[i]);
+	else
+		snprintf(buf, sz, "%.1f%c", (double)b / (double)div, unit[i]);
+	return buf;
+}
+
+int output_column_id(const struct output *out, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < out->ninfos; i++)
+		if (strcasecmp(out->infos[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+static int add_columns(struct output *out, const char *list)
+{
+	char *copy = strdup(list), *tok, *save = NULL;
+	int rc = 0;
+
+	if (copy == NULL)
+		err(EXIT_FAILURE, "cannot allocate memory");
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		int id = output_column_id(out, tok);
+
+		if (id < 0) {
+			warnx("unknown column: %s", tok);
+			rc = -EINVAL;
+			break;
+		}
+		if (out->ncolumns >= OUT_MAX_COLUMNS) {
+			warnx("too many columns");
+			rc = -E2BIG;
+			break;
+		}
+		out->columns[out->ncolumns++] = id;
+	}
+	free(copy);
+	return rc;
+}
+
+/* -o given before defaults are known: remember the list, apply in init */
+static const char *pending_list;
+
+int output_option(struct output *out, int c, const char *arg)
+{
+	switch (c) {
+	case 'J':
+		out->json = true;
+		return 1;
+	case 'r':
+		out->raw = true;
+		return 1;
+	case 'n':
+		out->noheadings = true;
+		return 1;
+	case 'b':
+		out->bytes = true;
+		return 1;
+	case 'o':
+		pending_list = arg;
+		return 1;
+	case OPT_OUTPUT_ALL:
+		pending_list = "ALL";
+		return 1;
+	case OPT_SORT:
+		out->sort = arg;
+		return 1;
+	}
+	return 0;
+}
+
+int output_init(struct output *out, const int *defaults, size_t ndefaults, const char *name)
+{
+	size_t i;
+
+	out->ncolumns = 0;
+	if (pending_list != NULL && strcmp(pending_list, "ALL") == 0) {
+		for (i = 0; i < out->ninfos && i < OUT_MAX_COLUMNS; i++)
+			out->columns[out->ncolumns++] = (int)i;
+	} else {
+		if (pending_list == NULL || *pending_list == '+')
+			for (i = 0; i < ndefaults; i++)
+				out->columns[out->ncolumns++] = defaults[i];
+		if (pending_list != NULL &&
+		    add_columns(out, pending_list + (*pending_list == '+')) < 0)
+			return -EINVAL;
+	}
+	if (out->sort != NULL && output_column_id(out, out->sort) < 0) {
+		warnx("unknown column for --sort: %s", out->sort);
+		return -EINVAL;
+	}
+	scols_init_debug(0);
+	out->tb = scols_new_table();
+	if (out->tb == NULL)
+		err(EXIT_FAILURE, "cannot create output table");
+	scols_table_enable_json(out->tb, out->json);
+	scols_table_enable_raw(out->tb, out->raw);
+	scols_table_enable_noheadings(out->tb, out->noheadings);
+	scols_table_set_name(out->tb, name);
+	for (i = 0; i < out->ncolumns; i++) {
+		const struct colinfo *ci = &out->infos[out->columns[i]];
+		struct libscols_column *cl;
+
+		cl = scols_table_new_column(out->tb, ci->name, ci->whint, ci->flags);
+		if (cl == NULL)
+			err(EXIT_FAILURE, "cannot create output column");
+		if (out->json) {
+			int type = SCOLS_JSON_STRING;
+
+			if (ci->kind == COL_NUM || (ci->kind == COL_SIZE && out->bytes))
+				type = SCOLS_JSON_NUMBER;
+			else if (ci->kind == COL_BOOL)
+				type = SCOLS_JSON_BOOLEAN;
+			scols_column_set_json_type(cl, type);
+		}
+	}
+	return 0;
+}
+
+struct libscols_line *output_new_line(struct output *out)
+{
+	struct libscols_line *ln = scols_table_new_line(out->tb, NULL);
+
+	if (ln == NULL)
+		err(EXIT_FAILURE, "cannot create output line");
+	return ln;
+}
+
+/* Map an infos[] id to its position in the table, -1 when not shown. */
+static int position(const struct output *out, int id)
+{
+	size_t i;
+
+	for (i = 0; i < out->ncolumns; i++)
+		if (out->columns[i] == id)
+			return (int)i;
+	return -1;
+}
+
+static void set_cell(struct output *out, struct libscols_line *ln, int id, const char *s,
+		     uint64_t v)
+{
+	int pos = position(out, id);
+	struct libscols_cell *ce;
+
+	if (pos < 0)
+		return;
+	ce = scols_line_get_cell(ln, (size_t)pos);
+	if (scols_cell_set_data(ce, s) != 0)
+		err(EXIT_FAILURE, "cannot set output cell");
+	scols_cell_set_userdata(ce, (void *)(uintptr_t)v);
+}
+
+void output_set_str(struct output *out, struct libscols_line *ln, int id, const char *s)
+{
+	set_cell(out, ln, id, s ? s : "", 0);
+}
+
+void output_set_num(struct output *out, struct libscols_line *ln, int id, uint64_t v)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%" PRIu64, v);
+	set_cell(out, ln, id, buf, v);
+}
+
+void output_set_size(struct output *out, struct libscols_line *ln, int id, uint64_t v)
+{
+	char buf[32];
+
+	if (out->bytes && v != MEMLOCK_UNLIMITED)
+		snprintf(buf, sizeof(buf), "%" PRIu64, v);
+	else if (out->bytes)	/* JSON: null stands for unlimited */
+		snprintf(buf, sizeof(buf), out->json ? "" : "unlimited");
+	else
+		size_to_human(v, buf, sizeof(buf));
+	set_cell(out, ln, id, buf, v);
+}
+
+void output_set_hex(struct output *out, struct libscols_line *ln, int id, uint64_t v)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%" PRIx64, v);
+	set_cell(out, ln, id, buf, v);
+}
+
+void output_set_bool(struct output *out, struct libscols_line *ln, int id, bool v)
+{
+	set_cell(out, ln, id, v ? "yes" : "no", v);
+}
+
+static int cmp_numbers(struct libscols_cell *a, struct libscols_cell *b,
+		       void *data __attribute__((unused)))
+{
+	uint64_t x = (uintptr_t)scols_cell_get_userdata(a);
+	uint64_t y = (uintptr_t)scols_cell_get_userdata(b);
+
+	return x < y ? -1 : x > y;
+}
+
+int output_print(struct output *out)
+{
+	int rc;
+
+	if (out->sort != NULL) {
+		int id = output_column_id(out, out->sort), pos = position(out, id);
+		struct libscols_column *cl;
+
+		if (pos < 0) {
+			warnx("--sort %s: the column is not in the output", out->sort);
+			scols_unref_table(out->tb);
+			return -EINVAL;
+		}
+		cl = scols_table_get_column(out->tb, (size_t)pos);
+		if (out->infos[id].kind == COL_STR)
+			scols_column_set_cmpfunc(cl, scols_cmpstr_cells, NULL);
+		else
+			scols_column_set_cmpfunc(cl, cmp_numbers, NULL);
+		scols_sort_table(out->tb, cl);
+	}
+	rc = scols_print_table(out->tb);
+	scols_unref_table(out->tb);
+	out->tb = NULL;
+	return rc;
+}
+
+void output_usage_columns(const struct colinfo *infos, size_t n)
+{
+	size_t i;
+
+	fputs("\nAvailable output columns:\n", stdout);
+	for (i = 0; i < n; i++)
+		printf(" %13s  %s\n", infos[i].name, infos[i].help);
+}
+
+void json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c == '\n')
+			fputs("\\n", f);
+		else if (c == '\t')
+			fputs("\\t", f);
+		else if (c < 0x20 || c == 0x7f)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}

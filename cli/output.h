@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Tables through libsmartcols with util-linux's options: -J -r -n -o -b. */
+#ifndef MEMLOCK_OUTPUT_H
+#define MEMLOCK_OUTPUT_H
+
+#include <libsmartcols.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+enum col_kind {
+	COL_STR = 0,	/* text */
+	COL_NUM,	/* a count: JSON number */
+	COL_SIZE,	/* bytes: human unless -b; JSON number with -b */
+	COL_BOOL,	/* yes/no: JSON boolean */
+	COL_HEX,	/* an address: hex text, sorted as a number */
+};
+
+struct colinfo {
+	const char *name;
+	double whint;
+	int flags;	/* SCOLS_FL_* */
+	enum col_kind kind;
+	const char *help;
+};
+
+#define OUT_MAX_COLUMNS 32
+
+struct output {
+	const struct colinfo *infos;
+	size_t ninfos;
+	int columns[OUT_MAX_COLUMNS];	/* indexes into infos */
+	size_t ncolumns;
+	bool json, raw, noheadings, bytes;
+	const char *sort;
+	struct libscols_table *tb;
+};
+
+/* Option values shared by the subcommands that print tables. */
+enum {
+	OPT_SORT = 0x1000,
+	OPT_OUTPUT_ALL,
+};
+#define OUTPUT_SHORTOPTS "Jrno:b"
+#define OUTPUT_LONGOPTS                                                          \
+	{ "json", no_argument, NULL, 'J' }, { "raw", no_argument, NULL, 'r' },     \
+	{ "noheadings", no_argument, NULL, 'n' },                                \
+	{ "output", required_argument, NULL, 'o' },                              \
+	{ "output-all", no_argument, NULL, OPT_OUTPUT_ALL },                     \
+	{ "bytes", no_argument, NULL, 'b' }, { "sort", required_argument, NULL, OPT_SORT }
+#define USAGE_OUTPUT_OPTIONS                                                     \
+	" -J, --json                use JSON output format\n"                   \
+	" -r, --raw                 use raw output format\n"                    \
+	" -n, --noheadings          don't print headings\n"                     \
+	" -o, --output <list>       output columns (+list appends to the default)\n" \
+	"     --output-all          output all columns\n"                       \
+	" -b, --bytes               print sizes in bytes rather than in human form\n" \
+	"     --sort <column>       sort by <column>\n"
+
+/* Handle one of the OUTPUT_LONGOPTS; returns 1 if @c was one, 0 if not. */
+int output_option(struct output *out, int c, const char *arg);
+/* Apply defaults (when no -o was given) and create the table. */
+int output_init(struct output *out, const int *defaults, size_t ndefaults, const char *name);
+/* Index of column @name in @infos, -1 if unknown. */
+int output_column_id(const struct output *out, const char *name);
+/* Cell setters: @col is the index in out->columns. */
+struct libscols_line *output_new_line(struct output *out);
+void output_set_str(struct output *out, struct libscols_line *ln, int id, const char *s);
+void output_set_num(struct output *out, struct libscols_line *ln, int id, uint64_t v);
+void output_set_size(struct output *out, struct libscols_line *ln, int id, uint64_t v);
+void output_set_hex(struct output *out, struct libscols_line *ln, int id, uint64_t v);
+void output_set_bool(struct output *out, struct libscols_line *ln, int id, bool v);
+/* Print and free the table. */
+int output_print(struct output *out);
+/* List the columns in --help. */
+void output_usage_columns(const struct colinfo *infos, size_t n);
+/* A JSON string literal with escapes, for hand-written JSON objects. */
+void json_string(FILE *f, const char *s);
+/* Human size, util-linux style (e.g. "8M", "1.5G"). */
+char *size_to_human(uint64_t bytes, char *buf, size_t sz);
+
+#endif /* MEMLOCK_OUTPUT_H */

@@ -1,0 +1,396 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * memlock.h - keep memory in RAM on Linux: lock your own pages, read the
+ * kernel's lock and swap state, and predict by the kernel's own rules whether
+ * a lock will succeed.
+ *
+ * Conventions (every function):
+ *  - 0 (or a count >= 0) on success, -errno on failure, with errno set too;
+ *    functions returning a pointer return NULL with errno set.
+ *  - the library never prints and never exits; diagnostics go to the
+ *    callback given to memlock_set_log(), silent by default.
+ *  - every /proc reader takes @root, a directory that contains "proc/"
+ *    (NULL or "/" for the live system), so captured trees can be parsed.
+ *  - sizes are bytes (uint64_t); MEMLOCK_UNLIMITED stands for RLIM_INFINITY.
+ */
+#ifndef MEMLOCK_H
+#define MEMLOCK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#ifndef MEMLOCK_API
+#define MEMLOCK_API __attribute__((visibility("default")))
+#endif
+#define MEMLOCK_MUST_CHECK __attribute__((warn_unused_result))
+
+#define MEMLOCK_VERSION_MAJOR 0
+#define MEMLOCK_VERSION_MINOR 1
+#define MEMLOCK_UNLIMITED UINT64_MAX
+
+/**
+ * memlock_version() - the library's version string, e.g. "0.1.0".
+ * Return: a static string.
+ */
+MEMLOCK_API const char *memlock_version(void);
+
+/* ---------------------------------------------------------------- logging */
+
+enum memlock_log_level {
+	MEMLOCK_LOG_ERR = 0,
+	MEMLOCK_LOG_WARN,
+	MEMLOCK_LOG_INFO,
+	MEMLOCK_LOG_DEBUG,
+};
+
+typedef void (*memlock_log_fn)(enum memlock_log_level level, const char *msg,
+			       void *userdata);
+
+/**
+ * memlock_set_log() - route the library's diagnostics to @fn.
+ * @fn: callback, or NULL to silence the library (the default).
+ * @max_level: messages above this level are dropped.
+ * @userdata: passed back to @fn.
+ *
+ * errno is preserved across the callback.
+ */
+MEMLOCK_API void memlock_set_log(memlock_log_fn fn, enum memlock_log_level max_level,
+				 void *userdata);
+
+/* -------------------------------------------------------------- predictor */
+
+/* The lock calls a request can describe. */
+enum memlock_op {
+	MEMLOCK_OP_MLOCK = 1,	/* mlock(addr, len) */
+	MEMLOCK_OP_MLOCK2,	/* mlock2(addr, len, kflags) */
+	MEMLOCK_OP_MLOCKALL,	/* mlockall(kflags) */
+};
+
+/**
+ * struct memlock_request - a lock call to predict.
+ * @op: which call.
+ * @kflags: the call's raw kernel flags: MCL_* for mlockall, MLOCK_* for
+ *          mlock2 (unknown bits are predicted as EINVAL, as the kernel does).
+ * @addr: start of the range (mlock/mlock2 with @has_addr).
+ * @len: length in bytes (mlock/mlock2); rounded to pages as the kernel does.
+ * @has_addr: false asks about @len bytes of memory that is not locked yet.
+ */
+struct memlock_request {
+	enum memlock_op op;
+	unsigned int kflags;
+	uint64_t addr;
+	uint64_t len;
+	bool has_addr;
+};
+
+/* Why a lock fails, in a form programs can switch on. */
+enum memlock_cause {
+	MEMLOCK_CAUSE_NONE = 0,		/* it would succeed */
+	MEMLOCK_CAUSE_BAD_FLAGS,	/* EINVAL: unknown or invalid flags */
+	MEMLOCK_CAUSE_LIMIT_ZERO,	/* EPERM: RLIMIT_MEMLOCK 0, no CAP_IPC_LOCK */
+	MEMLOCK_CAUSE_SUBPAGE_LIMIT,	/* ENOMEM: limit below one page */
+	MEMLOCK_CAUSE_OVER_LIMIT,	/* ENOMEM: VmLck + request > limit */
+	MEMLOCK_CAUSE_ADDRESS_SPACE,	/* ENOMEM: MCL_CURRENT and VmSize > limit */
+	MEMLOCK_CAUSE_BAD_RANGE,	/* EINVAL: addr + len wraps */
+	MEMLOCK_CAUSE_UNMAPPED,		/* ENOMEM: a hole in the range */
+	MEMLOCK_CAUSE_PROT_NONE,	/* ENOMEM: populate hits PROT_NONE */
+};
+
+/* Where the process runs, which decides where its limit is set. */
+enum memlock_context {
+	MEMLOCK_CTX_SHELL = 0,		/* a login session or unknown */
+	MEMLOCK_CTX_SYSTEMD,		/* a systemd service (unit in @unit) */
+	MEMLOCK_CTX_CONTAINER,		/* docker, podman, containerd, lxc, k8s */
+};
+
+#define MEMLOCK_TEXT_MAX 320
+#define MEMLOCK_FIX_MAX 6
+#define MEMLOCK_NOTE_MAX 4
+
+/**
+ * struct memlock_verdict - what the kernel would answer, and why.
+ * @ok: true when the call would succeed.
+ * @err: the errno it would fail with (0 when @ok).
+ * @cause: machine-readable cause.
+ * @reason: one sentence, with the numbers that decided it.
+ * @fix: @n_fix ways to make it succeed, best first, for the process's context.
+ * @note: @n_note hazards that hold even when it succeeds (MCL_FUTURE...).
+ * @limit, @hard_limit: RLIMIT_MEMLOCK soft/hard of the process.
+ * @locked: VmLck; @vm_size: VmSize (what MCL_CURRENT is checked against).
+ * @request: bytes the call asks for (whole pages); @already: pages of the
+ *           range already locked (the kernel's overlap discount), bytes.
+ * @need: the smallest soft limit with which the call would pass the limit
+ *        test (0 when no limit applies).
+ * @has_cap: CAP_IPC_LOCK effective in the initial user namespace.
+ * @in_child_userns: the process is in a child user namespace, so a
+ *                   CAP_IPC_LOCK it holds there does not count.
+ * @context, @unit: where the process runs (systemd unit or container id).
+ */
+struct memlock_verdict {
+	bool ok;
+	int err;
+	enum memlock_cause cause;
+	char reason[MEMLOCK_TEXT_MAX];
+	int n_fix;
+	char fix[MEMLOCK_FIX_MAX][MEMLOCK_TEXT_MAX];
+	int n_note;
+	char note[MEMLOCK_NOTE_MAX][MEMLOCK_TEXT_MAX];
+	uint64_t limit, hard_limit;
+	uint64_t locked, vm_size;
+	uint64_t request, already, need;
+	bool has_cap, in_child_userns;
+	enum memlock_context context;
+	char unit[128];
+};
+
+/**
+ * memlock_predict() - predict, by the kernel's rules, the outcome of @req in
+ * process @pid.
+ * @root: proc root prefix (NULL for the live system).
+ * @pid: the process, 0 for the caller itself.
+ * @req: the call.
+ * @v: filled with the verdict.
+ *
+ * Reads /proc/PID/{status,limits,cgroup,ns/user} (and smaps for ranges).
+ * Return: 0 when @v holds a verdict (whether the call would succeed or fail);
+ * -EINVAL for a malformed @req, -ESRCH when the process is gone, -EACCES or
+ * -EPERM when its /proc files cannot be read.
+ */
+MEMLOCK_API MEMLOCK_MUST_CHECK int
+memlock_predict(const char *root, pid_t pid, const struct memlock_request *req,
+		struct memlock_verdict *v);
+
+/**
+ * memlock_cause_name() - short stable name of a cause ("over-limit", ...).
+ * Return: a static string.
+ */
+MEMLOCK_API const char *memlock_cause_name(enum memlock_cause cause);
+
+/* ------------------------------------------------------- the own process */
+
+#define MEMLOCK_F_CURRENT	(1u << 0)	/* MCL_CURRENT */
+#define MEMLOCK_F_FUTURE	(1u << 1)	/* MCL_FUTURE */
+#define MEMLOCK_F_ONFAULT	(1u << 2)	/* MCL_ONFAULT / MLOCK_ONFAULT */
+#define MEMLOCK_F_BEST_EFFORT	(1u << 3)	/* allow a documented downgrade */
+
+/* Returned (> 0) when MEMLOCK_F_BEST_EFFORT made the call lock without
+ * ONFAULT because the kernel lacks it: everything asked for is locked, but
+ * populated up front. */
+#define MEMLOCK_DOWNGRADED 1
+
+/**
+ * memlock_self_lock() - lock [@addr, @addr + @len) of the caller, rounded out
+ * to whole pages as the kernel does.
+ * @flags: 0 or MEMLOCK_F_ONFAULT (mlock2 MLOCK_ONFAULT), optionally with
+ *         MEMLOCK_F_BEST_EFFORT.
+ * @why: if not NULL, filled on failure with the predictor's explanation.
+ *
+ * mlock2 is called through syscall(2) when libc lacks the wrapper. Without
+ * MEMLOCK_F_BEST_EFFORT an ENOSYS from mlock2 is returned as is.
+ * Return: 0, MEMLOCK_DOWNGRADED, or -EINVAL (bad flags or range), -EPERM
+ * (limit 0 without CAP_IPC_LOCK), -ENOMEM (over RLIMIT_MEMLOCK, unmapped
+ * range, PROT_NONE), -EAGAIN (could not fault pages in), -ENOSYS.
+ */
+MEMLOCK_API MEMLOCK_MUST_CHECK int
+memlock_self_lock(const void *addr, size_t len, unsigned int flags,
+		  struct memlock_verdict *why);
+
+/**
+ * memlock_self_unlock() - munlock [@addr, @addr + @len).
+ * Locks do not nest: one unlock undoes any number of locks.
+ * Return: 0, -EINVAL (wrapping range), -ENOMEM (range not fully mapped; the
+ * mapped prefix is unlocked anyway, as in the kernel).
+ */
+MEMLOCK_API MEMLOCK_MUST_CHECK int memlock_self_unlock(const void *addr, size_t len);
+
+/**
+ * memlock_self_lock_all() - mlockall() of the caller.
+ * @flags: MEMLOCK_F_CURRENT and/or MEMLOCK_F_FUTURE, optionally
+ *         MEMLOCK_F_ONFAULT and MEMLOCK_F_BEST_EFFORT.
+ * @why: if not NULL, filled on failure with the predictor's explanation.
+ *
+ * Each call replaces the previous MCL_FUTURE setting, as the kernel does.
+ * Return: 0, MEMLOCK_DOWNGRADED, -EINVAL, -EPERM, -ENOMEM (MCL_CURRENT and
+ * VmSize above RLIMIT_MEMLOCK).
+ */
+MEMLOCK_API MEMLOCK_MUST_CHECK int memlock_self_lock_all(unsigned int flags,
+							 struct memlock_verdict *why);
+
+/**
+ * memlock_self_unlock_all() - munlockall(): unlock everything, stop MCL_FUTURE.
+ * Return: 0 or -EINTR.
+ */
+MEMLOCK_API MEMLOCK_MUST_CHECK int memlock_self_unlock_all(void);
+
+/* ---------------------------------------------------------- /proc readers */
+
+/**
+ * struct memlock_status - the lock-related lines of /proc/PID/status.
+ * Byte values; @has_mm is false for kernel threads (no Vm* lines).
+ */
+struct memlock_status {
+	pid_t pid;
+	char name[64];
+	char state;
+	uid_t ruid, euid;
+	pid_t tracer_pid;
+	unsigned int threads;
+	bool has_mm;
+	uint64_t vm_size, vm_lck, vm_pin, vm_rss, vm_swap;
+	uint64_t cap_eff;
+};
+
+/**
+ * memlock_proc_read_status() - parse /proc/PID/status.
+ * @pid: the process, 0 for "self".
+ * Return: 0, -ENOENT/-ESRCH (no such process), -EACCES, -EBADMSG (no Pid or
+ * Name line: not a status file).
+ */
+MEMLOCK_API MEMLOCK_MUST_CHECK int
+memlock_proc_read_status(const char *root, pid_t pid, struct memlock_status *st);
+
+/* RLIMIT_MEMLOCK of a process; MEMLOCK_UNLIMITED for "unlimited". */
+struct memlock_limits {
+	uint64_t soft, hard;
+};
+
+/**
+ * memlock_proc_read_limits() - the "Max locked memory" line of /proc/PID/limits.
+ * Return: 0, -ENOENT, -EACCES, -EBADMSG (line missing or garbled).
+ */
+MEMLOCK_API MEMLOCK_MUST_CHECK int
+memlock_proc_read_limits(const char *root, pid_t pid, struct memlock_limits *lim);
+
+/* VmFlags bits of a mapping (smaps), the ones locking cares about. */
+#define MEMLOCK_VMA_LOCKED	(1u << 0)	/* lo: VM_LOCKED */
+#define MEMLOCK_VMA_ONFAULT	(1u << 1)	/* lf: VM_LOCKONFAULT */
+#define MEMLOCK_VMA_IO		(1u << 2)	/* io: VM_IO, never locked */
+#define MEMLOCK_VMA_PFNMAP	(1u << 3)	/* pf: VM_PFNMAP, never locked */
+#define MEMLOCK_VMA_DONTEXPAND	(1u << 4)	/* de: never locked */
+#define MEMLOCK_VMA_MIXEDMAP	(1u << 5)	/* mm: never locked */
+#define MEMLOCK_VMA_HUGETLB	(1u << 6)	/* ht: hugetlb, never locked */
+#define MEMLOCK_VMA_DROPPABLE	(1u << 7)	/* dp: MAP_DROPPABLE, never locked */
+#define MEMLOCK_VMA_HAS_FLAGS	(1u << 31)	/* a VmFlags line was seen */
+
+/**
+ * struct memlock_mapping - one mapping of /proc/PID/smaps (or the totals of
+ * smaps_rollup, where @start/@end span all mappings and @path is "[rollup]").
+ * @path: "" for anonymous memory; points into the reader, valid until the
+ *        next memlock_maps_next() or memlock_maps_close().
+ * @size ... @anonymous: the smaps fields, in bytes.
+ */
+struct memlock_mapping {
+	uint64_t start, end, offset, inode;
+	char perms[5];
+	const char *path;
+	uint64_t size, rss, pss, locked, swap, anonymous;
+	unsigned int vmflags;
+};
+
+struct memlock_maps;
+
+/**
+ * memlock_maps_open() - start reading /proc/PID/smaps.
+ * Return: a reader, or NULL with errno ENOENT/ESRCH/EACCES/ENOMEM.
+ */
+MEMLOCK_API struct memlock_maps *memlock_maps_open(const char *root, pid_t pid);
+
+/**
+ * memlock_maps_next() - the next mapping.
+ * Return: 0 with @m filled, 1 at the end, -EBADMSG for a line that is
+ * neither a mapping header nor a field, -errno on read errors.
+ */
+MEMLOCK_API MEMLOCK_MUST_CHECK int memlock_maps_next(struct memlock_maps *it,
+						     struct memlock_mapping *m);
+
+/** memlock_maps_close() - free a reader (NULL is allowed). */
+MEMLOCK_API void memlock_maps_close(struct memlock_maps *it);
+
+/**
+ * memlock_proc_read_rollup() - parse /proc/PID/smaps_rollup.
+ * Return: 0, -ENOENT, -EACCES, -EBADMSG.
+ */
+MEMLOCK_API MEMLOCK_MUST_CHECK int
+memlock_proc_read_rollup(const char *root, pid_t pid, struct memlock_mapping *total);
+
+/* The lock and swap lines of /proc/meminfo, in bytes. */
+struct memlock_meminfo {
+	uint64_t mem_total, mem_available;
+	uint64_t mlocked, unevictable;
+	uint64_t swap_total, swap_free;
+};
+
+/**
+ * memlock_proc_read_meminfo() - parse /proc/meminfo.
+ * Return: 0, -ENOENT, -EBADMSG (MemTotal or Mlocked missing).
+ */
+MEMLOCK_API MEMLOCK_MUST_CHECK int
+memlock_proc_read_meminfo(const char *root, struct memlock_meminfo *mi);
+
+/* The unevictable_pgs_* event counters of /proc/vmstat, in pages. */
+struct memlock_vmstat {
+	uint64_t culled, scanned, rescued, mlocked, munlocked, cleared, stranded;
+};
+
+/**
+ * memlock_proc_read_vmstat() - parse the unevictable_pgs_* lines of /proc/vmstat.
+ * Return: 0, -ENOENT, -EBADMSG (no unevictable_pgs_mlocked line).
+ */
+MEMLOCK_API MEMLOCK_MUST_CHECK int
+memlock_proc_read_vmstat(const char *root, struct memlock_vmstat *vs);
+
+/* One line of /proc/swaps, sizes in bytes. */
+struct memlock_swap {
+	char path[256];
+	char type[16];
+	uint64_t size, used;
+	int prio;
+};
+
+/**
+ * memlock_proc_read_swaps() - parse /proc/swaps into @sw (up to @max entries).
+ * Return: the number of swap areas (which may exceed @max: call again with a
+ * bigger array), -ENOENT, -EBADMSG (a garbled line).
+ */
+MEMLOCK_API MEMLOCK_MUST_CHECK int
+memlock_proc_read_swaps(const char *root, struct memlock_swap *sw, size_t max);
+
+struct memlock_pids;
+
+/**
+ * memlock_pids_open() - iterate the processes under ROOT/proc.
+ * Return: an iterator, or NULL with errno.
+ */
+MEMLOCK_API struct memlock_pids *memlock_pids_open(const char *root);
+
+/**
+ * memlock_pids_next() - the next PID, in the directory's order.
+ * Return: 0 with @pid set, 1 at the end, -errno on error.
+ */
+MEMLOCK_API MEMLOCK_MUST_CHECK int memlock_pids_next(struct memlock_pids *it, pid_t *pid);
+
+/** memlock_pids_close() - free an iterator (NULL is allowed). */
+MEMLOCK_API void memlock_pids_close(struct memlock_pids *it);
+
+/**
+ * memlock_proc_has_cap_ipc_lock() - whether CAP_IPC_LOCK of @st counts for
+ * the kernel's mlock checks: effective, and in the initial user namespace.
+ * @in_child_userns: if not NULL, set when the process is in a child user
+ * namespace (where its capabilities do not count for mlock).
+ * When the namespace cannot be determined, it is taken to be the initial one.
+ * Return: true or false.
+ */
+MEMLOCK_API bool memlock_proc_has_cap_ipc_lock(const char *root,
+					       const struct memlock_status *st,
+					       bool *in_child_userns);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* MEMLOCK_H */

@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Where a process runs: its user namespace (CAP_IPC_LOCK only counts in the
+ * initial one) and its cgroup (a systemd unit or a container decides where
+ * its RLIMIT_MEMLOCK is set).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+/* PROC_USER_INIT_INO: the initial user namespace's fixed inode number. */
+#define INIT_USERNS_LINK "user:[4026531837]"
+
+static int userns_from_uid_map(const char *root, pid_t pid)
+{
+	const char *p, *end, *line;
+	uint64_t a, b, c;
+	int rc, lines = 0, identity = 0;
+	size_t len, ll;
+	char *buf;
+
+	rc = mlk_read_proc(root, pid, "uid_map", &buf, &len);
+	if (rc < 0)
+		return rc;
+	p = buf;
+	end = buf + len;
+	while (mlk_next_line(&p, end, &line, &ll)) {
+		const char *s = line, *le = line + ll;
+
+		if (mlk_parse_u64(&s, le, 10, &a) < 0 || mlk_parse_u64(&s, le, 10, &b) < 0 ||
+		    mlk_parse_u64(&s, le, 10, &c) < 0)
+			continue;
+		lines++;
+		identity = (a == 0 && b == 0 && c == 4294967295ull);
+	}
+	free(buf);
+	/* Only the initial namespace maps all 2^32 ids onto themselves with no
+	 * parent to map from; a child namespace can copy that map only with
+	 * CAP_SETUID, which is why this is the fallback and not the test. */
+	return lines == 1 && identity;
+}
+
+int mlk_userns_is_init(const char *root, pid_t pid)
+{
+	char path[4096], link[64];
+	ssize_t n;
+	int rc;
+
+	rc = mlk_proc_path(path, sizeof(path), root, pid, "ns/user");
+	if (rc < 0)
+		return rc;
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n > 0) {
+		link[n] = '\0';
+		return strcmp(link, INIT_USERNS_LINK) == 0;
+	}
+	/* ns links need ptrace-read access; uid_map is world-readable */
+	return userns_from_uid_map(root, pid);
+}
+
+static bool has(const char *s, size_t len, const char *needle)
+{
+	return memmem(s, len, needle, strlen(needle)) != NULL;
+}
+
+/* The last path component ending in ".service", if any. */
+static bool find_service(const char *path, size_t len, struct mlk_context *ctx)
+{
+	const char *comp = path, *end = path + len, *slash;
+	bool found = false;
+
+	while (comp < end) {
+		size_t cl;
+
+		slash = memchr(comp, '/', (size_t)(end - comp));
+		cl = (size_t)((slash ? slash : end) - comp);
+		if (cl > 8 && memcmp(comp + cl - 8, ".service", 8) == 0 &&
+		    cl < sizeof(ctx->unit) && !(cl > 5 && memcmp(comp, "user@", 5) == 0)) {
+			memcpy(ctx->unit, comp, cl);
+			ctx->unit[cl] = '\0';
+			found = true;
+		}
+		comp += cl + 1;
+	}
+	return found;
+}
+
+void mlk_parse_cgroup(const char *buf, size_t len, struct mlk_context *ctx)
+{
+	static const char *const container[] = {
+		"/docker/", "/docker-", "/libpod-", "/libpod_parent", "/lxc/", "/lxc.payload",
+		"/kubepods", "/containerd", "/cri-containerd", "/crio-", "/machine.slice/",
+	};
+	const char *p = buf, *end = buf + len, *line, *path;
+	size_t ll, i;
+
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->kind = MEMLOCK_CTX_SHELL;
+	while (mlk_next_line(&p, end, &line, &ll)) {
+		const char *c1, *c2;
+		size_t pl;
+
+		/* "hierarchy-id:controllers:path" */
+		c1 = memchr(line, ':', ll);
+		if (c1 == NULL)
+			continue;
+		c2 = memchr(c1 + 1, ':', (size_t)(line + ll - c1 - 1));
+		if (c2 == NULL)
+			continue;
+		path = c2 + 1;
+		pl = (size_t)(line + ll - path);
+		for (i = 0; i < ARRAY_SIZE(container); i++) {
+			if (has(path, pl, container[i])) {
+				ctx->kind = MEMLOCK_CTX_CONTAINER;
+				return;
+			}
+		}
+		if (ctx->kind == MEMLOCK_CTX_SHELL && find_service(path, pl, ctx)) {
+			ctx->kind = MEMLOCK_CTX_SYSTEMD;
+			ctx->user_unit = has(path, pl, "/user@");
+		}
+	}
+}

@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The fixes and hazards that come with a verdict. A fix names the place that
+ * owns the process's limit: the shell that started it, limits.conf for new
+ * logins, its systemd unit, its container runtime, or the running process
+ * itself (prlimit, `memlock limit`).
+ */
+#include <pwd.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "internal.h"
+
+#ifndef MCL_ONFAULT
+#define MCL_ONFAULT 4
+#endif
+
+const char *mlk_size_str(uint64_t b, char *buf, size_t sz)
+{
+	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+	unsigned int i = 0;
+	uint64_t div = 1;
+
+	if (b == MEMLOCK_UNLIMITED) {
+		snprintf(buf, sz, "unlimited");
+		return buf;
+	}
+	while (i + 1 < ARRAY_SIZE(unit) && b / div >= 1024) {
+		div *= 1024;
+		i++;
+	}
+	if (b % div == 0)
+		snprintf(buf, sz, "%llu %s", (unsigned long long)(b / div), unit[i]);
+	else
+		snprintf(buf, sz, "%.1f %s", (double)b / (double)div, unit[i]);
+	return buf;
+}
+
+static void add(int *n, int max, char (*arr)[MEMLOCK_TEXT_MAX], const char *fmt, va_list ap)
+{
+	if (*n >= max)
+		return;
+	vsnprintf(arr[*n], MEMLOCK_TEXT_MAX, fmt, ap);
+	(*n)++;
+}
+
+void mlk_add_fix(struct memlock_verdict *v, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	add(&v->n_fix, MEMLOCK_FIX_MAX, v->fix, fmt, ap);
+	va_end(ap);
+}
+
+void mlk_add_note(struct memlock_verdict *v, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	add(&v->n_note, MEMLOCK_NOTE_MAX, v->note, fmt, ap);
+	va_end(ap);
+}
+
+static const char *user_name(uid_t uid, char *buf, size_t sz)
+{
+	struct passwd pw, *res = NULL;
+	char tmp[1024];
+
+	if (getpwuid_r(uid, &pw, tmp, sizeof(tmp), &res) == 0 && res != NULL)
+		snprintf(buf, sz, "%s", pw.pw_name);
+	else
+		snprintf(buf, sz, "<user of uid %u>", (unsigned int)uid);
+	return buf;
+}
+
+/* Suggested limit: the need, rounded up to whole KiB (what ulimit -l and
+ * limits.conf count in). */
+static uint64_t need_kib(const struct memlock_verdict *v)
+{
+	return (v->need + 1023) / 1024;
+}
+
+static void limit_fixes(const struct mlk_facts *f, struct memlock_verdict *v)
+{
+	uint64_t kib = need_kib(v), bytes = kib * 1024;
+	bool soft_enough = f->lim.hard == MEMLOCK_UNLIMITED || bytes <= f->lim.hard;
+	char user[64];
+
+	switch (f->ctx.kind) {
+	case MEMLOCK_CTX_SYSTEMD:
+		mlk_add_fix(v, "systemctl %sedit %s: add [Service] LimitMEMLOCK=%lluK, then restart it",
+			    f->ctx.user_unit ? "--user " : "", f->ctx.unit, (unsigned long long)kib);
+		if (!f->ctx.user_unit)
+			mlk_add_fix(v, "or give the unit the capability: [Service] "
+				       "AmbientCapabilities=CAP_IPC_LOCK");
+		break;
+	case MEMLOCK_CTX_CONTAINER:
+		mlk_add_fix(v, "start the container with --ulimit memlock=%llu:%llu "
+			       "(docker/podman run)",
+			    (unsigned long long)bytes, (unsigned long long)bytes);
+		mlk_add_fix(v, "or with --cap-add IPC_LOCK (rootful containers only: in a user "
+			       "namespace the capability does not count)");
+		break;
+	case MEMLOCK_CTX_SHELL:
+		if (soft_enough)
+			mlk_add_fix(v, "in the shell that starts it: ulimit -l %llu",
+				    (unsigned long long)kib);
+		mlk_add_fix(v, "for every login of the user: /etc/security/limits.conf: "
+			       "%s - memlock %llu",
+			    user_name(f->uid, user, sizeof(user)), (unsigned long long)kib);
+		break;
+	}
+	if (soft_enough)
+		mlk_add_fix(v, "for the running process: memlock limit %d %lluK "
+			       "(raises the soft limit, up to the hard limit %s)",
+			    (int)f->pid, (unsigned long long)kib, MLK_SZ(f->lim.hard));
+	else
+		mlk_add_fix(v, "for the running process, as root with CAP_SYS_RESOURCE "
+			       "(the hard limit is %s): memlock limit %d %lluK:%lluK",
+			    MLK_SZ(f->lim.hard), (int)f->pid, (unsigned long long)kib,
+			    (unsigned long long)kib);
+	if (f->ctx.kind == MEMLOCK_CTX_SHELL && !f->in_child_userns)
+		mlk_add_fix(v, "or start it with CAP_IPC_LOCK, which lifts the limit "
+			       "(e.g. setcap cap_ipc_lock+ep on its binary)");
+	if (f->in_child_userns)
+		mlk_add_note(v, "the process is in a child user namespace: CAP_IPC_LOCK there "
+				"does not lift RLIMIT_MEMLOCK, only the limit itself helps");
+}
+
+void mlk_suggest_fixes(const struct mlk_facts *f, const struct memlock_request *req,
+		       struct memlock_verdict *v)
+{
+	bool future = req->op == MEMLOCK_OP_MLOCKALL && (req->kflags & MCL_FUTURE);
+	bool current = req->op == MEMLOCK_OP_MLOCKALL && (req->kflags & MCL_CURRENT);
+	bool onfault = req->op == MEMLOCK_OP_MLOCKALL ? (req->kflags & MCL_ONFAULT) != 0
+						       : (req->kflags & 1u) != 0;
+
+	switch (v->cause) {
+	case MEMLOCK_CAUSE_BAD_FLAGS:
+		mlk_add_fix(v, req->op == MEMLOCK_OP_MLOCKALL
+				       ? "pass MCL_CURRENT, MCL_FUTURE or both (memlock: --current, "
+					 "--future), with MCL_ONFAULT (--onfault) only beside them"
+				       : "pass 0 or MLOCK_ONFAULT as mlock2 flags");
+		break;
+	case MEMLOCK_CAUSE_LIMIT_ZERO:
+		v->need = v->need ? v->need : f->page_size;
+		/* fall through */
+	case MEMLOCK_CAUSE_SUBPAGE_LIMIT:
+	case MEMLOCK_CAUSE_OVER_LIMIT:
+	case MEMLOCK_CAUSE_ADDRESS_SPACE:
+		limit_fixes(f, v);
+		if (v->cause == MEMLOCK_CAUSE_ADDRESS_SPACE)
+			mlk_add_fix(v, "or lock less: mlockall(MCL_FUTURE) alone, or mlock of the "
+				       "ranges that matter (memlock status --maps %d)",
+				    (int)f->pid);
+		break;
+	case MEMLOCK_CAUSE_BAD_RANGE:
+	case MEMLOCK_CAUSE_UNMAPPED:
+		mlk_add_fix(v, "lock only mapped ranges: memlock status --maps %d lists them",
+			    (int)f->pid);
+		return;
+	case MEMLOCK_CAUSE_PROT_NONE:
+		mlk_add_fix(v, "lock on fault (mlock2 MLOCK_ONFAULT, memlock --onfault), or "
+			       "mprotect the range accessible first");
+		return;
+	case MEMLOCK_CAUSE_NONE:
+		break;
+	}
+	if (v->cause == MEMLOCK_CAUSE_BAD_FLAGS)
+		return;
+	/* hazards hold once the call succeeds, also after its limit is fixed */
+	if (future && !f->has_cap)
+		mlk_add_note(v, "MCL_FUTURE checks every later mmap, brk and stack growth "
+				"against the limit: past it mmap fails with EAGAIN, brk and "
+				"malloc with ENOMEM, stack growth with SIGSEGV; leave headroom");
+	if (future)
+		mlk_add_note(v, "with MCL_FUTURE each new thread's stack (8 MiB by default) is "
+				"locked%s when the thread starts",
+			     onfault ? "" : " and faulted in");
+	if (current && f->threads > 1)
+		mlk_add_note(v, "the stacks of all %u threads are locked with the rest",
+			     f->threads);
+	if (onfault && v->ok)
+		mlk_add_note(v, "on fault: VmLck counts whole mappings now, but pages become "
+				"resident and locked only when first touched");
+}

@@ -1,0 +1,282 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* /proc/PID/smaps and smaps_rollup: one mapping at a time. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+struct memlock_maps {
+	FILE *f;
+	char *line;		/* getline buffer */
+	size_t cap;
+	bool pending;		/* @line holds the next mapping's header */
+	ssize_t pending_len;
+	char *path;
+	size_t path_cap;
+};
+
+unsigned int mlk_parse_vmflags(const char *s, const char *end)
+{
+	static const struct {
+		char code[2];
+		unsigned int bit;
+	} codes[] = {
+		{ {'l', 'o'}, MEMLOCK_VMA_LOCKED },	{ {'l', 'f'}, MEMLOCK_VMA_ONFAULT },
+		{ {'i', 'o'}, MEMLOCK_VMA_IO },		{ {'p', 'f'}, MEMLOCK_VMA_PFNMAP },
+		{ {'d', 'e'}, MEMLOCK_VMA_DONTEXPAND }, { {'m', 'm'}, MEMLOCK_VMA_MIXEDMAP },
+		{ {'h', 't'}, MEMLOCK_VMA_HUGETLB },	{ {'d', 'p'}, MEMLOCK_VMA_DROPPABLE },
+	};
+	unsigned int flags = MEMLOCK_VMA_HAS_FLAGS;
+	size_t i;
+
+	while (s < end) {
+		const char *tok;
+
+		while (s < end && *s == ' ')
+			s++;
+		tok = s;
+		while (s < end && *s != ' ')
+			s++;
+		if (s - tok != 2)
+			continue;
+		for (i = 0; i < ARRAY_SIZE(codes); i++)
+			if (tok[0] == codes[i].code[0] && tok[1] == codes[i].code[1])
+				flags |= codes[i].bit;
+	}
+	return flags;
+}
+
+static bool is_header(const char *s, const char *end)
+{
+	const char *p = s;
+
+	while (p < end && ((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+		p++;
+	return p > s && p < end && *p == '-';
+}
+
+static int set_path(struct memlock_maps *it, const char *s, const char *end)
+{
+	size_t n = (size_t)(end - s);
+	char *np;
+
+	if (n + 1 > it->path_cap) {
+		np = realloc(it->path, n + 1);
+		if (np == NULL)
+			return -ENOMEM;
+		it->path = np;
+		it->path_cap = n + 1;
+	}
+	memcpy(it->path, s, n);
+	it->path[n] = '\0';
+	return 0;
+}
+
+/* "start-end perms offset dev inode   path" */
+static int parse_header(struct memlock_maps *it, const char *s, const char *end,
+			struct memlock_mapping *m)
+{
+	const char *p = s;
+	size_t i;
+
+	memset(m, 0, sizeof(*m));
+	if (mlk_parse_u64(&p, end, 16, &m->start) < 0 || p >= end || *p++ != '-' ||
+	    mlk_parse_u64(&p, end, 16, &m->end) < 0)
+		return -EBADMSG;
+	while (p < end && *p == ' ')
+		p++;
+	for (i = 0; i < 4 && p < end && *p != ' '; i++, p++)
+		m->perms[i] = *p;
+	m->perms[i] = '\0';
+	if (mlk_parse_u64(&p, end, 16, &m->offset) == 0) {
+		while (p < end && *p == ' ')
+			p++;
+		while (p < end && *p != ' ')	/* dev major:minor */
+			p++;
+		(void)mlk_parse_u64(&p, end, 10, &m->inode);
+	}
+	while (p < end && *p == ' ')
+		p++;
+	if (set_path(it, p, end) < 0)
+		return -ENOMEM;
+	m->path = it->path;
+	m->size = m->end >= m->start ? m->end - m->start : 0;
+	return 0;
+}
+
+static void parse_field(const char *line, size_t ll, struct memlock_mapping *m)
+{
+	static const struct {
+		const char *key;
+		size_t off;
+	} kb[] = {
+		{ "Rss", offsetof(struct memlock_mapping, rss) },
+		{ "Pss", offsetof(struct memlock_mapping, pss) },
+		{ "Locked", offsetof(struct memlock_mapping, locked) },
+		{ "Swap", offsetof(struct memlock_mapping, swap) },
+		{ "Anonymous", offsetof(struct memlock_mapping, anonymous) },
+	};
+	const char *v, *le = line + ll;
+	size_t i;
+
+	if ((v = mlk_field(line, ll, "VmFlags")) != NULL) {
+		m->vmflags = mlk_parse_vmflags(v, le);
+		return;
+	}
+	for (i = 0; i < ARRAY_SIZE(kb); i++) {
+		v = mlk_field(line, ll, kb[i].key);
+		if (v != NULL) {
+			(void)mlk_parse_kb(v, le, (uint64_t *)((char *)m + kb[i].off));
+			return;
+		}
+	}
+}
+
+static bool is_field(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		char c = s[i];
+
+		if (c == ':')
+			return i > 0;
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		      (c >= '0' && c <= '9') || c == '_'))
+			return false;
+	}
+	return false;
+}
+
+static ssize_t read_line(struct memlock_maps *it)
+{
+	ssize_t n;
+
+	errno = 0;
+	n = getline(&it->line, &it->cap, it->f);
+	if (n < 0)
+		return errno ? -errno : 0;
+	if (n > 0 && it->line[n - 1] == '\n')
+		n--;
+	return n == 0 ? -EAGAIN : n;	/* -EAGAIN: an empty line, skip it */
+}
+
+int memlock_maps_next(struct memlock_maps *it, struct memlock_mapping *m)
+{
+	ssize_t n;
+	int rc;
+
+	if (it == NULL || m == NULL)
+		return mlk_err(-EINVAL);
+	if (!it->pending) {
+		/* find the first header; a reader never starts mid-mapping */
+		for (;;) {
+			n = read_line(it);
+			if (n == -EAGAIN)
+				continue;
+			if (n == 0)
+				return 1;
+			if (n < 0)
+				return mlk_err((int)n);
+			if (is_header(it->line, it->line + n))
+				break;
+			if (!is_field(it->line, (size_t)n))
+				return mlk_err(-EBADMSG);
+		}
+	} else {
+		n = it->pending_len;
+	}
+	it->pending = false;
+	rc = parse_header(it, it->line, it->line + n, m);
+	if (rc < 0)
+		return mlk_err(rc);
+	for (;;) {
+		n = read_line(it);
+		if (n == -EAGAIN)
+			continue;
+		if (n == 0)
+			break;
+		if (n < 0)
+			return mlk_err((int)n);
+		if (is_header(it->line, it->line + n)) {
+			it->pending = true;
+			it->pending_len = n;
+			break;
+		}
+		if (!is_field(it->line, (size_t)n))
+			return mlk_err(-EBADMSG);
+		parse_field(it->line, (size_t)n, m);
+	}
+	return 0;
+}
+
+struct memlock_maps *mlk_maps_from_file(FILE *f)
+{
+	struct memlock_maps *it = calloc(1, sizeof(*it));
+
+	if (it == NULL) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	it->f = f;
+	return it;
+}
+
+static struct memlock_maps *maps_open_file(const char *root, pid_t pid, const char *file)
+{
+	struct memlock_maps *it;
+	char path[4096];
+	FILE *f;
+	int rc;
+
+	rc = mlk_proc_path(path, sizeof(path), root, pid, file);
+	if (rc < 0) {
+		errno = -rc;
+		return NULL;
+	}
+	f = fopen(path, "re");
+	if (f == NULL)
+		return NULL;
+	it = mlk_maps_from_file(f);
+	if (it == NULL)
+		fclose(f);
+	return it;
+}
+
+struct memlock_maps *memlock_maps_open(const char *root, pid_t pid)
+{
+	if (pid < 0) {
+		errno = EINVAL;
+		return NULL;
+	}
+	return maps_open_file(root, pid, "smaps");
+}
+
+void memlock_maps_close(struct memlock_maps *it)
+{
+	if (it == NULL)
+		return;
+	if (it->f != NULL)
+		fclose(it->f);
+	free(it->line);
+	free(it->path);
+	free(it);
+}
+
+int memlock_proc_read_rollup(const char *root, pid_t pid, struct memlock_mapping *total)
+{
+	struct memlock_maps *it;
+	int rc;
+
+	if (total == NULL || pid < 0)
+		return mlk_err(-EINVAL);
+	it = maps_open_file(root, pid, "smaps_rollup");
+	if (it == NULL)
+		return mlk_err(-errno);
+	rc = memlock_maps_next(it, total);
+	if (rc == 1)
+		rc = -EBADMSG;	/* empty: a kernel thread, or not a rollup */
+	total->path = NULL;	/* it points into the reader */
+	memlock_maps_close(it);
+	return mlk_err(rc);
+}

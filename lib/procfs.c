@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Shared /proc plumbing: ROOT-prefixed paths, whole-file reads, and bounded
+ * line parsing. Parsers never trust a NUL terminator or a sane length: every
+ * scan is bounded by the line's end, so truncated, garbled or huge input can
+ * at worst produce -EBADMSG.
+ */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+/* /proc files report their size as 0: read until EOF. Cap the size so a
+ * hostile fixture cannot make us allocate without bound. */
+#define MLK_FILE_MAX (256u << 20)
+
+int mlk_proc_path(char *buf, size_t sz, const char *root, pid_t pid, const char *file)
+{
+	int n;
+
+	if (root == NULL || strcmp(root, "/") == 0)
+		root = "";
+	if (pid < 0)
+		n = snprintf(buf, sz, "%s/proc/%s", root, file);
+	else if (pid == 0)
+		n = snprintf(buf, sz, "%s/proc/self/%s", root, file);
+	else
+		n = snprintf(buf, sz, "%s/proc/%d/%s", root, (int)pid, file);
+	if (n < 0 || (size_t)n >= sz)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+int mlk_read_file(const char *path, char **bufp, size_t *lenp)
+{
+	size_t cap = 4096, len = 0;
+	char *buf, *nbuf;
+	ssize_t r;
+	int fd, rc;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	buf = malloc(cap + 1);
+	if (buf == NULL) {
+		close(fd);
+		return -ENOMEM;
+	}
+	for (;;) {
+		if (len == cap) {
+			if (cap >= MLK_FILE_MAX) {
+				rc = -EFBIG;
+				goto fail;
+			}
+			nbuf = realloc(buf, cap * 2 + 1);
+			if (nbuf == NULL) {
+				rc = -ENOMEM;
+				goto fail;
+			}
+			buf = nbuf;
+			cap *= 2;
+		}
+		r = read(fd, buf + len, cap - len);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			/* a process that exits mid-read gives ESRCH */
+			rc = -errno;
+			goto fail;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	close(fd);
+	buf[len] = '\0';
+	*bufp = buf;
+	*lenp = len;
+	return 0;
+fail:
+	close(fd);
+	free(buf);
+	return rc;
+}
+
+int mlk_read_proc(const char *root, pid_t pid, const char *file, char **buf, size_t *len)
+{
+	char path[4096];
+	int rc;
+
+	rc = mlk_proc_path(path, sizeof(path), root, pid, file);
+	if (rc < 0)
+		return rc;
+	return mlk_read_file(path, buf, len);
+}
+
+int mlk_next_line(const char **p, const char *end, const char **line, size_t *len)
+{
+	const char *nl;
+
+	if (*p >= end)
+		return 0;
+	nl = memchr(*p, '\n', (size_t)(end - *p));
+	*line = *p;
+	if (nl == NULL) {
+		*len = (size_t)(end - *p);
+		*p = end;
+	} else {
+		*len = (size_t)(nl - *p);
+		*p = nl + 1;
+	}
+	return 1;
+}
+
+const char *mlk_field(const char *line, size_t len, const char *key)
+{
+	size_t klen = strlen(key);
+
+	if (len <= klen || memcmp(line, key, klen) != 0 || line[klen] != ':')
+		return NULL;
+	return line + klen + 1;
+}
+
+int mlk_parse_u64(const char **sp, const char *end, int base, uint64_t *v)
+{
+	const char *s = *sp;
+	uint64_t n = 0;
+	int d, digits = 0;
+
+	while (s < end && (*s == ' ' || *s == '\t'))
+		s++;
+	for (; s < end; s++) {
+		if (*s >= '0' && *s <= '9')
+			d = *s - '0';
+		else if (base == 16 && *s >= 'a' && *s <= 'f')
+			d = *s - 'a' + 10;
+		else if (base == 16 && *s >= 'A' && *s <= 'F')
+			d = *s - 'A' + 10;
+		else
+			break;
+		if (n > (UINT64_MAX - (uint64_t)d) / (uint64_t)base)
+			return -ERANGE;
+		n = n * (uint64_t)base + (uint64_t)d;
+		digits++;
+	}
+	if (digits == 0)
+		return -EBADMSG;
+	*sp = s;
+	*v = n;
+	return 0;
+}
+
+uint64_t mlk_mul_sat(uint64_t a, uint64_t b)
+{
+	if (b != 0 && a > UINT64_MAX / b)
+		return UINT64_MAX;
+	return a * b;
+}
+
+/* "   1234 kB" -> bytes; a bare number (no unit) is taken as is. */
+int mlk_parse_kb(const char *s, const char *end, uint64_t *bytes)
+{
+	uint64_t v;
+	int rc;
+
+	rc = mlk_parse_u64(&s, end, 10, &v);
+	if (rc < 0)
+		return rc;
+	while (s < end && *s == ' ')
+		s++;
+	if (end - s >= 2 && (s[0] == 'k' || s[0] == 'K') && s[1] == 'B')
+		v = mlk_mul_sat(v, 1024);
+	*bytes = v;
+	return 0;
+}

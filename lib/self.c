@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* Locking the caller's own memory. */
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#ifndef MLOCK_ONFAULT
+#define MLOCK_ONFAULT 0x01
+#endif
+#ifndef MCL_ONFAULT
+#define MCL_ONFAULT 4
+#endif
+
+static long sys_mlock2(const void *addr, size_t len, unsigned int flags)
+{
+#ifdef SYS_mlock2
+	/* raw syscall: older libcs lack the wrapper, and a wrapper could
+	 * hide ENOSYS behind a fallback of its own */
+	return syscall(SYS_mlock2, addr, len, flags);
+#else
+	(void)addr, (void)len, (void)flags;
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
+/* On failure, ask the predictor why; when its errno differs from the
+ * kernel's, keep the kernel's and say so. */
+static int explain(int rc, const struct memlock_request *req, struct memlock_verdict *why)
+{
+	if (why == NULL)
+		return mlk_err(rc);
+	if (memlock_predict(NULL, 0, req, why) < 0 || why->err != -rc) {
+		memset(why, 0, sizeof(*why));
+		why->err = -rc;
+		snprintf(why->reason, sizeof(why->reason),
+			 "the kernel answered %s, which the predictor did not expect from "
+			 "the process's limits and mappings",
+			 strerrorname_np(-rc) ? strerrorname_np(-rc) : "an error");
+	}
+	why->ok = false;
+	return mlk_err(rc);
+}
+
+int memlock_self_lock(const void *addr, size_t len, unsigned int flags,
+		      struct memlock_verdict *why)
+{
+	struct memlock_request req = {
+		.op = MEMLOCK_OP_MLOCK, .addr = (uintptr_t)addr, .len = len, .has_addr = true,
+	};
+	int rc = 0;
+
+	if (flags & ~(MEMLOCK_F_ONFAULT | MEMLOCK_F_BEST_EFFORT))
+		return mlk_err(-EINVAL);
+	if (flags & MEMLOCK_F_ONFAULT) {
+		req.op = MEMLOCK_OP_MLOCK2;
+		req.kflags = MLOCK_ONFAULT;
+		if (sys_mlock2(addr, len, MLOCK_ONFAULT) == 0)
+			return 0;
+		rc = -errno;
+		if (rc != -ENOSYS || !(flags & MEMLOCK_F_BEST_EFFORT))
+			return explain(rc, &req, why);
+		pr_warn("mlock2 is not available: locking %zu bytes with mlock instead", len);
+		req.op = MEMLOCK_OP_MLOCK;
+		req.kflags = 0;
+	}
+	if (mlock(addr, len) < 0)
+		return explain(-errno, &req, why);
+	return rc == -ENOSYS ? MEMLOCK_DOWNGRADED : 0;
+}
+
+int memlock_self_unlock(const void *addr, size_t len)
+{
+	if (munlock(addr, len) < 0)
+		return mlk_err(-errno);
+	return 0;
+}
+
+int memlock_self_lock_all(unsigned int flags, struct memlock_verdict *why)
+{
+	struct memlock_request req = { .op = MEMLOCK_OP_MLOCKALL };
+	int kflags = 0;
+
+	if (flags & ~(MEMLOCK_F_CURRENT | MEMLOCK_F_FUTURE | MEMLOCK_F_ONFAULT |
+		      MEMLOCK_F_BEST_EFFORT) ||
+	    !(flags & (MEMLOCK_F_CURRENT | MEMLOCK_F_FUTURE)))
+		return mlk_err(-EINVAL);
+	if (flags & MEMLOCK_F_CURRENT)
+		kflags |= MCL_CURRENT;
+	if (flags & MEMLOCK_F_FUTURE)
+		kflags |= MCL_FUTURE;
+	if (flags & MEMLOCK_F_ONFAULT)
+		kflags |= MCL_ONFAULT;
+	req.kflags = (unsigned int)kflags;
+	if (mlockall(kflags) == 0)
+		return 0;
+	/* kernels before 4.4 reject MCL_ONFAULT with EINVAL */
+	if (errno == EINVAL && (flags & MEMLOCK_F_ONFAULT) && (flags & MEMLOCK_F_BEST_EFFORT)) {
+		pr_warn("MCL_ONFAULT is not supported: locking without it");
+		req.kflags &= ~(unsigned int)MCL_ONFAULT;
+		if (mlockall((int)req.kflags) == 0)
+			return MEMLOCK_DOWNGRADED;
+	}
+	return explain(-errno, &req, why);
+}
+
+int memlock_self_unlock_all(void)
+{
+	if (munlockall() < 0)
+		return mlk_err(-errno);
+	return 0;
+}
