@@ -33,6 +33,9 @@ SCOLS_CFLAGS = $(shell $(PKG_CONFIG) --cflags smartcols)
 SCOLS_LIBS   = $(shell $(PKG_CONFIG) --libs smartcols)
 CMOCKA_LIBS  = $(shell $(PKG_CONFIG) --libs cmocka)
 
+# compile-and-link rules: -MD lists headers as prerequisites too
+SRCS_OF      = $(filter %.c %.o %.a,$^)
+
 LIB_SRCS    := $(wildcard lib/*.c)
 CLI_SRCS    := $(wildcard cli/*.c)
 UNIT_SRCS   := $(wildcard tests/unit/test-*.c)
@@ -77,23 +80,23 @@ $(B)/tests/%.o: tests/unit/%.c
 	$(CC) $(BASE_CFLAGS) $(CFLAGS) -Ilib -c $< -o $@
 
 $(B)/tests/test-%: $(B)/tests/test-%.o $(LIB_OBJS)
-	$(CC) $(CFLAGS) -o $@ $^ $(CMOCKA_LIBS)
+	$(CC) $(CFLAGS) -o $@ $(SRCS_OF) $(CMOCKA_LIBS)
 
 $(B)/tests/fuzz-proc: tests/fuzz/fuzz-proc.c tests/fuzz/standalone.c $(LIB_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) -Ilib -o $@ $^
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) -Ilib -o $@ $(SRCS_OF)
 
 $(B)/tests/predict-matrix: tests/integration/predict-matrix.c $(LIB_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $^
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $(SRCS_OF)
 
 tests: $(UNIT_BINS) $(B)/tests/fuzz-proc $(B)/tests/predict-matrix all
 
 # The victim locks memory for real: never sanitized (ASan's shadow would be
 # locked and populated by mlockall(MCL_CURRENT)).
-build/helpers/victim: tests/helpers/victim.c
+build/helpers/victim: tests/helpers/victim.c build/libmemlock.a
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) -O2 -g -o $@ $<
+	$(CC) $(BASE_CFLAGS) -O2 -g -o $@ $(SRCS_OF)
 
 # Same sources again under ASan+UBSan.
 tests-san:

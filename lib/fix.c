@@ -113,14 +113,14 @@ static void limit_fixes(const struct mlk_facts *f, struct memlock_verdict *v)
 		break;
 	}
 	if (soft_enough)
-		mlk_add_fix(v, "for the running process: memlock limit %d %lluK "
+		mlk_add_fix(v, "for the running process: prlimit --pid %d --memlock=%llu: "
 			       "(raises the soft limit, up to the hard limit %s)",
-			    (int)f->pid, (unsigned long long)kib, MLK_SZ(f->lim.hard));
+			    (int)f->pid, (unsigned long long)bytes, MLK_SZ(f->lim.hard));
 	else
 		mlk_add_fix(v, "for the running process, as root with CAP_SYS_RESOURCE "
-			       "(the hard limit is %s): memlock limit %d %lluK:%lluK",
-			    MLK_SZ(f->lim.hard), (int)f->pid, (unsigned long long)kib,
-			    (unsigned long long)kib);
+			       "(the hard limit is %s): prlimit --pid %d --memlock=%llu:%llu",
+			    MLK_SZ(f->lim.hard), (int)f->pid, (unsigned long long)bytes,
+			    (unsigned long long)bytes);
 	if (f->ctx.kind == MEMLOCK_CTX_SHELL && !f->in_child_userns)
 		mlk_add_fix(v, "or start it with CAP_IPC_LOCK, which lifts the limit "
 			       "(e.g. setcap cap_ipc_lock+ep on its binary)");
