@@ -174,6 +174,7 @@ static int show_maps(struct output *out, pid_t pid)
 {
 	struct memlock_maps *it = memlock_maps_open(proc_root, pid);
 	struct memlock_mapping m;
+	size_t n = 0;
 	int rc;
 
 	if (it == NULL) {
@@ -185,6 +186,7 @@ static int show_maps(struct output *out, pid_t pid)
 	while ((rc = memlock_maps_next(it, &m)) == 0) {
 		struct libscols_line *ln = output_new_line(out);
 
+		n++;
 		output_set_hex(out, ln, M_START, m.start);
 		output_set_hex(out, ln, M_END, m.end);
 		output_set_str(out, ln, M_PERMS, m.perms);
@@ -202,6 +204,12 @@ static int show_maps(struct output *out, pid_t pid)
 		warn_rc(rc == -ENOENT ? -ESRCH : rc, "cannot read the mappings of process %d",
 			(int)pid);
 		hint_pid_error(pid, rc);
+		return EXIT_FAILURE;
+	}
+	if (n == 0) {
+		warnx("process %d has no memory mappings", (int)pid);
+		hint("it is a kernel thread or a zombie, or it exited just now");
+		scols_unref_table(out->tb);
 		return EXIT_FAILURE;
 	}
 	return output_print(out) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
@@ -250,7 +258,8 @@ static int show_system(struct output *out)
 		"never reclaimed: mlocked, ramfs, SHM_LOCK, secretmem");
 	sys_row(out, "MemAvailable", mi.mem_available, false, mi.mem_total,
 		"memory available for new work without swapping");
-	sys_row(out, "Swap", mi.swap_total - mi.swap_free, false, mi.swap_total,
+	sys_row(out, "Swap", mi.swap_total > mi.swap_free ? mi.swap_total - mi.swap_free : 0,
+		false, mi.swap_total,
 		mi.swap_total ? "swap in use, of all swap" : "no swap enabled");
 	for (i = 0; i < n && i < (int)ARRAY_SIZE(sw); i++) {
 		char name[300], desc[64];

@@ -122,6 +122,8 @@ int main(int argc, char **argv)
 	else
 		memlock_set_log(log_to_stderr, MEMLOCK_LOG_WARN, NULL);
 
+	/* getopt prefixes its messages with argv[0]: make them "memlock: ..." */
+	argv[0] = program_invocation_short_name;
 	while ((c = getopt_long(argc, argv, "+hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_PROC_ROOT:
@@ -145,6 +147,7 @@ int main(int argc, char **argv)
 			optind++;
 			argv += optind - 1;
 			argc -= optind - 1;
+			argv[0] = program_invocation_short_name;
 			optind = 1;
 			return close_stdout_rc(commands[i].handler(argc, argv));
 		}

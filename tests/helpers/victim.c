@@ -4,6 +4,7 @@
  * stdin, one reply line on stdout ("ok [values]" or "err ENAME"):
  *
  *   map PAGES            mmap PAGES rw private anonymous pages   -> ok ADDR
+ *                        (between two holes: never merged with a neighbour)
  *   mapnone PAGES        mmap PAGES PROT_NONE (grows VmSize)      -> ok ADDR
  *   unmap ADDR PAGES     munmap
  *   touch ADDR PAGES     write one byte in each page
@@ -100,11 +101,17 @@ int main(void)
 		if (strcmp(argv[0], "map") == 0 || strcmp(argv[0], "mapnone") == 0) {
 			int prot = argv[0][3] == 'n' ? PROT_NONE : PROT_READ | PROT_WRITE;
 
-			p = mmap(NULL, num(argv[1]) * page, prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-			if (p == MAP_FAILED)
+			/* a hole on each side, so the kernel cannot merge the new
+			 * mapping with a neighbour and tests see it as it is */
+			p = mmap(NULL, (num(argv[1]) + 2) * page, prot, MAP_PRIVATE | MAP_ANONYMOUS,
+				 -1, 0);
+			if (p == MAP_FAILED) {
 				reply_rc(-1);
-			else
-				printf("ok %p\n", p);
+			} else {
+				munmap(p, page);
+				munmap((char *)p + (num(argv[1]) + 1) * page, page);
+				printf("ok %p\n", (char *)p + page);
+			}
 		} else if (strcmp(argv[0], "unmap") == 0) {
 			reply_rc(munmap((void *)num(argv[1]), num(argv[2]) * page));
 		} else if (strcmp(argv[0], "touch") == 0) {

@@ -1,0 +1,89 @@
+#!/bin/bash
+# Bad input: a clear "memlock: ..." error, exit 1, never a crash (the CLI runs
+# under ASan+UBSan in make check, which abort on any memory error).
+. "$(dirname "$0")/lib.sh"
+
+# fails "description" ARGS...: exit 1, first stderr line "memlock: ..."
+fails() {
+	local what=$1 err rc
+	shift
+	err=$("$MEMLOCK" "$@" 2>&1 >/dev/null)
+	rc=$?
+	if [ $rc -eq 1 ] && [[ $err == memlock:* ]]; then
+		ok "$what"
+	else
+		not_ok "$what"
+		diag "exit $rc, stderr: ${err:0:300}"
+	fi
+}
+
+fails "no command"
+fails "unknown command" frobnicate
+fails "unknown global option" --bogus status
+fails "status: unknown option" status --bogus
+fails "status: unknown column" status -o NOPE
+fails "status: unknown sort column" status --sort NOPE
+fails "status: sort by a hidden column" status -o PID --sort LOCKED
+fails "status: --maps and --system together" status --maps 1 --system
+fails "status: PID 0" status 0
+fails "status: negative PID" status -- -5
+fails "status: PID with junk" status 12abc
+fails "status: PID overflow" status 99999999999999999999
+fails "status: PID beyond pid_max" status 4194305
+fails "status: nonexistent PID" status 4194303
+fails "status --maps: nonexistent PID" status --maps 4194303
+fails "status --maps: a kernel thread (no mappings)" status --maps 2
+fails "status --maps: no PID" status --maps
+fails "check: unknown option" check --bogus
+fails "check: nonexistent PID" check -p 4194303
+fails "check: a kernel thread" check -p 2
+fails "check: garbage size" check --size abc
+fails "check: unknown suffix" check --size 12Q
+fails "check: negative size" check --size -5
+fails "check: huge size" check --size 99999999999999999999999
+fails "check: size overflow with suffix" check --size 99999999999E
+fails "check: fractional bytes" check --size 1.5
+fails "check: empty size" check --size ''
+fails "check: garbage range" check --range zz-10
+fails "check: range without dash" check --range 1000
+fails "check: reversed range" check --range 2000-1000
+fails "check: range too long" check --range 0-11112222333344445
+fails "check: --size with --range" check --size 4K --range 1000-2000
+fails "check: --size with --current" check --size 4K --current
+fails "check: stray argument" check extra
+
+# --help and --version work everywhere and exit 0
+for c in "" status check; do
+	check "${c:-memlock} --help" "$MEMLOCK" $c --help >/dev/null
+	check "${c:-memlock} --version" "$MEMLOCK" $c --version >/dev/null
+done
+
+# a PID that exits while (or just before) it is read: exit 0 or 1, no crash
+bad=0
+for i in $(seq 200); do
+	( exit 0 ) & p=$!
+	"$MEMLOCK" status "$p" >/dev/null 2>&1
+	rc=$?
+	[ $rc -le 1 ] || bad=$((bad + 1))
+	"$MEMLOCK" status --maps "$p" >/dev/null 2>&1
+	rc=$?
+	[ $rc -le 1 ] || bad=$((bad + 1))
+	wait "$p"
+done
+is "200 processes exiting mid-read: every run exits 0 or 1" "$bad" 0
+
+# status of all processes while processes come and go
+( for i in $(seq 300); do /bin/true; done ) & churn=$!
+bad=0
+for i in $(seq 20); do
+	"$MEMLOCK" status >/dev/null 2>&1 || bad=$((bad + 1))
+done
+wait $churn
+is "status of all processes under process churn: 20 runs succeed" "$bad" 0
+
+# write errors fail the command (close_stdout)
+if [ -w /dev/full ]; then
+	"$MEMLOCK" status --system >/dev/full 2>/dev/null
+	is "write error on stdout: exit 1" "$?" 1
+fi
+done_testing

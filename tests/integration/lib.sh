@@ -1,0 +1,61 @@
+# Shared helpers of the integration tests: TAP output, the victim, cleanup.
+# Source it; MEMLOCK and VICTIM come from tests/run.sh (or set them by hand).
+set -u
+: "${MEMLOCK:=build/memlock}" "${VICTIM:=build/helpers/victim}"
+T_N=0
+T_FAILED=0
+CLEANUPS=()
+
+ok() { T_N=$((T_N + 1)); echo "ok $T_N - $*"; }
+not_ok() { T_N=$((T_N + 1)); T_FAILED=1; echo "not ok $T_N - $*"; }
+skip() { T_N=$((T_N + 1)); echo "ok $T_N - $1 # SKIP $2"; }
+diag() { printf '# %s\n' "$@"; }
+done_testing() { echo "1..$T_N"; }
+
+# check "description" COMMAND... : ok when COMMAND succeeds
+check() {
+	local what=$1
+	shift
+	if "$@"; then ok "$what"; else not_ok "$what"; fi
+}
+
+# is "description" GOT WANT
+is() {
+	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1"; diag "got '$2', want '$3'"; fi
+}
+
+at_exit() { CLEANUPS+=("$1"); }
+run_cleanups() {
+	local i
+	for ((i = ${#CLEANUPS[@]} - 1; i >= 0; i--)); do
+		eval "${CLEANUPS[$i]}" >/dev/null 2>&1
+	done
+}
+trap run_cleanups EXIT
+trap 'exit 130' INT TERM
+
+# victim_start NAME [prefix command...]: starts a victim as a coprocess whose
+# PID lands in $NAME_PID; talk to it with vcmd NAME "command".
+victim_start() {
+	local name=$1 line pid
+	shift
+	eval "coproc $name { exec \"\$@\" \"$VICTIM\"; }"
+	local -n fds=$name
+	read -r line <&"${fds[0]}" || return 1
+	pid=${line#ready }
+	printf -v "${name}_PID" '%s' "$pid"
+	at_exit "kill $pid; wait $pid"
+}
+
+# vcmd NAME COMMAND: the reply, without its "ok ", lands in $R; fails on
+# "err". (No $(...) or pipes around it: coprocess fds do not reach subshells.)
+vcmd() {
+	local -n fds=$1
+	echo "$2" >&"${fds[1]}"
+	read -r R <&"${fds[0]}" || return 1
+	case $R in
+	ok*) R=${R#ok}; R=${R# } ;;
+	*) return 1 ;;
+	esac
+}
+

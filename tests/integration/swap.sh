@@ -1,0 +1,68 @@
+#!/bin/bash
+# Swap for real: a swapfile, and a victim in a cgroup-v1 memory cgroup smaller
+# than its memory, with one region locked. status must show SWAP > 0 for the
+# unlocked part while the locked mapping stays fully resident with SWAP 0.
+# Swapfile, cgroup and victim are removed even when the test fails.
+. "$(dirname "$0")/lib.sh"
+
+PAGE=$(getconf PAGESIZE)
+CG=/sys/fs/cgroup/memory/memlock-test.$$
+SWAPFILE=${TMPDIR:-/tmp}/memlock-test-swap.$$
+LOCK_MB=16 FREE_MB=96 LIMIT_MB=48
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "1..0 # SKIP needs root (swapon and a memory cgroup)"
+	exit 0
+fi
+if [ ! -w /sys/fs/cgroup/memory ] || ! command -v swapon >/dev/null; then
+	echo "1..0 # SKIP no cgroup-v1 memory controller or swapon"
+	exit 0
+fi
+
+at_exit "rm -f $SWAPFILE"
+dd if=/dev/zero of="$SWAPFILE" bs=1M count=256 status=none && chmod 600 "$SWAPFILE" &&
+	mkswap "$SWAPFILE" >/dev/null || { not_ok "swapfile created"; done_testing; exit 0; }
+at_exit "swapoff $SWAPFILE"
+if ! swapon "$SWAPFILE" 2>/dev/null; then
+	echo "1..0 # SKIP swapon refused here (filesystem or kernel does not allow a swapfile)"
+	exit 0
+fi
+ok "swapfile enabled"
+mkdir "$CG" || { not_ok "cgroup created"; done_testing; exit 0; }
+at_exit "rmdir $CG"
+echo $((LIMIT_MB << 20)) >"$CG/memory.limit_in_bytes"
+echo 100 >"$CG/memory.swappiness" 2>/dev/null
+
+swap_row=$("$MEMLOCK" status --system -r -n -b -o NAME,VALUE,TOTAL | grep "^swap:$SWAPFILE ")
+is "status --system lists the swapfile with its size" "$(echo "$swap_row" | cut -d' ' -f3)" \
+	$(((256 << 20) - PAGE))
+
+# The victim joins the cgroup before it allocates, so all its pages are charged.
+victim_start V sh -c 'echo $$ > '"$CG"'/cgroup.procs && exec "$0"'
+pid=$V_PID
+is "victim is in the cgroup" "$(grep -c "^$pid\$" "$CG/cgroup.procs")" 1
+vcmd V "map $((LOCK_MB << 20 >> 12))"; locked=$R
+vcmd V "mlock $locked $((LOCK_MB << 20))" && ok "victim locks $LOCK_MB MiB" || not_ok "mlock: $R"
+vcmd V "map $((FREE_MB << 20 >> 12))"; free=$R
+vcmd V "touch $free $((FREE_MB << 20 >> 12))" && ok "victim touches $FREE_MB MiB in a $LIMIT_MB MiB cgroup" ||
+	not_ok "touch"
+
+row() {	# row ADDR: SIZE RSS LOCKED SWAP LOCK of the mapping at ADDR
+	"$MEMLOCK" status --maps "$pid" -J -b -o START,SIZE,RSS,LOCKED,SWAP,LOCK | python3 -c '
+import json, sys
+for m in json.load(sys.stdin)["mappings"]:
+    if m["start"] == sys.argv[1]:
+        print(m["size"], m["rss"], m["locked"], m["swap"], m["lock"] or "-")' "${1#0x}"
+}
+read -r size rss lck swp lock < <(row "$locked")
+is "locked mapping: lo, fully resident, SWAP 0" "$lock $rss $lck $swp" \
+	"lo $((LOCK_MB << 20)) $((LOCK_MB << 20)) 0"
+read -r size rss lck swp lock < <(row "$free")
+check "unlocked mapping: SWAP > 0 ($swp bytes), RSS + SWAP = SIZE" \
+	test "$swp" -gt 0 -a $((rss + swp)) -eq "$size"
+read -r pswap plocked < <("$MEMLOCK" status -r -n -b -o SWAP,LOCKED "$pid")
+check "process row: SWAP > 0 ($pswap), LOCKED = $LOCK_MB MiB" \
+	test "$pswap" -gt 0 -a "$plocked" -eq $((LOCK_MB << 20))
+used=$("$MEMLOCK" status --system -r -n -b -o NAME,VALUE | awk -v n="swap:$SWAPFILE" '$1 == n { print $2 }')
+check "status --system: the swapfile is in use ($used bytes)" test "${used:-0}" -gt 0
+done_testing

@@ -1,0 +1,74 @@
+#!/bin/bash
+# Runs every test and ends with "N passed, N failed" (skips listed above it).
+#   tests/run.sh [BUILD_DIR]    BUILD_DIR holds memlock and tests/ (default build/san)
+# Each test prints TAP; a test program that dies, or runs fewer tests than it
+# planned, counts as a failure.
+set -u
+cd "$(dirname "$0")/.." || exit 1
+B=${1:-build/san}
+export MEMLOCK=$PWD/$B/memlock
+export VICTIM=$PWD/build/helpers/victim
+export CMOCKA_MESSAGE_OUTPUT=TAP
+export ASAN_OPTIONS=abort_on_error=1:detect_leaks=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
+passed=0 failed=0
+skips=() failures=()
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+# run_tap NAME COMMAND...
+run_tap() {
+	local name=$1 rc plan=-1 n=0 line
+	shift
+	echo "== $name"
+	"$@" >"$log" 2>&1
+	rc=$?
+	while IFS= read -r line; do
+		echo "   $line"
+		case $line in
+		"1..0"*"# SKIP"*)
+			skips+=("$name: ${line#*# SKIP }")
+			plan=0 ;;
+		1..*)
+			plan=${line#1..}
+			plan=${plan%% *} ;;
+		"not ok"*)
+			n=$((n + 1)); failed=$((failed + 1))
+			failures+=("$name: ${line#not ok }") ;;
+		ok*"# SKIP"* | ok*"# skip"*)
+			n=$((n + 1))
+			skips+=("$name: ${line#ok }") ;;
+		ok*)
+			n=$((n + 1)); passed=$((passed + 1)) ;;
+		esac
+	done <"$log"
+	if [ "$rc" -ne 0 ]; then
+		failed=$((failed + 1))
+		failures+=("$name: exited with status $rc")
+	elif [ "$plan" -ge 0 ] && [ "$plan" -ne "$n" ]; then
+		failed=$((failed + 1))
+		failures+=("$name: planned $plan tests, ran $n")
+	fi
+}
+
+for t in "$B"/tests/test-*; do
+	[ -x "$t" ] || continue
+	run_tap "unit/${t##*/}" "$t"
+done
+run_tap "fuzz/proc-parsers" "$B/tests/fuzz-proc" -n 20000 -s 1 tests/fuzz/corpus/*
+run_tap "integration/predict-matrix" "$B/tests/predict-matrix" "$VICTIM"
+for t in tests/integration/*.sh; do
+	[ "${t##*/}" = lib.sh ] && continue
+	run_tap "integration/$(basename "$t" .sh)" bash "$t"
+done
+
+echo
+for s in "${skips[@]}"; do
+	echo "skipped: $s"
+done
+for f in "${failures[@]}"; do
+	echo "FAILED: $f"
+done
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
