@@ -212,17 +212,17 @@ static void predict_mlockall(const struct mlk_facts *f, unsigned int fl,
 		     fl);
 		return;
 	}
+	size_pages = (f->vm_size + page - 1) / page;
+	if (fl & MCL_CURRENT) {
+		v->request = mlk_mul_sat(size_pages, page);
+		v->need = v->request;
+	}
 	if (f->lim.soft == 0 && !f->has_cap) {
 		fail(v, EPERM, MEMLOCK_CAUSE_LIMIT_ZERO,
 		     "RLIMIT_MEMLOCK is 0 and the process has no CAP_IPC_LOCK%s, so the kernel "
 		     "refuses mlockall with EPERM",
 		     f->in_child_userns ? " in the initial user namespace" : "");
 		return;
-	}
-	size_pages = (f->vm_size + page - 1) / page;
-	if (fl & MCL_CURRENT) {
-		v->request = size_pages * page;
-		v->need = v->request;
 	}
 	if ((fl & MCL_CURRENT) && !f->has_cap && size_pages > lim_pages) {
 		if (f->lim.soft < page)

@@ -27,6 +27,24 @@ static long sys_mlock2(const void *addr, size_t len, unsigned int flags)
 #endif
 }
 
+/* Raw syscalls throughout: sanitizer runtimes intercept the libc wrappers
+ * and turn them into silent no-ops (ASan "ignores mlock/mlockall"), which
+ * would make the library lie about what is locked. */
+static int sys_mlock(const void *addr, size_t len)
+{
+	return (int)syscall(SYS_mlock, addr, len);
+}
+
+static int sys_munlock(const void *addr, size_t len)
+{
+	return (int)syscall(SYS_munlock, addr, len);
+}
+
+static int sys_mlockall(int flags)
+{
+	return (int)syscall(SYS_mlockall, flags);
+}
+
 /* On failure, ask the predictor why; when its errno differs from the
  * kernel's, keep the kernel's and say so. */
 static int explain(int rc, const struct memlock_request *req, struct memlock_verdict *why)
@@ -67,14 +85,14 @@ int memlock_self_lock(const void *addr, size_t len, unsigned int flags,
 		req.op = MEMLOCK_OP_MLOCK;
 		req.kflags = 0;
 	}
-	if (mlock(addr, len) < 0)
+	if (sys_mlock(addr, len) < 0)
 		return explain(-errno, &req, why);
 	return rc == -ENOSYS ? MEMLOCK_DOWNGRADED : 0;
 }
 
 int memlock_self_unlock(const void *addr, size_t len)
 {
-	if (munlock(addr, len) < 0)
+	if (sys_munlock(addr, len) < 0)
 		return mlk_err(-errno);
 	return 0;
 }
@@ -95,13 +113,13 @@ int memlock_self_lock_all(unsigned int flags, struct memlock_verdict *why)
 	if (flags & MEMLOCK_F_ONFAULT)
 		kflags |= MCL_ONFAULT;
 	req.kflags = (unsigned int)kflags;
-	if (mlockall(kflags) == 0)
+	if (sys_mlockall(kflags) == 0)
 		return 0;
 	/* kernels before 4.4 reject MCL_ONFAULT with EINVAL */
 	if (errno == EINVAL && (flags & MEMLOCK_F_ONFAULT) && (flags & MEMLOCK_F_BEST_EFFORT)) {
 		pr_warn("MCL_ONFAULT is not supported: locking without it");
 		req.kflags &= ~(unsigned int)MCL_ONFAULT;
-		if (mlockall((int)req.kflags) == 0)
+		if (sys_mlockall((int)req.kflags) == 0)
 			return MEMLOCK_DOWNGRADED;
 	}
 	return explain(-errno, &req, why);
@@ -109,7 +127,7 @@ int memlock_self_lock_all(unsigned int flags, struct memlock_verdict *why)
 
 int memlock_self_unlock_all(void)
 {
-	if (munlockall() < 0)
+	if (syscall(SYS_munlockall) < 0)
 		return mlk_err(-errno);
 	return 0;
 }

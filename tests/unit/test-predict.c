@@ -1,0 +1,308 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The predictor's decision order and wording on synthetic facts: the parts
+ * the real-kernel matrix cannot reach from one machine (systemd units,
+ * containers, unlimited limits, wrapping ranges, the exact fix texts).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <cmocka.h>
+
+#include "internal.h"
+
+#define PG 4096ull
+
+static struct mlk_facts facts(uint64_t soft, uint64_t hard, uint64_t vm_size, uint64_t vm_lck)
+{
+	struct mlk_facts f = {
+		.pid = 4242, .page_size = PG, .lim = { soft, hard },
+		.vm_size = vm_size, .vm_lck = vm_lck, .threads = 1, .uid = 0,
+	};
+	return f;
+}
+
+static struct memlock_verdict predict(const struct mlk_facts *f, enum memlock_op op,
+				      unsigned int kflags, uint64_t addr, uint64_t len,
+				      bool has_addr)
+{
+	struct memlock_request r = { op, kflags, addr, len, has_addr };
+	struct memlock_verdict v;
+
+	mlk_predict_facts(f, &r, &v);
+	return v;
+}
+
+static bool has_fix(const struct memlock_verdict *v, const char *needle)
+{
+	for (int i = 0; i < v->n_fix; i++)
+		if (strstr(v->fix[i], needle))
+			return true;
+	return false;
+}
+
+static bool has_note(const struct memlock_verdict *v, const char *needle)
+{
+	for (int i = 0; i < v->n_note; i++)
+		if (strstr(v->note[i], needle))
+			return true;
+	return false;
+}
+
+static void test_flags_checked_before_eperm(void **state)
+{
+	struct mlk_facts f = facts(0, 0, 100 * PG, 0);
+	struct memlock_verdict v;
+
+	(void)state;
+	v = predict(&f, MEMLOCK_OP_MLOCKALL, MCL_ONFAULT, 0, 0, false);
+	assert_int_equal(v.err, EINVAL);
+	assert_int_equal(v.cause, MEMLOCK_CAUSE_BAD_FLAGS);
+	v = predict(&f, MEMLOCK_OP_MLOCK2, 2, 0x1000, PG, true);
+	assert_int_equal(v.err, EINVAL);
+	v = predict(&f, MEMLOCK_OP_MLOCKALL, MCL_FUTURE, 0, 0, false);
+	assert_int_equal(v.err, EPERM);
+	assert_int_equal(v.cause, MEMLOCK_CAUSE_LIMIT_ZERO);
+}
+
+static void test_subpage_limit_is_enomem(void **state)
+{
+	struct mlk_facts f = facts(4095, 4095, 100 * PG, 0);
+	struct memlock_verdict v;
+
+	(void)state;
+	v = predict(&f, MEMLOCK_OP_MLOCK, 0, 0, 1, false);
+	assert_false(v.ok);
+	assert_int_equal(v.err, ENOMEM);
+	assert_int_equal(v.cause, MEMLOCK_CAUSE_SUBPAGE_LIMIT);
+	assert_non_null(strstr(v.reason, "4095 bytes"));
+	/* MCL_FUTURE alone has no size check */
+	v = predict(&f, MEMLOCK_OP_MLOCKALL, MCL_FUTURE, 0, 0, false);
+	assert_true(v.ok);
+	assert_true(has_note(&v, "EAGAIN"));
+}
+
+static void test_mcl_current_uses_vmsize(void **state)
+{
+	/* VmLck is 0 and VmSize is one page over: ENOMEM; exactly at: ok */
+	struct mlk_facts f = facts(64 * PG, 64 * PG, 65 * PG, 0);
+	struct memlock_verdict v;
+
+	(void)state;
+	v = predict(&f, MEMLOCK_OP_MLOCKALL, MCL_CURRENT, 0, 0, false);
+	assert_int_equal(v.err, ENOMEM);
+	assert_int_equal(v.cause, MEMLOCK_CAUSE_ADDRESS_SPACE);
+	assert_int_equal(v.need, 65 * PG);
+	f.vm_size = 64 * PG;
+	v = predict(&f, MEMLOCK_OP_MLOCKALL, MCL_CURRENT | MCL_FUTURE, 0, 0, false);
+	assert_true(v.ok);
+	/* CAP_IPC_LOCK lifts it */
+	f.vm_size = 1000 * PG;
+	f.has_cap = true;
+	v = predict(&f, MEMLOCK_OP_MLOCKALL, MCL_CURRENT, 0, 0, false);
+	assert_true(v.ok);
+}
+
+static void test_mlock_overlap_discount(void **state)
+{
+	/* 16-page limit, pages [0,8) of a 20-page VMA locked (VmLck 8 pages) */
+	static const struct mlk_vma vmas[] = {
+		{ 0x10000, 0x18000, MEMLOCK_VMA_LOCKED, true },
+		{ 0x18000, 0x24000, 0, true },
+	};
+	struct mlk_facts f = facts(16 * PG, 16 * PG, 100 * PG, 8 * PG);
+	struct memlock_verdict v;
+
+	(void)state;
+	f.vmas = vmas;
+	f.n_vmas = 2;
+	f.have_vmas = true;
+	/* [4,16): 12 pages, 4 already locked: 8 + 12 - 4 = 16 <= 16 */
+	v = predict(&f, MEMLOCK_OP_MLOCK, 0, 0x14000, 12 * PG, true);
+	assert_true(v.ok);
+	/* [4,17): 8 + 13 - 4 = 17 > 16 */
+	v = predict(&f, MEMLOCK_OP_MLOCK, 0, 0x14000, 13 * PG, true);
+	assert_int_equal(v.err, ENOMEM);
+	assert_int_equal(v.cause, MEMLOCK_CAUSE_OVER_LIMIT);
+	assert_int_equal(v.already, 4 * PG);
+	assert_int_equal(v.need, 17 * PG);
+	/* without an address there is no discount */
+	v = predict(&f, MEMLOCK_OP_MLOCK, 0, 0, 12 * PG, false);
+	assert_int_equal(v.err, ENOMEM);
+}
+
+static void test_page_rounding(void **state)
+{
+	struct mlk_facts f = facts(2 * PG, 2 * PG, 100 * PG, 0);
+	static const struct mlk_vma vmas[] = { { 0x10000, 0x20000, 0, true } };
+	struct memlock_verdict v;
+
+	(void)state;
+	f.vmas = vmas;
+	f.n_vmas = 1;
+	f.have_vmas = true;
+	/* 2 bytes straddling a page boundary are 2 pages */
+	v = predict(&f, MEMLOCK_OP_MLOCK, 0, 0x10fff, 2, true);
+	assert_true(v.ok);
+	assert_int_equal(v.request, 2 * PG);
+	/* 3 bytes from the last byte of a page: still 2 pages; 1 + PG: 3 pages */
+	v = predict(&f, MEMLOCK_OP_MLOCK, 0, 0x10fff, PG + 2, true);
+	assert_int_equal(v.err, ENOMEM);
+	/* len 0, and SIZE_MAX (wraps to 0 in PAGE_ALIGN): no-op success */
+	v = predict(&f, MEMLOCK_OP_MLOCK, 0, 0x10000, 0, true);
+	assert_true(v.ok);
+	v = predict(&f, MEMLOCK_OP_MLOCK, 0, 0x10000, UINT64_MAX, true);
+	assert_true(v.ok);
+}
+
+static void test_range_errors(void **state)
+{
+	static const struct mlk_vma vmas[] = {
+		{ 0x10000, 0x12000, 0, true },
+		{ 0x13000, 0x14000, 0, true },	/* hole at 0x12000 */
+		{ 0x14000, 0x16000, 0, false },	/* PROT_NONE */
+		{ 0x16000, 0x17000, MEMLOCK_VMA_IO | MEMLOCK_VMA_PFNMAP, false },
+	};
+	struct mlk_facts f = facts(MEMLOCK_UNLIMITED, MEMLOCK_UNLIMITED, 100 * PG, 0);
+	struct memlock_verdict v;
+
+	(void)state;
+	f.vmas = vmas;
+	f.n_vmas = 4;
+	f.have_vmas = true;
+	v = predict(&f, MEMLOCK_OP_MLOCK, 0, 0x10000, 4 * PG, true);
+	assert_int_equal(v.err, ENOMEM);
+	assert_int_equal(v.cause, MEMLOCK_CAUSE_UNMAPPED);
+	assert_non_null(strstr(v.reason, "0x12000"));
+	v = predict(&f, MEMLOCK_OP_MLOCK, 0, 0x13000, 3 * PG, true);
+	assert_int_equal(v.cause, MEMLOCK_CAUSE_PROT_NONE);
+	/* on fault never populates: PROT_NONE is fine */
+	v = predict(&f, MEMLOCK_OP_MLOCK2, 1, 0x13000, 3 * PG, true);
+	assert_true(v.ok);
+	/* VM_IO|VM_PFNMAP is skipped by populate, even without access */
+	v = predict(&f, MEMLOCK_OP_MLOCK, 0, 0x16000, PG, true);
+	assert_true(v.ok);
+	/* privileged: a wrapping range is EINVAL ... */
+	f.has_cap = true;
+	v = predict(&f, MEMLOCK_OP_MLOCK, 0, 0x10000, UINT64_MAX - 3 * PG, true);
+	assert_int_equal(v.err, EINVAL);
+	assert_int_equal(v.cause, MEMLOCK_CAUSE_BAD_RANGE);
+	/* ... unprivileged, the limit check comes first: ENOMEM */
+	f.has_cap = false;
+	f.lim.soft = f.lim.hard = 64 * PG;
+	v = predict(&f, MEMLOCK_OP_MLOCK, 0, 0x10000, UINT64_MAX - 3 * PG, true);
+	assert_int_equal(v.err, ENOMEM);
+	assert_int_equal(v.cause, MEMLOCK_CAUSE_OVER_LIMIT);
+}
+
+static void test_unlimited_and_huge_values(void **state)
+{
+	struct mlk_facts f = facts(MEMLOCK_UNLIMITED, MEMLOCK_UNLIMITED, UINT64_MAX, UINT64_MAX);
+	struct memlock_verdict v;
+
+	(void)state;
+	v = predict(&f, MEMLOCK_OP_MLOCKALL, MCL_CURRENT, 0, 0, false);
+	assert_true(v.ok);
+	assert_non_null(strstr(v.reason, "unlimited"));
+	v = predict(&f, MEMLOCK_OP_MLOCK, 0, 0, 1ull << 40, false);
+	assert_true(v.ok);
+}
+
+static void test_fix_shell(void **state)
+{
+	struct mlk_facts f = facts(64 * PG, 8 << 20, 1000 * PG, 0);
+	struct memlock_verdict v;
+
+	(void)state;
+	v = predict(&f, MEMLOCK_OP_MLOCKALL, MCL_CURRENT, 0, 0, false);
+	assert_int_equal(v.err, ENOMEM);
+	/* 1000 pages = 4000 KiB fit under the 8 MiB hard limit: ulimit works */
+	assert_true(has_fix(&v, "ulimit -l 4000"));
+	assert_true(has_fix(&v, "limits.conf: root - memlock 4000"));
+	assert_true(has_fix(&v, "prlimit --pid 4242 --memlock=4096000:"));
+	assert_true(has_fix(&v, "cap_ipc_lock"));
+	/* over the hard limit: no ulimit, prlimit needs CAP_SYS_RESOURCE */
+	f.vm_size = 4000 * PG;
+	v = predict(&f, MEMLOCK_OP_MLOCKALL, MCL_CURRENT, 0, 0, false);
+	assert_false(has_fix(&v, "ulimit"));
+	assert_true(has_fix(&v, "CAP_SYS_RESOURCE"));
+	assert_true(has_fix(&v, "--memlock=16384000:16384000"));
+}
+
+static void test_fix_systemd_and_container(void **state)
+{
+	struct mlk_facts f = facts(0, 0, 1000 * PG, 0);
+	struct memlock_verdict v;
+
+	(void)state;
+	f.ctx.kind = MEMLOCK_CTX_SYSTEMD;
+	strcpy(f.ctx.unit, "rtapp.service");
+	v = predict(&f, MEMLOCK_OP_MLOCKALL, MCL_CURRENT | MCL_FUTURE, 0, 0, false);
+	assert_int_equal(v.err, EPERM);
+	assert_true(has_fix(&v, "systemctl edit rtapp.service"));
+	assert_true(has_fix(&v, "LimitMEMLOCK=4000K"));
+	assert_true(has_fix(&v, "AmbientCapabilities=CAP_IPC_LOCK"));
+	assert_string_equal(v.unit, "rtapp.service");
+	assert_int_equal(v.context, MEMLOCK_CTX_SYSTEMD);
+	f.ctx.user_unit = true;
+	v = predict(&f, MEMLOCK_OP_MLOCKALL, MCL_CURRENT, 0, 0, false);
+	assert_true(has_fix(&v, "systemctl --user edit rtapp.service"));
+	assert_false(has_fix(&v, "AmbientCapabilities"));
+
+	memset(&f.ctx, 0, sizeof(f.ctx));
+	f.ctx.kind = MEMLOCK_CTX_CONTAINER;
+	f.in_child_userns = true;
+	v = predict(&f, MEMLOCK_OP_MLOCK, 0, 0, PG, false);
+	assert_int_equal(v.err, EPERM);
+	assert_non_null(strstr(v.reason, "initial user namespace"));
+	assert_true(has_fix(&v, "--ulimit memlock=4096:4096"));
+	assert_true(has_fix(&v, "--cap-add IPC_LOCK"));
+	assert_true(has_note(&v, "child user namespace"));
+}
+
+static void test_hazard_notes(void **state)
+{
+	struct mlk_facts f = facts(8 << 20, 8 << 20, 600 * PG, 0);
+	struct memlock_verdict v;
+
+	(void)state;
+	f.threads = 5;
+	v = predict(&f, MEMLOCK_OP_MLOCKALL, MCL_CURRENT | MCL_FUTURE, 0, 0, false);
+	assert_true(v.ok);
+	assert_true(has_note(&v, "brk"));
+	assert_true(has_note(&v, "thread's stack"));
+	assert_true(has_note(&v, "all 5 threads"));
+	v = predict(&f, MEMLOCK_OP_MLOCKALL, MCL_CURRENT | MCL_ONFAULT, 0, 0, false);
+	assert_true(has_note(&v, "first touched"));
+	assert_false(has_note(&v, "brk"));
+}
+
+static void test_cause_names(void **state)
+{
+	(void)state;
+	assert_string_equal(memlock_cause_name(MEMLOCK_CAUSE_OVER_LIMIT), "over-limit");
+	assert_string_equal(memlock_cause_name(MEMLOCK_CAUSE_NONE), "none");
+	assert_string_equal(memlock_cause_name((enum memlock_cause)99), "unknown");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_flags_checked_before_eperm),
+		cmocka_unit_test(test_subpage_limit_is_enomem),
+		cmocka_unit_test(test_mcl_current_uses_vmsize),
+		cmocka_unit_test(test_mlock_overlap_discount),
+		cmocka_unit_test(test_page_rounding),
+		cmocka_unit_test(test_range_errors),
+		cmocka_unit_test(test_unlimited_and_huge_values),
+		cmocka_unit_test(test_fix_shell),
+		cmocka_unit_test(test_fix_systemd_and_container),
+		cmocka_unit_test(test_hazard_notes),
+		cmocka_unit_test(test_cause_names),
+	};
+
+	return cmocka_run_group_tests_name("predict", tests, NULL, NULL);
+}

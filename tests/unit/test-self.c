@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Locking the own process through libmemlock. Everything that would lock the
+ * whole address space runs in a child that is bound to fail (limit 0 or
+ * 64 KiB, no capabilities): under ASan a successful mlockall(MCL_CURRENT)
+ * would try to fault in the sanitizer's terabytes of shadow. The successful
+ * mlockall path is tested in the unsanitized victim (status-reality.sh).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "internal.h"
+
+#define PG ((size_t)getpagesize())
+
+/* The VmFlags lock bits of the mapping that contains @addr. */
+static unsigned int lock_bits(const void *addr)
+{
+	struct memlock_maps *it = memlock_maps_open(NULL, 0);
+	struct memlock_mapping m;
+	unsigned int bits = ~0u;
+
+	assert_non_null(it);
+	while (memlock_maps_next(it, &m) == 0)
+		if ((uintptr_t)addr >= m.start && (uintptr_t)addr < m.end)
+			bits = m.vmflags & (MEMLOCK_VMA_LOCKED | MEMLOCK_VMA_ONFAULT);
+	memlock_maps_close(it);
+	return bits;
+}
+
+static void test_bad_flags(void **state)
+{
+	char buf[1] = { 0 };
+
+	(void)state;
+	errno = 0;
+	assert_int_equal(memlock_self_lock(buf, 1, 1u << 9, NULL), -EINVAL);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(memlock_self_lock_all(0, NULL), -EINVAL);
+	assert_int_equal(memlock_self_lock_all(MEMLOCK_F_ONFAULT, NULL), -EINVAL);
+	assert_int_equal(memlock_self_lock_all(MEMLOCK_F_CURRENT | (1u << 7), NULL), -EINVAL);
+}
+
+static void test_lock_unlock_range(void **state)
+{
+	char *p = mmap(NULL, 4 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	(void)state;
+	assert_true(p != MAP_FAILED);
+	/* one byte in the middle locks its whole page, as in the kernel */
+	assert_int_equal(memlock_self_lock(p + PG + 100, 1, 0, NULL), 0);
+	assert_int_equal(lock_bits(p + PG), MEMLOCK_VMA_LOCKED);
+	assert_int_equal(lock_bits(p), 0);
+	assert_int_equal(memlock_self_unlock(p, 4 * PG), 0);
+	assert_int_equal(lock_bits(p + PG), 0);
+	/* on fault: lo and lf */
+	assert_int_equal(memlock_self_lock(p, 2 * PG, MEMLOCK_F_ONFAULT, NULL), 0);
+	assert_int_equal(lock_bits(p), MEMLOCK_VMA_LOCKED | MEMLOCK_VMA_ONFAULT);
+	assert_int_equal(memlock_self_unlock(p, 4 * PG), 0);
+	munmap(p, 4 * PG);
+}
+
+static void test_failure_is_explained(void **state)
+{
+	char *p = mmap(NULL, 4 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct memlock_verdict why;
+
+	(void)state;
+	assert_true(p != MAP_FAILED);
+	/* a hole in the middle */
+	assert_int_equal(munmap(p + 2 * PG, PG), 0);
+	errno = 0;
+	assert_int_equal(memlock_self_lock(p, 4 * PG, 0, &why), -ENOMEM);
+	assert_int_equal(errno, ENOMEM);
+	assert_false(why.ok);
+	assert_int_equal(why.err, ENOMEM);
+	assert_int_equal(why.cause, MEMLOCK_CAUSE_UNMAPPED);
+	assert_true(why.n_fix > 0);
+	assert_int_equal(memlock_self_unlock(p, 2 * PG), 0);
+	/* PROT_NONE: locked but cannot be faulted in */
+	assert_int_equal(mprotect(p, PG, PROT_NONE), 0);
+	assert_int_equal(memlock_self_lock(p, PG, 0, &why), -ENOMEM);
+	assert_int_equal(why.cause, MEMLOCK_CAUSE_PROT_NONE);
+	assert_int_equal(memlock_self_unlock(p, PG), 0);
+	munmap(p, 4 * PG);
+	munmap(p + 3 * PG, PG);
+}
+
+/* In a child: set the limit, drop root, try mlockall(MCL_CURRENT); exit with
+ * the errno and a cause check folded in (errno * 16 + cause). */
+static int child_lock_all(rlim_t limit)
+{
+	struct rlimit rl = { limit, limit };
+	struct memlock_verdict why;
+	int st, rc;
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (setrlimit(RLIMIT_MEMLOCK, &rl) < 0)
+			_exit(255);
+		if (geteuid() == 0 && (setresgid(65534, 65534, 65534) < 0 ||
+				       setresuid(65534, 65534, 65534) < 0))
+			_exit(254);
+		rc = memlock_self_lock_all(MEMLOCK_F_CURRENT | MEMLOCK_F_FUTURE, &why);
+		if (rc == 0)
+			_exit(253);
+		if (why.err != -rc)
+			_exit(252);
+		_exit((-rc) * 16 + (int)why.cause);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	return WEXITSTATUS(st);
+}
+
+static void test_lock_all_limit_zero(void **state)
+{
+	(void)state;
+	assert_int_equal(child_lock_all(0), EPERM * 16 + MEMLOCK_CAUSE_LIMIT_ZERO);
+}
+
+static void test_lock_all_address_space(void **state)
+{
+	(void)state;
+	assert_int_equal(child_lock_all(65536), ENOMEM * 16 + MEMLOCK_CAUSE_ADDRESS_SPACE);
+}
+
+static void test_unlock_all(void **state)
+{
+	(void)state;
+	assert_int_equal(memlock_self_unlock_all(), 0);
+}
+
+static int logged;
+static void count_log(enum memlock_log_level level, const char *msg, void *data)
+{
+	(void)level;
+	(void)msg;
+	*(int *)data += 1;
+	errno = EBADF;	/* the library must restore errno after the callback */
+}
+
+static void test_log_keeps_errno(void **state)
+{
+	(void)state;
+	memlock_set_log(count_log, MEMLOCK_LOG_DEBUG, &logged);
+	errno = ENOENT;
+	mlk_log(MEMLOCK_LOG_WARN, "hello %d", 1);
+	assert_int_equal(logged, 1);
+	assert_int_equal(errno, ENOENT);
+	mlk_log(MEMLOCK_LOG_DEBUG, "debug");
+	assert_int_equal(logged, 2);
+	memlock_set_log(count_log, MEMLOCK_LOG_ERR, &logged);
+	mlk_log(MEMLOCK_LOG_WARN, "dropped");
+	assert_int_equal(logged, 2);
+	memlock_set_log(NULL, MEMLOCK_LOG_ERR, NULL);
+	mlk_log(MEMLOCK_LOG_ERR, "silent");
+	assert_int_equal(logged, 2);
+	assert_string_equal(memlock_version(), MEMLOCK_VERSION_STRING);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bad_flags),
+		cmocka_unit_test(test_lock_unlock_range),
+		cmocka_unit_test(test_failure_is_explained),
+		cmocka_unit_test(test_lock_all_limit_zero),
+		cmocka_unit_test(test_lock_all_address_space),
+		cmocka_unit_test(test_unlock_all),
+		cmocka_unit_test(test_log_keeps_errno),
+	};
+
+	return cmocka_run_group_tests_name("self", tests, NULL, NULL);
+}
