@@ -86,16 +86,22 @@ static void __attribute__((noreturn)) usage(void)
 	exit(close_stdout_rc(EXIT_SUCCESS));
 }
 
-/* 0: row added; -errno: the process could not be read. */
-static int add_process(struct output *out, pid_t pid)
+/* 0: row added; -errno: the process could not be read. @st: its status if
+ * the caller has read it already, else NULL. */
+static int add_process(struct output *out, pid_t pid, const struct memlock_status *pre)
 {
 	struct memlock_limits lim;
 	struct memlock_status st;
 	struct libscols_line *ln;
-	int rc;
+	int rc = 0;
 
-	rc = memlock_proc_read_status(proc_root, pid, &st);
-	if (rc == 0)
+	if (pre != NULL)
+		st = *pre;
+	else
+		rc = memlock_proc_read_status(proc_root, pid, &st);
+	/* read the limits only when shown: with 1000s of processes each extra
+	 * /proc file is a measurable share of the run time */
+	if (rc == 0 && (output_has(out, P_LIMIT) || output_has(out, P_HARD)))
 		rc = memlock_proc_read_limits(proc_root, pid, &lim);
 	if (rc < 0)
 		return rc == -ENOENT ? -ESRCH : rc;
@@ -110,9 +116,13 @@ static int add_process(struct output *out, pid_t pid)
 		output_set_size(out, ln, P_SWAP, st.vm_swap);
 		output_set_size(out, ln, P_VMSIZE, st.vm_size);
 	}
-	output_set_size(out, ln, P_LIMIT, lim.soft);
-	output_set_size(out, ln, P_HARD, lim.hard);
-	output_set_bool(out, ln, P_CAP, memlock_proc_has_cap_ipc_lock(proc_root, &st, NULL));
+	if (output_has(out, P_LIMIT) || output_has(out, P_HARD)) {
+		output_set_size(out, ln, P_LIMIT, lim.soft);
+		output_set_size(out, ln, P_HARD, lim.hard);
+	}
+	if (output_has(out, P_CAP))
+		output_set_bool(out, ln, P_CAP,
+				memlock_proc_has_cap_ipc_lock(proc_root, &st, NULL));
 	return 0;
 }
 
@@ -132,7 +142,7 @@ static int show_all(struct output *out)
 		if (memlock_proc_read_status(proc_root, pid, &st) < 0 || !st.has_mm)
 			continue;
 		/* a process may exit between readdir and read: not an error */
-		(void)add_process(out, pid);
+		(void)add_process(out, pid, &st);
 	}
 	memlock_pids_close(it);
 	if (rc < 0) {
@@ -149,7 +159,7 @@ static int show_pids(struct output *out, int n, char **args)
 	for (i = 0; i < n; i++) {
 		pid_t pid = parse_pid_or_die(args[i]);
 
-		rc = add_process(out, pid);
+		rc = add_process(out, pid, NULL);
 		if (rc < 0) {
 			warn_rc(rc, "cannot read process %d", (int)pid);
 			hint_pid_error(pid, rc);

@@ -170,6 +170,11 @@ static int position(const struct output *out, int id)
 	return -1;
 }
 
+bool output_has(const struct output *out, int id)
+{
+	return position(out, id) >= 0;
+}
+
 static void set_cell(struct output *out, struct libscols_line *ln, int id, const char *s,
 		     uint64_t v)
 {

@@ -63,6 +63,8 @@ int output_option(struct output *out, int c, const char *arg);
 int output_init(struct output *out, const int *defaults, size_t ndefaults, const char *name);
 /* Index of column @name in @infos, -1 if unknown. */
 int output_column_id(const struct output *out, const char *name);
+/* Whether column @id (an infos[] index) is shown. */
+bool output_has(const struct output *out, int id);
 /* Cell setters: @col is the index in out->columns. */
 struct libscols_line *output_new_line(struct output *out);
 void output_set_str(struct output *out, struct libscols_line *ln, int id, const char *s);

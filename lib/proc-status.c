@@ -5,66 +5,104 @@
 
 #include "internal.h"
 
-static int parse_tab_u64(const char *s, const char *end, uint64_t *v)
+enum status_key {
+	K_NAME, K_STATE, K_PID, K_UID, K_TRACER, K_THREADS, K_VMSIZE, K_VMLCK, K_VMPIN,
+	K_VMRSS, K_VMSWAP, K_CAPEFF, K_OTHER,
+};
+
+/* status has ~60 lines and `memlock status` reads it for every process: find
+ * the key once, then compare it only with keys of the same length. */
+static enum status_key status_key(const char *k, size_t kl)
 {
-	return mlk_parse_u64(&s, end, 10, v);
+	static const struct {
+		const char *name;
+		enum status_key key;
+	} keys[] = {
+		{ "Name", K_NAME },	  { "State", K_STATE },	    { "Pid", K_PID },
+		{ "Uid", K_UID },	  { "TracerPid", K_TRACER }, { "Threads", K_THREADS },
+		{ "VmSize", K_VMSIZE },	  { "VmLck", K_VMLCK },	    { "VmPin", K_VMPIN },
+		{ "VmRSS", K_VMRSS },	  { "VmSwap", K_VMSWAP },   { "CapEff", K_CAPEFF },
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(keys); i++)
+		if (keys[i].name[kl] == '\0' && memcmp(keys[i].name, k, kl) == 0)
+			return keys[i].key;
+	return K_OTHER;
 }
 
 int mlk_parse_status(const char *buf, size_t len, struct memlock_status *st)
 {
-	const char *p = buf, *end = buf + len, *line, *v, *le;
+	const char *p = buf, *end = buf + len, *line, *v, *le, *colon;
 	bool have_pid = false, have_name = false;
 	uint64_t n;
-	size_t ll;
+	size_t ll, i;
 
 	memset(st, 0, sizeof(*st));
 	while (mlk_next_line(&p, end, &line, &ll)) {
 		le = line + ll;
-		if ((v = mlk_field(line, ll, "Name")) != NULL) {
-			size_t i = 0;
-
+		colon = memchr(line, ':', ll < 16 ? ll : 16);
+		if (colon == NULL)
+			continue;
+		v = colon + 1;
+		switch (status_key(line, (size_t)(colon - line))) {
+		case K_NAME:
 			while (v < le && (*v == '\t' || *v == ' '))
 				v++;
-			for (; v < le && i < sizeof(st->name) - 1; v++, i++)
+			for (i = 0; v < le && i < sizeof(st->name) - 1; v++, i++)
 				st->name[i] = (*v < 0x20 || *v == 0x7f) ? '?' : *v;
 			st->name[i] = '\0';
 			have_name = true;
-		} else if ((v = mlk_field(line, ll, "State")) != NULL) {
+			break;
+		case K_STATE:
 			while (v < le && (*v == '\t' || *v == ' '))
 				v++;
 			st->state = v < le ? *v : '?';
-		} else if ((v = mlk_field(line, ll, "Pid")) != NULL) {
-			if (parse_tab_u64(v, le, &n) == 0 && n <= INT32_MAX) {
+			break;
+		case K_PID:
+			if (mlk_parse_u64(&v, le, 10, &n) == 0 && n <= INT32_MAX) {
 				st->pid = (pid_t)n;
 				have_pid = true;
 			}
-		} else if ((v = mlk_field(line, ll, "Uid")) != NULL) {
+			break;
+		case K_UID:
 			/* real, effective, saved, fs */
 			if (mlk_parse_u64(&v, le, 10, &n) == 0 && n <= UINT32_MAX) {
 				st->ruid = (uid_t)n;
 				if (mlk_parse_u64(&v, le, 10, &n) == 0 && n <= UINT32_MAX)
 					st->euid = (uid_t)n;
 			}
-		} else if ((v = mlk_field(line, ll, "TracerPid")) != NULL) {
-			if (parse_tab_u64(v, le, &n) == 0 && n <= INT32_MAX)
+			break;
+		case K_TRACER:
+			if (mlk_parse_u64(&v, le, 10, &n) == 0 && n <= INT32_MAX)
 				st->tracer_pid = (pid_t)n;
-		} else if ((v = mlk_field(line, ll, "Threads")) != NULL) {
-			if (parse_tab_u64(v, le, &n) == 0 && n <= UINT32_MAX)
+			break;
+		case K_THREADS:
+			if (mlk_parse_u64(&v, le, 10, &n) == 0 && n <= UINT32_MAX)
 				st->threads = (unsigned int)n;
-		} else if ((v = mlk_field(line, ll, "VmSize")) != NULL) {
+			break;
+		case K_VMSIZE:
 			/* kernel threads have no Vm* lines at all */
 			if (mlk_parse_kb(v, le, &st->vm_size) == 0)
 				st->has_mm = true;
-		} else if ((v = mlk_field(line, ll, "VmLck")) != NULL) {
+			break;
+		case K_VMLCK:
 			(void)mlk_parse_kb(v, le, &st->vm_lck);
-		} else if ((v = mlk_field(line, ll, "VmPin")) != NULL) {
+			break;
+		case K_VMPIN:
 			(void)mlk_parse_kb(v, le, &st->vm_pin);
-		} else if ((v = mlk_field(line, ll, "VmRSS")) != NULL) {
+			break;
+		case K_VMRSS:
 			(void)mlk_parse_kb(v, le, &st->vm_rss);
-		} else if ((v = mlk_field(line, ll, "VmSwap")) != NULL) {
+			break;
+		case K_VMSWAP:
 			(void)mlk_parse_kb(v, le, &st->vm_swap);
-		} else if ((v = mlk_field(line, ll, "CapEff")) != NULL) {
+			break;
+		case K_CAPEFF:
 			(void)mlk_parse_u64(&v, le, 16, &st->cap_eff);
+			break;
+		case K_OTHER:
+			break;
 		}
 	}
 	if (!have_pid || !have_name)
