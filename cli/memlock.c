@@ -148,7 +148,9 @@ int main(int argc, char **argv)
 			argv += optind - 1;
 			argc -= optind - 1;
 			argv[0] = program_invocation_short_name;
-			optind = 1;
+			/* 0, not 1: glibc then re-reads the optstring, so the
+			 * command's options may follow its arguments again */
+			optind = 0;
 			return close_stdout_rc(commands[i].handler(argc, argv));
 		}
 	}
