@@ -11,7 +11,7 @@
 
 /* ------------------------------------------------------------ processes */
 enum { P_PID, P_COMMAND, P_LOCKED, P_PINNED, P_RSS, P_SWAP, P_LIMIT, P_CAP, P_HARD,
-       P_VMSIZE, P_UID };
+       P_VMSIZE, P_UID, P_RLOCKED };
 static const struct colinfo proc_infos[] = {
 	[P_PID] = { "PID", 5, SCOLS_FL_RIGHT, COL_NUM, "process ID" },
 	[P_COMMAND] = { "COMMAND", 0.2, SCOLS_FL_TRUNC, COL_STR, "command name" },
@@ -26,6 +26,8 @@ static const struct colinfo proc_infos[] = {
 	[P_VMSIZE] = { "VMSIZE", 5, SCOLS_FL_RIGHT, COL_SIZE,
 		       "address space size (VmSize, what MCL_CURRENT needs)" },
 	[P_UID] = { "UID", 5, SCOLS_FL_RIGHT, COL_NUM, "real user ID" },
+	[P_RLOCKED] = { "RLOCKED", 5, SCOLS_FL_RIGHT, COL_SIZE,
+			"resident locked memory, proportional (smaps_rollup Locked; slow)" },
 };
 static const int proc_defaults[] = { P_PID, P_COMMAND, P_LOCKED, P_PINNED, P_RSS,
 				     P_SWAP, P_LIMIT, P_CAP };
@@ -115,6 +117,14 @@ static int add_process(struct output *out, pid_t pid, const struct memlock_statu
 		output_set_size(out, ln, P_RSS, st.vm_rss);
 		output_set_size(out, ln, P_SWAP, st.vm_swap);
 		output_set_size(out, ln, P_VMSIZE, st.vm_size);
+	}
+	/* VmLck counts whole locked mappings; what is resident of them (on
+	 * fault, not yet touched) needs a page-table walk: only on request */
+	if (st.has_mm && output_has(out, P_RLOCKED)) {
+		struct memlock_mapping sum;
+
+		if (memlock_proc_read_rollup(proc_root, pid, &sum) == 0)
+			output_set_size(out, ln, P_RLOCKED, sum.locked);
 	}
 	if (output_has(out, P_LIMIT) || output_has(out, P_HARD)) {
 		output_set_size(out, ln, P_LIMIT, lim.soft);

@@ -43,6 +43,8 @@ vcmd V "lib-lock $c $((32 * PAGE)) 4" || not_ok "lib-lock onfault"
 is "onfault: LOCK lf, VmLck counts the whole mapping, Locked only touched pages" \
 	"$(map_row "$c" LOCK,SIZE,RSS,LOCKED)" "lf $((32 * PAGE)) $((8 * PAGE)) $((8 * PAGE))"
 is "onfault: LOCKED = 16 + 32 pages" "$(locked)" $((48 * PAGE))
+is "onfault: RLOCKED (resident, smaps_rollup) = 16 + 8 pages" \
+	"$("$MEMLOCK" status -r -n -b -o RLOCKED "$pid")" $((24 * PAGE))
 vcmd V "touch $c 20"
 is "onfault: touching 20 pages makes them locked" "$(map_row "$c" LOCKED)" $((20 * PAGE))
 own_vmlck
