@@ -14,19 +14,22 @@ enum status_key {
  * the key once, then compare it only with keys of the same length. */
 static enum status_key status_key(const char *k, size_t kl)
 {
+#define KEY(s, k) { s, sizeof(s) - 1, k }
 	static const struct {
 		const char *name;
+		size_t len;
 		enum status_key key;
 	} keys[] = {
-		{ "Name", K_NAME },	  { "State", K_STATE },	    { "Pid", K_PID },
-		{ "Uid", K_UID },	  { "TracerPid", K_TRACER }, { "Threads", K_THREADS },
-		{ "VmSize", K_VMSIZE },	  { "VmLck", K_VMLCK },	    { "VmPin", K_VMPIN },
-		{ "VmRSS", K_VMRSS },	  { "VmSwap", K_VMSWAP },   { "CapEff", K_CAPEFF },
+		KEY("Name", K_NAME),	   KEY("State", K_STATE),	KEY("Pid", K_PID),
+		KEY("Uid", K_UID),	   KEY("TracerPid", K_TRACER), KEY("Threads", K_THREADS),
+		KEY("VmSize", K_VMSIZE),  KEY("VmLck", K_VMLCK),	KEY("VmPin", K_VMPIN),
+		KEY("VmRSS", K_VMRSS),	   KEY("VmSwap", K_VMSWAP),	KEY("CapEff", K_CAPEFF),
 	};
+#undef KEY
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(keys); i++)
-		if (keys[i].name[kl] == '\0' && memcmp(keys[i].name, k, kl) == 0)
+		if (keys[i].len == kl && memcmp(keys[i].name, k, kl) == 0)
 			return keys[i].key;
 	return K_OTHER;
 }

@@ -16,6 +16,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 
 #include "internal.h"
 
@@ -134,6 +139,74 @@ static void test_lock_all_address_space(void **state)
 	assert_int_equal(child_lock_all(65536), ENOMEM * 16 + MEMLOCK_CAUSE_ADDRESS_SPACE);
 }
 
+/* Emulate an old kernel with seccomp: mlock2 -> ENOSYS (before 4.4), and
+ * mlockall with MCL_ONFAULT -> EINVAL (before 4.4). */
+static int old_kernel(void)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_mlock2, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_mlockall, 0, 3),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0])),
+		BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, MCL_ONFAULT, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EINVAL),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { sizeof(f) / sizeof(f[0]), f };
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -1;
+	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
+}
+
+/* In a child on an "old kernel": 0 when every check holds, else the line. */
+static int child_old_kernel(void)
+{
+	char *p = mmap(NULL, 2 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct memlock_maps *it;
+	struct memlock_mapping m;
+	unsigned int bits = 0;
+
+	if (p == MAP_FAILED || old_kernel() < 0)
+		return __LINE__;
+	/* never a silent downgrade: ENOSYS is reported as is */
+	if (memlock_self_lock(p, PG, MEMLOCK_F_ONFAULT, NULL) != -ENOSYS || errno != ENOSYS)
+		return __LINE__;
+	/* best effort: locked with mlock, and the caller is told */
+	if (memlock_self_lock(p, PG, MEMLOCK_F_ONFAULT | MEMLOCK_F_BEST_EFFORT, NULL) !=
+	    MEMLOCK_DOWNGRADED)
+		return __LINE__;
+	it = memlock_maps_open(NULL, 0);
+	while (it && memlock_maps_next(it, &m) == 0)
+		if ((uintptr_t)p >= m.start && (uintptr_t)p < m.end)
+			bits = m.vmflags & (MEMLOCK_VMA_LOCKED | MEMLOCK_VMA_ONFAULT);
+	memlock_maps_close(it);
+	if (bits != MEMLOCK_VMA_LOCKED)
+		return __LINE__;
+	if (memlock_self_lock_all(MEMLOCK_F_FUTURE | MEMLOCK_F_ONFAULT, NULL) != -EINVAL)
+		return __LINE__;
+	if (memlock_self_lock_all(MEMLOCK_F_FUTURE | MEMLOCK_F_ONFAULT | MEMLOCK_F_BEST_EFFORT,
+				  NULL) != MEMLOCK_DOWNGRADED)
+		return __LINE__;
+	return 0;
+}
+
+static void test_best_effort_on_old_kernel(void **state)
+{
+	pid_t pid = fork();
+	int st;
+
+	(void)state;
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(child_old_kernel() & 0xff);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	/* the failing line, modulo 256, when not 0 */
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
 static void test_unlock_all(void **state)
 {
 	(void)state;
@@ -176,6 +249,7 @@ int main(void)
 		cmocka_unit_test(test_failure_is_explained),
 		cmocka_unit_test(test_lock_all_limit_zero),
 		cmocka_unit_test(test_lock_all_address_space),
+		cmocka_unit_test(test_best_effort_on_old_kernel),
 		cmocka_unit_test(test_unlock_all),
 		cmocka_unit_test(test_log_keeps_errno),
 	};
