@@ -41,7 +41,7 @@ static void __attribute__((noreturn)) usage(void)
 	      " -f, --future              MCL_FUTURE: lock what gets mapped later\n"
 	      " -F, --onfault             lock pages as they are touched (MCL_ONFAULT,\n"
 	      "                             or mlock2 MLOCK_ONFAULT with --size/--range)\n"
-	      " -s, --size <bytes>        mlock of <bytes> of new memory (K, M, G suffixes)\n"
+	      " -s, --size <bytes>        mlock of <bytes> of new memory (K, M, G, T: x1024)\n"
 	      " -R, --range <start-end>   mlock of an address range, hex as in maps\n"
 	      " -J, --json                use JSON output format\n",
 	      stdout);
@@ -250,7 +250,7 @@ int cmd_check(int argc, char **argv)
 			warn_rc(rc, "cannot check memlock itself");
 		else
 			warn_rc(rc, "cannot check process %d", (int)pid);
-		if (rc == -EINVAL)
+		if (rc == -EINVAL && pid != 0)
 			hint("process %d is a kernel thread: it has no memory to lock", (int)pid);
 		else
 			hint_pid_error(pid, rc);

@@ -68,8 +68,9 @@ static void __attribute__((noreturn)) usage(void)
 	      " memlock status [options] --system\n",
 	      stdout);
 	fputs(USAGE_SEPARATOR, stdout);
-	fputs("Show locked, pinned, resident and swapped memory of processes (all user\n"
-	      "processes when no PID is given), of one process's mappings, or of the system.\n",
+	fputs("Show locked, pinned, resident and swapped memory of processes (every process\n"
+	      "but kernel threads when no PID is given), of one process's mappings, or of\n"
+	      "the system.\n",
 	      stdout);
 	fputs(USAGE_OPTIONS, stdout);
 	fputs(" -m, --maps <pid>          one row per mapping of <pid>\n"
@@ -78,12 +79,9 @@ static void __attribute__((noreturn)) usage(void)
 	fputs(USAGE_OUTPUT_OPTIONS, stdout);
 	fputs(USAGE_SEPARATOR, stdout);
 	fputs(USAGE_HELP_OPTIONS, stdout);
-	fputs("\nProcess columns:", stdout);
-	output_usage_columns(proc_infos, ARRAY_SIZE(proc_infos));
-	fputs("\nMapping columns (--maps):", stdout);
-	output_usage_columns(maps_infos, ARRAY_SIZE(maps_infos));
-	fputs("\nSystem columns (--system):", stdout);
-	output_usage_columns(sys_infos, ARRAY_SIZE(sys_infos));
+	output_usage_columns("Process columns", proc_infos, ARRAY_SIZE(proc_infos));
+	output_usage_columns("Mapping columns (--maps)", maps_infos, ARRAY_SIZE(maps_infos));
+	output_usage_columns("System columns (--system)", sys_infos, ARRAY_SIZE(sys_infos));
 	fputs(USAGE_MAN_TAIL("memlock(1)"), stdout);
 	exit(close_stdout_rc(EXIT_SUCCESS));
 }

@@ -263,11 +263,11 @@ int output_print(struct output *out)
 	return rc;
 }
 
-void output_usage_columns(const struct colinfo *infos, size_t n)
+void output_usage_columns(const char *title, const struct colinfo *infos, size_t n)
 {
 	size_t i;
 
-	fputs("\nAvailable output columns:\n", stdout);
+	printf("\n%s:\n", title);
 	for (i = 0; i < n; i++)
 		printf(" %13s  %s\n", infos[i].name, infos[i].help);
 }

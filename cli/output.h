@@ -75,7 +75,7 @@ void output_set_bool(struct output *out, struct libscols_line *ln, int id, bool 
 /* Print and free the table. */
 int output_print(struct output *out);
 /* List the columns in --help. */
-void output_usage_columns(const struct colinfo *infos, size_t n);
+void output_usage_columns(const char *title, const struct colinfo *infos, size_t n);
 /* A JSON string literal with escapes, for hand-written JSON objects. */
 void json_string(FILE *f, const char *s);
 /* Human size, util-linux style (e.g. "8M", "1.5G"). */

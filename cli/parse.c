@@ -53,9 +53,12 @@ int parse_size(const char *s, uint64_t *bytes)
 	}
 	if (whole > UINT64_MAX / mult)
 		return -ERANGE;
-	*bytes = whole * mult + frac * (mult / fdiv);
-	if (*bytes < whole * mult)
+	/* 1.5G is exact: scale the fraction before dividing */
+	unsigned __int128 total = (unsigned __int128)whole * mult +
+				  (unsigned __int128)frac * mult / fdiv;
+	if (total > UINT64_MAX)
 		return -ERANGE;
+	*bytes = (uint64_t)total;
 	return 0;
 }
 

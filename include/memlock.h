@@ -130,7 +130,8 @@ enum memlock_context {
  * @has_cap: CAP_IPC_LOCK effective in the initial user namespace.
  * @in_child_userns: the process is in a child user namespace, so a
  *                   CAP_IPC_LOCK it holds there does not count.
- * @context, @unit: where the process runs (systemd unit or container id).
+ * @context, @unit: where the process runs; @unit is the systemd unit name
+ *                  for MEMLOCK_CTX_SYSTEMD, "" otherwise.
  */
 struct memlock_verdict {
 	bool ok;
@@ -280,7 +281,7 @@ memlock_proc_read_limits(const char *root, pid_t pid, struct memlock_limits *lim
 
 /**
  * struct memlock_mapping - one mapping of /proc/PID/smaps (or the totals of
- * smaps_rollup, where @start/@end span all mappings and @path is "[rollup]").
+ * smaps_rollup, where @start/@end span all mappings and @path is NULL).
  * @path: "" for anonymous memory; points into the reader, valid until the
  *        next memlock_maps_next() or memlock_maps_close().
  * @size ... @anonymous: the smaps fields, in bytes.

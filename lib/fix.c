@@ -30,7 +30,10 @@ const char *mlk_size_str(uint64_t b, char *buf, size_t sz)
 		div *= 1024;
 		i++;
 	}
-	if (b % div == 0)
+	/* inexact small values in bytes: 4095 must not read "4.0 KiB" */
+	if (b % div != 0 && b < 10240)
+		snprintf(buf, sz, "%llu B", (unsigned long long)b);
+	else if (b % div == 0)
 		snprintf(buf, sz, "%llu %s", (unsigned long long)(b / div), unit[i]);
 	else
 		snprintf(buf, sz, "%.1f %s", (double)b / (double)div, unit[i]);

@@ -366,6 +366,12 @@ int memlock_predict(const char *root, pid_t pid, const struct memlock_request *r
 		f.have_vmas = true;
 	}
 	mlk_predict_facts(&f, req, v);
+	pr_debug("predict pid %d: op %d flags 0x%x len %llu: VmSize %llu VmLck %llu limit %llu/%llu "
+		 "cap %d child-userns %d context %d -> %s (%s)",
+		 (int)f.pid, req->op, req->kflags, (unsigned long long)req->len,
+		 (unsigned long long)f.vm_size, (unsigned long long)f.vm_lck,
+		 (unsigned long long)f.lim.soft, (unsigned long long)f.lim.hard, f.has_cap,
+		 f.in_child_userns, f.ctx.kind, v->ok ? "ok" : "fail", memlock_cause_name(v->cause));
 	free(vmas);
 	return 0;
 }

@@ -63,6 +63,8 @@ fi
 
 "$MEMLOCK" check >/dev/null
 is "memlock itself as root: mlockall(3) would succeed" "$?" 0
+is "sizes are binary and fractions exact: 1.5G" \
+	"$(json_get "$("$MEMLOCK" check --size 1.5G -J)" 'j["request"]')" 1610612736
 
 # contexts, on captured trees (process 4242, RLIMIT_MEMLOCK 64 KiB, VmSize 100 MiB)
 out=$("$MEMLOCK" --proc-root $FIX/ctx-systemd check -p 4242)
