@@ -174,7 +174,9 @@ static int show_pids(struct output *out, int n, char **args)
 			bad++;
 		}
 	}
-	if (bad < n && output_print(out) != 0)
+	if (bad == n)
+		scols_unref_table(out->tb);
+	else if (output_print(out) != 0)
 		return EXIT_FAILURE;
 	if (bad == 0)
 		return EXIT_SUCCESS;
@@ -199,6 +201,7 @@ static int show_maps(struct output *out, pid_t pid)
 		rc = errno == ENOENT ? -ESRCH : -errno;
 		warn_rc(rc, "cannot read the mappings of process %d", (int)pid);
 		hint_pid_error(pid, rc);
+		scols_unref_table(out->tb);
 		return EXIT_FAILURE;
 	}
 	while ((rc = memlock_maps_next(it, &m)) == 0) {
@@ -222,6 +225,7 @@ static int show_maps(struct output *out, pid_t pid)
 		warn_rc(rc == -ENOENT ? -ESRCH : rc, "cannot read the mappings of process %d",
 			(int)pid);
 		hint_pid_error(pid, rc);
+		scols_unref_table(out->tb);
 		return EXIT_FAILURE;
 	}
 	if (n == 0) {

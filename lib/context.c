@@ -82,19 +82,64 @@ static bool find_service(const char *path, size_t len, struct mlk_context *ctx)
 			ctx->unit[cl] = '\0';
 			found = true;
 		}
-		comp += cl + 1;
+		if (slash == NULL)
+			break;
+		comp = slash + 1;
 	}
 	return found;
 }
 
+/* Is this path component a container's cgroup? Daemons such as
+ * docker.service or containerd.service are services, not containers. */
+static bool container_component(const char *c, size_t n, const char *prev, size_t pn)
+{
+	static const char *const scope_prefixes[] = {
+		"docker-", "crio-", "cri-containerd-", "machine-",
+	};
+	bool scope = n > 6 && memcmp(c + n - 6, ".scope", 6) == 0;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(scope_prefixes); i++) {
+		size_t pl = strlen(scope_prefixes[i]);
+
+		if (scope && n > pl && memcmp(c, scope_prefixes[i], pl) == 0)
+			return true;
+	}
+	/* cgroupfs drivers and v1: /docker/<id>, /lxc/<name>, /libpod_parent/libpod-<id>,
+	 * /kubepods..., and whatever runs under machine.slice (nspawn, VMs) */
+	if ((pn == 6 && memcmp(prev, "docker", 6) == 0) || (pn == 3 && memcmp(prev, "lxc", 3) == 0) ||
+	    (pn == 13 && memcmp(prev, "machine.slice", 13) == 0))
+		return true;
+	return (n >= 8 && memcmp(c, "kubepods", 8) == 0) ||
+	       (n >= 11 && memcmp(c, "lxc.payload", 11) == 0) ||
+	       (n >= 7 && memcmp(c, "libpod-", 7) == 0) ||
+	       (n >= 13 && memcmp(c, "libpod_parent", 13) == 0);
+}
+
+static bool is_container_path(const char *path, size_t len)
+{
+	const char *comp = path, *end = path + len, *prev = "";
+	size_t pn = 0;
+
+	while (comp < end) {
+		const char *slash = memchr(comp, '/', (size_t)(end - comp));
+		size_t cl = (size_t)((slash ? slash : end) - comp);
+
+		if (cl && container_component(comp, cl, prev, pn))
+			return true;
+		if (slash == NULL)
+			break;
+		prev = comp;
+		pn = cl;
+		comp = slash + 1;
+	}
+	return false;
+}
+
 void mlk_parse_cgroup(const char *buf, size_t len, struct mlk_context *ctx)
 {
-	static const char *const container[] = {
-		"/docker/", "/docker-", "/libpod-", "/libpod_parent", "/lxc/", "/lxc.payload",
-		"/kubepods", "/containerd", "/cri-containerd", "/crio-", "/machine.slice/",
-	};
 	const char *p = buf, *end = buf + len, *line, *path;
-	size_t ll, i;
+	size_t ll;
 
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->kind = MEMLOCK_CTX_SHELL;
@@ -111,11 +156,11 @@ void mlk_parse_cgroup(const char *buf, size_t len, struct mlk_context *ctx)
 			continue;
 		path = c2 + 1;
 		pl = (size_t)(line + ll - path);
-		for (i = 0; i < ARRAY_SIZE(container); i++) {
-			if (has(path, pl, container[i])) {
-				ctx->kind = MEMLOCK_CTX_CONTAINER;
-				return;
-			}
+		if (is_container_path(path, pl)) {
+			/* the container decides, whatever a line before said */
+			memset(ctx, 0, sizeof(*ctx));
+			ctx->kind = MEMLOCK_CTX_CONTAINER;
+			return;
 		}
 		if (ctx->kind == MEMLOCK_CTX_SHELL && find_service(path, pl, ctx)) {
 			ctx->kind = MEMLOCK_CTX_SYSTEMD;

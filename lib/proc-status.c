@@ -53,7 +53,7 @@ int mlk_parse_status(const char *buf, size_t len, struct memlock_status *st)
 			while (v < le && (*v == '\t' || *v == ' '))
 				v++;
 			for (i = 0; v < le && i < sizeof(st->name) - 1; v++, i++)
-				st->name[i] = (*v < 0x20 || *v == 0x7f) ? '?' : *v;
+				st->name[i] = ((unsigned char)*v < 0x20 || *v == 0x7f) ? '?' : *v;
 			st->name[i] = '\0';
 			have_name = true;
 			break;

@@ -166,6 +166,10 @@ int mlk_parse_kb(const char *s, const char *end, uint64_t *bytes)
 	int rc;
 
 	rc = mlk_parse_u64(&s, end, 10, &v);
+	if (rc == -ERANGE) {
+		*bytes = UINT64_MAX;	/* more than 64 bits: saturate, never wrap to 0 */
+		return 0;
+	}
 	if (rc < 0)
 		return rc;
 	while (s < end && *s == ' ')

@@ -275,7 +275,7 @@ static int run_group(enum cred cred, unsigned long long limit, int vmsize)
 		char name[32];
 
 		snprintf(name, sizeof(name), "mlockall-0x%x", mcl[i]);
-		CELL(strdup(name), MEMLOCK_OP_MLOCKALL, mcl[i], 0, false);
+		CELL(name, MEMLOCK_OP_MLOCKALL, mcl[i], 0, false);
 	}
 	CELL("mlock-1byte", MEMLOCK_OP_MLOCK, 0, 1, true);
 	CELL("mlock-1page", MEMLOCK_OP_MLOCK, 0, (unsigned long long)page, true);

@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Fuzz target: one input fed to every /proc parser of lib/.
+ *
+ * Built two ways: with tests/fuzz/standalone.c (make build/tests/fuzz-proc,
+ * deterministic mutations, part of make check) and alone with
+ * clang -fsanitize=fuzzer (make fuzz). The parsers take (buf, len) and must
+ * not lean on a NUL terminator, so each gets an exact-size heap copy: a read
+ * one byte too far is an ASan report, not a silent pass.
+ *
+ * Beyond "does not crash", each result is checked against the contract in
+ * memlock.h (return values, terminated strings, no write past @max); a
+ * broken contract aborts.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define check(cond)								\
+	do {									\
+		if (!(cond)) {							\
+			fprintf(stderr, "fuzz-proc: %s:%d: contract broken: %s\n", \
+				__FILE__, __LINE__, #cond);			\
+			abort();						\
+		}								\
+	} while (0)
+
+#define SWAPS_MAX 2
+#define KNOWN_VMA_BITS (MEMLOCK_VMA_LOCKED | MEMLOCK_VMA_ONFAULT | MEMLOCK_VMA_IO |	\
+			MEMLOCK_VMA_PFNMAP | MEMLOCK_VMA_DONTEXPAND |			\
+			MEMLOCK_VMA_MIXEDMAP | MEMLOCK_VMA_HUGETLB |			\
+			MEMLOCK_VMA_DROPPABLE | MEMLOCK_VMA_HAS_FLAGS)
+
+static bool terminated(const char *s, size_t sz)
+{
+	return memchr(s, '\0', sz) != NULL;
+}
+
+static void fuzz_status_limits(const char *buf, size_t len)
+{
+	struct memlock_status st;
+	struct memlock_limits lim;
+	int rc;
+
+	rc = mlk_parse_status(buf, len, &st);
+	check(rc == 0 || rc == -EBADMSG);
+	check(terminated(st.name, sizeof(st.name)));
+	rc = mlk_parse_limits(buf, len, &lim);
+	check(rc == 0 || rc == -EBADMSG);
+}
+
+static void fuzz_system(const char *buf, size_t len)
+{
+	struct memlock_swap sw[SWAPS_MAX + 1];
+	struct memlock_meminfo mi;
+	struct memlock_vmstat vs;
+	int rc, i;
+
+	rc = mlk_parse_meminfo(buf, len, &mi);
+	check(rc == 0 || rc == -EBADMSG);
+	rc = mlk_parse_vmstat(buf, len, &vs);
+	check(rc == 0 || rc == -EBADMSG);
+
+	/* the last slot is a canary: nothing may be written past max */
+	memset(sw, 0x5a, sizeof(sw));
+	rc = mlk_parse_swaps(buf, len, sw, SWAPS_MAX);
+	check(rc >= 0 || rc == -EBADMSG);
+	for (i = 0; i < rc && i < SWAPS_MAX; i++) {
+		check(terminated(sw[i].path, sizeof(sw[i].path)));
+		check(terminated(sw[i].type, sizeof(sw[i].type)));
+	}
+	check(sw[SWAPS_MAX].prio == 0x5a5a5a5a && sw[SWAPS_MAX].size == 0x5a5a5a5a5a5a5a5aull);
+}
+
+static void fuzz_cgroup_vmflags(const char *buf, size_t len)
+{
+	struct mlk_context ctx;
+	unsigned int fl;
+	size_t n;
+
+	mlk_parse_cgroup(buf, len, &ctx);
+	check(ctx.kind == MEMLOCK_CTX_SHELL || ctx.kind == MEMLOCK_CTX_SYSTEMD ||
+	      ctx.kind == MEMLOCK_CTX_CONTAINER);
+	check(terminated(ctx.unit, sizeof(ctx.unit)));
+	/* a kernel path never holds a NUL; with one, the unit's C string ends early */
+	if (ctx.kind == MEMLOCK_CTX_SYSTEMD && memchr(buf, '\0', len) == NULL) {
+		n = strlen(ctx.unit);
+		check(n > 8 && memcmp(ctx.unit + n - 8, ".service", 8) == 0);
+	}
+	/* (a stale unit next to CONTAINER is a known bug: tests/unit/test-context.c) */
+
+	fl = mlk_parse_vmflags(buf, buf + len);
+	check((fl & MEMLOCK_VMA_HAS_FLAGS) && (fl & ~KNOWN_VMA_BITS) == 0);
+}
+
+static void fuzz_smaps(char *buf, size_t len)
+{
+	struct memlock_mapping m;
+	struct memlock_maps *it;
+	FILE *f;
+	int rc;
+
+	f = fmemopen(buf, len, "r");
+	if (f == NULL)
+		return;
+	it = mlk_maps_from_file(f);
+	if (it == NULL) {
+		fclose(f);
+		return;
+	}
+	for (;;) {
+		rc = memlock_maps_next(it, &m);
+		if (rc != 0)
+			break;
+		check(m.path != NULL && strlen(m.path) <= len);
+		check(strlen(m.perms) <= 4);
+		check(m.size == (m.end >= m.start ? m.end - m.start : 0));
+		check(m.vmflags == 0 || (m.vmflags & MEMLOCK_VMA_HAS_FLAGS));
+		check((m.vmflags & ~KNOWN_VMA_BITS) == 0);
+	}
+	check(rc == 1 || rc == -EBADMSG || rc == -ENOMEM);
+	memlock_maps_close(it);	/* fcloses f */
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	/* malloc(0) may return NULL, and NULL + 0 is undefined: keep one byte */
+	char *buf = malloc(size ? size : 1);
+
+	if (buf == NULL)
+		return 0;
+	if (size > 0)
+		memcpy(buf, data, size);
+	fuzz_status_limits(buf, size);
+	fuzz_system(buf, size);
+	fuzz_cgroup_vmflags(buf, size);
+	fuzz_smaps(buf, size);
+	free(buf);
+	return 0;
+}
