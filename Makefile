@@ -36,7 +36,7 @@ CMOCKA_LIBS  = $(shell $(PKG_CONFIG) --libs cmocka)
 # compile-and-link rules: -MD lists headers as prerequisites too
 SRCS_OF      = $(filter %.c %.o %.a,$^)
 
-LIB_SRCS    := $(wildcard lib/*.c)
+LIB_SRCS    := $(wildcard lib/*.c) lib/arch/$(ARCH).c
 CLI_SRCS    := $(wildcard cli/*.c)
 UNIT_SRCS   := $(wildcard tests/unit/test-*.c)
 LIB_OBJS     = $(LIB_SRCS:%.c=$(B)/%.o)
@@ -98,6 +98,20 @@ build/helpers/victim: tests/helpers/victim.c build/libmemlock.a
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) -O2 -g -o $@ $(SRCS_OF)
 
+# Targets for attach: dynamic, static, and static stripped (no symbols at all).
+HELPERS = build/helpers/victim build/helpers/target build/helpers/target-static \
+          build/helpers/target-static-stripped
+build/helpers/target: tests/helpers/target.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) -O2 -g -pthread -o $@ $(SRCS_OF)
+
+build/helpers/target-static: tests/helpers/target.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) -O2 -static -pthread -o $@ $(SRCS_OF)
+
+build/helpers/target-static-stripped: build/helpers/target-static
+	strip -o $@ $<
+
 # Same sources again under ASan+UBSan.
 tests-san:
 	$(MAKE) B=$(SAN) CFLAGS='$(SAN_FLAGS)' tests
@@ -110,7 +124,7 @@ fuzz:
 
 check:
 	@scripts/deps.sh check
-	$(MAKE) all tests build/helpers/victim
+	$(MAKE) all tests $(HELPERS)
 	$(MAKE) tests-san
 	@tests/run.sh $(SAN)
 

@@ -37,6 +37,8 @@ struct cmd {
 /* subcommands, one cmd-<name>.c each */
 int cmd_status(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_attach(int argc, char **argv);
+int cmd_unlock(int argc, char **argv);
 
 /* memlock.c */
 void print_version(void) __attribute__((noreturn));

@@ -13,6 +13,8 @@
 static const struct cmd commands[] = {
 	{ "status", cmd_status, "show lock and swap state of processes, mappings, the system" },
 	{ "check", cmd_check, "predict whether a lock would succeed, why, and how to fix it" },
+	{ "attach", cmd_attach, "lock the memory of a running process (ptrace injection)" },
+	{ "unlock", cmd_unlock, "unlock the memory of a running process" },
 };
 
 const char *proc_root;
@@ -120,7 +122,7 @@ int main(int argc, char **argv)
 	if (dbg != NULL && *dbg != '\0')
 		memlock_set_log(log_to_stderr, MEMLOCK_LOG_DEBUG, NULL);
 	else
-		memlock_set_log(log_to_stderr, MEMLOCK_LOG_WARN, NULL);
+		memlock_set_log(log_to_stderr, MEMLOCK_LOG_ERR, NULL);	/* the CLI words its own warnings */
 
 	/* getopt prefixes its messages with argv[0]: make them "memlock: ..." */
 	argv[0] = program_invocation_short_name;

@@ -100,6 +100,15 @@ enum memlock_cause {
 	MEMLOCK_CAUSE_BAD_RANGE,	/* EINVAL: addr + len wraps */
 	MEMLOCK_CAUSE_UNMAPPED,		/* ENOMEM: a hole in the range */
 	MEMLOCK_CAUSE_PROT_NONE,	/* ENOMEM: populate hits PROT_NONE */
+	/* refusals of memlock_target_open() */
+	MEMLOCK_CAUSE_NO_PROCESS,	/* ESRCH: no such process */
+	MEMLOCK_CAUSE_ZOMBIE,		/* ESRCH: it has exited */
+	MEMLOCK_CAUSE_KERNEL_THREAD,	/* EINVAL: no user memory */
+	MEMLOCK_CAUSE_COMPAT_TASK,	/* EOPNOTSUPP: 32-bit or x32 */
+	MEMLOCK_CAUSE_TRACED,		/* EBUSY: another tracer */
+	MEMLOCK_CAUSE_PTRACE_DENIED,	/* EPERM: ptrace not permitted */
+	MEMLOCK_CAUSE_SECCOMP,		/* EPERM: a seccomp filter could kill it */
+	MEMLOCK_CAUSE_EINTR_RISK,	/* EINTR: only EINTR-prone threads */
 };
 
 /* Where the process runs, which decides where its limit is set. */
@@ -390,6 +399,104 @@ MEMLOCK_API void memlock_pids_close(struct memlock_pids *it);
 MEMLOCK_API bool memlock_proc_has_cap_ipc_lock(const char *root,
 					       const struct memlock_status *st,
 					       bool *in_child_userns);
+
+/* ------------------------------------------- other processes: injection */
+
+/*
+ * A running process to lock from outside. Its syscalls are injected through
+ * ptrace into ONE of its threads (mlockall, mlock and munlockall act on the
+ * whole address space), at a syscall instruction borrowed from the vDSO; no
+ * code is ever written into it, its signal mask and registers are restored,
+ * an interrupted syscall continues by the kernel's restart rules, and a
+ * job-control-stopped target stays stopped.
+ */
+struct memlock_target;
+
+/* Flags of memlock_target_open(). */
+#define MEMLOCK_T_FORCE		(1u << 0)	/* go ahead despite a seccomp filter */
+#define MEMLOCK_T_NO_EINTR	(1u << 1)	/* refuse rather than risk an EINTR */
+
+/**
+ * memlock_target_open() - pin process @pid (pidfd and start time, against
+ * PID reuse) and check that it can be injected into.
+ * @flags: MEMLOCK_T_*.
+ * @why: if not NULL, filled on refusal with the reason and the fix.
+ *
+ * Return: a handle, or NULL with errno: ESRCH (no such process, or a
+ * zombie), EINVAL (a kernel thread), EOPNOTSUPP (a 32-bit or x32 task), EBUSY
+ * (already traced), EPERM (ptrace not permitted, or a seccomp filter without
+ * CAP_SYS_ADMIN and without MEMLOCK_T_FORCE).
+ */
+MEMLOCK_API struct memlock_target *memlock_target_open(pid_t pid, unsigned int flags,
+							struct memlock_verdict *why);
+
+/** memlock_target_close() - free a handle (NULL is allowed). */
+MEMLOCK_API void memlock_target_close(struct memlock_target *t);
+
+/** memlock_target_pid() - the process ID of @t. */
+MEMLOCK_API pid_t memlock_target_pid(const struct memlock_target *t);
+
+/**
+ * memlock_target_set_tid() - inject through thread @tid instead of the one
+ * memlock picks (the least disturbed: idle in a restartable wait first).
+ * Return: 0, -ESRCH (no such thread in the process).
+ */
+MEMLOCK_API MEMLOCK_MUST_CHECK int memlock_target_set_tid(struct memlock_target *t, pid_t tid);
+
+/* What the injections into a target cost it. */
+struct memlock_stop_stats {
+	unsigned int stops;		/* ptrace stops so far */
+	uint64_t longest_ns, total_ns;	/* the thread's stopped time */
+	pid_t tid;			/* the thread used last */
+	const char *why_tid;		/* why that thread: "idle in futex", ... */
+	bool eintr_risk;		/* it sat in an EINTR-prone call */
+	bool job_stopped;		/* the target was job-control stopped */
+};
+
+/** memlock_target_stats() - the stop statistics of @t. */
+MEMLOCK_API void memlock_target_stats(const struct memlock_target *t,
+				      struct memlock_stop_stats *st);
+
+/**
+ * memlock_remote_syscallv() - run syscall @nr with @args in the target.
+ * @ret: the target kernel's answer (-errno on failure), valid when 0 is
+ *       returned: the injection worked, whatever the syscall answered.
+ *
+ * One stop of one thread; during it memlock blocks SIGINT, SIGTERM, SIGHUP
+ * and SIGPIPE in the caller so it cannot be left with altered registers.
+ * Return: 0, or -errno for the injection itself: -ESRCH (the process exited
+ * or its PID was reused), -EPERM (ptrace denied), -EBUSY (traced meanwhile),
+ * -EINTR (MEMLOCK_T_NO_EINTR and only EINTR-prone threads), -EIO (an
+ * unexpected stop; the target was restored).
+ */
+MEMLOCK_API MEMLOCK_MUST_CHECK int memlock_remote_syscallv(struct memlock_target *t, long nr,
+							   long *ret, const long args[6]);
+
+/* Called after every injected syscall, with the target kernel's answer. */
+typedef void (*memlock_call_fn)(long nr, const long args[6], long ret, void *userdata);
+
+/** memlock_target_set_call_log() - report each injected call to @fn (NULL: none). */
+MEMLOCK_API void memlock_target_set_call_log(struct memlock_target *t, memlock_call_fn fn,
+					     void *userdata);
+
+/**
+ * memlock_pid_lock_all() - mlockall(@mcl) in the target.
+ * @mcl: MCL_CURRENT, MCL_FUTURE, MCL_ONFAULT as for mlockall(2).
+ * @max_pause_ns: 0 for one stop; else no stop should exceed it much:
+ *   mlockall(MCL_FUTURE) first, then mlock() over the mappings in chunks
+ *   sized to the bound (re-reading the maps; a range that vanished meanwhile
+ *   is skipped), then a final, cheap mlockall(@mcl).
+ * @ret: the first failing call's answer (-errno), or 0.
+ * Return: 0 when every injection worked (see @ret), -errno as
+ * memlock_remote_syscallv().
+ */
+MEMLOCK_API MEMLOCK_MUST_CHECK int memlock_pid_lock_all(struct memlock_target *t,
+							unsigned int mcl, uint64_t max_pause_ns,
+							long *ret);
+
+/* memlock_remote_syscall(t, nr, &ret, args...): up to six integer arguments. */
+#define memlock_remote_syscall(t, nr, ret, ...)                                  \
+	memlock_remote_syscallv((t), (nr), (ret), (const long[6]){ __VA_ARGS__ })
 
 #ifdef __cplusplus
 }

@@ -170,6 +170,8 @@ void mlk_suggest_fixes(const struct mlk_facts *f, const struct memlock_request *
 		return;
 	case MEMLOCK_CAUSE_NONE:
 		break;
+	default:	/* the refusals of target.c carry their own fixes */
+		return;
 	}
 	if (v->cause == MEMLOCK_CAUSE_BAD_FLAGS)
 		return;

@@ -33,6 +33,14 @@ const char *memlock_cause_name(enum memlock_cause cause)
 		[MEMLOCK_CAUSE_BAD_RANGE] = "bad-range",
 		[MEMLOCK_CAUSE_UNMAPPED] = "unmapped",
 		[MEMLOCK_CAUSE_PROT_NONE] = "prot-none",
+		[MEMLOCK_CAUSE_NO_PROCESS] = "no-process",
+		[MEMLOCK_CAUSE_ZOMBIE] = "zombie",
+		[MEMLOCK_CAUSE_KERNEL_THREAD] = "kernel-thread",
+		[MEMLOCK_CAUSE_COMPAT_TASK] = "compat-task",
+		[MEMLOCK_CAUSE_TRACED] = "traced",
+		[MEMLOCK_CAUSE_PTRACE_DENIED] = "ptrace-denied",
+		[MEMLOCK_CAUSE_SECCOMP] = "seccomp",
+		[MEMLOCK_CAUSE_EINTR_RISK] = "eintr-risk",
 	};
 
 	if ((unsigned int)cause >= ARRAY_SIZE(names))

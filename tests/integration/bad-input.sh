@@ -51,11 +51,24 @@ fails "check: range too long" check --range 0-11112222333344445
 fails "check: --size with --range" check --size 4K --range 1000-2000
 fails "check: --size with --current" check --size 4K --current
 fails "check: stray argument" check extra
+fails "attach: no PID" attach
+fails "attach: two PIDs" attach 1 2
+fails "attach: bad PID" attach 12x
+fails "attach: garbage range" attach --range 5-2 1
+fails "attach: --range with --current" attach --range 1000-2000 --current 1
+fails "attach: bad --max-pause" attach --max-pause 0 1
+fails "attach: negative --max-pause" attach --max-pause -5 1
+fails "attach: --max-pause with junk" attach --max-pause 5ms 1
+fails "attach: no such mapping" attach --mapping no-such-file.so $$
+fails "attach: no such thread" attach --tid 4194303 $$
+fails "unlock: no PID" unlock
+fails "unlock: nonexistent PID" unlock 4194303
 
 # --help and --version work everywhere and exit 0
-for c in "" status check; do
-	check "${c:-memlock} --help" "$MEMLOCK" $c --help >/dev/null
-	check "${c:-memlock} --version" "$MEMLOCK" $c --version >/dev/null
+quiet() { "$@" >/dev/null; }
+for c in "" status check attach unlock; do
+	check "${c:-memlock} --help" quiet "$MEMLOCK" $c --help
+	check "${c:-memlock} --version" quiet "$MEMLOCK" $c --version
 done
 
 # a PID that exits while (or just before) it is read: exit 0 or 1, no crash

@@ -59,3 +59,36 @@ vcmd() {
 	esac
 }
 
+
+# target_start NAME BINARY MODE [prefix command...]: a tests/helpers/target
+# process as a coprocess; its PID lands in $NAME_PID.
+target_start() {
+	local name=$1 bin=$2 mode=$3 line pid
+	shift 3
+	eval "coproc $name { exec \"\$@\" \"$bin\" \"$mode\"; }"
+	local -n fds=$name
+	read -r line <&"${fds[0]}" || return 1
+	pid=${line#ready }
+	printf -v "${name}_PID" '%s' "$pid"
+	at_exit "kill -CONT $pid; kill $pid; wait $pid"
+}
+
+# tcmd NAME LETTER: send a command letter, the reply line lands in $R
+tcmd() {
+	local -n fds=$1
+	echo "$2" >&"${fds[1]}"
+	read -r R <&"${fds[0]}"
+}
+
+# target_end NAME: 'q', then $R holds the "done ..." line and $RC the exit status
+target_end() {
+	local -n fds=$1
+	local pidvar=${1}_PID
+	echo q >&"${fds[1]}"
+	read -r R <&"${fds[0]}"
+	wait "${!pidvar}"
+	RC=$?
+}
+
+# jget JSON EXPR: a python expression over the parsed object "j"
+jget() { python3 -c 'import json, sys; j = json.loads(sys.argv[1]); print(eval(sys.argv[2]))' "$1" "$2"; }

@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Shared by cmd-attach.c and cmd-unlock.c. */
+#include <inttypes.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+
+#include "inject.h"
+#include "output.h"
+
+#ifndef MCL_ONFAULT
+#define MCL_ONFAULT 4
+#endif
+
+static void record(long nr, const long args[6], long ret, void *data)
+{
+	struct inject_report *rep = data;
+	struct call_record *c;
+
+	if (rep->ncalls == INJECT_MAX_CALLS) {
+		rep->dropped++;
+		return;
+	}
+	c = &rep->calls[rep->ncalls++];
+	c->nr = nr;
+	c->args[0] = args[0];
+	c->args[1] = args[1];
+	c->args[2] = args[2];
+	c->ret = ret;
+}
+
+struct memlock_target *inject_open(pid_t pid, unsigned int flags, struct inject_report *rep)
+{
+	struct memlock_verdict why;
+	struct memlock_status st;
+	struct memlock_target *t;
+	int i;
+
+	t = memlock_target_open(pid, flags, &why);
+	if (t == NULL) {
+		warnx("cannot attach to process %d: %s", (int)pid, why.reason[0] ? why.reason
+										 : strerror(errno));
+		for (i = 0; i < why.n_fix; i++)
+			hint("%s", why.fix[i]);
+		return NULL;
+	}
+	rep->pid = pid;
+	if (memlock_proc_read_status(NULL, pid, &st) == 0) {
+		rep->vmlck_before = st.vm_lck;
+		snprintf(rep->comm, sizeof(rep->comm), "%s", st.name);
+	}
+	memlock_target_set_call_log(t, record, rep);
+	return t;
+}
+
+void call_name(const struct call_record *c, char *buf, size_t sz)
+{
+	long f = c->args[0];
+
+	if (c->nr == SYS_mlockall)
+		snprintf(buf, sz, "mlockall(%s%s%s%s%s)", f & MCL_CURRENT ? "MCL_CURRENT" : "",
+			 (f & MCL_CURRENT) && (f & ~MCL_CURRENT) ? "|" : "",
+			 f & MCL_FUTURE ? "MCL_FUTURE" : "",
+			 (f & MCL_ONFAULT) && (f & (MCL_CURRENT | MCL_FUTURE)) ? "|" : "",
+			 f & MCL_ONFAULT ? "MCL_ONFAULT" : "");
+	else if (c->nr == SYS_munlockall)
+		snprintf(buf, sz, "munlockall()");
+	else if (c->nr == SYS_mlock2)
+		snprintf(buf, sz, "mlock2(0x%lx, %ld, MLOCK_ONFAULT)", c->args[0], c->args[1]);
+	else
+		snprintf(buf, sz, "%s(0x%lx, %ld)", c->nr == SYS_mlock ? "mlock" : "munlock",
+			 c->args[0], c->args[1]);
+}
+
+int inject_add_range(const char *arg, struct range_arg **r, size_t *n)
+{
+	struct range_arg *nr;
+	uint64_t s, e;
+
+	if (parse_range(arg, &s, &e) < 0)
+		return -EINVAL;
+	nr = realloc(*r, (*n + 1) * sizeof(**r));
+	if (nr == NULL)
+		err(EXIT_FAILURE, "cannot allocate memory");
+	*r = nr;
+	nr[*n].start = s;
+	nr[(*n)++].end = e;
+	return 0;
+}
+
+int inject_add_mapping(pid_t pid, const char *name, struct range_arg **r, size_t *n)
+{
+	struct memlock_maps *it = memlock_maps_open(proc_root, pid);
+	struct memlock_mapping m;
+	size_t before = *n;
+	char buf[64];
+
+	if (it == NULL)
+		return -errno;
+	while (memlock_maps_next(it, &m) == 0) {
+		const char *base = strrchr(m.path, '/');
+
+		if (strcmp(m.path, name) != 0 && !(base && strcmp(base + 1, name) == 0))
+			continue;
+		snprintf(buf, sizeof(buf), "%" PRIx64 "-%" PRIx64, m.start, m.end);
+		(void)inject_add_range(buf, r, n);
+	}
+	memlock_maps_close(it);
+	return *n > before ? 0 : -ENOENT;
+}
+
+static double ms(uint64_t ns)
+{
+	return (double)ns / 1e6;
+}
+
+int inject_finish(struct memlock_target *t, struct inject_report *rep, int rc)
+{
+	struct memlock_stop_stats st;
+	struct memlock_status s;
+	char name[96], b1[32], b2[32];
+	const struct call_record *failed = NULL;
+	size_t i;
+
+	memlock_target_stats(t, &st);
+	if (memlock_proc_read_status(NULL, rep->pid, &s) == 0)
+		rep->vmlck_after = s.vm_lck;
+	for (i = 0; i < rep->ncalls && !failed; i++)
+		if (rep->calls[i].ret < 0)
+			failed = &rep->calls[i];
+	if (rep->json) {
+		printf("{\n   \"pid\": %d,\n   \"command\": ", (int)rep->pid);
+		json_string(stdout, rep->comm);
+		printf(",\n   \"vmlck_before\": %" PRIu64 ",\n   \"vmlck_after\": %" PRIu64
+		       ",\n   \"calls\": [",
+		       rep->vmlck_before, rep->vmlck_after);
+		for (i = 0; i < rep->ncalls; i++) {
+			call_name(&rep->calls[i], name, sizeof(name));
+			printf("%s\n      {\"call\": ", i ? "," : "");
+			json_string(stdout, name);
+			printf(", \"ret\": %ld, \"errno\": ", rep->calls[i].ret);
+			if (rep->calls[i].ret < 0)
+				json_string(stdout, strerrorname_np((int)-rep->calls[i].ret) ?: "?");
+			else
+				fputs("null", stdout);
+			fputc('}', stdout);
+		}
+		printf("\n   ],\n   \"stops\": %u,\n   \"longest_stop_ms\": %.3f,\n"
+		       "   \"total_stop_ms\": %.3f,\n   \"tid\": %d,\n   \"thread\": ",
+		       st.stops, ms(st.longest_ns), ms(st.total_ns), (int)st.tid);
+		json_string(stdout, st.why_tid ? st.why_tid : "");
+		printf(",\n   \"eintr_risk\": %s,\n   \"job_stopped\": %s,\n   \"error\": ",
+		       st.eintr_risk ? "true" : "false", st.job_stopped ? "true" : "false");
+		if (rc < 0)
+			json_string(stdout, strerror(-rc));
+		else
+			fputs("null", stdout);
+		fputs("\n}\n", stdout);
+	} else {
+		printf("process %d (%s): VmLck %s -> %s\n", (int)rep->pid, rep->comm,
+		       size_to_human(rep->vmlck_before, b1, sizeof(b1)),
+		       size_to_human(rep->vmlck_after, b2, sizeof(b2)));
+		for (i = 0; i < rep->ncalls; i++) {
+			/* chunked locking makes many calls: show the first and last few */
+			if (rep->ncalls > 12 && i == 4)
+				printf("  ... %zu more calls ...\n", rep->ncalls - 8);
+			if (rep->ncalls > 12 && i >= 4 && i < rep->ncalls - 4)
+				continue;
+			call_name(&rep->calls[i], name, sizeof(name));
+			if (rep->calls[i].ret < 0)
+				printf("  %s = -1 %s (%s)\n", name,
+				       strerrorname_np((int)-rep->calls[i].ret) ?: "?",
+				       strerror((int)-rep->calls[i].ret));
+			else
+				printf("  %s = %ld\n", name, rep->calls[i].ret);
+		}
+		if (st.stops)
+			printf("stopped thread %d (%s): %u stop%s, longest %.2f ms, total %.2f ms\n",
+			       (int)st.tid, st.why_tid ? st.why_tid : "", st.stops,
+			       st.stops == 1 ? "" : "s", ms(st.longest_ns), ms(st.total_ns));
+	}
+	if (st.eintr_risk)
+		warnx("thread %d was in an EINTR-prone wait (epoll_wait and the like) and no other "
+		      "thread was idle: the program may have seen EINTR there",
+		      (int)st.tid);
+	if (st.job_stopped && !rep->json)
+		printf("the process was stopped (job control) and stays stopped\n");
+	memlock_target_close(t);
+	if (rc < 0) {
+		warn_rc(rc, "cannot inject into process %d", (int)rep->pid);
+		if (rc == -EPERM)
+			hint("ptrace was refused: run as root, or check kernel.yama.ptrace_scope");
+		return EXIT_FAILURE;
+	}
+	if (failed) {
+		call_name(failed, name, sizeof(name));
+		warnx("process %d refused %s: %s", (int)rep->pid, name, strerror((int)-failed->ret));
+		if (failed->ret == -ENOMEM || failed->ret == -EPERM)
+			hint("see why: memlock check -p %d", (int)rep->pid);
+		return EXIT_FAILURE;
+	}
+	return EXIT_SUCCESS;
+}

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The architecture contract of the injector: everything that names a
+ * register, an instruction or a regset lives behind these hooks, in
+ * lib/arch/<arch>.c (the Makefile picks exactly one).
+ */
+#ifndef MEMLOCK_ARCH_H
+#define MEMLOCK_ARCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#if !defined(__x86_64__) && !defined(__aarch64__)
+#error "memlock: unsupported architecture"
+#endif
+
+/* A thread's general registers, as NT_PRSTATUS gives them; big enough for
+ * every supported arch (each arch file checks with a _Static_assert). */
+struct mlk_regs {
+	uint64_t raw[40];
+};
+
+/* The instruction the injector borrows from the target (never writes). */
+extern const unsigned char arch_syscall_insn[];
+extern const unsigned int arch_syscall_insn_len;
+extern const unsigned int arch_syscall_insn_align;	/* address alignment */
+
+/* Read/write the registers of a ptrace-stopped thread (GETREGSET/SETREGSET
+ * NT_PRSTATUS). 0 or -errno. */
+int arch_get_regs(pid_t tid, struct mlk_regs *r);
+int arch_set_regs(pid_t tid, const struct mlk_regs *r);
+
+/* -EOPNOTSUPP for a task the injector cannot handle (ia32 on x86_64,
+ * AArch32 on arm64); 0 otherwise. */
+int arch_check_task(const struct mlk_regs *r);
+
+/* The instruction pointer. */
+uint64_t arch_pc(const struct mlk_regs *r);
+
+/* Where the thread stopped after a syscall instruction: its address, or 0
+ * when it did not stop at a syscall boundary. */
+uint64_t arch_prev_syscall_insn(const struct mlk_regs *r);
+
+/*
+ * From the registers saved at an interrupt stop, compute the state to put
+ * back before detaching, with the kernel's restart rules already applied
+ * (-ERESTARTSYS/-ERESTARTNOINTR/-ERESTARTNOHAND: re-execute the syscall;
+ * -ERESTART_RESTARTBLOCK: restart_syscall), so that a read, nanosleep or
+ * futex the thread was in continues as if nothing happened.
+ * @at_syscall: the word at the thread's pc is a syscall instruction.
+ * Returns false when the arch cannot do it from an interrupt stop and the
+ * entry-hijack path must be used instead (arm64 inside a restarted svc).
+ */
+bool arch_restart_state(const struct mlk_regs *saved, struct mlk_regs *ret, bool at_syscall);
+
+/* Prepare @r (a copy of the saved state) to run syscall @nr(@args) at the
+ * borrowed instruction @insn, with the restart logic disarmed. */
+void arch_prepare_syscall(struct mlk_regs *r, uint64_t insn, long nr, const long args[6]);
+
+/* At a syscall-entry stop: the syscall number about to run. At an exit
+ * stop: its result (-errno on failure). */
+long arch_syscall_nr(const struct mlk_regs *r);
+long arch_syscall_ret(const struct mlk_regs *r);
+
+/* Entry-hijack path (arch_restart_state() returned false): at the entry stop
+ * of the thread's own restarted syscall, replace it with @nr(@args); after
+ * the exit stop, rewind so the original syscall runs again. */
+int arch_hijack_entry(pid_t tid, const struct mlk_regs *entry, long nr, const long args[6]);
+int arch_hijack_restore(pid_t tid, const struct mlk_regs *entry);
+
+/* The architecture's name, as the Makefile's ARCH. */
+extern const char arch_name[];
+
+#endif /* MEMLOCK_ARCH_H */

@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * aarch64 hooks of the injector (see lib/arch.h). Cross-compiled in CI and
+ * untested on arm64 hardware: qemu-user has no ptrace.
+ *
+ * arm64 differs from x86_64 in two ways that matter here: at an interrupt
+ * stop inside a syscall the kernel has already rewound pc and x0 for the
+ * restart, but switches x8 to restart_syscall only after the stop, and only
+ * if pc is unchanged; and at syscall stops x7 reads as 0/1 and writes to it
+ * are dropped. So a thread stopped at a restarted svc is injected through
+ * the entry-hijack path (its own syscall is replaced at the entry stop, then
+ * re-issued), and registers are always restored at the kind of stop they
+ * were captured at.
+ */
+#include <elf.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/uio.h>
+#include <asm/ptrace.h>
+
+#include "../arch.h"
+
+_Static_assert(sizeof(struct user_pt_regs) <= sizeof(struct mlk_regs), "mlk_regs too small");
+
+#ifndef NT_ARM_SYSTEM_CALL
+#define NT_ARM_SYSTEM_CALL 0x404
+#endif
+#ifndef PSR_MODE32_BIT
+#define PSR_MODE32_BIT 0x10	/* an AArch32 task */
+#endif
+#ifndef PSR_BTYPE_MASK
+#define PSR_BTYPE_MASK 0xc00	/* BTI: clear when jumping into a guarded page */
+#endif
+
+const char arch_name[] = "aarch64";
+const unsigned char arch_syscall_insn[] = {
+	0x01, 0x00, 0x00, 0xd4,	/* svc #0 */
+};
+const unsigned int arch_syscall_insn_len = sizeof(arch_syscall_insn);
+const unsigned int arch_syscall_insn_align = 4;
+_Static_assert(sizeof(arch_syscall_insn) == 4, "svc is one 32-bit word");
+
+static struct user_pt_regs get(const struct mlk_regs *r)
+{
+	struct user_pt_regs u;
+
+	memcpy(&u, r->raw, sizeof(u));
+	return u;
+}
+
+static void put(struct mlk_regs *r, const struct user_pt_regs *u)
+{
+	memcpy(r->raw, u, sizeof(*u));
+}
+
+int arch_get_regs(pid_t tid, struct mlk_regs *r)
+{
+	struct iovec iov = { r->raw, sizeof(struct user_pt_regs) };
+
+	if (ptrace(PTRACE_GETREGSET, tid, (void *)NT_PRSTATUS, &iov) < 0)
+		return -errno;
+	return 0;
+}
+
+int arch_set_regs(pid_t tid, const struct mlk_regs *r)
+{
+	struct iovec iov = { (void *)r->raw, sizeof(struct user_pt_regs) };
+
+	if (ptrace(PTRACE_SETREGSET, tid, (void *)NT_PRSTATUS, &iov) < 0)
+		return -errno;
+	return 0;
+}
+
+static int set_syscallno(pid_t tid, int nr)
+{
+	struct iovec iov = { &nr, sizeof(nr) };
+
+	if (ptrace(PTRACE_SETREGSET, tid, (void *)NT_ARM_SYSTEM_CALL, &iov) < 0)
+		return -errno;
+	return 0;
+}
+
+int arch_check_task(const struct mlk_regs *r)
+{
+	return get(r).pstate & PSR_MODE32_BIT ? -EOPNOTSUPP : 0;
+}
+
+uint64_t arch_pc(const struct mlk_regs *r)
+{
+	return get(r).pc;
+}
+
+uint64_t arch_prev_syscall_insn(const struct mlk_regs *r)
+{
+	return get(r).pc - 4;	/* the caller checks the word there */
+}
+
+bool arch_restart_state(const struct mlk_regs *saved, struct mlk_regs *ret, bool at_syscall)
+{
+	/* pc at an svc: a syscall being restarted, maybe via restart_syscall,
+	 * which the kernel only sets up after this stop: hijack its entry */
+	*ret = *saved;
+	return !at_syscall;
+}
+
+void arch_prepare_syscall(struct mlk_regs *r, uint64_t insn, long nr, const long a[6])
+{
+	struct user_pt_regs u = get(r);
+
+	u.pc = insn;
+	u.pstate &= ~(uint64_t)PSR_BTYPE_MASK;
+	u.regs[8] = (uint64_t)nr;
+	for (int i = 0; i < 6; i++)
+		u.regs[i] = (uint64_t)a[i];
+	put(r, &u);
+}
+
+long arch_syscall_nr(const struct mlk_regs *r)
+{
+	return (long)get(r).regs[8];
+}
+
+long arch_syscall_ret(const struct mlk_regs *r)
+{
+	return (long)get(r).regs[0];
+}
+
+int arch_hijack_entry(pid_t tid, const struct mlk_regs *entry, long nr, const long a[6])
+{
+	struct mlk_regs r = *entry;
+	struct user_pt_regs u = get(&r);
+	int rc;
+
+	for (int i = 0; i < 6; i++)
+		u.regs[i] = (uint64_t)a[i];
+	put(&r, &u);
+	rc = arch_set_regs(tid, &r);
+	if (rc < 0)
+		return rc;
+	return set_syscallno(tid, (int)nr);
+}
+
+int arch_hijack_restore(pid_t tid, const struct mlk_regs *entry)
+{
+	struct mlk_regs r = *entry;
+	struct user_pt_regs u = get(&r);
+	int rc;
+
+	/* back to the svc, with the original x0 and x8: the thread issues its
+	 * own syscall again (restart_syscall keeps a timeout's remainder) */
+	u.pc -= 4;
+	put(&r, &u);
+	rc = arch_set_regs(tid, &r);
+	if (rc < 0)
+		return rc;
+	return set_syscallno(tid, -1);
+}

@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* x86_64 hooks of the injector (see lib/arch.h). */
+#include <elf.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/user.h>
+
+#include "../arch.h"
+
+_Static_assert(sizeof(struct user_regs_struct) <= sizeof(struct mlk_regs), "mlk_regs too small");
+
+/* kernel-internal restart codes, visible to a tracer in rax */
+#define ERESTARTSYS 512
+#define ERESTARTNOINTR 513
+#define ERESTARTNOHAND 514
+#define ERESTART_RESTARTBLOCK 516
+#define USER_CS_32 0x23	/* an ia32 task; reptyr's test */
+
+const char arch_name[] = "x86_64";
+const unsigned char arch_syscall_insn[] = {
+	0x0f, 0x05,	/* syscall */
+};
+const unsigned int arch_syscall_insn_len = sizeof(arch_syscall_insn);
+const unsigned int arch_syscall_insn_align = 1;
+_Static_assert(sizeof(arch_syscall_insn) == 2, "syscall is two bytes");
+
+/* mlk_regs is an opaque buffer: copy in and out, never alias it */
+static struct user_regs_struct get(const struct mlk_regs *r)
+{
+	struct user_regs_struct u;
+
+	memcpy(&u, r->raw, sizeof(u));
+	return u;
+}
+
+static void put(struct mlk_regs *r, const struct user_regs_struct *u)
+{
+	memcpy(r->raw, u, sizeof(*u));
+}
+
+int arch_get_regs(pid_t tid, struct mlk_regs *r)
+{
+	struct iovec iov = { r->raw, sizeof(struct user_regs_struct) };
+
+	if (ptrace(PTRACE_GETREGSET, tid, (void *)NT_PRSTATUS, &iov) < 0)
+		return -errno;
+	return 0;
+}
+
+int arch_set_regs(pid_t tid, const struct mlk_regs *r)
+{
+	struct iovec iov = { (void *)r->raw, sizeof(struct user_regs_struct) };
+
+	if (ptrace(PTRACE_SETREGSET, tid, (void *)NT_PRSTATUS, &iov) < 0)
+		return -errno;
+	return 0;
+}
+
+int arch_check_task(const struct mlk_regs *r)
+{
+	return get(r).cs == USER_CS_32 ? -EOPNOTSUPP : 0;
+}
+
+uint64_t arch_pc(const struct mlk_regs *r)
+{
+	return get(r).rip;
+}
+
+uint64_t arch_prev_syscall_insn(const struct mlk_regs *r)
+{
+	struct user_regs_struct u = get(r);
+
+	/* orig_rax >= 0: stopped inside or right after a syscall */
+	return (long long)u.orig_rax >= 0 ? u.rip - 2 : 0;
+}
+
+bool arch_restart_state(const struct mlk_regs *saved, struct mlk_regs *ret, bool at_syscall)
+{
+	struct user_regs_struct v = get(saved), *u = &v;
+
+	(void)at_syscall;	/* x86 sees orig_rax: it knows */
+	*ret = *saved;
+	if ((long long)u->orig_rax < 0)
+		return true;
+	switch ((long long)u->rax) {
+	case -ERESTARTSYS:
+	case -ERESTARTNOINTR:
+	case -ERESTARTNOHAND:
+		/* what the kernel does when no handler runs: re-execute */
+		u->rax = u->orig_rax;
+		u->rip -= 2;
+		break;
+	case -ERESTART_RESTARTBLOCK:
+		/* restart_syscall carries the remaining timeout */
+		u->rax = SYS_restart_syscall;
+		u->rip -= 2;
+		break;
+	default:
+		break;
+	}
+	/* we did the restart: the kernel must not do it again on our rip */
+	u->orig_rax = (unsigned long long)-1;
+	put(ret, u);
+	return true;
+}
+
+void arch_prepare_syscall(struct mlk_regs *r, uint64_t insn, long nr, const long a[6])
+{
+	struct user_regs_struct v = get(r), *u = &v;
+
+	u->rip = insn;
+	u->rax = (unsigned long long)nr;
+	u->orig_rax = (unsigned long long)-1;
+	u->rdi = (unsigned long long)a[0];
+	u->rsi = (unsigned long long)a[1];
+	u->rdx = (unsigned long long)a[2];
+	u->r10 = (unsigned long long)a[3];
+	u->r8 = (unsigned long long)a[4];
+	u->r9 = (unsigned long long)a[5];
+	put(r, u);
+}
+
+long arch_syscall_nr(const struct mlk_regs *r)
+{
+	return (long)get(r).orig_rax;
+}
+
+long arch_syscall_ret(const struct mlk_regs *r)
+{
+	return (long)get(r).rax;
+}
+
+/* x86_64 restores from any stop: the entry-hijack path is never needed. */
+int arch_hijack_entry(pid_t tid, const struct mlk_regs *entry, long nr, const long args[6])
+{
+	(void)tid, (void)entry, (void)nr, (void)args;
+	return -EOPNOTSUPP;
+}
+
+int arch_hijack_restore(pid_t tid, const struct mlk_regs *entry)
+{
+	(void)tid, (void)entry;
+	return -EOPNOTSUPP;
+}

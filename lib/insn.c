@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Finding a syscall instruction in the target to borrow. Nothing is ever
+ * written into the target: its other threads keep running its code. The
+ * vDSO comes first (every process has one, located by AT_SYSINFO_EHDR),
+ * then the instruction the stopped thread sits after, then any executable
+ * file mapping (static binaries included).
+ */
+#include <elf.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+
+#include "arch.h"
+#include "target.h"
+
+int mlk_read_mem(pid_t pid, uint64_t addr, void *buf, size_t len)
+{
+	struct iovec local = { buf, len }, remote = { (void *)(uintptr_t)addr, len };
+	ssize_t n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
+
+	if (n < 0)
+		return -errno;
+	return n == (ssize_t)len ? 0 : -EIO;
+}
+
+/* The first aligned copy of the instruction in [start, end). */
+static uint64_t scan(pid_t pid, uint64_t start, uint64_t end)
+{
+	unsigned char buf[65536];
+	unsigned int n = arch_syscall_insn_len, a = arch_syscall_insn_align;
+	uint64_t at;
+
+	for (at = start; at < end; at += sizeof(buf) - n) {
+		size_t len = end - at < sizeof(buf) ? end - at : sizeof(buf);
+
+		if (len < n || mlk_read_mem(pid, at, buf, len) < 0)
+			return 0;
+		for (size_t i = 0; i + n <= len; i += a)
+			if (memcmp(buf + i, arch_syscall_insn, n) == 0)
+				return at + i;
+		if (len < sizeof(buf))
+			break;
+	}
+	return 0;
+}
+
+static uint64_t vdso_base(pid_t pid)
+{
+	unsigned long *av;
+	uint64_t base = 0;
+	size_t len, i;
+	char *buf;
+
+	if (mlk_read_proc(NULL, pid, "auxv", &buf, &len) < 0)
+		return 0;
+	av = (unsigned long *)buf;
+	for (i = 0; i + 1 < len / sizeof(*av); i += 2)
+		if (av[i] == AT_SYSINFO_EHDR)
+			base = av[i + 1];
+	free(buf);
+	return base;
+}
+
+/* The mapping containing @addr (vdso: its size), or the first r-x file
+ * mapping when @addr is 0. */
+static int find_mapping(pid_t pid, uint64_t addr, uint64_t *start, uint64_t *end)
+{
+	const char *p, *e, *line;
+	size_t len, ll;
+	char *buf;
+	int rc = -ENOENT;
+
+	if (mlk_read_proc(NULL, pid, "maps", &buf, &len) < 0)
+		return -ESRCH;
+	p = buf;
+	e = buf + len;
+	while (rc < 0 && mlk_next_line(&p, e, &line, &ll)) {
+		const char *s = line, *le = line + ll;
+		uint64_t a, b;
+
+		if (mlk_parse_u64(&s, le, 16, &a) < 0 || s >= le || *s++ != '-' ||
+		    mlk_parse_u64(&s, le, 16, &b) < 0 || le - s < 5)
+			continue;
+		if (addr ? (addr >= a && addr < b)
+			 : (s[1] == 'r' && s[3] == 'x' && memchr(s, '/', (size_t)(le - s)))) {
+			*start = a;
+			*end = b;
+			rc = 0;
+		}
+	}
+	free(buf);
+	return rc;
+}
+
+int mlk_find_syscall_insn(pid_t pid, uint64_t prev, uint64_t *insn)
+{
+	unsigned char b[8];
+	uint64_t base, start, end;
+
+	base = vdso_base(pid);
+	if (base && find_mapping(pid, base, &start, &end) == 0) {
+		*insn = scan(pid, start, end);
+		if (*insn) {
+			pr_debug("pid %d: syscall instruction at 0x%llx in the vDSO", (int)pid,
+				 (unsigned long long)*insn);
+			return 0;
+		}
+	}
+	if (prev && mlk_read_mem(pid, prev, b, arch_syscall_insn_len) == 0 &&
+	    memcmp(b, arch_syscall_insn, arch_syscall_insn_len) == 0) {
+		*insn = prev;
+		pr_debug("pid %d: borrowing the syscall instruction at 0x%llx the thread stopped "
+			 "after", (int)pid, (unsigned long long)prev);
+		return 0;
+	}
+	if (find_mapping(pid, 0, &start, &end) == 0) {
+		*insn = scan(pid, start, end);
+		if (*insn) {
+			pr_debug("pid %d: syscall instruction at 0x%llx in a file mapping", (int)pid,
+				 (unsigned long long)*insn);
+			return 0;
+		}
+	}
+	return -ENOEXEC;
+}

@@ -1,0 +1,278 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Syscall injection into one thread: seize, interrupt, save, run the syscall
+ * at a borrowed instruction, restore (restart rules applied), detach from
+ * the syscall-exit stop. The target is left exactly as it was, whatever
+ * fails: every path after the registers are touched goes through
+ * out_restore, and the caller's SIGINT/TERM/HUP/PIPE wait until it is done.
+ */
+#include <signal.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "arch.h"
+#include "target.h"
+
+#ifndef PTRACE_EVENT_STOP
+#define PTRACE_EVENT_STOP 128
+#endif
+#define MAX_STRAY_STOPS 64
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static bool is_stop_signal(int sig)
+{
+	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+}
+
+struct session {
+	pid_t tid;
+	bool job_stopped;	/* EVENT_STOP with a stop signal: group-stopped */
+	int reraise;		/* a stop signal that arrived meanwhile */
+};
+
+/* Wait for the next stop of @s->tid: 0 with *status, -ESRCH if it died. */
+static int wait_stop(struct session *s, int *status)
+{
+	int st;
+
+	for (;;) {
+		pid_t r = waitpid(s->tid, &st, __WALL);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (WIFEXITED(st) || WIFSIGNALED(st))
+			return -ESRCH;
+		*status = st;
+		return 0;
+	}
+}
+
+/* After SEIZE + INTERRUPT: reach the interrupt stop, passing on any signal
+ * that arrives first so the target still gets it. */
+static int reach_interrupt_stop(struct session *s)
+{
+	int st, rc, i;
+
+	for (i = 0; i < MAX_STRAY_STOPS; i++) {
+		rc = wait_stop(s, &st);
+		if (rc < 0)
+			return rc;
+		if ((st >> 16) == PTRACE_EVENT_STOP) {
+			if (is_stop_signal(WSTOPSIG(st)))
+				s->job_stopped = true;
+			return 0;
+		}
+		/* a signal-delivery stop: deliver it, the interrupt is still pending */
+		if (ptrace(PTRACE_CONT, s->tid, 0, (void *)(long)WSTOPSIG(st)) < 0)
+			return -errno;
+	}
+	return -EIO;
+}
+
+/* PTRACE_SYSCALL to the next syscall stop (entry or exit), past group-stop
+ * traps; a stop signal that arrives meanwhile is kept to re-raise after. */
+static int next_syscall_stop(struct session *s)
+{
+	int st, rc, i;
+
+	for (i = 0; i < MAX_STRAY_STOPS; i++) {
+		if (ptrace(PTRACE_SYSCALL, s->tid, 0, 0) < 0)
+			return -errno;
+		rc = wait_stop(s, &st);
+		if (rc < 0)
+			return rc;
+		if (WSTOPSIG(st) == (SIGTRAP | 0x80))
+			return 0;
+		if ((st >> 16) == PTRACE_EVENT_STOP)
+			continue;	/* the group stop of a job-stopped target */
+		if (is_stop_signal(WSTOPSIG(st)))
+			s->reraise = WSTOPSIG(st);
+		/* other signals are blocked; SIGKILL never stops here */
+	}
+	return -EIO;
+}
+
+/*
+ * The entry-hijack path (reptyr's): let the thread re-enter the syscall it
+ * was interrupted in, replace it at the entry stop, and read the result at
+ * the exit stop. @entry gets the entry-stop registers, to rewind with.
+ */
+static int inject_hijack(struct session *s, long nr, const long args[6], struct mlk_regs *entry,
+			 struct mlk_regs *exit_regs)
+{
+	int rc;
+
+	rc = next_syscall_stop(s);
+	if (rc == 0)
+		rc = arch_get_regs(s->tid, entry);
+	if (rc == 0)
+		rc = arch_hijack_entry(s->tid, entry, nr, args);
+	if (rc == 0)
+		rc = next_syscall_stop(s);
+	if (rc == 0)
+		rc = arch_get_regs(s->tid, exit_regs);
+	return rc;
+}
+
+static int seize(struct memlock_target *t, struct session *s)
+{
+	long opts = PTRACE_O_TRACESYSGOOD;
+
+	if (t->suspend_seccomp)
+		opts |= PTRACE_O_SUSPEND_SECCOMP;
+	if (ptrace(PTRACE_SEIZE, s->tid, 0, (void *)opts) < 0)
+		return -errno;
+	if (ptrace(PTRACE_INTERRUPT, s->tid, 0, 0) < 0)
+		return -errno;
+	return reach_interrupt_stop(s);
+}
+
+int memlock_remote_syscallv(struct memlock_target *t, long nr, long *ret, const long args[6])
+{
+	struct mlk_regs saved, back, inj, cur, entry;
+	struct session s = { 0 };
+	sigset_t block, old_caller;
+	uint64_t mask = ~0ull, saved_mask, insn, t0 = 0, dt;
+	bool touched = false, at_syscall, hijack = false;
+	unsigned char word[8];
+	int rc, rrc;
+
+	if (t == NULL || ret == NULL || args == NULL)
+		return mlk_err(-EINVAL);
+	rc = mlk_target_check_alive(t);
+	if (rc < 0)
+		return mlk_err(rc);
+	rc = mlk_choose_thread(t, &s.tid);
+	if (rc < 0)
+		return mlk_err(rc);
+	if (t->insn == 0)	/* outside the stop: the vDSO scan reads memory */
+		(void)mlk_find_syscall_insn(t->pid, 0, &t->insn);
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &block, &old_caller);
+
+	rc = seize(t, &s);
+	if (rc < 0)
+		goto out_detach;
+	t0 = now_ns();
+	/* the PID may have been reused between the checks and the seize */
+	rc = mlk_target_check_alive(t);
+	if (rc < 0)
+		goto out_detach;
+	rc = arch_get_regs(s.tid, &saved);
+	if (rc < 0)
+		goto out_detach;
+	rc = arch_check_task(&saved);
+	if (rc < 0)
+		goto out_detach;
+	if (ptrace(PTRACE_GETSIGMASK, s.tid, (void *)sizeof(saved_mask), &saved_mask) < 0) {
+		rc = -errno;
+		goto out_detach;
+	}
+	insn = t->insn;
+	if (insn == 0) {
+		rc = mlk_find_syscall_insn(t->pid, arch_prev_syscall_insn(&saved), &insn);
+		if (rc < 0)
+			goto out_detach;
+	}
+	at_syscall = mlk_read_mem(t->pid, arch_pc(&saved), word, arch_syscall_insn_len) == 0 &&
+		     memcmp(word, arch_syscall_insn, arch_syscall_insn_len) == 0;
+	hijack = !arch_restart_state(&saved, &back, at_syscall);
+	/* block every signal in the target so none is delivered at our pc */
+	if (ptrace(PTRACE_SETSIGMASK, s.tid, (void *)sizeof(mask), &mask) < 0) {
+		rc = -errno;
+		goto out_detach;
+	}
+	touched = true;
+	if (hijack) {
+		rc = inject_hijack(&s, nr, args, &entry, &cur);
+		if (rc < 0)
+			goto out_restore;
+		*ret = arch_syscall_ret(&cur);
+		rc = arch_hijack_restore(s.tid, &entry);
+		if (rc < 0)
+			pr_err("pid %d: cannot rewind thread %d: %s", (int)t->pid, (int)s.tid,
+			       strerror(-rc));
+		goto out_mask;
+	}
+	inj = saved;
+	arch_prepare_syscall(&inj, insn, nr, args);
+	rc = arch_set_regs(s.tid, &inj);
+	if (rc < 0)
+		goto out_restore;
+	rc = next_syscall_stop(&s);
+	if (rc < 0)
+		goto out_restore;
+	rc = arch_get_regs(s.tid, &cur);
+	if (rc < 0)
+		goto out_restore;
+	if (arch_syscall_nr(&cur) != nr || arch_pc(&cur) != insn + arch_syscall_insn_len) {
+		pr_err("pid %d: unexpected syscall entry (nr %ld at 0x%llx)", (int)t->pid,
+		       arch_syscall_nr(&cur), (unsigned long long)arch_pc(&cur));
+		rc = -EIO;
+		goto out_restore;
+	}
+	rc = next_syscall_stop(&s);
+	if (rc < 0)
+		goto out_restore;
+	rc = arch_get_regs(s.tid, &cur);
+	if (rc < 0)
+		goto out_restore;
+	*ret = arch_syscall_ret(&cur);
+	rc = 0;
+out_restore:
+	/* restore failures are reported above the original error */
+	rrc = hijack ? arch_hijack_restore(s.tid, &entry) : arch_set_regs(s.tid, &back);
+	if (rrc < 0) {
+		pr_err("pid %d: cannot restore the registers of thread %d: %s", (int)t->pid,
+		       (int)s.tid, strerror(-rrc));
+		rc = rrc;
+	}
+out_mask:
+	if (ptrace(PTRACE_SETSIGMASK, s.tid, (void *)sizeof(saved_mask), &saved_mask) < 0) {
+		rrc = -errno;
+		pr_err("pid %d: cannot restore the signal mask of thread %d: %s", (int)t->pid,
+		       (int)s.tid, strerror(-rrc));
+		rc = rrc;
+	}
+out_detach:
+	/* straight from the stop we are in; a group-stopped thread re-stops */
+	if (s.tid && ptrace(PTRACE_DETACH, s.tid, 0, 0) < 0 && rc == 0 && errno != ESRCH)
+		rc = -errno;
+	if (s.reraise)
+		kill(t->pid, s.reraise);
+	pthread_sigmask(SIG_SETMASK, &old_caller, NULL);
+	if (t0) {
+		dt = now_ns() - t0;
+		t->stats.stops++;
+		t->stats.total_ns += dt;
+		if (dt > t->stats.longest_ns)
+			t->stats.longest_ns = dt;
+	}
+	t->stats.tid = s.tid;
+	t->stats.job_stopped = s.job_stopped;
+	if (rc == -EPERM && !touched) {
+		pr_debug("pid %d: ptrace refused", (int)t->pid);
+	}
+	if (rc == 0 && t->call_fn)
+		t->call_fn(nr, args, *ret, t->call_data);
+	if (rc == 0)
+		pr_debug("pid %d tid %d: syscall %ld = %ld, stopped %llu us", (int)t->pid, (int)s.tid,
+			 nr, *ret, (unsigned long long)(t0 ? (now_ns() - t0) / 1000 : 0));
+	return mlk_err(rc);
+}

@@ -1,0 +1,348 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * A target process for injection: pinned against PID reuse, checked before
+ * anything is stopped (so most refusals touch nothing), and the choice of
+ * the one thread that will carry the injected syscalls.
+ */
+#include <dirent.h>
+#include <elf.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "target.h"
+
+#define CAP_SYS_PTRACE_BIT 19
+#define CAP_SYS_ADMIN_BIT 21
+
+static void refuse(struct memlock_verdict *v, int err, enum memlock_cause cause,
+		   const char *fix, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static void refuse(struct memlock_verdict *v, int err, enum memlock_cause cause,
+		   const char *fix, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (v == NULL)
+		return;
+	memset(v, 0, sizeof(*v));
+	v->err = err;
+	v->cause = cause;
+	va_start(ap, fmt);
+	vsnprintf(v->reason, sizeof(v->reason), fmt, ap);
+	va_end(ap);
+	if (fix != NULL)
+		mlk_add_fix(v, "%s", fix);
+}
+
+int mlk_start_time(pid_t pid, unsigned long long *start)
+{
+	const char *p, *end;
+	size_t len;
+	char *buf;
+	int rc, field;
+
+	rc = mlk_read_proc(NULL, pid, "stat", &buf, &len);
+	if (rc < 0)
+		return rc == -ENOENT ? -ESRCH : rc;
+	/* the command name may hold spaces and ')': fields start after the last ')' */
+	p = memrchr(buf, ')', len);
+	end = buf + len;
+	rc = -EBADMSG;
+	for (field = 2; p != NULL && p < end; p++) {
+		if (*p != ' ')
+			continue;
+		if (++field == 22) {
+			uint64_t v;
+
+			p++;
+			if (mlk_parse_u64(&p, end, 10, &v) == 0) {
+				*start = v;
+				rc = 0;
+			}
+			break;
+		}
+	}
+	free(buf);
+	return rc;
+}
+
+static uint64_t own_caps(void)
+{
+	struct memlock_status st;
+
+	return memlock_proc_read_status(NULL, 0, &st) == 0 ? st.cap_eff : 0;
+}
+
+/* Why ptrace would be (or was) refused, as the kernel decides it. */
+void mlk_explain_ptrace_denied(pid_t pid, const struct memlock_status *st,
+			       struct memlock_verdict *v)
+{
+	char path[64];
+	struct stat sb;
+	size_t len;
+	char *buf;
+	int scope = -1;
+
+	if (mlk_read_file("/proc/sys/kernel/yama/ptrace_scope", &buf, &len) == 0) {
+		scope = atoi(buf);
+		free(buf);
+	}
+	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
+	if (scope == 3) {
+		refuse(v, EPERM, MEMLOCK_CAUSE_PTRACE_DENIED,
+		       "set kernel.yama.ptrace_scope to 1 or 2 (sysctl; 3 can only be undone by a reboot)",
+		       "Yama's kernel.yama.ptrace_scope is 3: no process may be traced");
+	} else if (!(own_caps() & (1ull << CAP_SYS_PTRACE_BIT)) && scope >= 1) {
+		refuse(v, EPERM, MEMLOCK_CAUSE_PTRACE_DENIED,
+		       "run memlock as root (CAP_SYS_PTRACE), or set kernel.yama.ptrace_scope=0",
+		       "Yama's kernel.yama.ptrace_scope is %d: only %s may trace process %d", scope,
+		       scope == 1 ? "its ancestors and CAP_SYS_PTRACE" : "CAP_SYS_PTRACE", (int)pid);
+	} else if (st->ruid != getuid() && !(own_caps() & (1ull << CAP_SYS_PTRACE_BIT))) {
+		refuse(v, EPERM, MEMLOCK_CAUSE_PTRACE_DENIED,
+		       "run memlock as the process's user, or as root (CAP_SYS_PTRACE)",
+		       "process %d belongs to uid %u, and memlock has no CAP_SYS_PTRACE", (int)pid,
+		       (unsigned int)st->ruid);
+	} else if (stat(path, &sb) == 0 && sb.st_uid == 0 && st->ruid != 0 &&
+		   !(own_caps() & (1ull << CAP_SYS_PTRACE_BIT))) {
+		refuse(v, EPERM, MEMLOCK_CAUSE_PTRACE_DENIED,
+		       "run memlock as root (CAP_SYS_PTRACE)",
+		       "process %d is not dumpable (set-user-ID, file capabilities or "
+		       "prctl(PR_SET_DUMPABLE, 0)): only CAP_SYS_PTRACE may trace it",
+		       (int)pid);
+	} else {
+		refuse(v, EPERM, MEMLOCK_CAUSE_PTRACE_DENIED,
+		       "check the LSM policy (AppArmor/SELinux denials in the kernel log), or run "
+		       "memlock as root",
+		       "ptrace of process %d is not permitted here", (int)pid);
+	}
+}
+
+static bool predict_ptrace_denied(pid_t pid, const struct memlock_status *st)
+{
+	uint64_t caps = own_caps();
+	char path[64];
+	struct stat sb;
+
+	if (caps & (1ull << CAP_SYS_PTRACE_BIT))
+		return false;
+	if (st->ruid != getuid() || st->euid != geteuid())
+		return true;
+	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
+	/* a non-dumpable process's /proc files belong to root */
+	return stat(path, &sb) == 0 && sb.st_uid == 0 && getuid() != 0;
+}
+
+/* Seccomp mode of any thread: 2 when a filter is installed. */
+static int seccomp_mode(pid_t pid)
+{
+	char dir[64], file[512];
+	struct dirent *d;
+	int mode = 0;
+	DIR *dp;
+
+	snprintf(dir, sizeof(dir), "/proc/%d/task", (int)pid);
+	dp = opendir(dir);
+	if (dp == NULL)
+		return 0;
+	while ((d = readdir(dp)) != NULL) {
+		const char *p, *end, *line;
+		size_t len, ll;
+		char *buf;
+
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(file, sizeof(file), "%s/%s/status", dir, d->d_name);
+		if (mlk_read_file(file, &buf, &len) < 0)
+			continue;
+		p = buf;
+		end = buf + len;
+		while (mlk_next_line(&p, end, &line, &ll)) {
+			const char *v = mlk_field(line, ll, "Seccomp");
+			uint64_t m;
+
+			if (v && mlk_parse_u64(&v, line + ll, 10, &m) == 0 && (int)m > mode)
+				mode = (int)m;
+		}
+		free(buf);
+	}
+	closedir(dp);
+	return mode;
+}
+
+/* ELF class of the executable: 32-bit (ia32, x32, AArch32) is refused. */
+static int exe_class(pid_t pid)
+{
+	unsigned char id[EI_NIDENT];
+	char path[64];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, id, sizeof(id));
+	close(fd);
+	if (n != (ssize_t)sizeof(id) || memcmp(id, ELFMAG, SELFMAG) != 0)
+		return -ENOEXEC;
+	return id[EI_CLASS];
+}
+
+struct memlock_target *memlock_target_open(pid_t pid, unsigned int flags,
+					   struct memlock_verdict *why)
+{
+	struct memlock_target *t;
+	struct memlock_status st;
+	char comm[64] = "?";
+	int rc, cls;
+
+	if (pid <= 0 || (flags & ~(MEMLOCK_T_FORCE | MEMLOCK_T_NO_EINTR))) {
+		errno = EINVAL;
+		return NULL;
+	}
+	rc = memlock_proc_read_status(NULL, pid, &st);
+	if (rc < 0) {
+		refuse(why, ESRCH, MEMLOCK_CAUSE_NO_PROCESS, "check the PID with ps -p PID",
+		       "there is no process %d", (int)pid);
+		errno = rc == -ENOENT ? ESRCH : -rc;
+		return NULL;
+	}
+	if (st.pid != pid) {	/* /proc/TID of a non-leader thread */
+		refuse(why, EINVAL, MEMLOCK_CAUSE_NO_PROCESS, "give the process ID (Tgid)",
+		       "%d is a thread of process %d, not a process", (int)pid, (int)st.pid);
+		errno = EINVAL;
+		return NULL;
+	}
+	if (st.state == 'Z' || st.state == 'X') {
+		refuse(why, ESRCH, MEMLOCK_CAUSE_ZOMBIE, NULL,
+		       "process %d has exited (a zombie): it has no memory left to lock", (int)pid);
+		errno = ESRCH;
+		return NULL;
+	}
+	if (!st.has_mm) {
+		refuse(why, EINVAL, MEMLOCK_CAUSE_KERNEL_THREAD, NULL,
+		       "process %d is a kernel thread: it has no user memory to lock", (int)pid);
+		errno = EINVAL;
+		return NULL;
+	}
+	if (st.tracer_pid != 0) {
+		char path[64];
+		size_t len;
+		char *buf;
+
+		snprintf(path, sizeof(path), "/proc/%d/comm", (int)st.tracer_pid);
+		if (mlk_read_file(path, &buf, &len) == 0) {
+			snprintf(comm, sizeof(comm), "%.*s", (int)strcspn(buf, "\n"), buf);
+			free(buf);
+		}
+		refuse(why, EBUSY, MEMLOCK_CAUSE_TRACED,
+		       "detach the debugger first (or run the lock from inside it: call (int)mlockall(3))",
+		       "process %d is already traced by %d (%s): a process has only one tracer",
+		       (int)pid, (int)st.tracer_pid, comm);
+		errno = EBUSY;
+		return NULL;
+	}
+	cls = exe_class(pid);
+	if (cls == ELFCLASS32) {
+		refuse(why, EOPNOTSUPP, MEMLOCK_CAUSE_COMPAT_TASK, NULL,
+		       "process %d runs a 32-bit (ia32, x32 or AArch32) program: memlock injects "
+		       "only into 64-bit tasks",
+		       (int)pid);
+		errno = EOPNOTSUPP;
+		return NULL;
+	}
+	if (predict_ptrace_denied(pid, &st)) {
+		mlk_explain_ptrace_denied(pid, &st, why);
+		errno = EPERM;
+		return NULL;
+	}
+	t = calloc(1, sizeof(*t));
+	if (t == NULL)
+		return NULL;
+	t->pid = pid;
+	t->flags = flags;
+	t->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (t->pidfd < 0 || mlk_start_time(pid, &t->start) < 0) {
+		refuse(why, ESRCH, MEMLOCK_CAUSE_NO_PROCESS, NULL,
+		       "process %d exited while memlock looked at it", (int)pid);
+		memlock_target_close(t);
+		errno = ESRCH;
+		return NULL;
+	}
+	if (seccomp_mode(pid) == 2) {
+		if (own_caps() & (1ull << CAP_SYS_ADMIN_BIT)) {
+			t->suspend_seccomp = true;	/* PTRACE_O_SUSPEND_SECCOMP */
+		} else if (!(flags & MEMLOCK_T_FORCE)) {
+			refuse(why, EPERM, MEMLOCK_CAUSE_SECCOMP,
+			       "run memlock as root (CAP_SYS_ADMIN suspends the filter during the "
+			       "injection), or --force if the filter allows mlock* (Docker's default "
+			       "profile does)",
+			       "process %d has a seccomp filter, which applies to injected syscalls too "
+			       "and could kill it (SECCOMP_RET_KILL)",
+			       (int)pid);
+			memlock_target_close(t);
+			errno = EPERM;
+			return NULL;
+		}
+	}
+	pr_debug("target %d: start time %llu, seccomp suspended %d", (int)pid, t->start,
+		 t->suspend_seccomp);
+	return t;
+}
+
+void memlock_target_close(struct memlock_target *t)
+{
+	if (t == NULL)
+		return;
+	if (t->pidfd >= 0)
+		close(t->pidfd);
+	free(t);
+}
+
+pid_t memlock_target_pid(const struct memlock_target *t)
+{
+	return t ? t->pid : -1;
+}
+
+void memlock_target_stats(const struct memlock_target *t, struct memlock_stop_stats *st)
+{
+	*st = t->stats;
+	st->why_tid = t->why_tid;
+}
+
+void memlock_target_set_call_log(struct memlock_target *t, memlock_call_fn fn, void *userdata)
+{
+	t->call_fn = fn;
+	t->call_data = userdata;
+}
+
+int memlock_target_set_tid(struct memlock_target *t, pid_t tid)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d", (int)t->pid, (int)tid);
+	if (tid <= 0 || access(path, F_OK) < 0)
+		return mlk_err(-ESRCH);
+	t->tid_override = tid;
+	return 0;
+}
+
+/* Still the process we opened: alive (pidfd) and not a reused PID. */
+int mlk_target_check_alive(const struct memlock_target *t)
+{
+	unsigned long long start;
+
+	if (syscall(SYS_pidfd_send_signal, t->pidfd, 0, NULL, 0) < 0)
+		return -ESRCH;
+	if (mlk_start_time(t->pid, &start) < 0 || start != t->start)
+		return -ESRCH;
+	return 0;
+}

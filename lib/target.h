@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The target handle, shared by target.c, threads.c and remote.c. */
+#ifndef MEMLOCK_TARGET_H
+#define MEMLOCK_TARGET_H
+
+#include "internal.h"
+
+struct memlock_target {
+	pid_t pid;
+	int pidfd;
+	unsigned long long start;	/* /proc/PID/stat starttime, against PID reuse */
+	unsigned int flags;		/* MEMLOCK_T_* */
+	pid_t tid_override;
+	bool suspend_seccomp;
+	uint64_t insn;			/* borrowed syscall instruction, 0 until found */
+	struct memlock_stop_stats stats;
+	memlock_call_fn call_fn;
+	void *call_data;
+	char why_tid[64];
+};
+
+MLK_HIDDEN int mlk_start_time(pid_t pid, unsigned long long *start);
+MLK_HIDDEN int mlk_target_check_alive(const struct memlock_target *t);
+MLK_HIDDEN void mlk_explain_ptrace_denied(pid_t pid, const struct memlock_status *st,
+					  struct memlock_verdict *v);
+/* threads.c: the thread to stop; 0 or -EINTR (MEMLOCK_T_NO_EINTR) / -ESRCH */
+MLK_HIDDEN int mlk_choose_thread(struct memlock_target *t, pid_t *tid);
+/* insn.c: a syscall instruction in the target, found without writing */
+MLK_HIDDEN int mlk_read_mem(pid_t pid, uint64_t addr, void *buf, size_t len);
+MLK_HIDDEN int mlk_find_syscall_insn(pid_t pid, uint64_t prev, uint64_t *insn);
+
+#endif /* MEMLOCK_TARGET_H */

@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Which thread carries the injection. mlockall, mlock and munlockall act on
+ * the whole address space, so one thread is enough, and the least disturbed
+ * is best: one idle in a wait the kernel restarts transparently (its pause is
+ * invisible), then a timed sleep (restart_syscall keeps the deadline), then
+ * a running thread (it bears the populate time), never willingly one in an
+ * EINTR-prone call (epoll_wait returns EINTR after any ptrace stop) or in D.
+ */
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+
+#include "target.h"
+
+enum rank { R_IDLE, R_SLEEP, R_BLOCKED, R_RUNNING, R_EINTR, R_DSTATE, R_NONE };
+
+static const long idle_calls[] = {
+	SYS_read, SYS_readv, SYS_pread64, SYS_preadv, SYS_futex, SYS_wait4, SYS_waitid,
+	SYS_rt_sigsuspend, SYS_ppoll, SYS_pselect6, SYS_accept4, SYS_recvfrom, SYS_recvmsg,
+#ifdef SYS_pause
+	SYS_pause,
+#endif
+#ifdef SYS_poll
+	SYS_poll,
+#endif
+#ifdef SYS_select
+	SYS_select,
+#endif
+#ifdef SYS_accept
+	SYS_accept,
+#endif
+};
+static const long sleep_calls[] = { SYS_nanosleep, SYS_clock_nanosleep, SYS_restart_syscall };
+static const long eintr_calls[] = {
+	SYS_epoll_pwait, SYS_rt_sigtimedwait, SYS_semtimedop, SYS_io_getevents,
+#ifdef SYS_epoll_wait
+	SYS_epoll_wait,
+#endif
+#ifdef SYS_epoll_pwait2
+	SYS_epoll_pwait2,
+#endif
+#ifdef SYS_semop
+	SYS_semop,
+#endif
+#ifdef SYS_io_pgetevents
+	SYS_io_pgetevents,
+#endif
+};
+
+static bool in(long nr, const long *set, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (set[i] == nr)
+			return true;
+	return false;
+}
+
+static enum rank classify(pid_t pid, pid_t tid, long *nr)
+{
+	char path[96];
+	const char *p;
+	uint64_t v;
+	size_t len;
+	char *buf;
+	char state;
+
+	*nr = -1;
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", (int)pid, (int)tid);
+	if (mlk_read_file(path, &buf, &len) < 0)
+		return R_NONE;
+	p = memrchr(buf, ')', len);
+	state = p && p + 2 < buf + len ? p[2] : '?';
+	free(buf);
+	if (state == 'D')
+		return R_DSTATE;
+	if (state == 'Z' || state == 'X')
+		return R_NONE;
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/syscall", (int)pid, (int)tid);
+	if (mlk_read_file(path, &buf, &len) < 0)
+		return R_BLOCKED;
+	if (strncmp(buf, "running", 7) == 0) {
+		free(buf);
+		return R_RUNNING;
+	}
+	p = buf;
+	if (mlk_parse_u64(&p, buf + len, 10, &v) < 0) {	/* "-1 sp pc": not in a syscall */
+		free(buf);
+		return state == 'R' ? R_RUNNING : R_BLOCKED;
+	}
+	free(buf);
+	*nr = (long)v;
+	if (in(*nr, idle_calls, ARRAY_SIZE(idle_calls)))
+		return R_IDLE;
+	if (in(*nr, sleep_calls, ARRAY_SIZE(sleep_calls)))
+		return R_SLEEP;
+	if (in(*nr, eintr_calls, ARRAY_SIZE(eintr_calls)))
+		return R_EINTR;
+	return R_BLOCKED;
+}
+
+static enum rank best_thread(struct memlock_target *t, pid_t *tid, long *nr)
+{
+	enum rank best = R_NONE, r;
+	char dir[64];
+	struct dirent *d;
+	DIR *dp;
+	long n;
+
+	snprintf(dir, sizeof(dir), "/proc/%d/task", (int)t->pid);
+	dp = opendir(dir);
+	if (dp == NULL)
+		return R_NONE;
+	while ((d = readdir(dp)) != NULL && best != R_IDLE) {
+		pid_t cand = (pid_t)atoi(d->d_name);
+
+		if (cand <= 0)
+			continue;
+		r = classify(t->pid, cand, &n);
+		if (r < best) {
+			best = r;
+			*tid = cand;
+			*nr = n;
+		}
+	}
+	closedir(dp);
+	return best;
+}
+
+int mlk_choose_thread(struct memlock_target *t, pid_t *tid)
+{
+	static const char *const names[] = {
+		[R_IDLE] = "idle in a restartable wait", [R_SLEEP] = "in a timed sleep",
+		[R_BLOCKED] = "blocked", [R_RUNNING] = "running",
+		[R_EINTR] = "in an EINTR-prone wait", [R_DSTATE] = "in uninterruptible sleep",
+		[R_NONE] = "chosen by --tid",
+	};
+	struct timespec pause = { 0, 2 * 1000 * 1000 };
+	enum rank r;
+	long nr = -1;
+	int i;
+
+	t->stats.eintr_risk = false;
+	if (t->tid_override) {
+		*tid = t->tid_override;
+		r = classify(t->pid, *tid, &nr);
+		if (r == R_NONE)
+			return -ESRCH;
+	} else {
+		r = best_thread(t, tid, &nr);
+		/* only EINTR-prone threads: give them up to 200 ms to leave the call */
+		for (i = 0; r == R_EINTR && i < 100; i++) {
+			nanosleep(&pause, NULL);
+			r = best_thread(t, tid, &nr);
+		}
+		if (r == R_NONE)
+			return -ESRCH;
+	}
+	if (r == R_EINTR) {
+		if (t->flags & MEMLOCK_T_NO_EINTR)
+			return -EINTR;
+		t->stats.eintr_risk = true;
+		pr_warn("thread %d of process %d is in an EINTR-prone wait (syscall %ld): "
+			"it may return EINTR",
+			(int)*tid, (int)t->pid, nr);
+	}
+	if (nr >= 0)
+		snprintf(t->why_tid, sizeof(t->why_tid), "%s (syscall %ld)", names[r], nr);
+	else
+		snprintf(t->why_tid, sizeof(t->why_tid), "%s", names[r]);
+	return 0;
+}

@@ -1,0 +1,117 @@
+#!/bin/bash
+# memlock attach / unlock on live targets of every kind: locked as seen by the
+# target itself, unlocked again, and the target undisturbed (no EINTR, no
+# short or long sleep, registers intact, normal exit) - except the documented
+# case of a lone thread in epoll_wait, which must be reported.
+. "$(dirname "$0")/lib.sh"
+
+H=build/helpers
+if [ "$(id -u)" -ne 0 ]; then
+	echo "1..0 # SKIP needs root (ptrace of test targets, seccomp suspension)"
+	exit 0
+fi
+
+# one_mode LABEL BINARY MODE [expect-eintr]
+one_mode() {
+	local label=$1 bin=$2 mode=$3 eintr=${4:-no} j vm
+	target_start T "$bin" "$mode" || { not_ok "$label: target starts"; return; }
+	sleep 0.2
+	j=$("$MEMLOCK" attach -J "$T_PID" 2>/dev/null)
+	is "$label: attach succeeds, one thread stopped once, EINTR risk $eintr" \
+		"$(jget "$j" '(j["error"], j["calls"][-1]["ret"], j["stops"], j["eintr_risk"])')" \
+		"(None, 0, 1, $([ "$eintr" = yes ] && echo True || echo False))"
+	tcmd T s
+	vm=${R#vmlck }
+	check "$label: the target sees VmLck > 0 ($vm kB)" test "${vm:-0}" -gt 0
+	"$MEMLOCK" unlock "$T_PID" >/dev/null 2>&1
+	tcmd T s
+	is "$label: after unlock the target sees VmLck 0" "$R" "vmlck 0"
+	sleep 0.1
+	target_end T
+	if [ "$eintr" = yes ]; then
+		check "$label: the reported EINTR reached the target, nothing else broke ($R)" \
+			grep -q "eintr=[1-9].* short=0 long=0 .*checksum=ok" <<<"$R"
+	else
+		is "$label: target exits normally, undisturbed ($R)" "$RC" 0
+	fi
+}
+
+one_mode "spin" $H/target spin
+one_mode "read" $H/target read
+one_mode "nanosleep loop" $H/target sleep
+one_mode "timed futex" $H/target futex
+one_mode "epoll, single thread" $H/target epoll yes
+one_mode "64 threads" $H/target mt64
+one_mode "static" $H/target-static sleep
+one_mode "static stripped" $H/target-static-stripped read
+
+# a job-control-stopped target stays stopped, then resumes cleanly
+target_start T $H/target sleep
+sleep 0.1
+kill -STOP "$T_PID"
+sleep 0.1
+j=$("$MEMLOCK" attach -J "$T_PID")
+is "stopped: attach works and reports the stop" "$(jget "$j" '(j["error"], j["job_stopped"])')" \
+	"(None, True)"
+is "stopped: still stopped afterwards" "$(awk '/^State:/ { print $2 }' /proc/"$T_PID"/status)" T
+kill -CONT "$T_PID"
+tcmd T s
+check "stopped: after SIGCONT it runs, locked ($R)" test "${R#vmlck }" -gt 0
+target_end T
+# (its nanosleep overran while it was stopped: that is job control, not memlock)
+check "stopped: no EINTR, no short sleep, registers intact ($R)" \
+	grep -q "eintr=0 short=0 .*checksum=ok" <<<"$R"
+
+# refusals: clear message, exit 1, nothing touched
+refused() {	# refused LABEL PATTERN ARGS...
+	local label=$1 pat=$2 out rc
+	shift 2
+	out=$("$MEMLOCK" "$@" 2>&1 >/dev/null)
+	rc=$?
+	if [ $rc -eq 1 ] && grep -q "$pat" <<<"$out"; then ok "$label"; else
+		not_ok "$label"; diag "exit $rc: $out"; fi
+}
+refused "refused: no such process" "there is no process" attach 4194303
+refused "refused: kernel thread" "kernel thread" attach 2
+( sleep 0.01 & exec sleep 3 ) & zparent=$!
+sleep 0.3
+zombie=$(ps -o pid= --ppid $zparent | tr -d ' ')
+refused "refused: zombie" "zombie" attach "$zombie"
+kill $zparent; wait $zparent 2>/dev/null
+
+if command -v strace >/dev/null; then
+	target_start T $H/target read
+	strace -p "$T_PID" -o /dev/null & st=$!
+	sleep 0.3
+	refused "refused: already traced, tracer named" "already traced by $st (strace)" attach "$T_PID"
+	kill $st; wait $st 2>/dev/null
+	target_end T
+	is "traced target unharmed" "$RC" 0
+else
+	skip "refused: already traced" "strace is not installed"
+fi
+
+# unprivileged target with a 64 KiB limit: the predictor refuses, with the fix
+target_start T $H/target read prlimit --memlock=65536:65536 setpriv --reuid=65534 \
+	--regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all --
+refused "refused: the target's RLIMIT_MEMLOCK is too small" "would refuse the lock with ENOMEM" \
+	attach "$T_PID"
+j=$("$MEMLOCK" attach -J --force "$T_PID" 2>/dev/null)
+is "--force: the target kernel answers ENOMEM, reported as such" \
+	"$(jget "$j" 'j["calls"][-1]["errno"]')" "ENOMEM"
+target_end T
+is "refused target unharmed" "$RC" 0
+
+# memlock without privileges against a root process: ptrace is not permitted
+target_start T $H/target read
+out=$(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all \
+	"$MEMLOCK" attach --force "$T_PID" 2>&1)
+rc=$?
+if [ $rc -eq 1 ] && grep -q "belongs to uid 0.*CAP_SYS_PTRACE" <<<"$out"; then
+	ok "refused: ptrace not permitted, with the reason"
+else
+	not_ok "refused: ptrace not permitted, with the reason"; diag "exit $rc: $out"
+fi
+target_end T
+is "root target unharmed" "$RC" 0
+done_testing
