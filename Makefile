@@ -158,7 +158,9 @@ install: all
 	ln -sf libmemlock.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libmemlock.so.$(SOVERSION)
 	ln -sf libmemlock.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libmemlock.so
 	install -m 644 include/memlock.h $(DESTDIR)$(INCLUDEDIR)/
-	install -m 644 $(B)/memlock.pc $(DESTDIR)$(PKGCONFIGDIR)/
+	# generated here, so that the PREFIX given to install is the one it names
+	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCLUDEDIR@|$(INCLUDEDIR)|; s|@VERSION@|$(VERSION)|' \
+		memlock.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/memlock.pc
 	install -m 644 man/memlock.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 man/libmemlock.3 $(DESTDIR)$(MANDIR)/man3/
 	install -m 644 bash-completion/memlock $(DESTDIR)$(BASHCOMPDIR)/memlock
