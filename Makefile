@@ -90,7 +90,11 @@ $(B)/tests/predict-matrix: tests/integration/predict-matrix.c $(LIB_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $(SRCS_OF)
 
-tests: $(UNIT_BINS) $(B)/tests/fuzz-proc $(B)/tests/predict-matrix all
+$(B)/tests/pid-reuse: tests/integration/pid-reuse.c $(LIB_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $(SRCS_OF)
+
+tests: $(UNIT_BINS) $(B)/tests/fuzz-proc $(B)/tests/predict-matrix $(B)/tests/pid-reuse all
 
 # The victim locks memory for real: never sanitized (ASan's shadow would be
 # locked and populated by mlockall(MCL_CURRENT)).

@@ -8,13 +8,19 @@
  *   epoll   blocked in epoll_wait(-1) on stdin
  *   futex   blocked in a timed FUTEX_WAIT (restart_syscall on interruption)
  *   mt64    64 threads (spin, sleep, futex, epoll); main blocked in read(0)
+ *   seccomp-kill, seccomp-errno
+ *           read, under a seccomp filter that kills the process on (or fails
+ *           with EPERM) mlock, mlock2, mlockall, munlock and munlockall
  * Commands on stdin, one letter each: 's' prints "vmlck KB" (its own view),
  * 'q' ends: it prints "done eintr=N short=N long=N gap_us=N checksum=ok|BAD"
  * and exits 0 only if nothing went wrong. It never retries on EINTR silently.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/filter.h>
 #include <linux/futex.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -157,6 +163,25 @@ static int command(char c)
 	return c == 'q';
 }
 
+static int lockdown(unsigned int action)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_mlock, 5, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_mlock2, 4, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_mlockall, 3, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_munlock, 2, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_munlockall, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_RET | BPF_K, action),
+	};
+	struct sock_fprog prog = { sizeof(f) / sizeof(f[0]), f };
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -1;
+	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
+}
+
 static int finish(void)
 {
 	atomic_store(&stop, 1);
@@ -178,6 +203,14 @@ int main(int argc, char **argv)
 					    : i % 4 == 2 ? futex_waiter : epoller;
 			pthread_create(&th[n++], NULL, fn, NULL);
 		}
+	}
+	if (strcmp(mode, "seccomp-kill") == 0 || strcmp(mode, "seccomp-errno") == 0) {
+		if (lockdown(mode[8] == 'k' ? SECCOMP_RET_KILL_PROCESS
+					    : SECCOMP_RET_ERRNO | EPERM) < 0) {
+			perror("target: seccomp");
+			return 2;
+		}
+		mode = "read";
 	}
 	printf("ready %d\n", (int)getpid());
 	fflush(stdout);

@@ -65,7 +65,8 @@ vcmd() {
 target_start() {
 	local name=$1 bin=$2 mode=$3 line pid
 	shift 3
-	eval "coproc $name { exec \"\$@\" \"$bin\" \"$mode\"; }"
+	# (bash warns about every coprocess after the first: it works all the same)
+	eval "coproc $name { exec \"\$@\" \"$bin\" \"$mode\"; }" 2>/dev/null
 	local -n fds=$name
 	read -r line <&"${fds[0]}" || return 1
 	pid=${line#ready }
