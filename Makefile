@@ -116,6 +116,15 @@ build/helpers/target-static: tests/helpers/target.c
 build/helpers/target-static-stripped: build/helpers/target-static
 	strip -o $@ $<
 
+# an ia32 task, which attach refuses (binutils alone: no 32-bit libc needed)
+ifeq ($(ARCH),x86_64)
+HELPERS += build/helpers/target32
+endif
+build/helpers/target32: tests/helpers/target32.S
+	@mkdir -p $(@D)
+	$(CC) -m32 -nostdlib -static -c -o $@.o $<
+	$(LD) -m elf_i386 -o $@ $@.o
+
 # Same sources again under ASan+UBSan.
 tests-san:
 	$(MAKE) B=$(SAN) CFLAGS='$(SAN_FLAGS)' tests
@@ -140,7 +149,7 @@ demo:
 
 bench:
 	@scripts/deps.sh bench
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all $(HELPERS)
 	@scripts/bench.sh $(B)
 
 deps:

@@ -34,3 +34,7 @@ pids=()
 for i in $(seq 1000); do sleep 600 & pids+=($!); done
 trap 'kill "${pids[@]}" 2>/dev/null' EXIT
 run "with 1000 extra sleep processes"
+kill "${pids[@]}" 2>/dev/null
+wait 2>/dev/null
+echo
+"$(dirname "$0")/bench-attach.sh" "$B"

@@ -7,7 +7,7 @@ build="gcc make pkg-config libc6-dev libsmartcols-dev"
 case ${1:-build} in
 build) want=$build ;;
 check) want="$build libcmocka-dev util-linux python3" ;;
-bench) want="$build hyperfine" ;;
+bench) want="$build hyperfine gdb python3" ;;
 cross) want="$build gcc-aarch64-linux-gnu libc6-dev-arm64-cross" ;;
 *) echo "usage: $0 build|check|bench|cross" >&2; exit 2 ;;
 esac

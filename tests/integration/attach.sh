@@ -78,6 +78,14 @@ sleep 0.3
 zombie=$(ps -o pid= --ppid $zparent | tr -d ' ')
 refused "refused: zombie" "zombie" attach "$zombie"
 kill $zparent; wait $zparent 2>/dev/null
+if [ -x $H/target32 ]; then
+	$H/target32 & t32=$!
+	sleep 0.1
+	refused "refused: a 32-bit task" "32-bit" attach $t32
+	kill $t32; wait $t32 2>/dev/null
+else
+	skip "refused: a 32-bit task" "no ia32 helper (not an x86_64 build)"
+fi
 
 if command -v strace >/dev/null; then
 	target_start T $H/target read

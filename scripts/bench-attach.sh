@@ -1,0 +1,94 @@
+#!/bin/bash
+# make bench, part 2: memlock attach vs gdb's mlockall recipe, paired, on the
+# same kinds of targets: wall time, the longest pause of a target thread,
+# EINTRs seen by the target, and static binaries.
+set -u
+B=${1:-build}
+M=$PWD/$B/memlock
+H=$PWD/build/helpers
+GDB=(gdb -nx -iex 'set debug-file-directory /nonexistent' --batch -ex 'call (int)mlockall(3)')
+command -v gdb >/dev/null || { echo "memlock: bench-attach needs gdb" >&2; exit 1; }
+
+start() {	# start MODE [BIN]: sets PID, IN (fd to write), OUT (fd to read)
+	# (bash warns about each coprocess whose predecessor it has not reaped)
+	eval 'coproc TGT { exec "${2:-$H/target}" "$1"; }' 2>/dev/null
+	IN=${TGT[1]} OUT=${TGT[0]}
+	read -r line <&"$OUT"
+	PID=${line#ready }
+	sleep 0.3
+}
+finish() {	# prints the target's "done" line
+	echo q >&"$IN"
+	read -r line <&"$OUT"
+	wait "$PID" 2>/dev/null
+	echo "$line"
+}
+vmlck() { awk '/^VmLck:/ { print $2 }' /proc/"$PID"/status; }
+median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+
+echo "## memlock attach vs gdb"
+echo
+echo "- date: $(date -u +%Y-%m-%d), kernel $(uname -r), $(nproc) CPUs; $(gdb --version | head -1)"
+echo "- gdb command: \`gdb -nx -iex 'set debug-file-directory /nonexistent' --batch --pid PID -ex 'call (int)mlockall(3)'\`"
+echo "  (no libc debug info: gdb's faster case); memlock: \`memlock attach PID\` (mlockall(3))"
+echo
+
+echo "### wall time of the whole command (hyperfine -N, 20 runs each, alternating, one sleep target)"
+echo
+start sleep
+hyperfine -N --warmup 2 --runs 20 --style none --export-markdown /tmp/bench-attach.md \
+	-n "memlock attach" "$M attach $PID" \
+	-n "gdb call mlockall(3)" "gdb -nx -iex 'set debug-file-directory /nonexistent' --batch --pid $PID -ex 'call (int)mlockall(3)'" >/dev/null 2>&1
+cat /tmp/bench-attach.md; rm -f /tmp/bench-attach.md
+for i in $(seq 10); do
+	"$M" unlock "$PID" >/dev/null 2>&1
+	"$M" attach -J "$PID" 2>/dev/null | python3 -c 'import json, sys; print(json.load(sys.stdin)["longest_stop_ms"])'
+done >/tmp/stop-m
+finish >/dev/null
+echo
+echo "memlock's stop of the one thread it stops (same target, after unlock; mlockall of ~2.4 MiB"
+echo "included), median of 10: $(median </tmp/stop-m) ms"
+rm -f /tmp/stop-m
+echo
+
+echo "### longest pause of a spinning target thread (5 fresh targets each, alternating; median)"
+echo
+for i in 1 2 3 4 5; do
+	start spin; "$M" attach "$PID" >/dev/null 2>&1; l=$(finish)
+	g=${l#*gap_us=}; echo "${g%% *}" >>/tmp/gap-m
+	start spin; "${GDB[@]}" --pid "$PID" >/dev/null 2>&1; l=$(finish)
+	g=${l#*gap_us=}; echo "${g%% *}" >>/tmp/gap-g
+done
+echo "| tool | median longest gap [ms] | runs (µs) |"
+echo "|:---|---:|:---|"
+echo "| memlock attach | $(median </tmp/gap-m | awk '{ printf "%.2f", $1 / 1000 }') | $(tr '\n' ' ' </tmp/gap-m) |"
+echo "| gdb | $(median </tmp/gap-g | awk '{ printf "%.2f", $1 / 1000 }') | $(tr '\n' ' ' </tmp/gap-g) |"
+rm -f /tmp/gap-m /tmp/gap-g
+echo
+echo "(the spin thread is not the one memlock stops: its gap is the scheduler's noise; gdb stops every thread)"
+echo
+
+echo "### EINTR seen by a 64-thread target (16 of them in epoll_wait), 3 fresh targets each"
+echo
+em="" eg=""
+for i in 1 2 3; do
+	start mt64; "$M" attach --onfault "$PID" >/dev/null 2>&1; l=$(finish)
+	e=${l#*eintr=}; em="$em ${e%% *}"
+	start mt64; "${GDB[@]}" --pid "$PID" >/dev/null 2>&1; l=$(finish)
+	e=${l#*eintr=}; eg="$eg ${e%% *}"
+done
+echo "| tool | EINTR per run |"
+echo "|:---|:---|"
+echo "| memlock attach --onfault | $em |"
+echo "| gdb | $eg |"
+echo
+
+echo "### static binaries"
+echo
+echo "| target | memlock attach: VmLck after [kB] | gdb: VmLck after [kB] |"
+echo "|:---|---:|---:|"
+for bin in target-static target-static-stripped; do
+	start sleep "$H/$bin"; "$M" attach "$PID" >/dev/null 2>&1; vm=$(vmlck); finish >/dev/null
+	start sleep "$H/$bin"; "${GDB[@]}" --pid "$PID" >/dev/null 2>&1; vg=$(vmlck); finish >/dev/null
+	echo "| $bin | $vm | $vg |"
+done
