@@ -34,6 +34,13 @@ show "$M" status --system
 show "$M" check -p "$PID"
 show "$M" check -p "$PID" --size 1G
 
+echo
+echo "Lock all of it from outside: mlockall(MCL_CURRENT|MCL_FUTURE) injected into one thread"
+echo "of the running sample (no gdb, no code written into it), then unlock it again."
+show "$M" attach "$PID"
+show "$M" status -o PID,COMMAND,LOCKED,RLOCKED,RSS "$PID"
+show "$M" unlock "$PID"
+
 if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
 	start_sample prlimit --memlock=2097152:2097152 setpriv --reuid=65534 --regid=65534 \
 		--clear-groups --inh-caps=-all --bounding-set=-all --
