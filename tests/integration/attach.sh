@@ -45,6 +45,25 @@ one_mode "64 threads" $H/target mt64
 one_mode "static" $H/target-static sleep
 one_mode "static stripped" $H/target-static-stripped read
 
+# --no-eintr refuses the lone epoll thread; --dry-run changes nothing; --tid
+target_start T $H/target epoll
+sleep 0.1
+out=$("$MEMLOCK" attach --no-eintr "$T_PID" 2>&1)
+rc=$?
+check "--no-eintr: a lone epoll thread is refused, exit 1 ($rc)" test $rc -eq 1
+"$MEMLOCK" attach --dry-run "$T_PID" >/dev/null
+tcmd T s
+is "--dry-run: nothing locked" "$R" "vmlck 0"
+target_end T
+check "--no-eintr and --dry-run: the epoll target saw no EINTR ($R)" grep -q "eintr=0 " <<<"$R"
+target_start T $H/target mt64
+sleep 0.2
+tid=$(ls /proc/"$T_PID"/task | sort -n | tail -1)
+j=$("$MEMLOCK" attach -J --onfault --tid "$tid" "$T_PID")
+is "--tid: the injection goes through the thread asked for" "$(jget "$j" 'j["tid"]')" "$tid"
+target_end T
+is "--tid: the 64-thread target exits normally" "$RC" 0
+
 # a job-control-stopped target stays stopped, then resumes cleanly
 target_start T $H/target sleep
 sleep 0.1
