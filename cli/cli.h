@@ -10,8 +10,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "memlock.h"
+
+/* libcs older than the kernel feature (4.4) lack these */
+#ifndef MCL_ONFAULT
+#define MCL_ONFAULT 4
+#endif
+#ifndef MLOCK_ONFAULT
+#define MLOCK_ONFAULT 1
+#endif
 
 /* Exit codes (memlock.1, EXIT STATUS) */
 #define EXIT_NOTSUPP 2		/* the kernel lacks the feature */

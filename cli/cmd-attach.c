@@ -13,12 +13,6 @@
 
 #include "inject.h"
 
-#ifndef MCL_ONFAULT
-#define MCL_ONFAULT 4
-#endif
-#ifndef MLOCK_ONFAULT
-#define MLOCK_ONFAULT 1
-#endif
 
 static void __attribute__((noreturn)) usage(void)
 {
@@ -70,35 +64,64 @@ static bool predicted_ok(pid_t pid, const struct memlock_request *req, bool forc
 	return false;
 }
 
+/* --max-pause MS, 1 ms to 1 hour */
+static uint64_t parse_pause_or_die(const char *arg)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(arg, &end, 10);
+	if (errno || *end || v == 0 || v > 3600 * 1000 || *arg == '-') {
+		warnx("invalid --max-pause: '%s'", arg);
+		hint("give milliseconds, from 1 to 3600000");
+		exit(EXIT_FAILURE);
+	}
+	return v * 1000000;
+}
+
+static int dry_run(const struct inject_args *a, const char *comm, unsigned int mcl, bool bounded)
+{
+	struct call_record cr = { .nr = SYS_mlockall, .args = { (long)mcl } };
+	char name[96];
+
+	printf("would lock process %d (%s): ", (int)a->pid, comm);
+	if (a->nranges) {
+		printf("%zu range%s\n", a->nranges, a->nranges == 1 ? "" : "s");
+		return EXIT_SUCCESS;
+	}
+	call_name(&cr, name, sizeof(name));
+	printf("%s%s\n", name, bounded ? " in bounded stops" : "");
+	return EXIT_SUCCESS;
+}
+
 int cmd_attach(int argc, char **argv)
 {
-	enum { OPT_FORCE = 0x100, OPT_NO_EINTR };
 	static const struct option longopts[] = {
-		{ "current", no_argument, NULL, 'c' },	{ "future", no_argument, NULL, 'f' },
-		{ "onfault", no_argument, NULL, 'F' },	{ "range", required_argument, NULL, 'R' },
-		{ "mapping", required_argument, NULL, 'm' },
+		INJECT_LONGOPTS,
+		{ "current", no_argument, NULL, 'c' },
+		{ "future", no_argument, NULL, 'f' },
+		{ "onfault", no_argument, NULL, 'F' },
 		{ "max-pause", required_argument, NULL, 'P' },
-		{ "tid", required_argument, NULL, 't' }, { "dry-run", no_argument, NULL, 'n' },
-		{ "force", no_argument, NULL, OPT_FORCE },
+		{ "dry-run", no_argument, NULL, 'n' },
 		{ "no-eintr", no_argument, NULL, OPT_NO_EINTR },
-		{ "json", no_argument, NULL, 'J' },	{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },	{ NULL, 0, NULL, 0 },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
 	};
-	bool current = false, future = false, onfault = false, dry = false, force = false;
-	struct inject_report *rep = calloc(1, sizeof(*rep));
-	const char *mappings[64];
-	struct range_arg *ranges = NULL;
-	size_t nranges = 0, nmappings = 0, i;
-	unsigned int tflags = 0, mcl;
-	uint64_t max_pause = 0, v;
+	bool current = false, future = false, onfault = false, dry = false;
+	struct inject_args a = { 0 };
+	struct inject_report *rep = NULL;
 	struct memlock_target *t;
-	pid_t pid, tid = 0;
+	uint64_t max_pause = 0;
+	unsigned int mcl;
 	long ret = 0;
+	size_t i;
 	int c, rc = 0;
 
-	if (rep == NULL)
-		err(EXIT_FAILURE, "cannot allocate memory");
-	while ((c = getopt_long(argc, argv, "cfFR:m:P:t:nJhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, INJECT_SHORTOPTS "cfFP:nhV", longopts, NULL)) != -1) {
+		if (inject_option(&a, c, optarg))
+			continue;
 		switch (c) {
 		case 'c':
 			current = true;
@@ -109,46 +132,14 @@ int cmd_attach(int argc, char **argv)
 		case 'F':
 			onfault = true;
 			break;
-		case 'R':
-			if (inject_add_range(optarg, &ranges, &nranges) < 0) {
-				warnx("invalid range: '%s'", optarg);
-				hint("give START-END in hex as /proc/PID/maps shows it");
-				{ rc = EXIT_FAILURE; goto out; }
-			}
-			break;
-		case 'm':
-			if (nmappings == ARRAY_SIZE(mappings))
-				errx(EXIT_FAILURE, "too many --mapping options");
-			mappings[nmappings++] = optarg;
-			break;
-		case 'P': {
-			char *end;
-
-			errno = 0;
-			v = strtoull(optarg, &end, 10);
-			if (errno || *end || v == 0 || v > 3600 * 1000 || *optarg == '-') {
-				warnx("invalid --max-pause: '%s'", optarg);
-				hint("give milliseconds, from 1 to 3600000");
-				{ rc = EXIT_FAILURE; goto out; }
-			}
-			max_pause = v * 1000000;
-			break;
-		}
-		case 't':
-			tid = parse_pid_or_die(optarg);
+		case 'P':
+			max_pause = parse_pause_or_die(optarg);
 			break;
 		case 'n':
 			dry = true;
 			break;
-		case OPT_FORCE:
-			force = true;
-			tflags |= MEMLOCK_T_FORCE;
-			break;
 		case OPT_NO_EINTR:
-			tflags |= MEMLOCK_T_NO_EINTR;
-			break;
-		case 'J':
-			rep->json = true;
+			a.tflags |= MEMLOCK_T_NO_EINTR;
 			break;
 		case 'h':
 			usage();
@@ -158,80 +149,62 @@ int cmd_attach(int argc, char **argv)
 			errtryhelp("attach");
 		}
 	}
-	if (optind != argc - 1) {
-		warnx(optind >= argc ? "no PID given" : "too many arguments");
-		errtryhelp("attach");
-	}
-	pid = parse_pid_or_die(argv[optind]);
-	if ((nranges || nmappings) && (current || future)) {
+	if ((a.ranges || a.nmappings) && (current || future)) {
 		warnx("--current/--future are for mlockall, --range/--mapping for mlock: "
 		      "choose one");
 		errtryhelp("attach");
 	}
-	for (i = 0; i < nmappings; i++) {
-		rc = inject_add_mapping(pid, mappings[i], &ranges, &nranges);
-		if (rc < 0) {
-			warnx("process %d has no mapping named '%s'", (int)pid, mappings[i]);
-			hint("see its mappings: memlock status --maps %d", (int)pid);
-			{ rc = EXIT_FAILURE; goto out; }
-		}
-	}
+	inject_args_finish(&a, argc, argv, "attach");
 	if (!current && !future)
 		current = future = true;
 	mcl = (current ? MCL_CURRENT : 0) | (future ? MCL_FUTURE : 0) | (onfault ? MCL_ONFAULT : 0);
 
 	/* predict every call before touching anything */
-	if (nranges == 0) {
+	if (a.nranges == 0) {
 		struct memlock_request req = { .op = MEMLOCK_OP_MLOCKALL, .kflags = mcl };
 
-		if (!predicted_ok(pid, &req, force, rep->json))
-			{ rc = EXIT_FAILURE; goto out; }
+		if (!predicted_ok(a.pid, &req, a.tflags & MEMLOCK_T_FORCE, a.json)) {
+			rc = EXIT_FAILURE;
+			goto out;
+		}
 	}
-	for (i = 0; i < nranges; i++) {
+	for (i = 0; i < a.nranges; i++) {
 		struct memlock_request req = {
 			.op = onfault ? MEMLOCK_OP_MLOCK2 : MEMLOCK_OP_MLOCK,
-			.kflags = onfault ? MLOCK_ONFAULT : 0, .addr = ranges[i].start,
-			.len = ranges[i].end - ranges[i].start, .has_addr = true,
+			.kflags = onfault ? MLOCK_ONFAULT : 0, .addr = a.ranges[i].start,
+			.len = a.ranges[i].end - a.ranges[i].start, .has_addr = true,
 		};
 
-		if (!predicted_ok(pid, &req, force, rep->json))
-			{ rc = EXIT_FAILURE; goto out; }
+		if (!predicted_ok(a.pid, &req, a.tflags & MEMLOCK_T_FORCE, a.json)) {
+			rc = EXIT_FAILURE;
+			goto out;
+		}
 	}
-	t = inject_open(pid, tflags, rep);
-	if (t == NULL)
-		{ rc = EXIT_FAILURE; goto out; }
-	if (tid && memlock_target_set_tid(t, tid) < 0) {
-		warnx("process %d has no thread %d", (int)pid, (int)tid);
-		memlock_target_close(t);
-		{ rc = EXIT_FAILURE; goto out; }
+	rep = calloc(1, sizeof(*rep));
+	if (rep == NULL)
+		err(EXIT_FAILURE, "cannot allocate memory");
+	t = inject_open(&a, rep);
+	if (t == NULL) {
+		rc = EXIT_FAILURE;
+		goto out;
 	}
 	if (dry) {
-		printf("would lock process %d (%s): ", (int)pid, rep->comm);
-		if (nranges == 0) {
-			struct call_record cr = { .nr = SYS_mlockall, .args = { (long)mcl } };
-			char name[96];
-
-			call_name(&cr, name, sizeof(name));
-			printf("%s%s\n", name, max_pause ? " in bounded stops" : "");
-		} else {
-			printf("%zu range%s\n", nranges, nranges == 1 ? "" : "s");
-		}
+		rc = dry_run(&a, rep->comm, mcl, max_pause != 0);
 		memlock_target_close(t);
-		{ rc = EXIT_SUCCESS; goto out; }
+		goto out;
 	}
-	if (nranges == 0) {
+	if (a.nranges == 0)
 		rc = memlock_pid_lock_all(t, mcl, max_pause, &ret);
-	} else {
-		for (i = 0; i < nranges && rc == 0 && ret == 0; i++) {
-			long a[6] = { (long)ranges[i].start, (long)(ranges[i].end - ranges[i].start),
-				      onfault ? MLOCK_ONFAULT : 0 };
+	for (i = 0; i < a.nranges && rc == 0 && ret == 0; i++) {
+		long args[6] = { (long)a.ranges[i].start,
+				 (long)(a.ranges[i].end - a.ranges[i].start),
+				 onfault ? MLOCK_ONFAULT : 0 };
 
-			rc = memlock_remote_syscallv(t, onfault ? SYS_mlock2 : SYS_mlock, &ret, a);
-		}
+		rc = memlock_remote_syscallv(t, onfault ? SYS_mlock2 : SYS_mlock, &ret, args);
 	}
 	rc = inject_finish(t, rep, rc);
 out:
-	free(ranges);
+	inject_args_free(&a);
 	free(rep);
 	return rc;
 }

@@ -15,12 +15,6 @@
 #include "cli.h"
 #include "output.h"
 
-#ifndef MCL_ONFAULT
-#define MCL_ONFAULT 4
-#endif
-#ifndef MLOCK_ONFAULT
-#define MLOCK_ONFAULT 1
-#endif
 
 static void __attribute__((noreturn)) usage(void)
 {

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Shared by cmd-attach.c and cmd-unlock.c. */
+#include <getopt.h>
 #include <inttypes.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -7,9 +8,6 @@
 #include "inject.h"
 #include "output.h"
 
-#ifndef MCL_ONFAULT
-#define MCL_ONFAULT 4
-#endif
 
 static void record(long nr, const long args[6], long ret, void *data)
 {
@@ -28,23 +26,30 @@ static void record(long nr, const long args[6], long ret, void *data)
 	c->ret = ret;
 }
 
-struct memlock_target *inject_open(pid_t pid, unsigned int flags, struct inject_report *rep)
+struct memlock_target *inject_open(const struct inject_args *a, struct inject_report *rep)
 {
 	struct memlock_verdict why;
 	struct memlock_status st;
 	struct memlock_target *t;
 	int i;
 
-	t = memlock_target_open(pid, flags, &why);
+	t = memlock_target_open(a->pid, a->tflags, &why);
 	if (t == NULL) {
-		warnx("cannot attach to process %d: %s", (int)pid, why.reason[0] ? why.reason
-										 : strerror(errno));
+		warnx("cannot attach to process %d: %s", (int)a->pid,
+		      why.reason[0] ? why.reason : strerror(errno));
 		for (i = 0; i < why.n_fix; i++)
 			hint("%s", why.fix[i]);
 		return NULL;
 	}
-	rep->pid = pid;
-	if (memlock_proc_read_status(NULL, pid, &st) == 0) {
+	if (a->tid && memlock_target_set_tid(t, a->tid) < 0) {
+		warnx("process %d has no thread %d", (int)a->pid, (int)a->tid);
+		hint("its threads: ls /proc/%d/task", (int)a->pid);
+		memlock_target_close(t);
+		return NULL;
+	}
+	rep->pid = a->pid;
+	rep->json = a->json;
+	if (memlock_proc_read_status(NULL, a->pid, &st) == 0) {
 		rep->vmlck_before = st.vm_lck;
 		snprintf(rep->comm, sizeof(rep->comm), "%s", st.name);
 	}
@@ -71,7 +76,7 @@ void call_name(const struct call_record *c, char *buf, size_t sz)
 			 c->args[0], c->args[1]);
 }
 
-int inject_add_range(const char *arg, struct range_arg **r, size_t *n)
+static int add_range(const char *arg, struct range_arg **r, size_t *n)
 {
 	struct range_arg *nr;
 	uint64_t s, e;
@@ -87,7 +92,7 @@ int inject_add_range(const char *arg, struct range_arg **r, size_t *n)
 	return 0;
 }
 
-int inject_add_mapping(pid_t pid, const char *name, struct range_arg **r, size_t *n)
+static int add_mapping(pid_t pid, const char *name, struct range_arg **r, size_t *n)
 {
 	struct memlock_maps *it = memlock_maps_open(proc_root, pid);
 	struct memlock_mapping m;
@@ -102,10 +107,62 @@ int inject_add_mapping(pid_t pid, const char *name, struct range_arg **r, size_t
 		if (strcmp(m.path, name) != 0 && !(base && strcmp(base + 1, name) == 0))
 			continue;
 		snprintf(buf, sizeof(buf), "%" PRIx64 "-%" PRIx64, m.start, m.end);
-		(void)inject_add_range(buf, r, n);
+		(void)add_range(buf, r, n);
 	}
 	memlock_maps_close(it);
 	return *n > before ? 0 : -ENOENT;
+}
+
+int inject_option(struct inject_args *a, int c, const char *arg)
+{
+	switch (c) {
+	case 'R':
+		if (add_range(arg, &a->ranges, &a->nranges) < 0) {
+			warnx("invalid range: '%s'", arg);
+			hint("give START-END in hex as /proc/PID/maps shows it, END above START");
+			exit(EXIT_FAILURE);
+		}
+		return 1;
+	case 'm':
+		if (a->nmappings == ARRAY_SIZE(a->mappings))
+			errx(EXIT_FAILURE, "too many --mapping options");
+		a->mappings[a->nmappings++] = arg;
+		return 1;
+	case 't':
+		a->tid = parse_pid_or_die(arg);
+		return 1;
+	case OPT_FORCE:
+		a->tflags |= MEMLOCK_T_FORCE;
+		return 1;
+	case 'J':
+		a->json = true;
+		return 1;
+	}
+	return 0;
+}
+
+void inject_args_finish(struct inject_args *a, int argc, char **argv, const char *cmd)
+{
+	size_t i;
+
+	if (optind != argc - 1) {
+		warnx(optind >= argc ? "no PID given" : "too many arguments");
+		errtryhelp(cmd);
+	}
+	a->pid = parse_pid_or_die(argv[optind]);
+	for (i = 0; i < a->nmappings; i++) {
+		if (add_mapping(a->pid, a->mappings[i], &a->ranges, &a->nranges) < 0) {
+			warnx("process %d has no mapping named '%s'", (int)a->pid, a->mappings[i]);
+			hint("see its mappings: memlock status --maps %d", (int)a->pid);
+			exit(EXIT_FAILURE);
+		}
+	}
+}
+
+void inject_args_free(struct inject_args *a)
+{
+	free(a->ranges);
+	a->ranges = NULL;
 }
 
 static double ms(uint64_t ns)

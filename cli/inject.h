@@ -25,11 +25,33 @@ struct range_arg {
 	uint64_t start, end;
 };
 
-/* Open @pid for injection, or print the refusal with its fix and return NULL. */
-struct memlock_target *inject_open(pid_t pid, unsigned int flags, struct inject_report *rep);
-/* Resolve --mapping NAME into the ranges of the mappings it names. */
-int inject_add_mapping(pid_t pid, const char *name, struct range_arg **r, size_t *n);
-int inject_add_range(const char *arg, struct range_arg **r, size_t *n);
+/* The options attach and unlock share. */
+struct inject_args {
+	struct range_arg *ranges;	/* --range, then --mapping resolved */
+	size_t nranges;
+	const char *mappings[64];
+	size_t nmappings;
+	pid_t pid, tid;
+	unsigned int tflags;		/* MEMLOCK_T_* */
+	bool json;
+};
+
+enum { OPT_FORCE = 0x100, OPT_NO_EINTR };
+#define INJECT_SHORTOPTS "R:m:t:J"
+#define INJECT_LONGOPTS                                                         \
+	{ "range", required_argument, NULL, 'R' },                              \
+	{ "mapping", required_argument, NULL, 'm' },                            \
+	{ "tid", required_argument, NULL, 't' },                                \
+	{ "force", no_argument, NULL, OPT_FORCE }, { "json", no_argument, NULL, 'J' }
+
+/* Handle one of INJECT_LONGOPTS: 1 if @c was one, 0 if not; bad values exit. */
+int inject_option(struct inject_args *a, int c, const char *arg);
+/* The PID argument, then --mapping names into ranges; exits on bad input. */
+void inject_args_finish(struct inject_args *a, int argc, char **argv, const char *cmd);
+void inject_args_free(struct inject_args *a);
+/* Open the target (and its --tid), or print the refusal with its fix and
+ * return NULL. */
+struct memlock_target *inject_open(const struct inject_args *a, struct inject_report *rep);
 /* Print the outcome (text or JSON) and return the exit status. */
 int inject_finish(struct memlock_target *t, struct inject_report *rep, int rc);
 /* "mlockall(MCL_CURRENT|MCL_FUTURE)" and the like */

@@ -20,12 +20,6 @@
 
 #include "target.h"
 
-#ifndef MCL_ONFAULT
-#define MCL_ONFAULT 4
-#endif
-#ifndef MLOCK_ONFAULT
-#define MLOCK_ONFAULT 1
-#endif
 #define CHUNK_MIN (256ull << 10)
 #define CHUNK_MAX (1ull << 30)
 #define CHUNK_FIRST (4ull << 20)

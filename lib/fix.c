@@ -12,9 +12,6 @@
 
 #include "internal.h"
 
-#ifndef MCL_ONFAULT
-#define MCL_ONFAULT 4
-#endif
 
 const char *mlk_size_str(uint64_t b, char *buf, size_t sz)
 {

@@ -5,8 +5,17 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <sys/mman.h>
 
 #include "memlock.h"
+
+/* libcs older than the kernel feature (4.4) lack these */
+#ifndef MCL_ONFAULT
+#define MCL_ONFAULT 4
+#endif
+#ifndef MLOCK_ONFAULT
+#define MLOCK_ONFAULT 0x01
+#endif
 
 #define MLK_HIDDEN __attribute__((visibility("hidden")))
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

@@ -14,12 +14,6 @@
 
 #include "internal.h"
 
-#ifndef MLOCK_ONFAULT
-#define MLOCK_ONFAULT 0x01
-#endif
-#ifndef MCL_ONFAULT
-#define MCL_ONFAULT 4
-#endif
 
 const char *memlock_cause_name(enum memlock_cause cause)
 {

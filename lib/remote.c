@@ -103,6 +103,14 @@ static int next_syscall_stop(struct session *s)
 	return -EIO;
 }
 
+/* To the next syscall stop, and the registers there. */
+static int step(struct session *s, struct mlk_regs *r)
+{
+	int rc = next_syscall_stop(s);
+
+	return rc < 0 ? rc : arch_get_regs(s->tid, r);
+}
+
 /*
  * The entry-hijack path (reptyr's): let the thread re-enter the syscall it
  * was interrupted in, replace it at the entry stop, and read the result at
@@ -113,15 +121,11 @@ static int inject_hijack(struct session *s, long nr, const long args[6], struct 
 {
 	int rc;
 
-	rc = next_syscall_stop(s);
-	if (rc == 0)
-		rc = arch_get_regs(s->tid, entry);
+	rc = step(s, entry);
 	if (rc == 0)
 		rc = arch_hijack_entry(s->tid, entry, nr, args);
 	if (rc == 0)
-		rc = next_syscall_stop(s);
-	if (rc == 0)
-		rc = arch_get_regs(s->tid, exit_regs);
+		rc = step(s, exit_regs);
 	return rc;
 }
 
@@ -215,10 +219,7 @@ int memlock_remote_syscallv(struct memlock_target *t, long nr, long *ret, const 
 	rc = arch_set_regs(s.tid, &inj);
 	if (rc < 0)
 		goto out_restore;
-	rc = next_syscall_stop(&s);
-	if (rc < 0)
-		goto out_restore;
-	rc = arch_get_regs(s.tid, &cur);
+	rc = step(&s, &cur);	/* the entry stop */
 	if (rc < 0)
 		goto out_restore;
 	if (arch_syscall_nr(&cur) != nr || arch_pc(&cur) != insn + arch_syscall_insn_len) {
@@ -227,10 +228,7 @@ int memlock_remote_syscallv(struct memlock_target *t, long nr, long *ret, const 
 		rc = -EIO;
 		goto out_restore;
 	}
-	rc = next_syscall_stop(&s);
-	if (rc < 0)
-		goto out_restore;
-	rc = arch_get_regs(s.tid, &cur);
+	rc = step(&s, &cur);	/* the exit stop */
 	if (rc < 0)
 		goto out_restore;
 	*ret = arch_syscall_ret(&cur);

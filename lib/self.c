@@ -7,12 +7,6 @@
 
 #include "internal.h"
 
-#ifndef MLOCK_ONFAULT
-#define MLOCK_ONFAULT 0x01
-#endif
-#ifndef MCL_ONFAULT
-#define MCL_ONFAULT 4
-#endif
 
 static long sys_mlock2(const void *addr, size_t len, unsigned int flags)
 {

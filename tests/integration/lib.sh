@@ -34,17 +34,25 @@ run_cleanups() {
 trap run_cleanups EXIT
 trap 'exit 130' INT TERM
 
-# victim_start NAME [prefix command...]: starts a victim as a coprocess whose
-# PID lands in $NAME_PID; talk to it with vcmd NAME "command".
-victim_start() {
+# coproc_start NAME COMMAND...: COMMAND as a coprocess that first prints
+# "ready PID"; the PID lands in $NAME_PID and the process is ended on exit.
+coproc_start() {
 	local name=$1 line pid
 	shift
-	eval "coproc $name { exec \"\$@\" \"$VICTIM\"; }"
+	# (bash warns about every coprocess after the first: it works all the same)
+	eval "coproc $name { exec \"\$@\"; }" 2>/dev/null
 	local -n fds=$name
 	read -r line <&"${fds[0]}" || return 1
 	pid=${line#ready }
 	printf -v "${name}_PID" '%s' "$pid"
-	at_exit "kill $pid; wait $pid"
+	at_exit "kill -CONT $pid; kill $pid; wait $pid"
+}
+
+# victim_start NAME [prefix command...]: the command-driven victim
+victim_start() {
+	local name=$1
+	shift
+	coproc_start "$name" "$@" "$VICTIM"
 }
 
 # vcmd NAME COMMAND: the reply, without its "ok ", lands in $R; fails on
@@ -61,17 +69,10 @@ vcmd() {
 
 
 # target_start NAME BINARY MODE [prefix command...]: a tests/helpers/target
-# process as a coprocess; its PID lands in $NAME_PID.
 target_start() {
-	local name=$1 bin=$2 mode=$3 line pid
+	local name=$1 bin=$2 mode=$3
 	shift 3
-	# (bash warns about every coprocess after the first: it works all the same)
-	eval "coproc $name { exec \"\$@\" \"$bin\" \"$mode\"; }" 2>/dev/null
-	local -n fds=$name
-	read -r line <&"${fds[0]}" || return 1
-	pid=${line#ready }
-	printf -v "${name}_PID" '%s' "$pid"
-	at_exit "kill -CONT $pid; kill $pid; wait $pid"
+	coproc_start "$name" "$@" "$bin" "$mode"
 }
 
 # tcmd NAME LETTER: send a command letter, the reply line lands in $R
