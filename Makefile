@@ -104,7 +104,16 @@ build/helpers/victim: tests/helpers/victim.c build/libmemlock.a
 
 # Targets for attach: dynamic, static, and static stripped (no symbols at all).
 HELPERS = build/helpers/victim build/helpers/target build/helpers/target-static \
-          build/helpers/target-static-stripped
+          build/helpers/target-static-stripped build/helpers/selfcheck \
+          build/helpers/selfcheck-static
+build/helpers/selfcheck: tests/helpers/selfcheck.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) -O2 -o $@ $(SRCS_OF)
+
+build/helpers/selfcheck-static: tests/helpers/selfcheck.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) -O2 -static -o $@ $(SRCS_OF)
+
 build/helpers/target: tests/helpers/target.c
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) -O2 -g -pthread -o $@ $(SRCS_OF)

@@ -48,6 +48,8 @@ int cmd_status(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_attach(int argc, char **argv);
 int cmd_unlock(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_limit(int argc, char **argv);
 
 /* memlock.c */
 void print_version(void) __attribute__((noreturn));

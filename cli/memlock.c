@@ -15,6 +15,8 @@ static const struct cmd commands[] = {
 	{ "check", cmd_check, "predict whether a lock would succeed, why, and how to fix it" },
 	{ "attach", cmd_attach, "lock the memory of a running process (ptrace injection)" },
 	{ "unlock", cmd_unlock, "unlock the memory of a running process" },
+	{ "run", cmd_run, "run a program with its memory locked from its first instruction" },
+	{ "limit", cmd_limit, "show or set the RLIMIT_MEMLOCK of a process" },
 };
 
 const char *proc_root;

@@ -501,6 +501,78 @@ MEMLOCK_API MEMLOCK_MUST_CHECK int memlock_pid_lock_all(struct memlock_target *t
 #define memlock_remote_syscall(t, nr, ret, ...)                                  \
 	memlock_remote_syscallv((t), (nr), (ret), (const long[6]){ __VA_ARGS__ })
 
+/* ------------------------------------------ limits and locked programs */
+
+/**
+ * memlock_pid_get_limit() - RLIMIT_MEMLOCK of process @pid (0: the caller),
+ * through prlimit(2), or /proc/PID/limits where prlimit is not permitted.
+ * Return: 0, -ESRCH, -EACCES.
+ */
+MEMLOCK_API MEMLOCK_MUST_CHECK int memlock_pid_get_limit(pid_t pid, struct memlock_limits *lim);
+
+/**
+ * memlock_pid_set_limit() - set RLIMIT_MEMLOCK of process @pid (0: the
+ * caller) with prlimit(2). MEMLOCK_UNLIMITED is RLIM_INFINITY.
+ * @why: if not NULL, filled on failure with the reason and the fix for the
+ *       process's context (raising a hard limit, or changing another user's
+ *       process, needs CAP_SYS_RESOURCE).
+ * Return: 0, -EINVAL (soft above hard), -EPERM, -ESRCH.
+ */
+MEMLOCK_API MEMLOCK_MUST_CHECK int memlock_pid_set_limit(pid_t pid, const struct memlock_limits *lim,
+							 struct memlock_verdict *why);
+
+/* Exit status of a program memlock_execvp_locked() would not run unlocked
+ * (the one coreutils' env and nice use for their own failures). */
+#define MEMLOCK_EXEC_FAILED 125
+
+/* Called in the helper process once the lock was tried at the program's
+ * first instruction: @ret is mlockall's answer, @why its explanation when it
+ * failed (NULL when it worked), @vmlck the program's VmLck after it. */
+typedef void (*memlock_exec_report_fn)(pid_t pid, long ret, const struct memlock_verdict *why,
+				       uint64_t vmlck, void *userdata);
+
+/**
+ * struct memlock_exec_opts - how memlock_execvp_locked() locks the program.
+ * @sz: sizeof(struct memlock_exec_opts), for growth.
+ * @mcl: mlockall flags (MCL_CURRENT, MCL_FUTURE, MCL_ONFAULT); 0 means
+ *       MCL_CURRENT|MCL_FUTURE.
+ * @best_effort: when the lock fails, run the program unlocked (and report)
+ *               rather than end it with MEMLOCK_EXEC_FAILED.
+ * @report, @userdata: the report callback (may be NULL), called at every
+ *                     exec the helper follows.
+ * @follow_ms: keep following the process for this long after its first
+ *             exec, locking again at each further exec (wrapper scripts,
+ *             pyenv shims and `env` exec the real program right away);
+ *             0 locks the first image only.
+ */
+struct memlock_exec_opts {
+	size_t sz;
+	unsigned int mcl;
+	bool best_effort;
+	memlock_exec_report_fn report;
+	void *userdata;
+	unsigned int follow_ms;
+};
+
+/**
+ * memlock_execvp_locked() - execvp(@file, @argv) with the new program's
+ * memory locked from its first instruction. Locks and MCL_FUTURE do not
+ * survive execve, so a short-lived helper (a grandchild, allowed to trace the
+ * caller with PR_SET_PTRACER) catches the exec stop, injects mlockall(@mcl)
+ * into the new image before it runs, and detaches. The program keeps the
+ * caller's PID, file descriptors, environment and exit status.
+ * @why: if not NULL, filled when it refuses before exec.
+ *
+ * Return: only on failure, -errno: -ENOENT/-EACCES (as execvp), -EPERM (a
+ * set-user-ID or file-capability program, which ptrace would run without
+ * its privileges; or a lock the predictor says fails, without best effort;
+ * or ptrace refused), -EINVAL (bad flags). When the lock fails at the exec
+ * stop, the program ends with MEMLOCK_EXEC_FAILED before running.
+ */
+MEMLOCK_API MEMLOCK_MUST_CHECK int memlock_execvp_locked(const char *file, char *const argv[],
+							 const struct memlock_exec_opts *opts,
+							 struct memlock_verdict *why);
+
 #ifdef __cplusplus
 }
 #endif

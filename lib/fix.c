@@ -82,7 +82,7 @@ static uint64_t need_kib(const struct memlock_verdict *v)
 	return (v->need + 1023) / 1024;
 }
 
-static void limit_fixes(const struct mlk_facts *f, struct memlock_verdict *v)
+void mlk_limit_fixes(const struct mlk_facts *f, struct memlock_verdict *v)
 {
 	uint64_t kib = need_kib(v), bytes = kib * 1024;
 	bool soft_enough = f->lim.hard == MEMLOCK_UNLIMITED || bytes <= f->lim.hard;
@@ -150,7 +150,7 @@ void mlk_suggest_fixes(const struct mlk_facts *f, const struct memlock_request *
 	case MEMLOCK_CAUSE_SUBPAGE_LIMIT:
 	case MEMLOCK_CAUSE_OVER_LIMIT:
 	case MEMLOCK_CAUSE_ADDRESS_SPACE:
-		limit_fixes(f, v);
+		mlk_limit_fixes(f, v);
 		if (v->cause == MEMLOCK_CAUSE_ADDRESS_SPACE)
 			mlk_add_fix(v, "or lock less: mlockall(MCL_FUTURE) alone, or mlock of the "
 				       "ranges that matter (memlock status --maps %d)",

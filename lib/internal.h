@@ -90,6 +90,11 @@ struct mlk_facts {
 	size_t n_vmas;
 	bool have_vmas;
 };
+/* What the predictor and the limit setter know of process @pid (0: self);
+ * with @range, the VMAs of [start, end) too. Free with mlk_facts_free(). */
+MLK_HIDDEN int mlk_facts_read(const char *root, pid_t pid, bool range, uint64_t start,
+			      uint64_t end, struct mlk_facts *f);
+MLK_HIDDEN void mlk_facts_free(struct mlk_facts *f);
 MLK_HIDDEN void mlk_predict_facts(const struct mlk_facts *f, const struct memlock_request *req,
 				  struct memlock_verdict *v);
 
@@ -98,6 +103,8 @@ MLK_HIDDEN void mlk_add_fix(struct memlock_verdict *v, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 MLK_HIDDEN void mlk_add_note(struct memlock_verdict *v, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Where to raise the limit to v->need, for the process's context. */
+MLK_HIDDEN void mlk_limit_fixes(const struct mlk_facts *f, struct memlock_verdict *v);
 MLK_HIDDEN void mlk_suggest_fixes(const struct mlk_facts *f, const struct memlock_request *req,
 				  struct memlock_verdict *v);
 MLK_HIDDEN const char *mlk_size_str(uint64_t bytes, char *buf, size_t sz);

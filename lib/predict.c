@@ -323,50 +323,72 @@ static int load_vmas(const char *root, pid_t pid, uint64_t start, uint64_t end,
 	return 0;
 }
 
-int memlock_predict(const char *root, pid_t pid, const struct memlock_request *req,
-		    struct memlock_verdict *v)
+int mlk_facts_read(const char *root, pid_t pid, bool range, uint64_t start, uint64_t end,
+		   struct mlk_facts *f)
 {
-	struct mlk_facts f = { .page_size = (uint64_t)getpagesize() };
 	struct mlk_vma *vmas = NULL;
 	struct memlock_status st;
 	size_t len;
 	char *buf;
 	int rc;
 
-	if (req == NULL || v == NULL || pid < 0 || req->op < MEMLOCK_OP_MLOCK ||
-	    req->op > MEMLOCK_OP_MLOCKALL)
-		return mlk_err(-EINVAL);
+	memset(f, 0, sizeof(*f));
+	f->page_size = (uint64_t)getpagesize();
 	rc = memlock_proc_read_status(root, pid, &st);
 	if (rc == 0)
-		rc = memlock_proc_read_limits(root, pid, &f.lim);
+		rc = memlock_proc_read_limits(root, pid, &f->lim);
 	if (rc == -ENOENT)
 		rc = -ESRCH;
 	if (rc == 0 && !st.has_mm)
 		rc = -EINVAL;	/* a kernel thread has no memory to lock */
 	if (rc < 0)
-		return mlk_err(rc);
-	f.pid = st.pid;
-	f.vm_size = st.vm_size;
-	f.vm_lck = st.vm_lck;
-	f.threads = st.threads;
-	f.uid = st.ruid;
-	f.has_cap = memlock_proc_has_cap_ipc_lock(root, &st, &f.in_child_userns);
+		return rc;
+	f->pid = st.pid;
+	f->vm_size = st.vm_size;
+	f->vm_lck = st.vm_lck;
+	f->threads = st.threads;
+	f->uid = st.ruid;
+	f->has_cap = memlock_proc_has_cap_ipc_lock(root, &st, &f->in_child_userns);
 	if (mlk_read_proc(root, pid, "cgroup", &buf, &len) == 0) {
-		mlk_parse_cgroup(buf, len, &f.ctx);
+		mlk_parse_cgroup(buf, len, &f->ctx);
 		free(buf);
 	}
-	if (req->op != MEMLOCK_OP_MLOCKALL && req->has_addr) {
-		uint64_t start = req->addr & ~(f.page_size - 1);
-		uint64_t end = start + req->len + f.page_size;
+	if (range) {
+		rc = load_vmas(root, pid, start, end, &vmas, &f->n_vmas);
+		if (rc < 0)
+			return rc == -ENOENT ? -ESRCH : rc;
+		f->vmas = vmas;
+		f->have_vmas = true;
+	}
+	return 0;
+}
 
+void mlk_facts_free(struct mlk_facts *f)
+{
+	free((void *)f->vmas);
+	f->vmas = NULL;
+}
+
+int memlock_predict(const char *root, pid_t pid, const struct memlock_request *req,
+		    struct memlock_verdict *v)
+{
+	bool range = req != NULL && req->op != MEMLOCK_OP_MLOCKALL && req->has_addr;
+	uint64_t start = 0, end = 0, page = (uint64_t)getpagesize();
+	struct mlk_facts f;
+	int rc;
+
+	if (req == NULL || v == NULL || pid < 0 || req->op < MEMLOCK_OP_MLOCK ||
+	    req->op > MEMLOCK_OP_MLOCKALL)
+		return mlk_err(-EINVAL);
+	if (range) {
+		start = req->addr & ~(page - 1);
+		end = start + req->len + page;
 		if (end < start)
 			end = UINT64_MAX;
-		rc = load_vmas(root, pid, start, end, &vmas, &f.n_vmas);
-		if (rc < 0)
-			return mlk_err(rc == -ENOENT ? -ESRCH : rc);
-		f.vmas = vmas;
-		f.have_vmas = true;
 	}
+	rc = mlk_facts_read(root, pid, range, start, end, &f);
+	if (rc < 0)
+		return mlk_err(rc);
 	mlk_predict_facts(&f, req, v);
 	pr_debug("predict pid %d: op %d flags 0x%x len %llu: VmSize %llu VmLck %llu limit %llu/%llu "
 		 "cap %d child-userns %d context %d -> %s (%s)",
@@ -374,6 +396,6 @@ int memlock_predict(const char *root, pid_t pid, const struct memlock_request *r
 		 (unsigned long long)f.vm_size, (unsigned long long)f.vm_lck,
 		 (unsigned long long)f.lim.soft, (unsigned long long)f.lim.hard, f.has_cap,
 		 f.in_child_userns, f.ctx.kind, v->ok ? "ok" : "fail", memlock_cause_name(v->cause));
-	free(vmas);
+	mlk_facts_free(&f);
 	return 0;
 }

@@ -142,15 +142,116 @@ static int seize(struct memlock_target *t, struct session *s)
 	return reach_interrupt_stop(s);
 }
 
-int memlock_remote_syscallv(struct memlock_target *t, long nr, long *ret, const long args[6])
+/*
+ * Run @nr(@args) in thread @s->tid, which is attached and in a ptrace stop,
+ * and leave it in a stop with its registers and signal mask as they were
+ * (restart rules applied). Detaching is the caller's.
+ */
+static int inject_in_stop(struct memlock_target *t, struct session *s, long nr, long *ret,
+			  const long args[6])
 {
 	struct mlk_regs saved, back, inj, cur, entry;
-	struct session s = { 0 };
-	sigset_t block, old_caller;
-	uint64_t mask = ~0ull, saved_mask, insn, t0 = 0, dt;
-	bool touched = false, at_syscall, hijack = false;
+	uint64_t mask = ~0ull, saved_mask, insn;
+	bool at_syscall, hijack;
 	unsigned char word[8];
 	int rc, rrc;
+
+	rc = arch_get_regs(s->tid, &saved);
+	if (rc < 0)
+		return rc;
+	rc = arch_check_task(&saved);
+	if (rc < 0)
+		return rc;
+	if (ptrace(PTRACE_GETSIGMASK, s->tid, (void *)sizeof(saved_mask), &saved_mask) < 0)
+		return -errno;
+	insn = t->insn;
+	if (insn == 0) {
+		rc = mlk_find_syscall_insn(t->pid, arch_prev_syscall_insn(&saved), &insn);
+		if (rc < 0)
+			return rc;
+	}
+	at_syscall = mlk_read_mem(t->pid, arch_pc(&saved), word, arch_syscall_insn_len) == 0 &&
+		     memcmp(word, arch_syscall_insn, arch_syscall_insn_len) == 0;
+	hijack = !arch_restart_state(&saved, &back, at_syscall);
+	/* block every signal in the target so none is delivered at our pc */
+	if (ptrace(PTRACE_SETSIGMASK, s->tid, (void *)sizeof(mask), &mask) < 0)
+		return -errno;
+	if (hijack) {
+		rc = inject_hijack(s, nr, args, &entry, &cur);
+		if (rc == 0)
+			*ret = arch_syscall_ret(&cur);
+	} else {
+		inj = saved;
+		arch_prepare_syscall(&inj, insn, nr, args);
+		rc = arch_set_regs(s->tid, &inj);
+		if (rc == 0)
+			rc = step(s, &cur);	/* the entry stop */
+		if (rc == 0 && (arch_syscall_nr(&cur) != nr ||
+				arch_pc(&cur) != insn + arch_syscall_insn_len)) {
+			pr_err("pid %d: unexpected syscall entry (nr %ld at 0x%llx)", (int)t->pid,
+			       arch_syscall_nr(&cur), (unsigned long long)arch_pc(&cur));
+			rc = -EIO;
+		}
+		if (rc == 0)
+			rc = step(s, &cur);	/* the exit stop */
+		if (rc == 0)
+			*ret = arch_syscall_ret(&cur);
+	}
+	/* restore, whatever happened; restore failures are reported above the
+	 * original error */
+	rrc = hijack ? arch_hijack_restore(s->tid, &entry) : arch_set_regs(s->tid, &back);
+	if (rrc < 0) {
+		pr_err("pid %d: cannot restore the registers of thread %d: %s", (int)t->pid,
+		       (int)s->tid, strerror(-rrc));
+		rc = rrc;
+	}
+	if (ptrace(PTRACE_SETSIGMASK, s->tid, (void *)sizeof(saved_mask), &saved_mask) < 0) {
+		rrc = -errno;
+		pr_err("pid %d: cannot restore the signal mask of thread %d: %s", (int)t->pid,
+		       (int)s->tid, strerror(-rrc));
+		rc = rrc;
+	}
+	return rc;
+}
+
+static void block_signals(sigset_t *old)
+{
+	sigset_t block;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &block, old);
+}
+
+static void account(struct memlock_target *t, const struct session *s, uint64_t t0, long nr,
+		    const long args[6], long ret, int rc)
+{
+	uint64_t dt = t0 ? now_ns() - t0 : 0;
+
+	if (t0) {
+		t->stats.stops++;
+		t->stats.total_ns += dt;
+		if (dt > t->stats.longest_ns)
+			t->stats.longest_ns = dt;
+	}
+	t->stats.tid = s->tid;
+	t->stats.job_stopped = s->job_stopped;
+	if (rc == 0 && t->call_fn)
+		t->call_fn(nr, args, ret, t->call_data);
+	if (rc == 0)
+		pr_debug("pid %d tid %d: syscall %ld = %ld, stopped %llu us", (int)t->pid, (int)s->tid,
+			 nr, ret, (unsigned long long)(dt / 1000));
+}
+
+int memlock_remote_syscallv(struct memlock_target *t, long nr, long *ret, const long args[6])
+{
+	struct session s = { 0 };
+	sigset_t old_caller;
+	uint64_t t0 = 0;
+	int rc;
 
 	if (t == NULL || ret == NULL || args == NULL)
 		return mlk_err(-EINVAL);
@@ -163,114 +264,38 @@ int memlock_remote_syscallv(struct memlock_target *t, long nr, long *ret, const 
 	if (t->insn == 0)	/* outside the stop: the vDSO scan reads memory */
 		(void)mlk_find_syscall_insn(t->pid, 0, &t->insn);
 
-	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGHUP);
-	sigaddset(&block, SIGPIPE);
-	pthread_sigmask(SIG_BLOCK, &block, &old_caller);
-
+	block_signals(&old_caller);
 	rc = seize(t, &s);
-	if (rc < 0)
-		goto out_detach;
-	t0 = now_ns();
-	/* the PID may have been reused between the checks and the seize */
-	rc = mlk_target_check_alive(t);
-	if (rc < 0)
-		goto out_detach;
-	rc = arch_get_regs(s.tid, &saved);
-	if (rc < 0)
-		goto out_detach;
-	rc = arch_check_task(&saved);
-	if (rc < 0)
-		goto out_detach;
-	if (ptrace(PTRACE_GETSIGMASK, s.tid, (void *)sizeof(saved_mask), &saved_mask) < 0) {
-		rc = -errno;
-		goto out_detach;
+	if (rc == 0) {
+		t0 = now_ns();
+		/* the PID may have been reused between the checks and the seize */
+		rc = mlk_target_check_alive(t);
 	}
-	insn = t->insn;
-	if (insn == 0) {
-		rc = mlk_find_syscall_insn(t->pid, arch_prev_syscall_insn(&saved), &insn);
-		if (rc < 0)
-			goto out_detach;
-	}
-	at_syscall = mlk_read_mem(t->pid, arch_pc(&saved), word, arch_syscall_insn_len) == 0 &&
-		     memcmp(word, arch_syscall_insn, arch_syscall_insn_len) == 0;
-	hijack = !arch_restart_state(&saved, &back, at_syscall);
-	/* block every signal in the target so none is delivered at our pc */
-	if (ptrace(PTRACE_SETSIGMASK, s.tid, (void *)sizeof(mask), &mask) < 0) {
-		rc = -errno;
-		goto out_detach;
-	}
-	touched = true;
-	if (hijack) {
-		rc = inject_hijack(&s, nr, args, &entry, &cur);
-		if (rc < 0)
-			goto out_restore;
-		*ret = arch_syscall_ret(&cur);
-		rc = arch_hijack_restore(s.tid, &entry);
-		if (rc < 0)
-			pr_err("pid %d: cannot rewind thread %d: %s", (int)t->pid, (int)s.tid,
-			       strerror(-rc));
-		goto out_mask;
-	}
-	inj = saved;
-	arch_prepare_syscall(&inj, insn, nr, args);
-	rc = arch_set_regs(s.tid, &inj);
-	if (rc < 0)
-		goto out_restore;
-	rc = step(&s, &cur);	/* the entry stop */
-	if (rc < 0)
-		goto out_restore;
-	if (arch_syscall_nr(&cur) != nr || arch_pc(&cur) != insn + arch_syscall_insn_len) {
-		pr_err("pid %d: unexpected syscall entry (nr %ld at 0x%llx)", (int)t->pid,
-		       arch_syscall_nr(&cur), (unsigned long long)arch_pc(&cur));
-		rc = -EIO;
-		goto out_restore;
-	}
-	rc = step(&s, &cur);	/* the exit stop */
-	if (rc < 0)
-		goto out_restore;
-	*ret = arch_syscall_ret(&cur);
-	rc = 0;
-out_restore:
-	/* restore failures are reported above the original error */
-	rrc = hijack ? arch_hijack_restore(s.tid, &entry) : arch_set_regs(s.tid, &back);
-	if (rrc < 0) {
-		pr_err("pid %d: cannot restore the registers of thread %d: %s", (int)t->pid,
-		       (int)s.tid, strerror(-rrc));
-		rc = rrc;
-	}
-out_mask:
-	if (ptrace(PTRACE_SETSIGMASK, s.tid, (void *)sizeof(saved_mask), &saved_mask) < 0) {
-		rrc = -errno;
-		pr_err("pid %d: cannot restore the signal mask of thread %d: %s", (int)t->pid,
-		       (int)s.tid, strerror(-rrc));
-		rc = rrc;
-	}
-out_detach:
+	if (rc == 0)
+		rc = inject_in_stop(t, &s, nr, ret, args);
 	/* straight from the stop we are in; a group-stopped thread re-stops */
 	if (s.tid && ptrace(PTRACE_DETACH, s.tid, 0, 0) < 0 && rc == 0 && errno != ESRCH)
 		rc = -errno;
 	if (s.reraise)
 		kill(t->pid, s.reraise);
 	pthread_sigmask(SIG_SETMASK, &old_caller, NULL);
-	if (t0) {
-		dt = now_ns() - t0;
-		t->stats.stops++;
-		t->stats.total_ns += dt;
-		if (dt > t->stats.longest_ns)
-			t->stats.longest_ns = dt;
-	}
-	t->stats.tid = s.tid;
-	t->stats.job_stopped = s.job_stopped;
-	if (rc == -EPERM && !touched) {
-		pr_debug("pid %d: ptrace refused", (int)t->pid);
-	}
-	if (rc == 0 && t->call_fn)
-		t->call_fn(nr, args, *ret, t->call_data);
-	if (rc == 0)
-		pr_debug("pid %d tid %d: syscall %ld = %ld, stopped %llu us", (int)t->pid, (int)s.tid,
-			 nr, *ret, (unsigned long long)(t0 ? (now_ns() - t0) / 1000 : 0));
+	account(t, &s, t0, nr, args, *ret, rc);
 	return mlk_err(rc);
+}
+
+int mlk_inject_stopped(struct memlock_target *t, pid_t tid, long nr, long *ret,
+		       const long args[6])
+{
+	struct session s = { .tid = tid };
+	sigset_t old_caller;
+	uint64_t t0 = now_ns();
+	int rc;
+
+	if (t->insn == 0)
+		(void)mlk_find_syscall_insn(t->pid, 0, &t->insn);
+	block_signals(&old_caller);
+	rc = inject_in_stop(t, &s, nr, ret, args);
+	pthread_sigmask(SIG_SETMASK, &old_caller, NULL);
+	account(t, &s, t0, nr, args, *ret, rc);
+	return rc;
 }

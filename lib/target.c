@@ -298,6 +298,24 @@ struct memlock_target *memlock_target_open(pid_t pid, unsigned int flags,
 	return t;
 }
 
+/* A handle without the checks of memlock_target_open(): for a process the
+ * caller traces already (the exec helper). */
+struct memlock_target *mlk_target_new(pid_t pid)
+{
+	struct memlock_target *t = calloc(1, sizeof(*t));
+
+	if (t == NULL)
+		return NULL;
+	t->pid = pid;
+	t->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (t->pidfd < 0 || mlk_start_time(pid, &t->start) < 0) {
+		memlock_target_close(t);
+		errno = ESRCH;
+		return NULL;
+	}
+	return t;
+}
+
 void memlock_target_close(struct memlock_target *t)
 {
 	if (t == NULL)

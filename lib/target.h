@@ -19,12 +19,16 @@ struct memlock_target {
 	char why_tid[64];
 };
 
+MLK_HIDDEN struct memlock_target *mlk_target_new(pid_t pid);
 MLK_HIDDEN int mlk_start_time(pid_t pid, unsigned long long *start);
 MLK_HIDDEN int mlk_target_check_alive(const struct memlock_target *t);
 MLK_HIDDEN void mlk_explain_ptrace_denied(pid_t pid, const struct memlock_status *st,
 					  struct memlock_verdict *v);
 /* threads.c: the thread to stop; 0 or -EINTR (MEMLOCK_T_NO_EINTR) / -ESRCH */
 MLK_HIDDEN int mlk_choose_thread(struct memlock_target *t, pid_t *tid);
+/* remote.c: inject into a thread the caller has attached and stopped */
+MLK_HIDDEN int mlk_inject_stopped(struct memlock_target *t, pid_t tid, long nr, long *ret,
+				  const long args[6]);
 /* insn.c: a syscall instruction in the target, found without writing */
 MLK_HIDDEN int mlk_read_mem(pid_t pid, uint64_t addr, void *buf, size_t len);
 MLK_HIDDEN int mlk_find_syscall_insn(pid_t pid, uint64_t prev, uint64_t *insn);

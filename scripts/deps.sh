@@ -6,7 +6,7 @@ set -u
 build="gcc make pkg-config libc6-dev libsmartcols-dev"
 case ${1:-build} in
 build) want=$build ;;
-check) want="$build libcmocka-dev util-linux python3" ;;
+check) want="$build libcmocka-dev util-linux python3 busybox-static" ;;
 bench) want="$build hyperfine gdb python3" ;;
 cross) want="$build gcc-aarch64-linux-gnu libc6-dev-arm64-cross" ;;
 *) echo "usage: $0 build|check|bench|cross" >&2; exit 2 ;;

@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * memlock limit PID [SOFT[:HARD]]
+ *
+ * Shows, or sets with prlimit(2), a process's RLIMIT_MEMLOCK.
+ */
+#include <getopt.h>
+
+#include "cli.h"
+#include "output.h"
+
+enum { L_PID, L_COMMAND, L_SOFT, L_HARD, L_CAP, L_LOCKED };
+static const struct colinfo infos[] = {
+	[L_PID] = { "PID", 5, SCOLS_FL_RIGHT, COL_NUM, "process ID" },
+	[L_COMMAND] = { "COMMAND", 0.2, SCOLS_FL_TRUNC, COL_STR, "command name" },
+	[L_SOFT] = { "SOFT", 5, SCOLS_FL_RIGHT, COL_SIZE, "soft RLIMIT_MEMLOCK (what mlock checks)" },
+	[L_HARD] = { "HARD", 5, SCOLS_FL_RIGHT, COL_SIZE, "hard RLIMIT_MEMLOCK (the soft one's ceiling)" },
+	[L_CAP] = { "CAP_IPC_LOCK", 3, 0, COL_BOOL,
+		    "CAP_IPC_LOCK in the initial user namespace (no limit applies)" },
+	[L_LOCKED] = { "LOCKED", 5, SCOLS_FL_RIGHT, COL_SIZE, "locked memory now (VmLck)" },
+};
+static const int defaults[] = { L_PID, L_COMMAND, L_SOFT, L_HARD, L_CAP, L_LOCKED };
+
+static void __attribute__((noreturn)) usage(void)
+{
+	fputs(USAGE_HEADER, stdout);
+	fputs(" memlock limit [options] <pid> [<soft>[:<hard>]]\n", stdout);
+	fputs(USAGE_SEPARATOR, stdout);
+	fputs("Show or set the RLIMIT_MEMLOCK of a running process. Sizes take K, M, G, T\n"
+	      "suffixes (x1024) or 'unlimited'; SOFT alone keeps the hard limit, :HARD\n"
+	      "alone keeps the soft one. Anyone may lower a limit of their own processes,\n"
+	      "or raise the soft one up to the hard one; raising a hard limit, or changing\n"
+	      "another user's process, needs CAP_SYS_RESOURCE.\n",
+	      stdout);
+	fputs(USAGE_OPTIONS, stdout);
+	fputs(USAGE_OUTPUT_OPTIONS, stdout);
+	fputs(USAGE_SEPARATOR, stdout);
+	fputs(USAGE_HELP_OPTIONS, stdout);
+	output_usage_columns("Columns", infos, ARRAY_SIZE(infos));
+	fputs(USAGE_MAN_TAIL("memlock(1)"), stdout);
+	exit(close_stdout_rc(EXIT_SUCCESS));
+}
+
+/* "SOFT", "SOFT:HARD", ":HARD", "SOFT:" over the current limits */
+static int parse_limits(const char *arg, struct memlock_limits *lim)
+{
+	const char *colon = strchr(arg, ':');
+	char soft[64];
+
+	if (colon == NULL)
+		return parse_size(arg, &lim->soft);
+	if ((size_t)(colon - arg) >= sizeof(soft))
+		return -EINVAL;
+	memcpy(soft, arg, (size_t)(colon - arg));
+	soft[colon - arg] = '\0';
+	if (soft[0] == '\0' && colon[1] == '\0')
+		return -EINVAL;
+	if (soft[0] && parse_size(soft, &lim->soft) < 0)
+		return -EINVAL;
+	if (colon[1] && parse_size(colon + 1, &lim->hard) < 0)
+		return -EINVAL;
+	return 0;
+}
+
+static int show(struct output *out, pid_t pid, const struct memlock_limits *lim)
+{
+	struct memlock_status st;
+	struct libscols_line *ln;
+	int rc;
+
+	rc = memlock_proc_read_status(proc_root, pid, &st);
+	if (rc < 0) {
+		warn_rc(rc == -ENOENT ? -ESRCH : rc, "cannot read process %d", (int)pid);
+		hint_pid_error(pid, rc == -ENOENT ? -ESRCH : rc);
+		scols_unref_table(out->tb);
+		return EXIT_FAILURE;
+	}
+	ln = output_new_line(out);
+	output_set_num(out, ln, L_PID, (uint64_t)pid);
+	output_set_str(out, ln, L_COMMAND, st.name);
+	output_set_size(out, ln, L_SOFT, lim->soft);
+	output_set_size(out, ln, L_HARD, lim->hard);
+	output_set_bool(out, ln, L_CAP, memlock_proc_has_cap_ipc_lock(proc_root, &st, NULL));
+	output_set_size(out, ln, L_LOCKED, st.vm_lck);
+	return output_print(out) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+int cmd_limit(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		OUTPUT_LONGOPTS,
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct output out = { .infos = infos, .ninfos = ARRAY_SIZE(infos) };
+	struct memlock_limits lim, want;
+	struct memlock_verdict why;
+	pid_t pid;
+	int c, rc, i;
+
+	while ((c = getopt_long(argc, argv, OUTPUT_SHORTOPTS "hV", longopts, NULL)) != -1) {
+		if (output_option(&out, c, optarg))
+			continue;
+		switch (c) {
+		case 'h':
+			usage();
+		case 'V':
+			print_version();
+		default:
+			errtryhelp("limit");
+		}
+	}
+	if (optind >= argc || argc - optind > 2) {
+		warnx(optind >= argc ? "no PID given" : "too many arguments");
+		errtryhelp("limit");
+	}
+	pid = parse_pid_or_die(argv[optind]);
+	rc = memlock_pid_get_limit(pid, &lim);
+	if (rc < 0) {
+		warn_rc(rc, "cannot read the limits of process %d", (int)pid);
+		hint_pid_error(pid, rc);
+		return EXIT_FAILURE;
+	}
+	if (argc - optind == 2) {
+		want = lim;
+		if (parse_limits(argv[optind + 1], &want) < 0) {
+			warnx("invalid limit: '%s'", argv[optind + 1]);
+			hint("give SOFT, SOFT:HARD, SOFT: or :HARD, sizes like 64K, 8M or unlimited");
+			return EXIT_FAILURE;
+		}
+		rc = memlock_pid_set_limit(pid, &want, &why);
+		if (rc < 0) {
+			warn_rc(rc, "cannot set the memlock limit of process %d", (int)pid);
+			if (why.reason[0])
+				hint("%s", why.reason);
+			for (i = 0; i < why.n_fix; i++)
+				hint("%s", why.fix[i]);
+			return EXIT_FAILURE;
+		}
+		if (memlock_pid_get_limit(pid, &lim) < 0)
+			lim = want;
+	}
+	if (output_init(&out, defaults, ARRAY_SIZE(defaults), "limits") < 0)
+		errtryhelp("limit");
+	return show(&out, pid, &lim);
+}

@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * memlock run [--current] [--future] [--onfault] [--limit BYTES]
+ *             [--strict|--best-effort] [-v] -- PROGRAM [ARGS...]
+ *
+ * Runs PROGRAM in place of memlock (same PID, descriptors, environment,
+ * exit status) with its memory locked from its first instruction.
+ * Exit status, for memlock's own failures: 125 (the lock or an option),
+ * 126 (PROGRAM not executable), 127 (PROGRAM not found), as env(1) and nice(1).
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "output.h"
+
+#define EXIT_CANNOT_RUN 126
+#define OPT_FOLLOW 0x100
+#define EXIT_NOT_FOUND 127
+
+struct run_ctx {
+	const char *prog;
+	unsigned int mcl;
+	bool verbose, best_effort;
+};
+
+static void __attribute__((noreturn)) usage(void)
+{
+	fputs(USAGE_HEADER, stdout);
+	fputs(" memlock run [options] -- <program> [<argument>...]\n", stdout);
+	fputs(USAGE_SEPARATOR, stdout);
+	fputs("Run a program with its memory locked from its very first instruction: it\n"
+	      "replaces memlock (same PID, descriptors, environment and exit status), and\n"
+	      "mlockall() is done inside its new image before it runs. Works the same for\n"
+	      "dynamic, static and interpreted programs.\n",
+	      stdout);
+	fputs(USAGE_OPTIONS, stdout);
+	fputs(" -c, --current             MCL_CURRENT: lock what is mapped at start\n"
+	      " -f, --future              MCL_FUTURE: lock everything mapped later\n"
+	      " -F, --onfault             lock pages when first touched\n"
+	      " -l, --limit <bytes>       set RLIMIT_MEMLOCK first (soft, and hard if needed;\n"
+	      "                             K, M, G suffixes, or unlimited)\n"
+	      " -s, --strict              if the lock fails, do not run the program (default)\n"
+	      " -b, --best-effort         if the lock fails, run it anyway and say so\n"
+	      " -v, --verbose             report the lock (VmLck, the mlockall result)\n"
+	      "     --follow <ms>         lock again at every exec for this long after the\n"
+	      "                             first (wrapper scripts, shims, env); default\n"
+	      "                             1000, 0 locks the first program only\n",
+	      stdout);
+	fputs(USAGE_SEPARATOR, stdout);
+	fputs(USAGE_HELP_OPTIONS, stdout);
+	fputs("\nBy default --current --future. Exit status: the program's; for memlock's own\n"
+	      "failures 125, 126 (not executable) or 127 (not found).\n",
+	      stdout);
+	fputs(USAGE_MAN_TAIL("memlock(1)"), stdout);
+	exit(close_stdout_rc(EXIT_SUCCESS));
+}
+
+static void print_why(const struct memlock_verdict *why)
+{
+	int i;
+
+	for (i = 0; i < why->n_fix; i++)
+		hint("%s", why->fix[i]);
+	for (i = 0; i < why->n_note; i++)
+		hint("%s", why->note[i]);
+}
+
+/* In the helper process, at the program's first instruction. */
+static void report(pid_t pid, long ret, const struct memlock_verdict *why, uint64_t vmlck,
+		   void *data)
+{
+	const struct run_ctx *c = data;
+	struct memlock_status st;
+	char b[32];
+
+	if (ret == 0) {
+		/* the image now running: a wrapper's exec shows the next one */
+		if (c->verbose)
+			fprintf(stderr, "memlock: %s (pid %d): mlockall(0x%x) = 0, VmLck %s\n",
+				memlock_proc_read_status(NULL, pid, &st) == 0 ? st.name : c->prog,
+				(int)pid, c->mcl, size_to_human(vmlck, b, sizeof(b)));
+		return;
+	}
+	if (c->best_effort)
+		fprintf(stderr, "memlock: %s runs unlocked: mlockall failed with %s: %s\n", c->prog,
+			strerrorname_np((int)-ret) ?: "?", why->reason);
+	else
+		fprintf(stderr, "memlock: cannot lock %s, not running it: %s: %s\n", c->prog,
+			strerrorname_np((int)-ret) ?: "?", why->reason);
+	print_why(why);
+}
+
+/* --limit: the soft limit, and the hard one when it must grow too. */
+static int set_limit(uint64_t want)
+{
+	struct memlock_limits lim;
+	struct memlock_verdict why;
+	int rc;
+
+	rc = memlock_pid_get_limit(0, &lim);
+	if (rc < 0) {
+		warn_rc(rc, "cannot read RLIMIT_MEMLOCK");
+		return rc;
+	}
+	lim.soft = want;
+	if (lim.hard != MEMLOCK_UNLIMITED && (want == MEMLOCK_UNLIMITED || want > lim.hard))
+		lim.hard = want;
+	rc = memlock_pid_set_limit(0, &lim, &why);
+	if (rc < 0) {
+		warnx("cannot set RLIMIT_MEMLOCK to %s: %s", size_to_human(want, (char[32]){ 0 }, 32),
+		      why.reason[0] ? why.reason : strerror(-rc));
+		print_why(&why);
+	}
+	return rc;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "current", no_argument, NULL, 'c' },	{ "future", no_argument, NULL, 'f' },
+		{ "onfault", no_argument, NULL, 'F' },	{ "limit", required_argument, NULL, 'l' },
+		{ "strict", no_argument, NULL, 's' },	{ "best-effort", no_argument, NULL, 'b' },
+		{ "verbose", no_argument, NULL, 'v' },	{ "help", no_argument, NULL, 'h' },
+		{ "follow", required_argument, NULL, OPT_FOLLOW },
+		{ "version", no_argument, NULL, 'V' },	{ NULL, 0, NULL, 0 },
+	};
+	struct run_ctx ctx = { 0 };
+	struct memlock_exec_opts o = { .sz = sizeof(o), .report = report, .userdata = &ctx,
+				       .follow_ms = 1000 };
+	bool current = false, future = false, onfault = false;
+	struct memlock_verdict why = { 0 };
+	const char *limit = NULL;
+	uint64_t want;
+	int c, rc;
+
+	/* '+': the program's own options are not ours */
+	while ((c = getopt_long(argc, argv, "+cfFl:sbvhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			current = true;
+			break;
+		case 'f':
+			future = true;
+			break;
+		case 'F':
+			onfault = true;
+			break;
+		case 'l':
+			limit = optarg;
+			break;
+		case 's':
+			ctx.best_effort = false;
+			break;
+		case 'b':
+			ctx.best_effort = true;
+			break;
+		case 'v':
+			ctx.verbose = true;
+			break;
+		case OPT_FOLLOW: {
+			char *end;
+			unsigned long v;
+
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (errno || *end || *optarg == '-' || !*optarg || v > 3600 * 1000) {
+				warnx("invalid --follow: '%s'", optarg);
+				hint("give milliseconds, 0 to 3600000");
+				return MEMLOCK_EXEC_FAILED;
+			}
+			o.follow_ms = (unsigned int)v;
+			break;
+		}
+		case 'h':
+			usage();
+		case 'V':
+			print_version();
+		default:
+			fprintf(stderr, "Try 'memlock run --help' for more information.\n");
+			return MEMLOCK_EXEC_FAILED;
+		}
+	}
+	if (optind >= argc) {
+		warnx("no program given");
+		fprintf(stderr, "Try 'memlock run --help' for more information.\n");
+		return MEMLOCK_EXEC_FAILED;
+	}
+	if (!current && !future)
+		current = future = true;
+	ctx.prog = argv[optind];
+	ctx.mcl = (current ? MCL_CURRENT : 0) | (future ? MCL_FUTURE : 0) |
+		  (onfault ? MCL_ONFAULT : 0);
+	o.mcl = ctx.mcl;
+	o.best_effort = ctx.best_effort;
+	if (limit) {
+		if (parse_size(limit, &want) < 0) {
+			warnx("invalid --limit: '%s'", limit);
+			hint("give bytes, with a K, M, G or T suffix, or unlimited (e.g. 64M)");
+			return MEMLOCK_EXEC_FAILED;
+		}
+		if (set_limit(want) < 0)
+			return MEMLOCK_EXEC_FAILED;
+	}
+	fflush(NULL);
+	rc = memlock_execvp_locked(ctx.prog, argv + optind, &o, &why);
+	/* only on failure */
+	if (why.reason[0]) {
+		warnx("cannot run %s locked: %s", ctx.prog, why.reason);
+		print_why(&why);
+	} else {
+		warn_rc(rc, "cannot run %s", ctx.prog);
+	}
+	if (rc == -ENOENT)
+		return EXIT_NOT_FOUND;
+	return rc == -EACCES || rc == -ENOEXEC ? EXIT_CANNOT_RUN : MEMLOCK_EXEC_FAILED;
+}

@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* RLIMIT_MEMLOCK of another process: prlimit(2), explained when refused. */
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+static uint64_t from_rlim(rlim_t v)
+{
+	return v == RLIM_INFINITY ? MEMLOCK_UNLIMITED : (uint64_t)v;
+}
+
+static rlim_t to_rlim(uint64_t v)
+{
+	return v == MEMLOCK_UNLIMITED ? RLIM_INFINITY : (rlim_t)v;
+}
+
+int memlock_pid_get_limit(pid_t pid, struct memlock_limits *lim)
+{
+	struct rlimit old;
+
+	if (lim == NULL || pid < 0)
+		return mlk_err(-EINVAL);
+	if (prlimit(pid, RLIMIT_MEMLOCK, NULL, &old) == 0) {
+		lim->soft = from_rlim(old.rlim_cur);
+		lim->hard = from_rlim(old.rlim_max);
+		return 0;
+	}
+	if (errno == ESRCH)
+		return mlk_err(-ESRCH);
+	/* another user's process: prlimit wants CAP_SYS_RESOURCE even to read */
+	return memlock_proc_read_limits(NULL, pid, lim);
+}
+
+int memlock_pid_set_limit(pid_t pid, const struct memlock_limits *lim, struct memlock_verdict *why)
+{
+	struct rlimit rl, old;
+	struct mlk_facts f;
+	int err;
+
+	if (lim == NULL || pid < 0)
+		return mlk_err(-EINVAL);
+	rl.rlim_cur = to_rlim(lim->soft);
+	rl.rlim_max = to_rlim(lim->hard);
+	if (prlimit(pid, RLIMIT_MEMLOCK, &rl, &old) == 0)
+		return 0;
+	err = errno;
+	if (why == NULL)
+		return mlk_err(-err);
+	memset(why, 0, sizeof(*why));
+	why->err = err;
+	if (err == EINVAL) {
+		snprintf(why->reason, sizeof(why->reason),
+			 "the soft limit (%s) cannot be above the hard limit (%s)",
+			 MLK_SZ(lim->soft), MLK_SZ(lim->hard));
+		mlk_add_fix(why, "give SOFT:HARD with SOFT <= HARD");
+		return mlk_err(-err);
+	}
+	if (err != EPERM || mlk_facts_read(NULL, pid, false, 0, 0, &f) < 0) {
+		snprintf(why->reason, sizeof(why->reason), "prlimit refused: %s", strerror(err));
+		return mlk_err(-err);
+	}
+	why->limit = f.lim.soft;
+	why->hard_limit = f.lim.hard;
+	why->context = f.ctx.kind;
+	snprintf(why->unit, sizeof(why->unit), "%s", f.ctx.unit);
+	if (f.uid != getuid() || f.uid != geteuid())
+		snprintf(why->reason, sizeof(why->reason),
+			 "process %d belongs to uid %u: changing another user's limits needs "
+			 "CAP_SYS_RESOURCE, which memlock does not have",
+			 (int)pid, (unsigned int)f.uid);
+	else
+		snprintf(why->reason, sizeof(why->reason),
+			 "raising the hard limit (%s) to %s needs CAP_SYS_RESOURCE, which memlock "
+			 "does not have; any process may lower its limits, and raise the soft one "
+			 "up to the hard one",
+			 MLK_SZ(f.lim.hard), MLK_SZ(lim->hard));
+	/* the fixes name where a limit that high is set */
+	why->need = lim->soft > lim->hard ? lim->soft : lim->hard;
+	if (why->need == MEMLOCK_UNLIMITED)
+		why->need = lim->soft;
+	mlk_limit_fixes(&f, why);
+	return mlk_err(-err);
+}

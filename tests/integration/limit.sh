@@ -1,0 +1,64 @@
+#!/bin/bash
+# memlock limit: show, lower soft, lower hard, a raise refused with the
+# explanation; bad sizes and PIDs. Targets are sleep processes of our own.
+. "$(dirname "$0")/lib.sh"
+
+M=1048576
+sleep 60 & p=$!
+at_exit "kill $p"
+lim() { "$MEMLOCK" limit -r -n -b -o SOFT,HARD "$1"; }
+proc() { awk '/^Max locked memory/ { print $4, $5 }' /proc/"$1"/limits; }
+
+is "show: SOFT HARD as in /proc/PID/limits" "$(lim $p)" "$(proc $p)"
+j=$("$MEMLOCK" limit -J -b $p)
+is "show -J: numbers, CAP_IPC_LOCK a boolean" \
+	"$(jget "$j" '(j["limits"][0]["pid"], type(j["limits"][0]["soft"]).__name__, type(j["limits"][0]["cap_ipc_lock"]).__name__)')" \
+	"($p, 'int', 'bool')"
+hard=$(proc $p | cut -d' ' -f2)
+"$MEMLOCK" limit $p 1M >/dev/null
+is "lower the soft limit, the hard one kept" "$(proc $p)" "$M $hard"
+"$MEMLOCK" limit $p 1M:2M >/dev/null
+is "lower the hard limit" "$(proc $p)" "$M $((2 * M))"
+"$MEMLOCK" limit $p 2M >/dev/null
+is "raise the soft limit up to the hard one" "$(proc $p)" "$((2 * M)) $((2 * M))"
+
+caps=$(awk '/^CapEff:/ { print $2 }' /proc/self/status)
+if (( (16#$caps >> 24) & 1 )); then
+	skip "raise of the hard limit refused" "memlock has CAP_SYS_RESOURCE here"
+else
+	out=$("$MEMLOCK" limit $p 4M:4M 2>&1)
+	rc=$?
+	check "raise of the hard limit: refused, exit 1, CAP_SYS_RESOURCE explained ($rc)" \
+		eval '[ $rc -eq 1 ] && grep -q "needs CAP_SYS_RESOURCE" <<<"$out"'
+	check "raise of the hard limit: the fix for the context" grep -q "^hint: .*limits.conf\|^hint: .*LimitMEMLOCK" <<<"$out"
+	is "raise refused: nothing changed" "$(proc $p)" "$((2 * M)) $((2 * M))"
+	if [ "$(id -u)" -eq 0 ]; then
+		setpriv --reuid=65534 --regid=65534 --clear-groups sleep 60 & q=$!
+		at_exit "kill $q"
+		sleep 0.2
+		out=$("$MEMLOCK" limit $q 1M 2>&1)
+		rc=$?
+		check "another user's process: refused, the reason named" \
+			eval '[ $rc -eq 1 ] && grep -q "another user" <<<"$out"'
+	fi
+fi
+out=$("$MEMLOCK" limit $p 3M:2M 2>&1)
+rc=$?
+check "soft above hard: refused with the reason" eval '[ $rc -eq 1 ] && grep -q "cannot be above" <<<"$out"'
+
+fails() {
+	local what=$1 err
+	shift
+	err=$("$MEMLOCK" limit "$@" 2>&1 >/dev/null)
+	if [ $? -eq 1 ] && [[ $err == memlock:* ]]; then ok "$what"; else not_ok "$what"; diag "$err"; fi
+}
+fails "bad size" $p abc
+fails "bad suffix" $p 1Q
+fails "empty soft and hard" $p :
+fails "three fields" $p 1M:2M:3M
+fails "negative" $p -- -1
+fails "no PID" 
+fails "bad PID" 12ab
+fails "nonexistent PID" 4194303
+fails "too many arguments" $p 1M 2M
+done_testing

@@ -1,0 +1,95 @@
+#!/bin/bash
+# memlock run: the program is locked from its first instruction (dynamic,
+# static, a static busybox builtin, python3 behind whatever wrapper), and
+# otherwise it is exactly a plain exec: PID, stdio, environment, signals,
+# exit status. Unprivileged: --strict, --best-effort and --limit.
+. "$(dirname "$0")/lib.sh"
+
+H=build/helpers
+NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all --)
+
+# selfcheck prints: vmlck= unlocked= onfault= future= touched=
+field() { sed -n "s/.*$1=\([^ ]*\).*/\1/p" <<<"$2"; }
+
+for bin in selfcheck selfcheck-static; do
+	out=$("$MEMLOCK" run -- $H/$bin)
+	check "$bin: VmLck > 0 seen by the program itself ($out)" test "$(field vmlck "$out")" -gt 0
+	is "$bin: lo on every lockable mapping" "$(field unlocked "$out")" 0
+	is "$bin: MCL_FUTURE holds: a later mapping is lo" "$(field future "$out")" lo
+done
+out=$("$MEMLOCK" run --onfault -- $H/selfcheck onfault)
+is "--onfault: mappings are lf, the later one too" "$(field future "$out")" lf
+is "--onfault: Locked of a 16-page mapping grows only with the 4 touched pages" \
+	"$(field touched "$out")" 16
+out=$($H/selfcheck)
+is "without memlock nothing is locked (the check can fail)" "$(field vmlck "$out")" 0
+
+if command -v busybox >/dev/null; then
+	v=$("$MEMLOCK" run -- busybox sh -c \
+		'while read k v r; do [ "$k" = VmLck: ] && echo $v; done </proc/self/status')
+	check "static busybox, a shell builtin reads VmLck > 0 ($v kB)" test "${v:-0}" -gt 0
+else
+	skip "static busybox" "busybox is not installed"
+fi
+py=$("$MEMLOCK" run -- python3 -c '
+import re
+s = open("/proc/self/smaps").read()
+heads = re.findall(r"^[0-9a-f]+-[0-9a-f]+ .*$", s, re.M)
+flags = re.findall(r"^VmFlags:(.*)$", s, re.M)
+un = sum(1 for h, f in zip(heads, flags) if " lo" not in f and not re.search(r"\[(vvar|vvar_vclock|vdso|vsyscall)\]", h))
+lck = [l.split()[1] for l in open("/proc/self/status") if l.startswith("VmLck")][0]
+print(lck, un)')
+read -r lck un <<<"$py"
+check "python3 -c ($(command -v python3)): VmLck > 0 ($lck kB)" test "${lck:-0}" -gt 0
+is "python3 -c: every lockable mapping lo" "$un" 0
+
+# exactly a plain exec
+"$MEMLOCK" run -- sh -c 'echo $$ >/tmp/memlock-run-pid.$PPID; exec sleep 5' &
+m=$!
+sleep 0.5
+is "PID: the program runs as memlock's PID" "$(cat /tmp/memlock-run-pid.$$ 2>/dev/null)" "$m"
+is "PID: that PID is the program now" "$(cat /proc/$m/comm)" sleep
+kill -TERM $m
+wait $m
+is "signals: SIGTERM to the memlock PID ends the program (143)" "$?" 143
+rm -f /tmp/memlock-run-pid.$$
+is "stdin and stdout pass through" "$(echo hello | "$MEMLOCK" run -- cat)" hello
+is "stderr passes through" "$("$MEMLOCK" run -- sh -c 'echo oops >&2' 2>&1 >/dev/null)" oops
+is "environment passes through" "$(FOO=bar "$MEMLOCK" run -- printenv FOO)" bar
+"$MEMLOCK" run -- sh -c 'exit 7'
+is "exit status passes through" "$?" 7
+"$MEMLOCK" run -- sh -c 'kill -SEGV $$' 2>/dev/null
+is "death by signal passes through (139)" "$?" 139
+"$MEMLOCK" run -- /nonexistent/prog 2>/dev/null
+is "not found: 127, as env(1)" "$?" 127
+out=$("$MEMLOCK" run -- /usr/bin/passwd --help 2>&1)
+rc=$?
+check "set-user-ID program refused with the reason, 125 ($rc)" \
+	eval '[ $rc -eq 125 ] && grep -q "set-user-ID" <<<"$out"'
+
+# unprivileged, a 64 KiB soft limit under an 8 MiB hard one
+if [ "$(id -u)" -eq 0 ]; then
+	rm -f /tmp/memlock-ran.$$
+	out=$("${NOBODY[@]}" prlimit --memlock=65536:8388608 "$MEMLOCK" run -- \
+		sh -c "touch /tmp/memlock-ran.$$" 2>&1)
+	rc=$?
+	check "--strict: fails before the program runs, 125 ($rc)" \
+		eval '[ $rc -eq 125 ] && [ ! -e /tmp/memlock-ran.$$ ]'
+	check "--strict: with the predictor's reason and a fix" \
+		eval 'grep -q "MCL_CURRENT needs the whole address space" <<<"$out" && grep -q "^hint: " <<<"$out"'
+	out=$("${NOBODY[@]}" prlimit --memlock=65536:8388608 "$MEMLOCK" run --best-effort -- \
+		sh -c 'grep VmLck /proc/$$/status' 2>&1)
+	check "--best-effort: runs unlocked and says so" \
+		eval 'grep -q "runs unlocked" <<<"$out" && grep -q "VmLck:.* 0 kB" <<<"$out"'
+	out=$("${NOBODY[@]}" prlimit --memlock=65536:8388608 "$MEMLOCK" run --limit 8M -- \
+		$H/selfcheck 2>&1)
+	check "--limit 8M (below the hard limit) makes it succeed ($out)" \
+		test "$(field vmlck "$out")" -gt 0
+	out=$("${NOBODY[@]}" prlimit --memlock=65536:8388608 "$MEMLOCK" run --limit 16M -- true 2>&1)
+	rc=$?
+	check "--limit above the hard limit: refused with CAP_SYS_RESOURCE explained ($rc)" \
+		eval '[ $rc -eq 125 ] && grep -q "CAP_SYS_RESOURCE" <<<"$out"'
+else
+	skip "unprivileged run" "needs root to switch to uid 65534"
+fi
+done_testing
