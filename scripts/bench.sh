@@ -38,3 +38,5 @@ kill "${pids[@]}" 2>/dev/null
 wait 2>/dev/null
 echo
 "$(dirname "$0")/bench-attach.sh" "$B"
+echo
+"$(dirname "$0")/bench-run.sh" "$B"

@@ -41,6 +41,11 @@ show "$M" attach "$PID"
 show "$M" status -o PID,COMMAND,LOCKED,RLOCKED,RSS "$PID"
 show "$M" unlock "$PID"
 
+echo
+echo "Start a program locked from its very first instruction (locks do not survive exec,"
+echo "so mlockall is injected into the new image before it runs):"
+show "$M" run -v -- sh -c 'grep VmLck /proc/$$/status'
+
 if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
 	start_sample prlimit --memlock=2097152:2097152 setpriv --reuid=65534 --regid=65534 \
 		--clear-groups --inh-caps=-all --bounding-set=-all --
@@ -50,6 +55,7 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
 	show "$M" status -o PID,COMMAND,LOCKED,VMSIZE,LIMIT,HARDLIMIT,CAP_IPC_LOCK "$PID"
 	show "$M" check -p "$PID"
 	show "$M" check -p "$PID" --future
+	show "$M" limit "$PID"
 fi
 echo
 echo "More: $M --help, man -l man/memlock.1"
