@@ -68,6 +68,18 @@ int parse_pid(const char *s, pid_t *pid);
 int parse_range(const char *s, uint64_t *start, uint64_t *end);	/* hex START-END */
 pid_t parse_pid_or_die(const char *s);
 
+/* --current/--future/--onfault, shared by check, attach and run */
+struct lock_flags {
+	bool current, future, onfault;
+};
+#define LOCK_FLAGS_LONGOPTS                                                     \
+	{ "current", no_argument, NULL, 'c' }, { "future", no_argument, NULL, 'f' }, \
+	{ "onfault", no_argument, NULL, 'F' }
+/* 1 if @c was one of -c/-f/-F (and recorded), 0 if not */
+int lock_flags_option(struct lock_flags *f, int c);
+/* The mlockall flags; neither --current nor --future means both (mlockall(3)). */
+unsigned int lock_flags_mcl(const struct lock_flags *f);
+
 /* explain the usual access errors on a PID */
 void hint_pid_error(pid_t pid, int rc);
 

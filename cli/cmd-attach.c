@@ -99,9 +99,7 @@ int cmd_attach(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		INJECT_LONGOPTS,
-		{ "current", no_argument, NULL, 'c' },
-		{ "future", no_argument, NULL, 'f' },
-		{ "onfault", no_argument, NULL, 'F' },
+		LOCK_FLAGS_LONGOPTS,
 		{ "max-pause", required_argument, NULL, 'P' },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "no-eintr", no_argument, NULL, OPT_NO_EINTR },
@@ -109,7 +107,8 @@ int cmd_attach(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	bool current = false, future = false, onfault = false, dry = false;
+	struct lock_flags lf = { 0 };
+	bool dry = false;
 	struct inject_args a = { 0 };
 	struct inject_report *rep = NULL;
 	struct memlock_target *t;
@@ -120,18 +119,9 @@ int cmd_attach(int argc, char **argv)
 	int c, rc = 0;
 
 	while ((c = getopt_long(argc, argv, INJECT_SHORTOPTS "cfFP:nhV", longopts, NULL)) != -1) {
-		if (inject_option(&a, c, optarg))
+		if (inject_option(&a, c, optarg) || lock_flags_option(&lf, c))
 			continue;
 		switch (c) {
-		case 'c':
-			current = true;
-			break;
-		case 'f':
-			future = true;
-			break;
-		case 'F':
-			onfault = true;
-			break;
 		case 'P':
 			max_pause = parse_pause_or_die(optarg);
 			break;
@@ -149,15 +139,13 @@ int cmd_attach(int argc, char **argv)
 			errtryhelp("attach");
 		}
 	}
-	if ((a.ranges || a.nmappings) && (current || future)) {
+	if ((a.ranges || a.nmappings) && (lf.current || lf.future)) {
 		warnx("--current/--future are for mlockall, --range/--mapping for mlock: "
 		      "choose one");
 		errtryhelp("attach");
 	}
 	inject_args_finish(&a, argc, argv, "attach");
-	if (!current && !future)
-		current = future = true;
-	mcl = (current ? MCL_CURRENT : 0) | (future ? MCL_FUTURE : 0) | (onfault ? MCL_ONFAULT : 0);
+	mcl = lock_flags_mcl(&lf);
 
 	/* predict every call before touching anything */
 	if (a.nranges == 0) {
@@ -170,8 +158,8 @@ int cmd_attach(int argc, char **argv)
 	}
 	for (i = 0; i < a.nranges; i++) {
 		struct memlock_request req = {
-			.op = onfault ? MEMLOCK_OP_MLOCK2 : MEMLOCK_OP_MLOCK,
-			.kflags = onfault ? MLOCK_ONFAULT : 0, .addr = a.ranges[i].start,
+			.op = lf.onfault ? MEMLOCK_OP_MLOCK2 : MEMLOCK_OP_MLOCK,
+			.kflags = lf.onfault ? MLOCK_ONFAULT : 0, .addr = a.ranges[i].start,
 			.len = a.ranges[i].end - a.ranges[i].start, .has_addr = true,
 		};
 
@@ -198,9 +186,9 @@ int cmd_attach(int argc, char **argv)
 	for (i = 0; i < a.nranges && rc == 0 && ret == 0; i++) {
 		long args[6] = { (long)a.ranges[i].start,
 				 (long)(a.ranges[i].end - a.ranges[i].start),
-				 onfault ? MLOCK_ONFAULT : 0 };
+				 lf.onfault ? MLOCK_ONFAULT : 0 };
 
-		rc = memlock_remote_syscallv(t, onfault ? SYS_mlock2 : SYS_mlock, &ret, args);
+		rc = memlock_remote_syscallv(t, lf.onfault ? SYS_mlock2 : SYS_mlock, &ret, args);
 	}
 	rc = inject_finish(t, rep, rc);
 out:

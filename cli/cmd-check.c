@@ -146,9 +146,7 @@ int cmd_check(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "pid", required_argument, NULL, 'p' },
-		{ "current", no_argument, NULL, 'c' },
-		{ "future", no_argument, NULL, 'f' },
-		{ "onfault", no_argument, NULL, 'F' },
+		LOCK_FLAGS_LONGOPTS,
 		{ "size", required_argument, NULL, 's' },
 		{ "range", required_argument, NULL, 'R' },
 		{ "json", no_argument, NULL, 'J' },
@@ -157,7 +155,8 @@ int cmd_check(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct memlock_request req = { .op = MEMLOCK_OP_MLOCKALL };
-	bool json = false, current = false, future = false, onfault = false;
+	struct lock_flags lf = { 0 };
+	bool json = false;
 	const char *size = NULL, *range = NULL;
 	struct memlock_verdict v;
 	char call[128];
@@ -166,18 +165,11 @@ int cmd_check(int argc, char **argv)
 	int c, rc;
 
 	while ((c = getopt_long(argc, argv, "p:cfFs:R:JhV", longopts, NULL)) != -1) {
+		if (lock_flags_option(&lf, c))
+			continue;
 		switch (c) {
 		case 'p':
 			pid = parse_pid_or_die(optarg);
-			break;
-		case 'c':
-			current = true;
-			break;
-		case 'f':
-			future = true;
-			break;
-		case 'F':
-			onfault = true;
 			break;
 		case 's':
 			size = optarg;
@@ -204,7 +196,7 @@ int cmd_check(int argc, char **argv)
 		warnx("--size and --range are mutually exclusive");
 		errtryhelp("check");
 	}
-	if ((size || range) && (current || future)) {
+	if ((size || range) && (lf.current || lf.future)) {
 		warnx("--current and --future are mlockall flags: they do not go with "
 		      "--size or --range");
 		errtryhelp("check");
@@ -229,13 +221,10 @@ int cmd_check(int argc, char **argv)
 		req.has_addr = true;
 	}
 	if (size || range) {
-		req.op = onfault ? MEMLOCK_OP_MLOCK2 : MEMLOCK_OP_MLOCK;
-		req.kflags = onfault ? MLOCK_ONFAULT : 0;
+		req.op = lf.onfault ? MEMLOCK_OP_MLOCK2 : MEMLOCK_OP_MLOCK;
+		req.kflags = lf.onfault ? MLOCK_ONFAULT : 0;
 	} else {
-		if (!current && !future)
-			current = future = true;	/* mlockall(3), the classic recipe */
-		req.kflags = (current ? MCL_CURRENT : 0) | (future ? MCL_FUTURE : 0) |
-			     (onfault ? MCL_ONFAULT : 0);
+		req.kflags = lock_flags_mcl(&lf);	/* by default mlockall(3) */
 	}
 
 	rc = memlock_predict(proc_root, pid, &req, &v);

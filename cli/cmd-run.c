@@ -120,8 +120,7 @@ static int set_limit(uint64_t want)
 int cmd_run(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "current", no_argument, NULL, 'c' },	{ "future", no_argument, NULL, 'f' },
-		{ "onfault", no_argument, NULL, 'F' },	{ "limit", required_argument, NULL, 'l' },
+		LOCK_FLAGS_LONGOPTS,			{ "limit", required_argument, NULL, 'l' },
 		{ "strict", no_argument, NULL, 's' },	{ "best-effort", no_argument, NULL, 'b' },
 		{ "verbose", no_argument, NULL, 'v' },	{ "help", no_argument, NULL, 'h' },
 		{ "follow", required_argument, NULL, OPT_FOLLOW },
@@ -130,7 +129,7 @@ int cmd_run(int argc, char **argv)
 	struct run_ctx ctx = { 0 };
 	struct memlock_exec_opts o = { .sz = sizeof(o), .report = report, .userdata = &ctx,
 				       .follow_ms = 1000 };
-	bool current = false, future = false, onfault = false;
+	struct lock_flags lf = { 0 };
 	struct memlock_verdict why = { 0 };
 	const char *limit = NULL;
 	uint64_t want;
@@ -138,16 +137,9 @@ int cmd_run(int argc, char **argv)
 
 	/* '+': the program's own options are not ours */
 	while ((c = getopt_long(argc, argv, "+cfFl:sbvhV", longopts, NULL)) != -1) {
+		if (lock_flags_option(&lf, c))
+			continue;
 		switch (c) {
-		case 'c':
-			current = true;
-			break;
-		case 'f':
-			future = true;
-			break;
-		case 'F':
-			onfault = true;
-			break;
 		case 'l':
 			limit = optarg;
 			break;
@@ -188,11 +180,8 @@ int cmd_run(int argc, char **argv)
 		fprintf(stderr, "Try 'memlock run --help' for more information.\n");
 		return MEMLOCK_EXEC_FAILED;
 	}
-	if (!current && !future)
-		current = future = true;
 	ctx.prog = argv[optind];
-	ctx.mcl = (current ? MCL_CURRENT : 0) | (future ? MCL_FUTURE : 0) |
-		  (onfault ? MCL_ONFAULT : 0);
+	ctx.mcl = lock_flags_mcl(&lf);
 	o.mcl = ctx.mcl;
 	o.best_effort = ctx.best_effort;
 	if (limit) {

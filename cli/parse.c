@@ -124,3 +124,27 @@ int parse_range(const char *s, uint64_t *start, uint64_t *end)
 		return -ERANGE;
 	return 0;
 }
+
+int lock_flags_option(struct lock_flags *f, int c)
+{
+	switch (c) {
+	case 'c':
+		f->current = true;
+		return 1;
+	case 'f':
+		f->future = true;
+		return 1;
+	case 'F':
+		f->onfault = true;
+		return 1;
+	}
+	return 0;
+}
+
+unsigned int lock_flags_mcl(const struct lock_flags *f)
+{
+	bool both = !f->current && !f->future;
+
+	return (f->current || both ? MCL_CURRENT : 0) | (f->future || both ? MCL_FUTURE : 0) |
+	       (f->onfault ? MCL_ONFAULT : 0);
+}
