@@ -62,6 +62,20 @@ is "exit status passes through" "$?" 7
 is "death by signal passes through (139)" "$?" 139
 "$MEMLOCK" run -- /nonexistent/prog 2>/dev/null
 is "not found: 127, as env(1)" "$?" 127
+"$MEMLOCK" run -- /etc/passwd 2>/dev/null
+is "not executable: 126" "$?" 126
+printf 'junk\0' >/tmp/memlock-junk.$$ && chmod +x /tmp/memlock-junk.$$
+"$MEMLOCK" run -- /tmp/memlock-junk.$$ 2>/dev/null
+is "exec format error: 126, and memlock is not left traced" "$?" 126
+rm -f /tmp/memlock-junk.$$
+"$MEMLOCK" run 2>/dev/null
+is "no program: 125" "$?" 125
+"$MEMLOCK" run --bogus -- true 2>/dev/null
+is "unknown option: 125" "$?" 125
+"$MEMLOCK" run --limit 12Q -- true 2>/dev/null
+is "bad --limit: 125" "$?" 125
+"$MEMLOCK" run --follow -5 -- true 2>/dev/null
+is "bad --follow: 125" "$?" 125
 out=$("$MEMLOCK" run -- /usr/bin/passwd --help 2>&1)
 rc=$?
 check "set-user-ID program refused with the reason, 125 ($rc)" \
