@@ -9,6 +9,7 @@
  * caller's PID, descriptors, environment, signals and exit status.
  */
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -234,6 +235,20 @@ static void __attribute__((noreturn)) helper(pid_t pid, int in, int out,
 	_exit(0);
 }
 
+/* End the helper and wait until it is gone, so that the caller is no longer
+ * traced when this returns (a sanitizer's or debugger's ptrace would fail). */
+static void release_helper(pid_t hpid)
+{
+	struct pollfd p = { .fd = (int)syscall(SYS_pidfd_open, hpid, 0), .events = POLLIN };
+
+	kill(hpid, SIGKILL);
+	if (p.fd < 0)
+		return;
+	while (poll(&p, 1, 5000) < 0 && errno == EINTR)
+		;
+	close(p.fd);
+}
+
 int memlock_execvp_locked(const char *file, char *const argv[],
 			  const struct memlock_exec_opts *opts, struct memlock_verdict *why)
 {
@@ -307,9 +322,11 @@ int memlock_execvp_locked(const char *file, char *const argv[],
 		execv(path, argv);
 		rc = -errno;
 	}
-	/* not exec'ed: the helper must let go of us */
+	/* not exec'ed: the helper must let go of us, and have let go when we
+	 * return - a tracer's tracees are released in its exit, before its
+	 * pidfd becomes readable */
 	if (child > 0 && rc != -ECHILD)
-		kill(hpid, SIGKILL);
+		release_helper(hpid);
 	close(to[1]);
 	close(from[0]);
 	if (rc == -EPERM && why) {
