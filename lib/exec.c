@@ -17,9 +17,9 @@
 #include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/time.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "target.h"
@@ -100,30 +100,55 @@ static int get_int(int fd, int *v)
 	return n == (ssize_t)sizeof(*v) ? 0 : -EPIPE;
 }
 
-static volatile sig_atomic_t deadline;
-
-static void on_alarm(int sig)
+static uint64_t now_ns(void)
 {
-	(void)sig;
-	deadline = 1;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* waitpid(@pid) until @deadline_ns (CLOCK_MONOTONIC; 0: no deadline).
+ * SIGCHLD is blocked in the helper, so a stop reported between the
+ * WNOHANG poll and the wait stays pending: no lost wake-up. */
+static pid_t wait_until(pid_t pid, int *status, uint64_t deadline_ns)
+{
+	sigset_t chld;
+
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	for (;;) {
+		pid_t r = waitpid(pid, status, __WALL | (deadline_ns ? WNOHANG : 0));
+		uint64_t now;
+		struct timespec left;
+
+		if (r != 0 || deadline_ns == 0) {
+			if (r < 0 && errno == EINTR)
+				continue;
+			return r;
+		}
+		now = now_ns();
+		if (now >= deadline_ns)
+			return 0;
+		left.tv_sec = (time_t)((deadline_ns - now) / 1000000000ull);
+		left.tv_nsec = (long)((deadline_ns - now) % 1000000000ull);
+		(void)sigtimedwait(&chld, NULL, &left);
+	}
 }
 
 /* The next stop of @pid that matters: 1 at an exec event, 0 at the deadline
  * (with @pid running), exits when @pid is gone. Signals and job-control
  * stops pass through untouched. */
-static int next_exec(pid_t pid)
+static int next_exec(pid_t pid, uint64_t deadline_ns)
 {
 	int status;
 
 	for (;;) {
-		if (waitpid(pid, &status, __WALL) < 0) {
-			if (errno == EINTR && deadline)
-				return 0;
-			if (errno == EINTR)
-				continue;
-			_exit(0);
-		}
-		if (WIFEXITED(status) || WIFSIGNALED(status))
+		pid_t r = wait_until(pid, &status, deadline_ns);
+
+		if (r == 0)
+			return 0;
+		if (r < 0 || WIFEXITED(status) || WIFSIGNALED(status))
 			_exit(0);
 		if (status >> 8 == (SIGTRAP | (PTRACE_EVENT_EXEC << 8)))
 			return 1;
@@ -181,15 +206,33 @@ static int lock_image(pid_t pid, const struct memlock_exec_opts *o)
 	return 0;
 }
 
+/* Signals the helper ignores: the terminal's and a service manager's, sent
+ * to the whole process group or cgroup, must not end it in the middle of an
+ * exec. It lives no longer than the program and --follow anyway. */
+static void ignore_job_signals(void)
+{
+	static const int sigs[] = { SIGINT, SIGQUIT, SIGTSTP, SIGTTIN, SIGTTOU,
+				    SIGHUP, SIGTERM, SIGPIPE };
+	struct sigaction sa = { .sa_handler = SIG_IGN };
+	sigset_t chld;
+	size_t i;
+
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &chld, NULL);
+}
+
 /* The helper: trace @pid through its exec(s), lock each new image, detach.
  * Never returns. */
 static void __attribute__((noreturn)) helper(pid_t pid, int in, int out,
 					     const struct memlock_exec_opts *o)
 {
-	struct sigaction sa = { .sa_handler = on_alarm };	/* no SA_RESTART */
-	struct itimerval it = { { 0, 0 }, { o->follow_ms / 1000, (o->follow_ms % 1000) * 1000 } };
+	uint64_t deadline;
 	int go, rc, status;
 
+	ignore_job_signals();
 	put_int(out, (int)getpid());
 	if (get_int(in, &go) < 0)
 		_exit(0);
@@ -205,22 +248,21 @@ static void __attribute__((noreturn)) helper(pid_t pid, int in, int out,
 		dup2(rc, 0);
 		dup2(rc, 1);
 	}
-	next_exec(pid);		/* the caller's own exec: no deadline yet */
+	next_exec(pid, 0);	/* the caller's own exec: no deadline yet */
 	lock_image(pid, o);
 	if (o->follow_ms) {
-		sigaction(SIGALRM, &sa, NULL);
-		setitimer(ITIMER_REAL, &it, NULL);
+		deadline = now_ns() + (uint64_t)o->follow_ms * 1000000ull;
 		for (;;) {
 			ptrace(PTRACE_CONT, pid, 0, 0);
-			if (!next_exec(pid))
+			if (!next_exec(pid, deadline))
 				break;
 			lock_image(pid, o);
 		}
 		/* the deadline: stop it once more, to detach */
 		ptrace(PTRACE_INTERRUPT, pid, 0, 0);
 		for (;;) {
-			if (waitpid(pid, &status, __WALL) < 0 && errno == EINTR)
-				continue;
+			if (wait_until(pid, &status, 0) < 0)
+				_exit(0);
 			if (WIFEXITED(status) || WIFSIGNALED(status))
 				_exit(0);
 			if (status >> 16 == PTRACE_EVENT_STOP || status >> 8 ==

@@ -43,6 +43,20 @@ read -r lck un <<<"$py"
 check "python3 -c ($(command -v python3)): VmLck > 0 ($lck kB)" test "${lck:-0}" -gt 0
 is "python3 -c: every lockable mapping lo" "$un" 0
 
+# --follow: the wrapper's exec is locked, and the helper is gone at the deadline
+out=$("$MEMLOCK" run --follow 3000 -- sh -c "exec $H/selfcheck")
+check "--follow: a wrapper's exec is locked too ($out)" test "$(field vmlck "$out")" -gt 0
+out=$("$MEMLOCK" run --follow 0 -- sh -c "exec $H/selfcheck")
+is "--follow 0: a wrapper's exec is not locked" "$(field vmlck "$out")" 0
+out=$("$MEMLOCK" run --follow 200 -- sh -c 'sleep 0.6; grep TracerPid /proc/$$/status')
+is "--follow 200: not traced any more 0.6 s later" "$(tr -d ' \t' <<<"$out")" TracerPid:0
+# a SIGTERM to the whole process group (a service manager's stop, ^C's
+# SIGINT alike) does not end the helper in the middle: the later exec is locked
+# (setsid: a process group of its own, that the signal does not leave)
+out=$(setsid -w "$MEMLOCK" run --follow 3000 -- sh -c "trap '' TERM; kill -TERM 0; exec $H/selfcheck")
+check "the helper outlives a SIGTERM to the process group ($out)" \
+	test "$(field vmlck "$out")" -gt 0
+
 # exactly a plain exec
 "$MEMLOCK" run -- sh -c 'echo $$ >/tmp/memlock-run-pid.$PPID; exec sleep 5' &
 m=$!
