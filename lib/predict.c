@@ -158,13 +158,8 @@ static void predict_mlock(const struct mlk_facts *f, const struct memlock_reques
 		     f->in_child_userns ? " in the initial user namespace" : "");
 		return;
 	}
-	if (len == 0) {
-		v->ok = true;
-		snprintf(v->reason, sizeof(v->reason),
-			 "the request covers no page (a zero length, or one that wraps to zero "
-			 "when rounded to pages): the kernel does nothing and returns 0");
-		return;
-	}
+	/* no shortcut for a zero length (nor one rounded to zero): the limit
+	 * test still runs, and VmLck already over the limit fails it */
 	locked = pages + f->vm_lck / page;
 	if (locked > lim_pages && !f->has_cap && req->has_addr) {
 		v->already = locked_in_range(f, start, start + len);
@@ -192,6 +187,13 @@ static void predict_mlock(const struct mlk_facts *f, const struct memlock_reques
 			return;
 	}
 	v->ok = true;
+	if (len == 0) {
+		snprintf(v->reason, sizeof(v->reason),
+			 "the request covers no page (a zero length, or one that wraps to zero "
+			 "when rounded to pages) and %s: the kernel locks nothing and returns 0",
+			 f->has_cap ? "CAP_IPC_LOCK lifts the limit" : "VmLck is within the limit");
+		return;
+	}
 	if (f->has_cap)
 		snprintf(v->reason, sizeof(v->reason),
 			 "CAP_IPC_LOCK lifts RLIMIT_MEMLOCK: %s can be locked", MLK_SZ(len));

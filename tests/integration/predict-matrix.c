@@ -8,7 +8,8 @@
  *     page over it)
  *   x request (every mlockall flag combination and two invalid ones; mlock of
  *     1 byte, 1 page, more than the limit, with and without an address;
- *     mlock2 ONFAULT and bad flags; a range partly locked already, fitting by
+ *     mlock2 ONFAULT and bad flags; a zero length and one that wraps; with
+ *     VmLck already over the limit; a range partly locked already, fitting by
  *     the overlap discount and one page over it; a hole; PROT_NONE)
  * a fresh victim is set up, memlock_predict() is asked from outside, then the
  * victim performs the call: verdict and errno must match in every cell.
@@ -174,10 +175,21 @@ static int run_cell(struct cell *c, int *bad)
 	    (cmd(&v, NULL, 0, "userns") != 0 || memlock_proc_read_status(NULL, v.pid, &st) < 0 ||
 	     !(st.cap_eff & (1ull << 14))))
 		goto fail;
+	if (strncmp(c->name, "over-", 5) == 0) {
+		/* VmLck above the limit: lock one page more than it allows under
+		 * the inherited limit, then lower the limit (allowed to anyone) */
+		a = map(&v, "map", lim_pages + 2);
+		if (a == 0 || cmd(&v, NULL, 0, "mlock 0x%llx %llu", a, (lim_pages + 1) * page) != 0)
+			goto fail;
+		a += (lim_pages + 1) * page;	/* the page left unlocked */
+	}
 	if (cmd(&v, NULL, 0, "limit %llu %llu", c->limit, c->limit) != 0)
 		goto fail;
-	if (strcmp(c->name, "mlock-1byte") == 0 || strcmp(c->name, "mlock-1page") == 0 ||
-	    strncmp(c->name, "mlock2", 6) == 0) {
+	if (strncmp(c->name, "over-", 5) == 0) {
+		/* set up above */
+	} else if (strcmp(c->name, "mlock-1byte") == 0 || strcmp(c->name, "mlock-1page") == 0 ||
+		   strcmp(c->name, "mlock-zero") == 0 || strcmp(c->name, "mlock-wrap") == 0 ||
+		   strncmp(c->name, "mlock2", 6) == 0) {
 		a = map(&v, "map", 1);
 	} else if (strcmp(c->name, "mlock-over") == 0) {
 		a = map(&v, "map", lim_pages + 1);
@@ -283,6 +295,17 @@ static int run_group(enum cred cred, unsigned long long limit, int vmsize)
 	if (vmsize == 0)
 		CELL("mlock-over", MEMLOCK_OP_MLOCK, 0, (lim_pages + 1) * (unsigned long long)page,
 		     true);
+	/* no shortcut for a zero length, nor for one that wraps: the limit test
+	 * runs first (ENOMEM), the range test after it (EINVAL with the
+	 * capability) */
+	CELL("mlock-zero", MEMLOCK_OP_MLOCK, 0, 0, true);
+	CELL("mlock-wrap", MEMLOCK_OP_MLOCK, 0, ~0ull - (unsigned long long)page + 1, false);
+	/* VmLck already over the limit (set up under the inherited 8 MiB) */
+	if (limit < (8u << 20) && vmsize == 0) {
+		CELL("over-zero", MEMLOCK_OP_MLOCK, 0, 0, true);
+		CELL("over-1page", MEMLOCK_OP_MLOCK, 0, (unsigned long long)page, true);
+		CELL("over-future", MEMLOCK_OP_MLOCKALL, MCL_FUTURE, 0, false);
+	}
 	CELL("mlock2-onfault", MEMLOCK_OP_MLOCK2, 1, (unsigned long long)page, true);
 	CELL("mlock2-badflags", MEMLOCK_OP_MLOCK2, 2, (unsigned long long)page, false);
 	CELL("hole", MEMLOCK_OP_MLOCK, 0, 4 * (unsigned long long)page, false);
@@ -329,7 +352,7 @@ int main(int argc, char **argv)
 		}
 	}
 	printf("# matrix: %d cells (3 credentials x 5 limits x 1-3 address-space sizes x "
-	       "17-19 requests, size-only variants included), %d mismatches\n",
+	       "19-24 requests, size-only variants included), %d mismatches\n",
 	       cells, mismatches);
 	printf("1..%d\n", tests);
 	return 0;
