@@ -68,7 +68,14 @@ int close_stdout_rc(int rc)
 
 void hint_pid_error(pid_t pid, int rc)
 {
-	if (rc == -ESRCH || rc == -ENOENT)
+	struct memlock_status st;
+
+	if ((rc == -ESRCH || rc == -ENOENT) &&
+	    memlock_proc_read_status(proc_root, pid, &st) == 0 && st.state == 'Z')
+		hint("process %d has exited: a zombie, with no memory left, until its parent "
+		     "reaps it (ps -o ppid= -p %d)",
+		     (int)pid, (int)pid);
+	else if (rc == -ESRCH || rc == -ENOENT)
 		hint("no process %d: it exited, or the PID is wrong (see ps -p %d)", (int)pid,
 		     (int)pid);
 	else if (rc == -EACCES || rc == -EPERM)

@@ -183,7 +183,7 @@ static int lock_image(pid_t pid, const struct memlock_exec_opts *o)
 	rc = t ? mlk_inject_stopped(t, pid, SYS_mlockall, &ret, args) : -ESRCH;
 	if (rc < 0)
 		ret = rc;	/* the injection itself failed: report it as the lock's */
-	if (ret < 0 && (memlock_predict(NULL, pid, &req, &why) < 0 || why.err != (int)-ret)) {
+	if (ret < 0 && (mlk_predict_exec(pid, &req, &why) < 0 || why.err != (int)-ret)) {
 		memset(&why, 0, sizeof(why));
 		why.err = (int)-ret;
 		snprintf(why.reason, sizeof(why.reason), "%s", strerror((int)-ret));
@@ -316,7 +316,7 @@ int memlock_execvp_locked(const char *file, char *const argv[],
 		return mlk_err(rc);
 	/* what does not depend on the new image's size is known now */
 	req.kflags = o.mcl;
-	if (!o.best_effort && memlock_predict(NULL, 0, &req, &v) == 0 &&
+	if (!o.best_effort && mlk_predict_exec(0, &req, &v) == 0 &&
 	    (v.cause == MEMLOCK_CAUSE_LIMIT_ZERO || v.cause == MEMLOCK_CAUSE_BAD_FLAGS)) {
 		if (why)
 			*why = v;

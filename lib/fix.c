@@ -75,16 +75,37 @@ static const char *user_name(uid_t uid, char *buf, size_t sz)
 	return buf;
 }
 
-/* Suggested limit: the need, rounded up to whole KiB (what ulimit -l and
- * limits.conf count in). */
-static uint64_t need_kib(const struct memlock_verdict *v)
+#define MIB (1024ull * 1024)
+
+/*
+ * The limit to suggest for @need bytes. With MCL_FUTURE every later mapping
+ * is locked too (the dynamic loader's libraries, the heap, thread stacks),
+ * so the need of the moment is too little: the address space now plus as
+ * much again, at least 16 MiB more, rounded up to whole MiB - and no more
+ * than the hard limit when the need itself fits under it, so that the fix
+ * stays one an unprivileged user can apply.
+ */
+static uint64_t suggest(const struct mlk_facts *f, uint64_t need, bool future)
 {
-	return (v->need + 1023) / 1024;
+	uint64_t base = need, want;
+
+	if (!future || need == MEMLOCK_UNLIMITED)
+		return need;
+	if (f->vm_size > base)
+		base = f->vm_size;
+	want = base + (base > 16 * MIB ? base : 16 * MIB);
+	if (want < base)
+		return MEMLOCK_UNLIMITED;
+	want = (want + MIB - 1) / MIB * MIB;
+	if (f->lim.hard != MEMLOCK_UNLIMITED && need <= f->lim.hard && want > f->lim.hard)
+		want = f->lim.hard;
+	return want;
 }
 
-void mlk_limit_fixes(const struct mlk_facts *f, struct memlock_verdict *v)
+void mlk_limit_fixes(const struct mlk_facts *f, struct memlock_verdict *v, uint64_t want)
 {
-	uint64_t kib = need_kib(v), bytes = kib * 1024;
+	/* in whole KiB: what ulimit -l, limits.conf and LimitMEMLOCK= count in */
+	uint64_t kib = (want + 1023) / 1024, bytes = kib * 1024;
 	bool soft_enough = f->lim.hard == MEMLOCK_UNLIMITED || bytes <= f->lim.hard;
 	char user[64];
 
@@ -112,16 +133,30 @@ void mlk_limit_fixes(const struct mlk_facts *f, struct memlock_verdict *v)
 			    user_name(f->uid, user, sizeof(user)), (unsigned long long)kib);
 		break;
 	}
-	if (soft_enough)
-		mlk_add_fix(v, "for the running process: prlimit --pid %d --memlock=%llu: "
-			       "(raises the soft limit, up to the hard limit %s)",
-			    (int)f->pid, (unsigned long long)bytes, MLK_SZ(f->lim.hard));
-	else
-		mlk_add_fix(v, "for the running process, as root with CAP_SYS_RESOURCE "
-			       "(the hard limit is %s): prlimit --pid %d --memlock=%llu:%llu",
-			    MLK_SZ(f->lim.hard), (int)f->pid, (unsigned long long)bytes,
-			    (unsigned long long)bytes);
-	if (f->ctx.kind == MEMLOCK_CTX_SHELL && !f->in_child_userns)
+	switch (f->purpose) {
+	case MLK_FOR_PID:
+		if (soft_enough)
+			mlk_add_fix(v, "for the running process: memlock limit %d %lluK, or "
+				       "prlimit --pid %d --memlock=%llu: (the soft limit, up to "
+				       "the hard limit %s)",
+				    (int)f->pid, (unsigned long long)kib, (int)f->pid,
+				    (unsigned long long)bytes, MLK_SZ(f->lim.hard));
+		else
+			mlk_add_fix(v, "for the running process, as root with CAP_SYS_RESOURCE "
+				       "(the hard limit is %s): memlock limit %d %lluK:%lluK",
+				    MLK_SZ(f->lim.hard), (int)f->pid, (unsigned long long)kib,
+				    (unsigned long long)kib);
+		break;
+	case MLK_FOR_EXEC:
+		mlk_add_fix(v, "%slet memlock raise it first: memlock run --limit %lluK -- ...",
+			    soft_enough ? "" : "as root with CAP_SYS_RESOURCE, ",
+			    (unsigned long long)kib);
+		break;
+	case MLK_FOR_SELF:
+		break;	/* memlock itself: the shell's limit is the one to raise */
+	}
+	/* a file capability would make memlock run refuse the program */
+	if (f->ctx.kind == MEMLOCK_CTX_SHELL && !f->in_child_userns && f->purpose != MLK_FOR_EXEC)
 		mlk_add_fix(v, "or start it with CAP_IPC_LOCK, which lifts the limit "
 			       "(e.g. setcap cap_ipc_lock+ep on its binary)");
 	if (f->in_child_userns)
@@ -150,16 +185,23 @@ void mlk_suggest_fixes(const struct mlk_facts *f, const struct memlock_request *
 	case MEMLOCK_CAUSE_SUBPAGE_LIMIT:
 	case MEMLOCK_CAUSE_OVER_LIMIT:
 	case MEMLOCK_CAUSE_ADDRESS_SPACE:
-		mlk_limit_fixes(f, v);
-		if (v->cause == MEMLOCK_CAUSE_ADDRESS_SPACE)
+		mlk_limit_fixes(f, v, suggest(f, v->need, future));
+		if (v->cause == MEMLOCK_CAUSE_ADDRESS_SPACE && f->purpose == MLK_FOR_PID)
 			mlk_add_fix(v, "or lock less: mlockall(MCL_FUTURE) alone, or mlock of the "
 				       "ranges that matter (memlock status --maps %d)",
 				    (int)f->pid);
+		else if (v->cause == MEMLOCK_CAUSE_ADDRESS_SPACE)
+			mlk_add_fix(v, "or lock less: mlockall(MCL_FUTURE) alone (--future), or "
+				       "mlock of the ranges that matter");
 		break;
 	case MEMLOCK_CAUSE_BAD_RANGE:
 	case MEMLOCK_CAUSE_UNMAPPED:
-		mlk_add_fix(v, "lock only mapped ranges: memlock status --maps %d lists them",
-			    (int)f->pid);
+		if (f->purpose == MLK_FOR_PID)
+			mlk_add_fix(v, "lock only mapped ranges: memlock status --maps %d lists "
+				       "them",
+				    (int)f->pid);
+		else
+			mlk_add_fix(v, "lock only mapped ranges (/proc/self/maps lists them)");
 		return;
 	case MEMLOCK_CAUSE_PROT_NONE:
 		mlk_add_fix(v, "lock on fault (mlock2 MLOCK_ONFAULT, memlock --onfault), or "
@@ -176,7 +218,9 @@ void mlk_suggest_fixes(const struct mlk_facts *f, const struct memlock_request *
 	if (future && !f->has_cap)
 		mlk_add_note(v, "MCL_FUTURE checks every later mmap, brk and stack growth "
 				"against the limit: past it mmap fails with EAGAIN, brk and "
-				"malloc with ENOMEM, stack growth with SIGSEGV; leave headroom");
+				"malloc with ENOMEM, stack growth with SIGSEGV; the sizes above "
+				"leave room (the address space now and as much again, 16 MiB at "
+				"least, within the hard limit), 'unlimited' needs no guess");
 	if (future)
 		mlk_add_note(v, "with MCL_FUTURE each new thread's stack (8 MiB by default) is "
 				"locked%s when the thread starts",

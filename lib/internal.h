@@ -77,8 +77,13 @@ struct mlk_vma {
 	bool readable_or_writable_or_exec;	/* not PROT_NONE */
 };
 
+/* Who the fixes are for: a running process, the caller itself (check
+ * without a PID), or a program memlock_execvp_locked() is about to run. */
+enum mlk_purpose { MLK_FOR_PID, MLK_FOR_SELF, MLK_FOR_EXEC };
+
 struct mlk_facts {
 	pid_t pid;
+	enum mlk_purpose purpose;
 	uint64_t page_size;
 	struct memlock_limits lim;
 	uint64_t vm_size, vm_lck;
@@ -97,14 +102,20 @@ MLK_HIDDEN int mlk_facts_read(const char *root, pid_t pid, bool range, uint64_t 
 MLK_HIDDEN void mlk_facts_free(struct mlk_facts *f);
 MLK_HIDDEN void mlk_predict_facts(const struct mlk_facts *f, const struct memlock_request *req,
 				  struct memlock_verdict *v);
+/* memlock_predict() for the program memlock_execvp_locked() runs: @pid at its
+ * exec stop, or 0 before the exec (the caller's facts); the fixes name
+ * `memlock run --limit` instead of the short-lived process. */
+MLK_HIDDEN int mlk_predict_exec(pid_t pid, const struct memlock_request *req,
+				struct memlock_verdict *v);
 
 /* fix.c: the reason's wording and the fixes for a context */
 MLK_HIDDEN void mlk_add_fix(struct memlock_verdict *v, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 MLK_HIDDEN void mlk_add_note(struct memlock_verdict *v, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-/* Where to raise the limit to v->need, for the process's context. */
-MLK_HIDDEN void mlk_limit_fixes(const struct mlk_facts *f, struct memlock_verdict *v);
+/* Where to raise the limit to @want bytes, for the process's context. */
+MLK_HIDDEN void mlk_limit_fixes(const struct mlk_facts *f, struct memlock_verdict *v,
+				uint64_t want);
 MLK_HIDDEN void mlk_suggest_fixes(const struct mlk_facts *f, const struct memlock_request *req,
 				  struct memlock_verdict *v);
 MLK_HIDDEN const char *mlk_size_str(uint64_t bytes, char *buf, size_t sz);

@@ -80,6 +80,6 @@ int memlock_pid_set_limit(pid_t pid, const struct memlock_limits *lim, struct me
 	why->need = lim->soft > lim->hard ? lim->soft : lim->hard;
 	if (why->need == MEMLOCK_UNLIMITED)
 		why->need = lim->soft;
-	mlk_limit_fixes(&f, why);
+	mlk_limit_fixes(&f, why, why->need);
 	return mlk_err(-err);
 }

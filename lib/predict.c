@@ -341,11 +341,14 @@ int mlk_facts_read(const char *root, pid_t pid, bool range, uint64_t start, uint
 		rc = memlock_proc_read_limits(root, pid, &f->lim);
 	if (rc == -ENOENT)
 		rc = -ESRCH;
-	if (rc == 0 && !st.has_mm)
+	if (rc == 0 && (st.state == 'Z' || st.state == 'X'))
+		rc = -ESRCH;	/* exited: nothing left to lock */
+	else if (rc == 0 && !st.has_mm)
 		rc = -EINVAL;	/* a kernel thread has no memory to lock */
 	if (rc < 0)
 		return rc;
 	f->pid = st.pid;
+	f->purpose = pid == 0 ? MLK_FOR_SELF : MLK_FOR_PID;
 	f->vm_size = st.vm_size;
 	f->vm_lck = st.vm_lck;
 	f->threads = st.threads;
@@ -369,6 +372,20 @@ void mlk_facts_free(struct mlk_facts *f)
 {
 	free((void *)f->vmas);
 	f->vmas = NULL;
+}
+
+int mlk_predict_exec(pid_t pid, const struct memlock_request *req, struct memlock_verdict *v)
+{
+	struct mlk_facts f;
+	int rc;
+
+	rc = mlk_facts_read(NULL, pid, false, 0, 0, &f);
+	if (rc < 0)
+		return mlk_err(rc);
+	f.purpose = MLK_FOR_EXEC;
+	mlk_predict_facts(&f, req, v);
+	mlk_facts_free(&f);
+	return 0;
 }
 
 int memlock_predict(const char *root, pid_t pid, const struct memlock_request *req,

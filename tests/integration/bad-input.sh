@@ -66,7 +66,7 @@ fails "unlock: nonexistent PID" unlock 4194303
 
 # --help and --version work everywhere and exit 0
 quiet() { "$@" >/dev/null; }
-for c in "" status check attach unlock; do
+for c in "" status check attach unlock run limit; do
 	check "${c:-memlock} --help" quiet "$MEMLOCK" $c --help
 	check "${c:-memlock} --version" quiet "$MEMLOCK" $c --version
 done
@@ -84,6 +84,41 @@ for i in $(seq 200); do
 	wait "$p"
 done
 is "200 processes exiting mid-read: every run exits 0 or 1" "$bad" 0
+
+# a zombie (its parent, an exec'ed sleep, never reaps it): said so, exit 1
+z=$(sh -c 'sleep 0 & echo $!; exec sleep 5' &)
+sleep 0.3
+for c in "check -p" attach; do
+	err=$("$MEMLOCK" $c "$z" 2>&1 >/dev/null)
+	rc=$?
+	check "$c of a zombie: exit 1, named a zombie ($rc)" \
+		eval '[ $rc -eq 1 ] && grep -qi "zombie" <<<"$err"'
+done
+
+# a process whose files go missing between reads (captured trees with a
+# file left out or cut short): exit 1 with the reason, never a crash
+tree=$(mktemp -d)
+at_exit "rm -rf $tree"
+mkdir -p "$tree/proc/4242"
+cp tests/fixtures/ctx-systemd/proc/4242/status "$tree/proc/4242/"
+err=$("$MEMLOCK" --proc-root "$tree" check -p 4242 2>&1 >/dev/null)
+rc=$?
+check "check, limits missing: exit 1 with the reason ($rc)" \
+	eval '[ $rc -eq 1 ] && grep -q "^memlock: cannot check process 4242" <<<"$err"'
+head -c 40 tests/fixtures/ctx-systemd/proc/4242/limits >"$tree/proc/4242/limits"
+err=$("$MEMLOCK" --proc-root "$tree" check -p 4242 2>&1 >/dev/null)
+rc=$?
+check "check, limits cut short: exit 1 with the reason ($rc)" \
+	eval '[ $rc -eq 1 ] && grep -q "^memlock: cannot check process 4242" <<<"$err"'
+err=$("$MEMLOCK" --proc-root "$tree" status --maps 4242 2>&1 >/dev/null)
+rc=$?
+check "status --maps, smaps missing: exit 1 with the reason ($rc)" \
+	eval '[ $rc -eq 1 ] && grep -q "^memlock: " <<<"$err"'
+head -c 7 tests/fixtures/ctx-systemd/proc/4242/status >"$tree/proc/4242/status"
+err=$("$MEMLOCK" --proc-root "$tree" status 4242 2>&1 >/dev/null)
+rc=$?
+check "status, status cut short: exit 1 with the reason ($rc)" \
+	eval '[ $rc -eq 1 ] && grep -q "^memlock: " <<<"$err"'
 
 # status of all processes while processes come and go
 ( for i in $(seq 300); do /bin/true; done ) & churn=$!

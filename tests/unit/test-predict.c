@@ -222,14 +222,58 @@ static void test_fix_shell(void **state)
 	/* 1000 pages = 4000 KiB fit under the 8 MiB hard limit: ulimit works */
 	assert_true(has_fix(&v, "ulimit -l 4000"));
 	assert_true(has_fix(&v, "limits.conf: root - memlock 4000"));
+	assert_true(has_fix(&v, "memlock limit 4242 4000K"));
 	assert_true(has_fix(&v, "prlimit --pid 4242 --memlock=4096000:"));
 	assert_true(has_fix(&v, "cap_ipc_lock"));
-	/* over the hard limit: no ulimit, prlimit needs CAP_SYS_RESOURCE */
+	/* over the hard limit: no ulimit, raising it needs CAP_SYS_RESOURCE */
 	f.vm_size = 4000 * PG;
 	v = predict(&f, MEMLOCK_OP_MLOCKALL, MCL_CURRENT, 0, 0, false);
 	assert_false(has_fix(&v, "ulimit"));
 	assert_true(has_fix(&v, "CAP_SYS_RESOURCE"));
-	assert_true(has_fix(&v, "--memlock=16384000:16384000"));
+	assert_true(has_fix(&v, "memlock limit 4242 16000K:16000K"));
+}
+
+static void test_fix_headroom(void **state)
+{
+	struct mlk_facts f = facts(64 * PG, MEMLOCK_UNLIMITED, 1000 * PG, 0);
+	struct memlock_verdict v;
+
+	(void)state;
+	/* MCL_FUTURE: the address space (4000 KiB) and 16 MiB more, in MiB */
+	v = predict(&f, MEMLOCK_OP_MLOCKALL, MCL_CURRENT | MCL_FUTURE, 0, 0, false);
+	assert_true(has_fix(&v, "ulimit -l 20480"));
+	assert_true(has_fix(&v, "memlock limit 4242 20480K"));
+	assert_true(has_note(&v, "the sizes above leave room"));
+	/* big: twice the address space */
+	f.vm_size = 100 << 20;
+	v = predict(&f, MEMLOCK_OP_MLOCKALL, MCL_CURRENT | MCL_FUTURE, 0, 0, false);
+	assert_true(has_fix(&v, "ulimit -l 204800"));
+	/* but no more than the hard limit when the need fits under it */
+	f.lim.hard = 120 << 20;
+	v = predict(&f, MEMLOCK_OP_MLOCKALL, MCL_CURRENT | MCL_FUTURE, 0, 0, false);
+	assert_true(has_fix(&v, "ulimit -l 122880"));
+	/* MCL_CURRENT alone: the need itself */
+	v = predict(&f, MEMLOCK_OP_MLOCKALL, MCL_CURRENT, 0, 0, false);
+	assert_true(has_fix(&v, "ulimit -l 102400"));
+}
+
+static void test_fix_purpose(void **state)
+{
+	struct mlk_facts f = facts(64 * PG, 8 << 20, 1000 * PG, 0);
+	struct memlock_verdict v;
+
+	(void)state;
+	/* memlock itself (check without a PID): no fix for a process gone by then */
+	f.purpose = MLK_FOR_SELF;
+	v = predict(&f, MEMLOCK_OP_MLOCKALL, MCL_CURRENT, 0, 0, false);
+	assert_true(has_fix(&v, "ulimit -l 4000"));
+	assert_false(has_fix(&v, "4242"));
+	/* a program memlock run starts: --limit, and no file capability */
+	f.purpose = MLK_FOR_EXEC;
+	v = predict(&f, MEMLOCK_OP_MLOCKALL, MCL_CURRENT, 0, 0, false);
+	assert_true(has_fix(&v, "memlock run --limit 4000K"));
+	assert_false(has_fix(&v, "4242"));
+	assert_false(has_fix(&v, "setcap"));
 }
 
 static void test_fix_systemd_and_container(void **state)
@@ -243,7 +287,7 @@ static void test_fix_systemd_and_container(void **state)
 	v = predict(&f, MEMLOCK_OP_MLOCKALL, MCL_CURRENT | MCL_FUTURE, 0, 0, false);
 	assert_int_equal(v.err, EPERM);
 	assert_true(has_fix(&v, "systemctl edit rtapp.service"));
-	assert_true(has_fix(&v, "LimitMEMLOCK=4000K"));
+	assert_true(has_fix(&v, "LimitMEMLOCK=20480K"));	/* with room for MCL_FUTURE */
 	assert_true(has_fix(&v, "AmbientCapabilities=CAP_IPC_LOCK"));
 	assert_string_equal(v.unit, "rtapp.service");
 	assert_int_equal(v.context, MEMLOCK_CTX_SYSTEMD);
@@ -299,6 +343,8 @@ int main(void)
 		cmocka_unit_test(test_range_errors),
 		cmocka_unit_test(test_unlimited_and_huge_values),
 		cmocka_unit_test(test_fix_shell),
+		cmocka_unit_test(test_fix_headroom),
+		cmocka_unit_test(test_fix_purpose),
 		cmocka_unit_test(test_fix_systemd_and_container),
 		cmocka_unit_test(test_hazard_notes),
 		cmocka_unit_test(test_cause_names),
