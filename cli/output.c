@@ -102,9 +102,11 @@ int output_option(struct output *out, int c, const char *arg)
 	return 0;
 }
 
+static int position(const struct output *out, int id);
+
 int output_init(struct output *out, const int *defaults, size_t ndefaults, const char *name)
 {
-	size_t i;
+	size_t i, hidden = SIZE_MAX;
 
 	out->ncolumns = 0;
 	if (pending_list != NULL && strcmp(pending_list, "ALL") == 0) {
@@ -118,9 +120,18 @@ int output_init(struct output *out, const int *defaults, size_t ndefaults, const
 		    add_columns(out, pending_list + (*pending_list == '+')) < 0)
 			return -EINVAL;
 	}
-	if (out->sort != NULL && output_column_id(out, out->sort) < 0) {
-		warnx("unknown column for --sort: %s", out->sort);
-		return -EINVAL;
+	if (out->sort != NULL) {
+		int id = output_column_id(out, out->sort);
+
+		if (id < 0) {
+			warnx("unknown column for --sort: %s", out->sort);
+			return -EINVAL;
+		}
+		/* as lsblk: a sort column not shown is added, hidden */
+		if (position(out, id) < 0 && out->ncolumns < OUT_MAX_COLUMNS) {
+			hidden = out->ncolumns;
+			out->columns[out->ncolumns++] = id;
+		}
 	}
 	scols_init_debug(0);
 	out->tb = scols_new_table();
@@ -134,7 +145,8 @@ int output_init(struct output *out, const int *defaults, size_t ndefaults, const
 		const struct colinfo *ci = &out->infos[out->columns[i]];
 		struct libscols_column *cl;
 
-		cl = scols_table_new_column(out->tb, ci->name, ci->whint, ci->flags);
+		cl = scols_table_new_column(out->tb, ci->name, ci->whint,
+					    ci->flags | (i == hidden ? SCOLS_FL_HIDDEN : 0));
 		if (cl == NULL)
 			err(EXIT_FAILURE, "cannot create output column");
 		if (out->json) {
@@ -245,8 +257,8 @@ int output_print(struct output *out)
 		int id = output_column_id(out, out->sort), pos = position(out, id);
 		struct libscols_column *cl;
 
-		if (pos < 0) {
-			warnx("--sort %s: the column is not in the output", out->sort);
+		if (pos < 0) {	/* only when OUT_MAX_COLUMNS were all taken */
+			warnx("--sort %s: too many columns to add it", out->sort);
 			scols_unref_table(out->tb);
 			return -EINVAL;
 		}

@@ -23,7 +23,6 @@ fails "unknown global option" --bogus status
 fails "status: unknown option" status --bogus
 fails "status: unknown column" status -o NOPE
 fails "status: unknown sort column" status --sort NOPE
-fails "status: sort by a hidden column" status -o PID --sort LOCKED
 fails "status: --maps and --system together" status --maps 1 --system
 fails "status: PID 0" status 0
 fails "status: negative PID" status -- -5

@@ -76,4 +76,15 @@ is "maps: RSS sums to smaps_rollup's Rss" "$rss" "$(awk '/^Rss:/ { print $2 * 10
 # 5. munlockall: back to zero
 vcmd V munlockall
 is "munlockall: LOCKED back to 0" "$(locked)" 0
+
+# 6. --sort by a column not shown (added hidden, as lsblk does)
+python3 -c 'import time; b = bytearray(64 << 20); time.sleep(30)' & big=$!
+sleep 30 & small=$!
+at_exit "kill $small $big"
+for _ in $(seq 100); do
+	[ "$(awk '/VmRSS/ { print $2 }' /proc/$big/status)" -gt 60000 ] && break
+	sleep 0.05
+done
+is "--sort RSS with RSS hidden: smallest first, one column" \
+	"$("$MEMLOCK" status -r -n -o PID --sort RSS "$big" "$small" | tr '\n' ' ')" "$small $big "
 done_testing

@@ -1,12 +1,12 @@
 #!/bin/bash
-# Swap for real: a swapfile, and a victim in a cgroup-v1 memory cgroup smaller
-# than its memory, with one region locked. status must show SWAP > 0 for the
-# unlocked part while the locked mapping stays fully resident with SWAP 0.
-# Swapfile, cgroup and victim are removed even when the test fails.
+# Swap for real: a swapfile, and a victim in a memory cgroup (v1, or v2 where
+# that is the memory controller's hierarchy) smaller than its memory, with
+# one region locked. status must show SWAP > 0 for the unlocked part while
+# the locked mapping stays fully resident with SWAP 0. Swapfile, cgroup and
+# victim are removed even when the test fails.
 . "$(dirname "$0")/lib.sh"
 
 PAGE=$(getconf PAGESIZE)
-CG=/sys/fs/cgroup/memory/memlock-test.$$
 SWAPFILE=${TMPDIR:-/tmp}/memlock-test-swap.$$
 LOCK_MB=16 FREE_MB=96 LIMIT_MB=48
 
@@ -14,8 +14,16 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "1..0 # SKIP needs root (swapon and a memory cgroup)"
 	exit 0
 fi
-if [ ! -w /sys/fs/cgroup/memory ] || ! command -v swapon >/dev/null; then
-	echo "1..0 # SKIP no cgroup-v1 memory controller or swapon"
+if [ -w /sys/fs/cgroup/memory ]; then
+	CG=/sys/fs/cgroup/memory/memlock-test.$$ CGV=1
+elif grep -qw memory /sys/fs/cgroup/cgroup.controllers 2>/dev/null; then
+	CG=/sys/fs/cgroup/memlock-test.$$ CGV=2
+else
+	echo "1..0 # SKIP no memory cgroup controller (v1 or v2)"
+	exit 0
+fi
+if ! command -v swapon >/dev/null; then
+	echo "1..0 # SKIP no swapon"
 	exit 0
 fi
 
@@ -28,10 +36,21 @@ if ! swapon "$SWAPFILE" 2>/dev/null; then
 	exit 0
 fi
 ok "swapfile enabled"
+if [ $CGV = 2 ] && ! grep -qw memory /sys/fs/cgroup/cgroup.subtree_control; then
+	echo +memory >/sys/fs/cgroup/cgroup.subtree_control ||
+		{ not_ok "memory controller enabled for child cgroups"; done_testing; exit 0; }
+	at_exit "echo -memory >/sys/fs/cgroup/cgroup.subtree_control"
+fi
 mkdir "$CG" || { not_ok "cgroup created"; done_testing; exit 0; }
 at_exit "rmdir $CG"
-echo $((LIMIT_MB << 20)) >"$CG/memory.limit_in_bytes"
-echo 100 >"$CG/memory.swappiness" 2>/dev/null
+if [ $CGV = 1 ]; then
+	echo $((LIMIT_MB << 20)) >"$CG/memory.limit_in_bytes"
+	echo 100 >"$CG/memory.swappiness" 2>/dev/null
+else
+	echo $((LIMIT_MB << 20)) >"$CG/memory.max"
+	echo max >"$CG/memory.swap.max" 2>/dev/null
+fi
+diag "cgroup v$CGV: $CG"
 
 swap_row=$("$MEMLOCK" status --system -r -n -b -o NAME,VALUE,TOTAL | grep "^swap:$SWAPFILE ")
 is "status --system lists the swapfile with its size" "$(echo "$swap_row" | cut -d' ' -f3)" \
