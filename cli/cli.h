@@ -82,5 +82,7 @@ unsigned int lock_flags_mcl(const struct lock_flags *f);
 
 /* explain the usual access errors on a PID */
 void hint_pid_error(pid_t pid, int rc);
+/* The hint for a /proc file (@file, under proc/) that could not be read. */
+void hint_read_error(const char *file, int rc);
 
 #endif /* MEMLOCK_CLI_H */

@@ -235,6 +235,8 @@ int cmd_check(int argc, char **argv)
 			warn_rc(rc, "cannot check process %d", (int)pid);
 		if (rc == -EINVAL && pid != 0)
 			hint("process %d is a kernel thread: it has no memory to lock", (int)pid);
+		else if (pid == 0)
+			hint_read_error("self/status", rc == -ESRCH ? -ENOENT : rc);
 		else
 			hint_pid_error(pid, rc);
 		return EXIT_FAILURE;

@@ -142,7 +142,9 @@ static int show_all(struct output *out)
 	int rc;
 
 	if (it == NULL) {
-		warn_rc(-errno, "cannot list processes");
+		rc = -errno;
+		warn_rc(rc, "cannot list processes");
+		hint_read_error("", rc);
 		return EXIT_FAILURE;
 	}
 	while ((rc = memlock_pids_next(it, &pid)) == 0) {
@@ -155,6 +157,7 @@ static int show_all(struct output *out)
 	memlock_pids_close(it);
 	if (rc < 0) {
 		warn_rc(rc, "cannot list processes");
+		hint_read_error("", rc);
 		return EXIT_FAILURE;
 	}
 	return output_print(out) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
@@ -262,16 +265,19 @@ static int show_system(struct output *out)
 	rc = memlock_proc_read_meminfo(proc_root, &mi);
 	if (rc < 0) {
 		warn_rc(rc, "cannot read meminfo");
+		hint_read_error("meminfo", rc);
 		return EXIT_FAILURE;
 	}
 	rc = memlock_proc_read_vmstat(proc_root, &vs);
 	if (rc < 0) {
 		warn_rc(rc, "cannot read vmstat");
+		hint_read_error("vmstat", rc);
 		return EXIT_FAILURE;
 	}
 	n = memlock_proc_read_swaps(proc_root, sw, ARRAY_SIZE(sw));
 	if (n < 0) {
 		warn_rc(n, "cannot read swaps");
+		hint_read_error("swaps", n);
 		return EXIT_FAILURE;
 	}
 	sys_row(out, "Mlocked", mi.mlocked, false, mi.mem_total,

@@ -66,6 +66,21 @@ int close_stdout_rc(int rc)
 	return rc;
 }
 
+void hint_read_error(const char *file, int rc)
+{
+	if (rc == -ENOENT && proc_root)
+		hint("--proc-root %s has no proc/%s: give the directory that holds proc/",
+		     proc_root, file);
+	else if (rc == -ENOENT)
+		hint("/proc/%s is missing: is /proc mounted? (mount -t proc proc /proc)", file);
+	else if (rc == -EBADMSG)
+		hint("%s%sproc/%s is not in the kernel's format (cut short or garbled)",
+		     proc_root ? proc_root : "/", proc_root ? "/" : "", file);
+	else if (rc == -EACCES || rc == -EPERM)
+		hint("run memlock as root to read %sproc/%s", proc_root ? "the captured " : "/",
+		     file);
+}
+
 void hint_pid_error(pid_t pid, int rc)
 {
 	struct memlock_status st;
