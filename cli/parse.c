@@ -83,9 +83,14 @@ pid_t parse_pid_or_die(const char *s)
 {
 	pid_t pid;
 
-	if (parse_pid(s, &pid) < 0) {
+	int rc = parse_pid(s, &pid);
+
+	if (rc < 0) {
 		warnx("invalid PID: '%s'", s);
-		hint("a PID is a positive decimal number, as ps(1) shows it");
+		if (rc == -ERANGE && *s != '-' && *s != '0')
+			hint("no PID is above 4194304, the kernel's PID_MAX_LIMIT");
+		else
+			hint("a PID is a positive decimal number, as ps(1) shows it");
 		exit(EXIT_FAILURE);
 	}
 	return pid;
