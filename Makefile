@@ -105,7 +105,15 @@ build/helpers/victim: tests/helpers/victim.c build/libmemlock.a
 # Targets for attach: dynamic, static, and static stripped (no symbols at all).
 HELPERS = build/helpers/victim build/helpers/target build/helpers/target-static \
           build/helpers/target-static-stripped build/helpers/selfcheck \
-          build/helpers/selfcheck-static
+          build/helpers/selfcheck-static build/helpers/seccomp-exec build/helpers/exec-thread
+build/helpers/seccomp-exec: tests/helpers/seccomp-exec.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) -O2 -o $@ $(SRCS_OF)
+
+build/helpers/exec-thread: tests/helpers/exec-thread.c build/libmemlock.a
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) -O2 -pthread -o $@ $(SRCS_OF)
+
 build/helpers/selfcheck: tests/helpers/selfcheck.c
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) -O2 -o $@ $(SRCS_OF)

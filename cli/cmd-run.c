@@ -45,9 +45,9 @@ static void __attribute__((noreturn)) usage(void)
 	      " -s, --strict              if the lock fails, do not run the program (default)\n"
 	      " -b, --best-effort         if the lock fails, run it anyway and say so\n"
 	      " -v, --verbose             report the lock (VmLck, the mlockall result)\n"
-	      "     --follow <ms>         lock again at every exec for this long after the\n"
-	      "                             first (wrapper scripts, shims, env); default\n"
-	      "                             1000, 0 locks the first program only\n",
+	      "     --follow <ms>         lock again at an exec within this long of the\n"
+	      "                             one before (wrapper scripts, shims, env);\n"
+	      "                             default 500, 0 locks the first program only\n",
 	      stdout);
 	fputs(USAGE_SEPARATOR, stdout);
 	fputs(USAGE_HELP_OPTIONS, stdout);
@@ -128,7 +128,7 @@ int cmd_run(int argc, char **argv)
 	};
 	struct run_ctx ctx = { 0 };
 	struct memlock_exec_opts o = { .sz = sizeof(o), .report = report, .userdata = &ctx,
-				       .follow_ms = 1000 };
+				       .follow_ms = 500 };
 	struct lock_flags lf = { 0 };
 	struct memlock_verdict why = { 0 };
 	const char *limit = NULL;

@@ -540,10 +540,11 @@ typedef void (*memlock_exec_report_fn)(pid_t pid, long ret, const struct memlock
  *               rather than end it with MEMLOCK_EXEC_FAILED.
  * @report, @userdata: the report callback (may be NULL), called at every
  *                     exec the helper follows.
- * @follow_ms: keep following the process for this long after its first
- *             exec, locking again at each further exec (wrapper scripts,
- *             pyenv shims and `env` exec the real program right away);
- *             0 locks the first image only.
+ * @follow_ms: keep following the process for this long after each exec,
+ *             locking again at an exec within that time (wrapper scripts,
+ *             pyenv shims and `env` exec the real program right away), so
+ *             a chain is followed to its end; 0 locks the first image only.
+ *             An exec by another thread than the one followed ends it.
  */
 struct memlock_exec_opts {
 	size_t sz;

@@ -15,73 +15,17 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "exec.h"
 #include "target.h"
 
 #ifndef PTRACE_EVENT_STOP
 #define PTRACE_EVENT_STOP 128
 #endif
-
-/* execvp's search, done ahead so the file can be checked before exec. */
-static int resolve(const char *file, char *out, size_t sz)
-{
-	const char *path = getenv("PATH"), *p, *colon;
-	int err = -ENOENT;
-
-	if (strchr(file, '/')) {
-		snprintf(out, sz, "%s", file);
-		return access(out, X_OK) == 0 ? 0 : -errno;
-	}
-	if (path == NULL)
-		path = "/usr/local/bin:/bin:/usr/bin";
-	for (p = path; *p; p = colon + 1) {
-		struct stat st;
-		size_t n;
-
-		colon = strchr(p, ':');
-		n = colon ? (size_t)(colon - p) : strlen(p);
-		snprintf(out, sz, "%.*s%s%s", (int)n, n ? p : ".", "/", file);
-		if (stat(out, &st) == 0 && S_ISREG(st.st_mode)) {
-			if (access(out, X_OK) == 0)
-				return 0;
-			err = -EACCES;
-		}
-		if (colon == NULL)
-			break;
-	}
-	return err;
-}
-
-/* ptrace runs set-user-ID and file-capability programs without their
- * privileges (unless the tracer has them): refuse rather than break them. */
-static int check_privileged(const char *path, struct memlock_verdict *why)
-{
-	struct stat st;
-
-	if (stat(path, &st) < 0)
-		return -errno;
-	if ((st.st_mode & S_ISUID) || ((st.st_mode & S_ISGID) && (st.st_mode & S_IXGRP)) ||
-	    getxattr(path, "security.capability", NULL, 0) > 0) {
-		if (why) {
-			memset(why, 0, sizeof(*why));
-			why->err = EPERM;
-			snprintf(why->reason, sizeof(why->reason),
-				 "%.200s is a set-user-ID, set-group-ID or file-capability program: "
-				 "under ptrace the kernel would run it without its privileges",
-				 path);
-			mlk_add_fix(why, "lock it from inside (it may call mlockall itself), or "
-					 "lock it once running: memlock attach PID");
-		}
-		return -EPERM;
-	}
-	return 0;
-}
 
 static void put_int(int fd, int v)
 {
@@ -136,39 +80,85 @@ static pid_t wait_until(pid_t pid, int *status, uint64_t deadline_ns)
 	}
 }
 
-/* The next stop of @pid that matters: 1 at an exec event, 0 at the deadline
- * (with @pid running), exits when @pid is gone. Signals and job-control
- * stops pass through untouched. */
-static int next_exec(pid_t pid, uint64_t deadline_ns)
+/*
+ * The helper traces one task, so waits are for any child (-1): a thread
+ * that execs takes the process's PID, and the exec event comes from that
+ * PID. The next stop that matters: 1 at an exec event (*@pid updated), 0 at
+ * the deadline (the task running); exits when the task is gone. Signals and
+ * job-control stops pass through untouched.
+ */
+static int next_exec(pid_t *pid, uint64_t deadline_ns)
 {
 	int status;
 
 	for (;;) {
-		pid_t r = wait_until(pid, &status, deadline_ns);
+		pid_t r = wait_until(-1, &status, deadline_ns);
 
 		if (r == 0)
 			return 0;
 		if (r < 0 || WIFEXITED(status) || WIFSIGNALED(status))
 			_exit(0);
+		*pid = r;
 		if (status >> 8 == (SIGTRAP | (PTRACE_EVENT_EXEC << 8)))
 			return 1;
 		if (status >> 16 == PTRACE_EVENT_STOP)
-			ptrace(PTRACE_LISTEN, pid, 0, 0);	/* stay job-stopped */
+			ptrace(PTRACE_LISTEN, r, 0, 0);	/* stay job-stopped */
 		else
-			ptrace(PTRACE_CONT, pid, 0, (void *)(long)WSTOPSIG(status));
+			ptrace(PTRACE_CONT, r, 0, (void *)(long)WSTOPSIG(status));
 	}
 }
 
-/* At an exec event: lock the new image before it runs. Returns with the
- * process in a stop; 0 when it may run, -1 when it must not (strict). */
-static int lock_image(pid_t pid, const struct memlock_exec_opts *o)
+/* The program must not run: end it before its first instruction, with
+ * MEMLOCK_EXEC_FAILED; where that cannot be injected, SIGKILL. */
+static void __attribute__((noreturn)) end_program(struct memlock_target *t, pid_t pid)
+{
+	long end[6] = { MEMLOCK_EXEC_FAILED }, ret = -1;
+
+	/* it ends inside the injection, so there is nothing to restore */
+	memlock_set_log(NULL, MEMLOCK_LOG_ERR, NULL);
+	if (t == NULL || mlk_inject_stopped(t, pid, SYS_exit_group, &ret, end) < 0)
+		kill(pid, SIGKILL);
+	_exit(0);
+}
+
+/* Why a followed image is not locked (the first one was checked before the
+ * exec): a privileged program that ptrace has already run unprivileged. */
+static bool followed_refusal(pid_t pid, struct memlock_verdict *why)
+{
+	char exe[64], path[4096];
+	ssize_t n;
+
+	snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)pid);
+	n = readlink(exe, path, sizeof(path) - 1);
+	if (n <= 0 || !mlk_exec_loses_privileges(exe))
+		return false;
+	path[n] = '\0';
+	memset(why, 0, sizeof(*why));
+	why->err = EPERM;
+	why->cause = MEMLOCK_CAUSE_PTRACE_DENIED;
+	snprintf(why->reason, sizeof(why->reason),
+		 "%.150s, executed within --follow, is a set-user-ID, set-group-ID or "
+		 "file-capability program, and under memlock's ptrace it runs without its "
+		 "privileges",
+		 path);
+	mlk_add_fix(why, "give --follow 0 so that memlock lets go before, or run memlock as root");
+	return true;
+}
+
+/*
+ * At an exec event: lock the new image before it runs. Returns with the
+ * process in a stop, when it may run; ends it (strict) when not. @why_skip:
+ * the lock is not tried (best effort past a seccomp filter), and why.
+ */
+static void lock_image(pid_t pid, const struct memlock_exec_opts *o, bool followed,
+		       const struct memlock_verdict *why_skip)
 {
 	struct memlock_request req = { .op = MEMLOCK_OP_MLOCKALL, .kflags = o->mcl };
 	long ret = 0, args[6] = { (long)o->mcl };
 	struct memlock_verdict why;
 	struct memlock_status st;
 	struct memlock_target *t;
-	int status, rc;
+	int status, rc = 0;
 
 	/* the exec event comes inside execve: go on to its exit stop, where the
 	 * new image is complete and not one instruction of it has run */
@@ -180,30 +170,35 @@ static int lock_image(pid_t pid, const struct memlock_exec_opts *o)
 			break;
 	}
 	t = mlk_target_new(pid);
-	rc = t ? mlk_inject_stopped(t, pid, SYS_mlockall, &ret, args) : -ESRCH;
-	if (rc < 0)
-		ret = rc;	/* the injection itself failed: report it as the lock's */
-	if (ret < 0 && (mlk_predict_exec(pid, &req, &why) < 0 || why.err != (int)-ret)) {
-		memset(&why, 0, sizeof(why));
-		why.err = (int)-ret;
-		snprintf(why.reason, sizeof(why.reason), "%s", strerror((int)-ret));
+	if (why_skip) {
+		why = *why_skip;
+		ret = -why.err;
+	} else if (followed && followed_refusal(pid, &why)) {
+		ret = -why.err;
+	} else {
+		rc = t ? mlk_inject_stopped(t, pid, SYS_mlockall, &ret, args) : -ESRCH;
+		if (rc < 0) {	/* the injection itself failed, not the lock */
+			memset(&why, 0, sizeof(why));
+			why.err = -rc;
+			snprintf(why.reason, sizeof(why.reason),
+				 "memlock could not inject mlockall into the new image: %s",
+				 strerror(-rc));
+			ret = rc;
+		} else if (ret < 0 && (mlk_predict_exec(pid, &req, &why) < 0 ||
+				       why.err != (int)-ret)) {
+			memset(&why, 0, sizeof(why));
+			why.err = (int)-ret;
+			snprintf(why.reason, sizeof(why.reason), "%s", strerror((int)-ret));
+		}
 	}
 	if (o->report) {
 		if (memlock_proc_read_status(NULL, pid, &st) < 0)
 			st.vm_lck = 0;
 		o->report(pid, ret, ret < 0 ? &why : NULL, st.vm_lck, o->userdata);
 	}
-	if (ret < 0 && !o->best_effort && t) {
-		long end[6] = { MEMLOCK_EXEC_FAILED };
-
-		/* not one instruction of the program has run: end it here; it
-		 * ends inside the injection, so there is nothing to restore */
-		memlock_set_log(NULL, MEMLOCK_LOG_ERR, NULL);
-		(void)mlk_inject_stopped(t, pid, SYS_exit_group, &ret, end);
-		_exit(0);
-	}
+	if (ret < 0 && !o->best_effort)
+		end_program(t, pid);
 	memlock_target_close(t);
-	return 0;
 }
 
 /* Signals the helper ignores: the terminal's and a service manager's, sent
@@ -224,19 +219,46 @@ static void ignore_job_signals(void)
 	sigprocmask(SIG_BLOCK, &chld, NULL);
 }
 
-/* The helper: trace @pid through its exec(s), lock each new image, detach.
- * Never returns. */
-static void __attribute__((noreturn)) helper(pid_t pid, int in, int out,
-					     const struct memlock_exec_opts *o)
+/* After the last exec of the window: stop the task once more, to detach. */
+static void __attribute__((noreturn)) detach_running(pid_t pid)
 {
-	uint64_t deadline;
-	int go, rc, status;
+	int status;
+
+	ptrace(PTRACE_INTERRUPT, pid, 0, 0);
+	for (;;) {
+		pid_t r = wait_until(-1, &status, 0);
+
+		if (r < 0 || WIFEXITED(status) || WIFSIGNALED(status))
+			_exit(0);
+		if (status >> 16 == PTRACE_EVENT_STOP ||
+		    status >> 8 == (SIGTRAP | (PTRACE_EVENT_EXEC << 8)))
+			break;
+		/* a signal on its way: detach with it */
+		ptrace(PTRACE_DETACH, r, 0, (void *)(long)WSTOPSIG(status));
+		_exit(0);
+	}
+	ptrace(PTRACE_DETACH, pid, 0, 0);
+	_exit(0);
+}
+
+/*
+ * The helper: trace thread @tid (the caller's, which execs) through its
+ * exec(s), lock each new image, detach. --follow's window restarts at each
+ * exec, so a chain of wrappers is followed to its end, and the program
+ * proper is traced only @o->follow_ms after its own exec. Never returns.
+ */
+static void __attribute__((noreturn)) helper(pid_t tid, int in, int out,
+					     const struct memlock_exec_opts *o,
+					     const struct memlock_verdict *why_skip)
+{
+	pid_t pid = tid;
+	int go, rc;
 
 	ignore_job_signals();
 	put_int(out, (int)getpid());
 	if (get_int(in, &go) < 0)
 		_exit(0);
-	rc = ptrace(PTRACE_SEIZE, pid, 0, (void *)(long)(PTRACE_O_TRACEEXEC | PTRACE_O_TRACESYSGOOD));
+	rc = ptrace(PTRACE_SEIZE, tid, 0, (void *)(long)(PTRACE_O_TRACEEXEC | PTRACE_O_TRACESYSGOOD));
 	put_int(out, rc < 0 ? errno : 0);
 	if (rc < 0)
 		_exit(0);
@@ -248,30 +270,13 @@ static void __attribute__((noreturn)) helper(pid_t pid, int in, int out,
 		dup2(rc, 0);
 		dup2(rc, 1);
 	}
-	next_exec(pid, 0);	/* the caller's own exec: no deadline yet */
-	lock_image(pid, o);
-	if (o->follow_ms) {
-		deadline = now_ns() + (uint64_t)o->follow_ms * 1000000ull;
-		for (;;) {
-			ptrace(PTRACE_CONT, pid, 0, 0);
-			if (!next_exec(pid, deadline))
-				break;
-			lock_image(pid, o);
-		}
-		/* the deadline: stop it once more, to detach */
-		ptrace(PTRACE_INTERRUPT, pid, 0, 0);
-		for (;;) {
-			if (wait_until(pid, &status, 0) < 0)
-				_exit(0);
-			if (WIFEXITED(status) || WIFSIGNALED(status))
-				_exit(0);
-			if (status >> 16 == PTRACE_EVENT_STOP || status >> 8 ==
-			    (SIGTRAP | (PTRACE_EVENT_EXEC << 8)))
-				break;
-			/* a signal on its way: detach with it */
-			ptrace(PTRACE_DETACH, pid, 0, (void *)(long)WSTOPSIG(status));
-			_exit(0);
-		}
+	next_exec(&pid, 0);	/* the caller's own exec: no deadline yet */
+	lock_image(pid, o, false, why_skip);
+	while (o->follow_ms) {
+		ptrace(PTRACE_CONT, pid, 0, 0);
+		if (!next_exec(&pid, now_ns() + (uint64_t)o->follow_ms * 1000000ull))
+			detach_running(pid);
+		lock_image(pid, o, true, why_skip);
 	}
 	ptrace(PTRACE_DETACH, pid, 0, 0);
 	_exit(0);
@@ -291,36 +296,57 @@ static void release_helper(pid_t hpid)
 	close(p.fd);
 }
 
+/* execv, and as execvp does, a file without a #! line run by /bin/sh. */
+static int exec_file(const char *path, char *const argv[])
+{
+	size_t n = 0;
+	char **sh;
+
+	execv(path, argv);
+	if (errno != ENOEXEC)
+		return -errno;
+	while (argv[n])
+		n++;
+	sh = calloc(n + 2, sizeof(*sh));
+	if (sh == NULL)
+		return -ENOEXEC;
+	sh[0] = (char *)"/bin/sh";
+	sh[1] = (char *)path;
+	if (n > 1)
+		memcpy(sh + 2, argv + 1, (n - 1) * sizeof(*sh));
+	execv("/bin/sh", sh);
+	free(sh);
+	return -ENOEXEC;
+}
+
 int memlock_execvp_locked(const char *file, char *const argv[],
 			  const struct memlock_exec_opts *opts, struct memlock_verdict *why)
 {
 	struct memlock_exec_opts o = { .sz = sizeof(o) };
-	struct memlock_request req = { .op = MEMLOCK_OP_MLOCKALL };
-	struct memlock_verdict v;
+	struct memlock_verdict local, skip = { 0 };
 	int to[2], from[2], hpid, err, rc;
+	pid_t child, tid = gettid();
+	bool skip_lock;
 	char path[4096];
-	pid_t child;
 
 	if (file == NULL || argv == NULL)
 		return mlk_err(-EINVAL);
+	if (why == NULL)
+		why = &local;
+	memset(why, 0, sizeof(*why));
 	if (opts)
 		memcpy(&o, opts, opts->sz < sizeof(o) ? opts->sz : sizeof(o));
 	if (o.mcl == 0)
 		o.mcl = MCL_CURRENT | MCL_FUTURE;
 	if (o.mcl & ~(unsigned int)(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) || o.mcl == MCL_ONFAULT)
 		return mlk_err(-EINVAL);
-	rc = resolve(file, path, sizeof(path));
+	rc = mlk_exec_resolve(file, path, sizeof(path));
 	if (rc == 0)
-		rc = check_privileged(path, why);
-	if (rc < 0)
+		rc = mlk_exec_check(path, o.mcl, o.best_effort, &skip, &skip_lock);
+	if (rc < 0) {
+		if (skip.reason[0])
+			*why = skip;
 		return mlk_err(rc);
-	/* what does not depend on the new image's size is known now */
-	req.kflags = o.mcl;
-	if (!o.best_effort && mlk_predict_exec(0, &req, &v) == 0 &&
-	    (v.cause == MEMLOCK_CAUSE_LIMIT_ZERO || v.cause == MEMLOCK_CAUSE_BAD_FLAGS)) {
-		if (why)
-			*why = v;
-		return mlk_err(-v.err);
 	}
 	if (pipe2(to, O_CLOEXEC) < 0)
 		return mlk_err(-errno);
@@ -332,14 +358,12 @@ int memlock_execvp_locked(const char *file, char *const argv[],
 	}
 	child = fork();
 	if (child == 0) {
-		pid_t parent = getppid();
-
 		/* the helper is a grandchild, reparented: the program never
 		 * sees a child it did not make */
 		if (fork() == 0) {
 			close(to[1]);
 			close(from[0]);
-			helper(parent, to[0], from[1], &o);
+			helper(tid, to[0], from[1], &o, skip_lock ? &skip : NULL);
 		}
 		_exit(0);
 	}
@@ -360,10 +384,8 @@ int memlock_execvp_locked(const char *file, char *const argv[],
 		else if (err != 0)
 			rc = -err;
 	}
-	if (rc == 0) {
-		execv(path, argv);
-		rc = -errno;
-	}
+	if (rc == 0)
+		rc = exec_file(path, argv);
 	/* not exec'ed: the helper must let go of us, and have let go when we
 	 * return - a tracer's tracees are released in its exit, before its
 	 * pidfd becomes readable */
@@ -371,10 +393,9 @@ int memlock_execvp_locked(const char *file, char *const argv[],
 		release_helper(hpid);
 	close(to[1]);
 	close(from[0]);
-	if (rc == -EPERM && why) {
+	if (rc == -EPERM) {
 		struct memlock_status st;
 
-		memset(why, 0, sizeof(*why));
 		if (memlock_proc_read_status(NULL, 0, &st) == 0)
 			mlk_explain_ptrace_denied(getpid(), &st, why);
 	}

@@ -19,8 +19,6 @@
 #include "internal.h"
 #include "target.h"
 
-#define CAP_SYS_PTRACE_BIT 19
-#define CAP_SYS_ADMIN_BIT 21
 
 static void refuse(struct memlock_verdict *v, int err, enum memlock_cause cause,
 		   const char *fix, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
@@ -74,7 +72,7 @@ int mlk_start_time(pid_t pid, unsigned long long *start)
 	return rc;
 }
 
-static uint64_t own_caps(void)
+uint64_t mlk_own_caps(void)
 {
 	struct memlock_status st;
 
@@ -100,18 +98,18 @@ void mlk_explain_ptrace_denied(pid_t pid, const struct memlock_status *st,
 		refuse(v, EPERM, MEMLOCK_CAUSE_PTRACE_DENIED,
 		       "set kernel.yama.ptrace_scope to 1 or 2 (sysctl; 3 can only be undone by a reboot)",
 		       "Yama's kernel.yama.ptrace_scope is 3: no process may be traced");
-	} else if (!(own_caps() & (1ull << CAP_SYS_PTRACE_BIT)) && scope >= 1) {
+	} else if (!(mlk_own_caps() & (1ull << CAP_SYS_PTRACE_BIT)) && scope >= 1) {
 		refuse(v, EPERM, MEMLOCK_CAUSE_PTRACE_DENIED,
 		       "run memlock as root (CAP_SYS_PTRACE), or set kernel.yama.ptrace_scope=0",
 		       "Yama's kernel.yama.ptrace_scope is %d: only %s may trace process %d", scope,
 		       scope == 1 ? "its ancestors and CAP_SYS_PTRACE" : "CAP_SYS_PTRACE", (int)pid);
-	} else if (st->ruid != getuid() && !(own_caps() & (1ull << CAP_SYS_PTRACE_BIT))) {
+	} else if (st->ruid != getuid() && !(mlk_own_caps() & (1ull << CAP_SYS_PTRACE_BIT))) {
 		refuse(v, EPERM, MEMLOCK_CAUSE_PTRACE_DENIED,
 		       "run memlock as the process's user, or as root (CAP_SYS_PTRACE)",
 		       "process %d belongs to uid %u, and memlock has no CAP_SYS_PTRACE", (int)pid,
 		       (unsigned int)st->ruid);
 	} else if (stat(path, &sb) == 0 && sb.st_uid == 0 && st->ruid != 0 &&
-		   !(own_caps() & (1ull << CAP_SYS_PTRACE_BIT))) {
+		   !(mlk_own_caps() & (1ull << CAP_SYS_PTRACE_BIT))) {
 		refuse(v, EPERM, MEMLOCK_CAUSE_PTRACE_DENIED,
 		       "run memlock as root (CAP_SYS_PTRACE)",
 		       "process %d is not dumpable (set-user-ID, file capabilities or "
@@ -127,7 +125,7 @@ void mlk_explain_ptrace_denied(pid_t pid, const struct memlock_status *st,
 
 static bool predict_ptrace_denied(pid_t pid, const struct memlock_status *st)
 {
-	uint64_t caps = own_caps();
+	uint64_t caps = mlk_own_caps();
 	char path[64];
 	struct stat sb;
 
@@ -141,7 +139,7 @@ static bool predict_ptrace_denied(pid_t pid, const struct memlock_status *st)
 }
 
 /* Seccomp mode of any thread: 2 when a filter is installed. */
-static int seccomp_mode(pid_t pid)
+int mlk_seccomp_mode(pid_t pid)
 {
 	char dir[64], file[512];
 	struct dirent *d;
@@ -177,15 +175,13 @@ static int seccomp_mode(pid_t pid)
 	return mode;
 }
 
-/* ELF class of the executable: 32-bit (ia32, x32, AArch32) is refused. */
-static int exe_class(pid_t pid)
+/* ELF class of the file at @path: ELFCLASS32 for ia32, x32 and AArch32. */
+int mlk_elf_class(const char *path)
 {
 	unsigned char id[EI_NIDENT];
-	char path[64];
 	ssize_t n;
 	int fd;
 
-	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -194,6 +190,14 @@ static int exe_class(pid_t pid)
 	if (n != (ssize_t)sizeof(id) || memcmp(id, ELFMAG, SELFMAG) != 0)
 		return -ENOEXEC;
 	return id[EI_CLASS];
+}
+
+static int exe_class(pid_t pid)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	return mlk_elf_class(path);
 }
 
 struct memlock_target *memlock_target_open(pid_t pid, unsigned int flags,
@@ -277,8 +281,8 @@ struct memlock_target *memlock_target_open(pid_t pid, unsigned int flags,
 		errno = ESRCH;
 		return NULL;
 	}
-	if (seccomp_mode(pid) == 2) {
-		if (own_caps() & (1ull << CAP_SYS_ADMIN_BIT)) {
+	if (mlk_seccomp_mode(pid) == 2) {
+		if (mlk_own_caps() & (1ull << CAP_SYS_ADMIN_BIT)) {
 			t->suspend_seccomp = true;	/* PTRACE_O_SUSPEND_SECCOMP */
 		} else if (!(flags & MEMLOCK_T_FORCE)) {
 			refuse(why, EPERM, MEMLOCK_CAUSE_SECCOMP,

@@ -5,6 +5,9 @@
 
 #include "internal.h"
 
+#define CAP_SYS_PTRACE_BIT 19
+#define CAP_SYS_ADMIN_BIT 21
+
 struct memlock_target {
 	pid_t pid;
 	int pidfd;
@@ -21,6 +24,11 @@ struct memlock_target {
 
 MLK_HIDDEN struct memlock_target *mlk_target_new(pid_t pid);
 MLK_HIDDEN int mlk_start_time(pid_t pid, unsigned long long *start);
+/* CapEff of the caller; the highest Seccomp mode of @pid's threads (2: a
+ * filter); the ELF class of a file (ELFCLASS32/64, -ENOEXEC if not ELF). */
+MLK_HIDDEN uint64_t mlk_own_caps(void);
+MLK_HIDDEN int mlk_seccomp_mode(pid_t pid);
+MLK_HIDDEN int mlk_elf_class(const char *path);
 MLK_HIDDEN int mlk_target_check_alive(const struct memlock_target *t);
 MLK_HIDDEN void mlk_explain_ptrace_denied(pid_t pid, const struct memlock_status *st,
 					  struct memlock_verdict *v);

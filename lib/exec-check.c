@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * What memlock_execvp_locked() knows before the exec: where the program is,
+ * whether ptrace would take its privileges, whether it is a 64-bit image
+ * memlock can inject into, and whether a seccomp filter the program would
+ * inherit lets mlockall through.
+ */
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <sys/xattr.h>
+#include <elf.h>
+#include <unistd.h>
+
+#include "exec.h"
+#include "target.h"
+
+int mlk_exec_resolve(const char *file, char *out, size_t sz)
+{
+	const char *path = getenv("PATH"), *p, *colon;
+	char dflt[256];
+	int err = -ENOENT;
+
+	if (*file == '\0')
+		return -ENOENT;
+	if (strchr(file, '/')) {
+		snprintf(out, sz, "%s", file);
+		return access(out, X_OK) == 0 ? 0 : -errno;
+	}
+	if (path == NULL) {	/* execvp's default search path */
+		if (confstr(_CS_PATH, dflt, sizeof(dflt)) == 0)
+			snprintf(dflt, sizeof(dflt), "/bin:/usr/bin");
+		path = dflt;
+	}
+	for (p = path;; p = colon + 1) {
+		struct stat st;
+		size_t n;
+
+		colon = strchr(p, ':');
+		n = colon ? (size_t)(colon - p) : strlen(p);
+		snprintf(out, sz, "%.*s%s%s", (int)n, n ? p : ".", "/", file);
+		if (stat(out, &st) == 0 && S_ISREG(st.st_mode)) {
+			if (access(out, X_OK) == 0)
+				return 0;
+			err = -EACCES;
+		}
+		if (colon == NULL)
+			break;
+	}
+	return err;
+}
+
+bool mlk_exec_privileged(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return false;
+	return (st.st_mode & S_ISUID) || ((st.st_mode & S_ISGID) && (st.st_mode & S_IXGRP)) ||
+	       getxattr(path, "security.capability", NULL, 0) > 0;
+}
+
+bool mlk_exec_loses_privileges(const char *path)
+{
+	/* the kernel keeps them when the tracer has CAP_SYS_PTRACE */
+	return mlk_exec_privileged(path) && !(mlk_own_caps() & (1ull << CAP_SYS_PTRACE_BIT));
+}
+
+static void refuse(struct memlock_verdict *why, int err, enum memlock_cause cause,
+		   const char *fix, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static void refuse(struct memlock_verdict *why, int err, enum memlock_cause cause,
+		   const char *fix, const char *fmt, ...)
+{
+	va_list ap;
+
+	memset(why, 0, sizeof(*why));
+	why->err = err;
+	why->cause = cause;
+	va_start(ap, fmt);
+	vsnprintf(why->reason, sizeof(why->reason), fmt, ap);
+	va_end(ap);
+	if (fix)
+		mlk_add_fix(why, "%s", fix);
+}
+
+/*
+ * Does the caller's seccomp filter (which the program inherits, and which
+ * the injected call meets) let mlockall(@mcl) through? Asked of the filter
+ * itself, in a child: 0, a positive errno it returns, or -1 when it kills.
+ */
+static int seccomp_probe(unsigned int mcl)
+{
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	if (pid < 0)
+		return 0;	/* cannot tell: the lock's own answer will */
+	if (pid == 0) {
+		struct rlimit no_core = { 0, 0 };
+		long r;
+
+		setrlimit(RLIMIT_CORE, &no_core);
+		r = syscall(SYS_mlockall, mcl);
+		_exit(r == 0 ? 0 : errno > 0 && errno < 255 ? errno : 255);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return 0;
+	if (WIFSIGNALED(status))
+		return -1;
+	/* the limit's own refusals are the predictor's to explain */
+	if (WEXITSTATUS(status) == ENOMEM || WEXITSTATUS(status) == EAGAIN)
+		return 0;
+	return WEXITSTATUS(status);
+}
+
+int mlk_exec_check(const char *path, unsigned int mcl, bool best_effort,
+		   struct memlock_verdict *why, bool *skip_lock)
+{
+	struct memlock_request req = { .op = MEMLOCK_OP_MLOCKALL, .kflags = mcl };
+	struct memlock_verdict v;
+	int r;
+
+	*skip_lock = false;
+	if (mlk_exec_loses_privileges(path)) {
+		refuse(why, EPERM, MEMLOCK_CAUSE_PTRACE_DENIED,
+		       "run memlock as root (with CAP_SYS_PTRACE the kernel keeps them), lock it "
+		       "from inside, or lock it once running: memlock attach PID",
+		       "%.200s is a set-user-ID, set-group-ID or file-capability program: under "
+		       "ptrace by a tracer without CAP_SYS_PTRACE the kernel would run it without "
+		       "its privileges",
+		       path);
+		return -EPERM;
+	}
+	if (mlk_elf_class(path) == ELFCLASS32) {
+		refuse(why, EOPNOTSUPP, MEMLOCK_CAUSE_COMPAT_TASK,
+		       "run its 64-bit build, or let it call mlockall itself",
+		       "%.200s is a 32-bit (ia32, x32 or AArch32) program: memlock injects only "
+		       "into 64-bit tasks",
+		       path);
+		return -EOPNOTSUPP;
+	}
+	/* what does not depend on the new image's size is known now */
+	if (mlk_predict_exec(0, &req, &v) == 0 &&
+	    (v.cause == MEMLOCK_CAUSE_BAD_FLAGS ||
+	     (v.cause == MEMLOCK_CAUSE_LIMIT_ZERO && !best_effort))) {
+		*why = v;
+		return -v.err;
+	}
+	if (mlk_seccomp_mode(getpid()) != 2 || (r = seccomp_probe(mcl)) == 0)
+		return 0;
+	refuse(why, r > 0 ? r : EPERM, MEMLOCK_CAUSE_SECCOMP,
+	       "allow mlockall in the filter (systemd: SystemCallFilter=@memlock, or remove "
+	       "the filter), or let the program call mlockall itself",
+	       "memlock runs under a seccomp filter, which the program inherits, and it %s "
+	       "mlockall%s",
+	       r > 0 ? "denies" : "kills the process for", r > 0 ? "" : ": the program would die of SIGSYS");
+	if (r > 0)
+		snprintf(why->reason + strlen(why->reason), sizeof(why->reason) - strlen(why->reason),
+			 " (%s)", strerrorname_np(r) ?: "?");
+	if (!best_effort)
+		return -why->err;
+	*skip_lock = true;
+	return 0;
+}
