@@ -68,23 +68,56 @@ static void print_why(const struct memlock_verdict *why)
 		hint("%s", why->note[i]);
 }
 
+/* With MCL_FUTURE every later mapping counts against the limit: warn when
+ * what is left is small enough to make the program's own start fail. */
+#define HEADROOM_WARN (16ull << 20)
+
+static void warn_headroom(const struct run_ctx *c, pid_t pid, const struct memlock_status *st)
+{
+	struct memlock_limits lim;
+	uint64_t left;
+
+	if (!(c->mcl & MCL_FUTURE) || memlock_proc_has_cap_ipc_lock(NULL, st, NULL) ||
+	    memlock_pid_get_limit(pid, &lim) < 0 || lim.soft == MEMLOCK_UNLIMITED)
+		return;
+	left = lim.soft > st->vm_lck ? lim.soft - st->vm_lck : 0;
+	if (left >= HEADROOM_WARN)
+		return;
+	fprintf(stderr, "memlock: warning: %s has %s of RLIMIT_MEMLOCK left for all it maps from "
+			"now on (libraries, heap, thread stacks): with MCL_FUTURE a mapping past it "
+			"fails (EAGAIN), and the program may not even start\n",
+		st->name, size_to_human(left, (char[32]){ 0 }, 32));
+	if (lim.hard == MEMLOCK_UNLIMITED || lim.hard >= (64ull << 20))
+		hint("give it more room: memlock run --limit 64M (or unlimited), or CAP_IPC_LOCK");
+	else
+		hint("the hard limit is %s: raise it where it is set (limits.conf, LimitMEMLOCK=, "
+		     "--ulimit memlock=), or give the program CAP_IPC_LOCK",
+		     size_to_human(lim.hard, (char[32]){ 0 }, 32));
+}
+
 /* In the helper process, at the program's first instruction. */
 static void report(pid_t pid, long ret, const struct memlock_verdict *why, uint64_t vmlck,
 		   void *data)
 {
 	const struct run_ctx *c = data;
 	struct memlock_status st;
+	bool have = memlock_proc_read_status(NULL, pid, &st) == 0;
 	char b[32];
 
 	if (ret == 0) {
 		/* the image now running: a wrapper's exec shows the next one */
 		if (c->verbose)
 			fprintf(stderr, "memlock: %s (pid %d): mlockall(0x%x) = 0, VmLck %s\n",
-				memlock_proc_read_status(NULL, pid, &st) == 0 ? st.name : c->prog,
-				(int)pid, c->mcl, size_to_human(vmlck, b, sizeof(b)));
+				have ? st.name : c->prog, (int)pid, c->mcl,
+				size_to_human(vmlck, b, sizeof(b)));
+		if (have)
+			warn_headroom(c, pid, &st);
 		return;
 	}
-	if (c->best_effort)
+	if (c->best_effort && why->cause == MEMLOCK_CAUSE_SECCOMP)
+		fprintf(stderr, "memlock: %s runs unlocked: mlockall not tried: %s\n", c->prog,
+			why->reason);
+	else if (c->best_effort)
 		fprintf(stderr, "memlock: %s runs unlocked: mlockall failed with %s: %s\n", c->prog,
 			strerrorname_np((int)-ret) ?: "?", why->reason);
 	else
@@ -93,11 +126,14 @@ static void report(pid_t pid, long ret, const struct memlock_verdict *why, uint6
 	print_why(why);
 }
 
-/* --limit: the soft limit, and the hard one when it must grow too. */
-static int set_limit(uint64_t want)
+/* --limit: the soft limit, and the hard one when it must grow too. When the
+ * hard one cannot grow, the limit does not matter with CAP_IPC_LOCK, and
+ * with --best-effort the soft one goes up to the hard one: both go on. */
+static int set_limit(uint64_t want, bool best_effort)
 {
 	struct memlock_limits lim;
 	struct memlock_verdict why;
+	struct memlock_status st;
 	int rc;
 
 	rc = memlock_pid_get_limit(0, &lim);
@@ -109,11 +145,28 @@ static int set_limit(uint64_t want)
 	if (lim.hard != MEMLOCK_UNLIMITED && (want == MEMLOCK_UNLIMITED || want > lim.hard))
 		lim.hard = want;
 	rc = memlock_pid_set_limit(0, &lim, &why);
-	if (rc < 0) {
-		warnx("cannot set RLIMIT_MEMLOCK to %s: %s", size_to_human(want, (char[32]){ 0 }, 32),
-		      why.reason[0] ? why.reason : strerror(-rc));
-		print_why(&why);
+	if (rc == 0)
+		return 0;
+	if (rc == -EPERM && memlock_proc_read_status(NULL, 0, &st) == 0 &&
+	    memlock_proc_has_cap_ipc_lock(NULL, &st, NULL)) {
+		warnx("cannot raise RLIMIT_MEMLOCK to %s (no CAP_SYS_RESOURCE), but CAP_IPC_LOCK "
+		      "lifts the limit: going on",
+		      size_to_human(want, (char[32]){ 0 }, 32));
+		return 0;
 	}
+	if (rc == -EPERM && best_effort && memlock_pid_get_limit(0, &lim) == 0) {
+		lim.soft = lim.hard;
+		if (memlock_pid_set_limit(0, &lim, NULL) == 0) {
+			warnx("cannot raise RLIMIT_MEMLOCK to %s (no CAP_SYS_RESOURCE): going on with "
+			      "the hard limit, %s",
+			      size_to_human(want, (char[32]){ 0 }, 32),
+			      size_to_human(lim.hard, (char[32]){ 0 }, 32));
+			return 0;
+		}
+	}
+	warnx("cannot set RLIMIT_MEMLOCK to %s: %s", size_to_human(want, (char[32]){ 0 }, 32),
+	      why.reason[0] ? why.reason : strerror(-rc));
+	print_why(&why);
 	return rc;
 }
 
@@ -190,7 +243,7 @@ int cmd_run(int argc, char **argv)
 			hint("give bytes, with a K, M, G or T suffix, or unlimited (e.g. 64M)");
 			return MEMLOCK_EXEC_FAILED;
 		}
-		if (set_limit(want) < 0)
+		if (set_limit(want, ctx.best_effort) < 0)
 			return MEMLOCK_EXEC_FAILED;
 	}
 	fflush(NULL);

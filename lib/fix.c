@@ -104,53 +104,65 @@ static uint64_t suggest(const struct mlk_facts *f, uint64_t need, bool future)
 
 void mlk_limit_fixes(const struct mlk_facts *f, struct memlock_verdict *v, uint64_t want)
 {
+	bool unl = want == MEMLOCK_UNLIMITED;
 	/* in whole KiB: what ulimit -l, limits.conf and LimitMEMLOCK= count in */
-	uint64_t kib = (want + 1023) / 1024, bytes = kib * 1024;
-	bool soft_enough = f->lim.hard == MEMLOCK_UNLIMITED || bytes <= f->lim.hard;
-	char user[64];
+	uint64_t kib = unl ? 0 : want / 1024 + (want % 1024 != 0), bytes = kib * 1024;
+	bool soft_enough = f->lim.hard == MEMLOCK_UNLIMITED || (!unl && bytes <= f->lim.hard);
+	char k[32], b[48], one[24], user[64];
 
+	/* the value as each place spells it: 64K / unlimited, bytes / -1 */
+	if (unl) {
+		snprintf(k, sizeof(k), "unlimited");
+		snprintf(b, sizeof(b), "-1:-1");
+		snprintf(one, sizeof(one), "unlimited");
+	} else {
+		snprintf(one, sizeof(one), "%llu", (unsigned long long)bytes);
+		snprintf(k, sizeof(k), "%lluK", (unsigned long long)kib);
+		snprintf(b, sizeof(b), "%llu:%llu", (unsigned long long)bytes,
+			 (unsigned long long)bytes);
+	}
 	switch (f->ctx.kind) {
 	case MEMLOCK_CTX_SYSTEMD:
-		mlk_add_fix(v, "systemctl %sedit %s: add [Service] LimitMEMLOCK=%lluK, then restart it",
-			    f->ctx.user_unit ? "--user " : "", f->ctx.unit, (unsigned long long)kib);
+		mlk_add_fix(v, "systemctl %sedit %s: add [Service] LimitMEMLOCK=%s, then restart it",
+			    f->ctx.user_unit ? "--user " : "", f->ctx.unit, unl ? "infinity" : k);
 		if (!f->ctx.user_unit)
 			mlk_add_fix(v, "or give the unit the capability: [Service] "
 				       "AmbientCapabilities=CAP_IPC_LOCK");
 		break;
 	case MEMLOCK_CTX_CONTAINER:
-		mlk_add_fix(v, "start the container with --ulimit memlock=%llu:%llu "
-			       "(docker/podman run)",
-			    (unsigned long long)bytes, (unsigned long long)bytes);
+		mlk_add_fix(v, "start the container with --ulimit memlock=%s (docker/podman run)", b);
 		mlk_add_fix(v, "or with --cap-add IPC_LOCK (rootful containers only: in a user "
 			       "namespace the capability does not count)");
 		break;
 	case MEMLOCK_CTX_SHELL:
+		/* ulimit and limits.conf count KiB without a suffix */
+		if (!unl)
+			k[strlen(k) - 1] = '\0';
 		if (soft_enough)
-			mlk_add_fix(v, "in the shell that starts it: ulimit -l %llu",
-				    (unsigned long long)kib);
+			mlk_add_fix(v, "in the shell that starts it: ulimit -l %s", k);
 		mlk_add_fix(v, "for every login of the user: /etc/security/limits.conf: "
-			       "%s - memlock %llu",
-			    user_name(f->uid, user, sizeof(user)), (unsigned long long)kib);
+			       "%s - memlock %s",
+			    user_name(f->uid, user, sizeof(user)), k);
+		if (!unl)
+			strcat(k, "K");
 		break;
 	}
 	switch (f->purpose) {
 	case MLK_FOR_PID:
 		if (soft_enough)
-			mlk_add_fix(v, "for the running process: memlock limit %d %lluK, or "
-				       "prlimit --pid %d --memlock=%llu: (the soft limit, up to "
-				       "the hard limit %s)",
-				    (int)f->pid, (unsigned long long)kib, (int)f->pid,
-				    (unsigned long long)bytes, MLK_SZ(f->lim.hard));
+			mlk_add_fix(v, "for the running process: memlock limit %d %s, or prlimit "
+				       "--pid %d --memlock=%s: (the soft limit, up to the hard "
+				       "limit %s)",
+				    (int)f->pid, k, (int)f->pid, one,
+				    MLK_SZ(f->lim.hard));
 		else
 			mlk_add_fix(v, "for the running process, as root with CAP_SYS_RESOURCE "
-				       "(the hard limit is %s): memlock limit %d %lluK:%lluK",
-				    MLK_SZ(f->lim.hard), (int)f->pid, (unsigned long long)kib,
-				    (unsigned long long)kib);
+				       "(the hard limit is %s): memlock limit %d %s:%s",
+				    MLK_SZ(f->lim.hard), (int)f->pid, k, k);
 		break;
 	case MLK_FOR_EXEC:
-		mlk_add_fix(v, "%slet memlock raise it first: memlock run --limit %lluK -- ...",
-			    soft_enough ? "" : "as root with CAP_SYS_RESOURCE, ",
-			    (unsigned long long)kib);
+		mlk_add_fix(v, "%slet memlock raise it first: memlock run --limit %s -- ...",
+			    soft_enough ? "" : "as root with CAP_SYS_RESOURCE, ", k);
 		break;
 	case MLK_FOR_SELF:
 		break;	/* memlock itself: the shell's limit is the one to raise */

@@ -16,6 +16,16 @@ static rlim_t to_rlim(uint64_t v)
 	return v == MEMLOCK_UNLIMITED ? RLIM_INFINITY : (rlim_t)v;
 }
 
+/* A limit as memlock limit takes it back: bytes, or "unlimited". */
+static const char *limit_arg(uint64_t v, char *buf, size_t sz)
+{
+	if (v == MEMLOCK_UNLIMITED)
+		snprintf(buf, sz, "unlimited");
+	else
+		snprintf(buf, sz, "%llu", (unsigned long long)v);
+	return buf;
+}
+
 int memlock_pid_get_limit(pid_t pid, struct memlock_limits *lim)
 {
 	struct rlimit old;
@@ -65,21 +75,26 @@ int memlock_pid_set_limit(pid_t pid, const struct memlock_limits *lim, struct me
 	why->hard_limit = f.lim.hard;
 	why->context = f.ctx.kind;
 	snprintf(why->unit, sizeof(why->unit), "%s", f.ctx.unit);
-	if (f.uid != getuid() || f.uid != geteuid())
+	if (f.uid != getuid() || f.uid != geteuid()) {
+		char sl[32], hl[32];
+
 		snprintf(why->reason, sizeof(why->reason),
 			 "process %d belongs to uid %u: changing another user's limits needs "
 			 "CAP_SYS_RESOURCE, which memlock does not have",
 			 (int)pid, (unsigned int)f.uid);
-	else
-		snprintf(why->reason, sizeof(why->reason),
-			 "raising the hard limit (%s) to %s needs CAP_SYS_RESOURCE, which memlock "
-			 "does not have; any process may lower its limits, and raise the soft one "
-			 "up to the hard one",
-			 MLK_SZ(f.lim.hard), MLK_SZ(lim->hard));
+		mlk_add_fix(why, "as root with CAP_SYS_RESOURCE: memlock limit %d %s:%s", (int)pid,
+			    limit_arg(lim->soft, sl, sizeof(sl)), limit_arg(lim->hard, hl, sizeof(hl)));
+		mlk_add_fix(why, "or as uid %u, its owner, if the hard limit stays as it is (%s)",
+			    (unsigned int)f.uid, MLK_SZ(f.lim.hard));
+		return mlk_err(-err);
+	}
+	snprintf(why->reason, sizeof(why->reason),
+		 "raising the hard limit (%s) to %s needs CAP_SYS_RESOURCE, which memlock "
+		 "does not have; any process may lower its limits, and raise the soft one "
+		 "up to the hard one",
+		 MLK_SZ(f.lim.hard), MLK_SZ(lim->hard));
 	/* the fixes name where a limit that high is set */
 	why->need = lim->soft > lim->hard ? lim->soft : lim->hard;
-	if (why->need == MEMLOCK_UNLIMITED)
-		why->need = lim->soft;
 	mlk_limit_fixes(&f, why, why->need);
 	return mlk_err(-err);
 }

@@ -237,7 +237,7 @@ static void predict_mlockall(const struct mlk_facts *f, unsigned int fl,
 		else
 			fail(v, ENOMEM, MEMLOCK_CAUSE_ADDRESS_SPACE,
 			     "MCL_CURRENT needs the whole address space, VmSize %s (%llu pages), "
-			     "within the soft RLIMIT_MEMLOCK of %s (%llu pages); the kernel counts "
+			     "above the soft RLIMIT_MEMLOCK of %s (%llu pages); the kernel counts "
 			     "every mapping, PROT_NONE reservations included, not only what it "
 			     "would lock",
 			     MLK_SZ(f->vm_size), (unsigned long long)size_pages, MLK_SZ(f->lim.soft),

@@ -40,8 +40,27 @@ else
 		rc=$?
 		check "another user's process: refused, the reason named" \
 			eval '[ $rc -eq 1 ] && grep -q "another user" <<<"$out"'
+		check "another user's process: the fix needs CAP_SYS_RESOURCE, not a ulimit" \
+			eval 'grep -q "^hint: as root with CAP_SYS_RESOURCE: memlock limit $q 1048576:" <<<"$out" &&
+			      ! grep -q "ulimit" <<<"$out"'
+		is "a process without CAP_IPC_LOCK: the column says false" \
+			"$(jget "$("$MEMLOCK" limit -J $q)" 'j["limits"][0]["cap_ipc_lock"]')" False
 	fi
 fi
+# sizes: K, M, G, T suffixes, fractions, unlimited
+"$MEMLOCK" limit $p 512K:1536K >/dev/null
+is "K suffixes" "$(proc $p)" "524288 1572864"
+"$MEMLOCK" limit $p 0.5M >/dev/null
+is "a fraction of M" "$(proc $p)" "524288 1572864"
+for big in 1G 1T unlimited; do
+	out=$("$MEMLOCK" limit $p $big 2>&1)
+	rc=$?
+	check "soft $big over the hard 1.5M: refused with the reason ($rc)" \
+		eval '[ $rc -eq 1 ] && grep -q "cannot be above the hard limit" <<<"$out"'
+done
+is "the refusals changed nothing" "$(proc $p)" "524288 1572864"
+"$MEMLOCK" limit $p 1M:1M >/dev/null
+is "lower both" "$(proc $p)" "$M $M"
 out=$("$MEMLOCK" limit $p 3M:2M 2>&1)
 rc=$?
 check "soft above hard: refused with the reason" eval '[ $rc -eq 1 ] && grep -q "cannot be above" <<<"$out"'
