@@ -43,8 +43,11 @@ show "$M" unlock "$PID"
 
 echo
 echo "Start a program locked from its very first instruction (locks do not survive exec,"
-echo "so mlockall is injected into the new image before it runs):"
-show "$M" run -v -- sh -c 'grep VmLck /proc/$$/status'
+echo "so mlockall is injected into the new image before it runs). The sample again, now"
+echo "started with: $M run -v -- $B/sample"
+start_sample "$M" run -v -- || { echo "memlock: demo: the locked sample did not start" >&2; exit 1; }
+show "$M" status -o PID,COMMAND,LOCKED,RLOCKED,RSS "$PID"
+show "$M" status --maps "$PID" -o START,END,LOCK,SIZE,LOCKED,PATH
 
 if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
 	start_sample prlimit --memlock=2097152:2097152 setpriv --reuid=65534 --regid=65534 \
