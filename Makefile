@@ -105,7 +105,12 @@ build/helpers/victim: tests/helpers/victim.c build/libmemlock.a
 # Targets for attach: dynamic, static, and static stripped (no symbols at all).
 HELPERS = build/helpers/victim build/helpers/target build/helpers/target-static \
           build/helpers/target-static-stripped build/helpers/selfcheck \
-          build/helpers/selfcheck-static build/helpers/seccomp-exec build/helpers/exec-thread
+          build/helpers/selfcheck-static build/helpers/seccomp-exec build/helpers/exec-thread \
+          build/helpers/pairtime
+build/helpers/pairtime: tests/helpers/pairtime.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) -O2 -o $@ $(SRCS_OF)
+
 build/helpers/seccomp-exec: tests/helpers/seccomp-exec.c
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) -O2 -o $@ $(SRCS_OF)
