@@ -41,7 +41,12 @@ struct cmd {
 	const char *name;
 	int (*handler)(int argc, char **argv);
 	const char *help;
+	bool guarded;	/* run in a child that outlives memlock (guard.c) */
 };
+
+/* guard.c: @fn(@argc, @argv) in a child that a SIGKILL to memlock does not
+ * interrupt; the exit status (or death by a signal) is the child's. */
+int run_guarded(int (*fn)(int, char **), int argc, char **argv);
 
 /* subcommands, one cmd-<name>.c each */
 int cmd_status(int argc, char **argv);

@@ -11,12 +11,12 @@
 #include "cli.h"
 
 static const struct cmd commands[] = {
-	{ "status", cmd_status, "show lock and swap state of processes, mappings, the system" },
-	{ "check", cmd_check, "predict whether a lock would succeed, why, and how to fix it" },
-	{ "attach", cmd_attach, "lock the memory of a running process (ptrace injection)" },
-	{ "unlock", cmd_unlock, "unlock the memory of a running process" },
-	{ "run", cmd_run, "run a program with its memory locked from its first instruction" },
-	{ "limit", cmd_limit, "show or set the RLIMIT_MEMLOCK of a process" },
+	{ "status", cmd_status, "show lock and swap state of processes, mappings, the system", false },
+	{ "check", cmd_check, "predict whether a lock would succeed, why, and how to fix it", false },
+	{ "attach", cmd_attach, "lock the memory of a running process (ptrace injection)", true },
+	{ "unlock", cmd_unlock, "unlock the memory of a running process", true },
+	{ "run", cmd_run, "run a program with its memory locked from its first instruction", false },
+	{ "limit", cmd_limit, "show or set the RLIMIT_MEMLOCK of a process", false },
 };
 
 const char *proc_root;
@@ -177,6 +177,8 @@ int main(int argc, char **argv)
 			/* 0, not 1: glibc then re-reads the optstring, so the
 			 * command's options may follow its arguments again */
 			optind = 0;
+			if (commands[i].guarded)
+				return run_guarded(commands[i].handler, argc, argv);
 			return close_stdout_rc(commands[i].handler(argc, argv));
 		}
 	}

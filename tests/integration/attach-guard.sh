@@ -54,4 +54,32 @@ check "bounded: the longest stop ($longest ms) is within 20 ms + 30 ms noise" \
 check "bounded: many stops, not one ($stops)" test "$stops" -gt 5
 vcmd V status
 check "bounded: the target is fine and sees it locked ($R)" test "${R%% *}" -ge 1048576
+
+# memlock killed (SIGKILL) and stopped (SIGTERM) in the middle of a long stop:
+# a whole-1-GiB mlockall, the thread stopped for half a second or more
+killed_mid_stop() {	# SIGNAL: the victim must come out of it intact
+	local sig=$1 m t0 st
+	victim_start W
+	vcmd W "map 262144"
+	"$MEMLOCK" attach "$W_PID" >/dev/null 2>&1 &
+	m=$!
+	# until the thread is stopped (TracerPid set), then the signal
+	for t0 in $(seq 200); do
+		[ "$(awk '/^TracerPid:/ { print $2 }' /proc/"$W_PID"/status)" != 0 ] && break
+		sleep 0.005
+	done
+	kill -"$sig" $m
+	wait $m
+	for t0 in $(seq 400); do	# the injection finishes in memlock's child
+		[ "$(awk '/^TracerPid:/ { print $2 }' /proc/"$W_PID"/status)" = 0 ] && break
+		sleep 0.01
+	done
+	st=$(awk '/^State:|^TracerPid:/ { printf "%s ", $2 }' /proc/"$W_PID"/status)
+	vcmd W status
+	check "SIG$sig to memlock during the stop: the target answers, not stopped or traced ($st, $R)" \
+		eval '[ "$st" = "S 0 " ] && [ -n "$R" ]'
+	vcmd W "munlockall"
+}
+killed_mid_stop KILL
+killed_mid_stop TERM
 done_testing

@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * attach and unlock stop a thread of another process and change its
+ * registers. A SIGKILL to memlock in that window would make the kernel
+ * detach it with the registers still changed, and the process would crash.
+ * So those commands run in a child, which finishes (and restores) whatever
+ * happens to the memlock the user started: that one only waits, passes
+ * ^C and kill on to the child (which takes them between stops), and exits
+ * as the child did.
+ */
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static volatile pid_t worker;
+
+static void pass_on(int sig)
+{
+	if (worker > 0)
+		kill(worker, sig);
+}
+
+int run_guarded(int (*fn)(int, char **), int argc, char **argv)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+	struct sigaction sa = { .sa_handler = pass_on, .sa_flags = SA_RESTART };
+	int status;
+	size_t i;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)		/* no child: do it here, unguarded */
+		return fn(argc, argv);
+	if (pid == 0)
+		exit(close_stdout_rc(fn(argc, argv)));
+	worker = pid;
+	for (i = 0; i < ARRAY_SIZE(sigs); i++)
+		sigaction(sigs[i], &sa, NULL);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return EXIT_FAILURE;
+	if (WIFSIGNALED(status)) {	/* die the same way */
+		signal(WTERMSIG(status), SIG_DFL);
+		raise(WTERMSIG(status));
+		return 128 + WTERMSIG(status);
+	}
+	return WEXITSTATUS(status);
+}
