@@ -7,6 +7,7 @@
  * out_restore, and the caller's SIGINT/TERM/HUP/PIPE wait until it is done.
  */
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/wait.h>
@@ -143,6 +144,37 @@ static int seize(struct memlock_target *t, struct session *s)
 }
 
 /*
+ * A signal pending for thread @tid (its own, or the process's) that its mask
+ * @mask lets through. Detaching it sets TIF_SIGPENDING, and ptrace_stop()
+ * recalculates it for such a signal anyway: on its way out of the stop the
+ * kernel runs its signal code, and with it the restart rules on the saved
+ * registers.
+ */
+static bool signal_waiting(pid_t pid, pid_t tid, uint64_t mask)
+{
+	const char *p, *end, *line;
+	uint64_t pend = 0, v;
+	char path[64], *buf;
+	size_t len, ll;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/status", (int)pid, (int)tid);
+	if (mlk_read_file(path, &buf, &len) < 0)
+		return false;
+	p = buf;
+	end = buf + len;
+	while (mlk_next_line(&p, end, &line, &ll)) {
+		const char *f = mlk_field(line, ll, "SigPnd");
+
+		if (f == NULL)
+			f = mlk_field(line, ll, "ShdPnd");
+		if (f && mlk_parse_u64(&f, line + ll, 16, &v) == 0)
+			pend |= v;
+	}
+	free(buf);
+	return (pend & ~mask) != 0;
+}
+
+/*
  * Run @nr(@args) in thread @s->tid, which is attached and in a ptrace stop,
  * and leave it in a stop with its registers and signal mask as they were
  * (restart rules applied). Detaching is the caller's.
@@ -198,7 +230,13 @@ static int inject_in_stop(struct memlock_target *t, struct session *s, long nr, 
 			*ret = arch_syscall_ret(&cur);
 	}
 	/* restore, whatever happened; restore failures are reported above the
-	 * original error */
+	 * original error. A signal for the thread that came meanwhile must
+	 * meet the interrupted call as the kernel left it (-ERESTART* and its
+	 * number): the kernel then decides EINTR or restart by the handler's
+	 * SA_RESTART, as without us. With the restart done ahead, the handler
+	 * would run and pause() or sigsuspend() wait on as if it had not. */
+	if (!hijack && signal_waiting(t->pid, s->tid, saved_mask))
+		back = saved;
 	rrc = hijack ? arch_hijack_restore(s->tid, &entry) : arch_set_regs(s->tid, &back);
 	if (rrc < 0) {
 		pr_err("pid %d: cannot restore the registers of thread %d: %s", (int)t->pid,

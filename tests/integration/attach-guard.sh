@@ -82,4 +82,26 @@ killed_mid_stop() {	# SIGNAL: the victim must come out of it intact
 }
 killed_mid_stop KILL
 killed_mid_stop TERM
+
+# a signal that comes while the thread is stopped meets the interrupted call
+# as the kernel left it: pause() returns to its loop, read() without
+# SA_RESTART gets EINTR as it would without memlock, sigsuspend()'s mask
+# is put back
+for mode in pause read sigsuspend; do
+	coproc_start S $H/sigtarget $mode
+	"$MEMLOCK" attach "$S_PID" >/dev/null 2>&1 &
+	m=$!
+	for _ in $(seq 200); do
+		[ "$(awk '/^TracerPid:/ { print $2 }' /proc/"$S_PID"/status)" != 0 ] && break
+		sleep 0.005
+	done
+	kill -USR1 "$S_PID"
+	wait $m
+	R=
+	read -r -t 5 R <&"${S[0]}"
+	want="woke eintr=0 masked=0"
+	[ $mode = read ] && want="woke eintr=1 masked=0"
+	[ $mode = sigsuspend ] && want="woke eintr=0 masked=1"
+	is "SIGUSR1 during the stop, $mode: handled as without memlock" "$R" "$want"
+done
 done_testing

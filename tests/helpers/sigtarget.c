@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * sigtarget pause|read|sigsuspend - a process that waits for SIGUSR1 (its
+ * handler without SA_RESTART) with 1 GiB mapped but untouched, so that an
+ * attach stops it long enough for the signal to come during the stop.
+ *   pause       while (!flag) pause();
+ *   read        while (!flag) read(0): EINTR expected, as without memlock
+ *   sigsuspend  SIGUSR1 blocked, sigsuspend() with an empty mask; afterwards
+ *               SIGUSR1 must be blocked again (the mask put back)
+ * Prints "ready PID", then at the signal "woke eintr=N masked=0|1", exit 0.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t flag;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	flag = 1;
+}
+
+int main(int argc, char **argv)
+{
+	struct sigaction sa = { .sa_handler = on_usr1 };
+	const char *mode = argc > 1 ? argv[1] : "pause";
+	sigset_t usr1, empty, now;
+	int eintr = 0;
+	char c;
+
+	sigaction(SIGUSR1, &sa, NULL);
+	if (mmap(NULL, 1ul << 30, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) ==
+	    MAP_FAILED)
+		return 2;
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	sigemptyset(&empty);
+	if (strcmp(mode, "sigsuspend") == 0)
+		sigprocmask(SIG_BLOCK, &usr1, NULL);
+	printf("ready %d\n", (int)getpid());
+	fflush(stdout);
+	while (!flag) {
+		if (strcmp(mode, "read") == 0) {
+			if (read(0, &c, 1) < 0)
+				eintr++;
+		} else if (strcmp(mode, "sigsuspend") == 0) {
+			sigsuspend(&empty);
+		} else {
+			pause();
+		}
+	}
+	sigprocmask(SIG_BLOCK, NULL, &now);
+	printf("woke eintr=%d masked=%d\n", eintr, sigismember(&now, SIGUSR1));
+	return 0;
+}
