@@ -206,7 +206,7 @@ struct memlock_target *memlock_target_open(pid_t pid, unsigned int flags,
 	struct memlock_target *t;
 	struct memlock_status st;
 	char comm[64] = "?";
-	int rc, cls;
+	int rc, cls, mode;
 
 	if (pid <= 0 || (flags & ~(MEMLOCK_T_FORCE | MEMLOCK_T_NO_EINTR))) {
 		errno = EINVAL;
@@ -281,14 +281,30 @@ struct memlock_target *memlock_target_open(pid_t pid, unsigned int flags,
 		errno = ESRCH;
 		return NULL;
 	}
-	if (mlk_seccomp_mode(pid) == 2) {
-		if (mlk_own_caps() & (1ull << CAP_SYS_ADMIN_BIT)) {
+	mode = mlk_seccomp_mode(pid);
+	if (mode != 0) {
+		/* the kernel suspends seccomp for a tracer with CAP_SYS_ADMIN in
+		 * the initial user namespace that is not under seccomp itself */
+		if ((mlk_own_caps() & (1ull << CAP_SYS_ADMIN_BIT)) && mlk_userns_is_init(NULL, 0) > 0 &&
+		    mlk_seccomp_mode(getpid()) == 0) {
 			t->suspend_seccomp = true;	/* PTRACE_O_SUSPEND_SECCOMP */
+		} else if (mode == 1) {
+			/* strict mode: read, write, exit, sigreturn only - mlockall
+			 * would kill it for certain, --force or not */
+			refuse(why, EPERM, MEMLOCK_CAUSE_SECCOMP,
+			       "run memlock as root in the initial user namespace, outside any "
+			       "seccomp filter (CAP_SYS_ADMIN suspends seccomp during the injection)",
+			       "process %d is in seccomp strict mode, where any other syscall than "
+			       "read, write, exit and sigreturn kills it",
+			       (int)pid);
+			memlock_target_close(t);
+			errno = EPERM;
+			return NULL;
 		} else if (!(flags & MEMLOCK_T_FORCE)) {
 			refuse(why, EPERM, MEMLOCK_CAUSE_SECCOMP,
-			       "run memlock as root (CAP_SYS_ADMIN suspends the filter during the "
-			       "injection), or --force if the filter allows mlock* (Docker's default "
-			       "profile does)",
+			       "run memlock as root in the initial user namespace (CAP_SYS_ADMIN "
+			       "suspends the filter during the injection), or --force if the filter "
+			       "allows mlock* (Docker's default profile does)",
 			       "process %d has a seccomp filter, which applies to injected syscalls too "
 			       "and could kill it (SECCOMP_RET_KILL)",
 			       (int)pid);

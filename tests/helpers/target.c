@@ -8,6 +8,9 @@
  *   epoll   blocked in epoll_wait(-1) on stdin
  *   futex   blocked in a timed FUTEX_WAIT (restart_syscall on interruption)
  *   mt64    64 threads (spin, sleep, futex, epoll); main blocked in read(0)
+ *   seccomp-strict
+ *           read in seccomp strict mode; 'q' prints "done strict" (no
+ *           other command: only read, write and exit are allowed)
  *   seccomp-kill, seccomp-errno
  *           read, under a seccomp filter that kills the process on (or fails
  *           with EPERM) mlock, mlock2, mlockall, munlock and munlockall
@@ -214,6 +217,16 @@ int main(int argc, char **argv)
 	}
 	printf("ready %d\n", (int)getpid());
 	fflush(stdout);
+	if (strcmp(mode, "seccomp-strict") == 0) {
+		/* read, write, exit and sigreturn only, from here on */
+		if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_STRICT) < 0)
+			return 2;
+		while (read(0, &c, 1) == 1 && c != 'q')
+			;
+		if (write(1, "done strict\n", 12) != 12)
+			syscall(SYS_exit, 1);
+		syscall(SYS_exit, 0);
+	}
 
 	if (strcmp(mode, "read") == 0 || strcmp(mode, "mt64") == 0) {
 		while (!done) {

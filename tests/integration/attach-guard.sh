@@ -32,6 +32,21 @@ fi
 target_end T
 is "seccomp kill filter, refused: target unharmed" "$RC" 0
 
+# seccomp strict mode: root suspends it too; unprivileged, refused even with
+# --force (mlockall would kill it for certain)
+target_start T $H/target seccomp-strict
+out=$("$MEMLOCK" attach "$T_PID" 2>&1)
+is "seccomp strict mode, root memlock: locked, seccomp suspended" "$?" 0
+target_end T
+is "seccomp strict mode: the target lives on and exits normally ($R)" "$RC" 0
+target_start T $H/target seccomp-strict "${NOBODY[@]}"
+out=$("${NOBODY[@]}" "$MEMLOCK" attach --force "$T_PID" 2>&1)
+rc=$?
+check "seccomp strict mode, unprivileged, --force: refused ($rc)" \
+	eval '[ $rc -eq 1 ] && grep -q "strict mode" <<<"$out"'
+target_end T
+is "seccomp strict mode, refused: target unharmed" "$RC" 0
+
 # unprivileged, --force, an errno filter: the filter answers EPERM, reported
 target_start T $H/target seccomp-errno "${NOBODY[@]}"
 j=$("${NOBODY[@]}" "$MEMLOCK" attach -J --force "$T_PID" 2>/dev/null)
