@@ -483,9 +483,10 @@ MEMLOCK_API void memlock_target_set_call_log(struct memlock_target *t, memlock_c
  * memlock_pid_lock_all() - mlockall(@mcl) in the target.
  * @mcl: MCL_CURRENT, MCL_FUTURE, MCL_ONFAULT as for mlockall(2).
  * @max_pause_ns: 0 for one stop; else no stop should exceed it much:
- *   mlockall(MCL_FUTURE) first (when asked), then mlock() over the unlocked
- *   mappings in chunks sized to the bound, re-reading the maps until nothing
- *   is left (a range that vanished meanwhile is skipped). PROT_NONE mappings
+ *   mlock() over the unlocked mappings in chunks sized to the bound,
+ *   re-reading the maps until nothing is left (a range that vanished
+ *   meanwhile is skipped), then mlockall(MCL_FUTURE) (when asked) and a
+ *   last pass; a failing chunk leaves MCL_FUTURE unset. PROT_NONE mappings
  *   get mlock2(MLOCK_ONFAULT), so they show "lf" where mlockall would give
  *   "lo"; VmLck is the same. A failing chunk leaves the chunks before it
  *   locked, as mlock() itself does.

@@ -5,9 +5,10 @@
  * GiB), and even over pages already present its populate walk takes
  * ~25 ms per GiB. In bounded mode the faulting is spread over many short
  * stops of mlock() chunks, sized from the rate the previous chunk achieved,
- * and no mlockall(MCL_CURRENT) is made at all: MCL_FUTURE (if asked) goes
- * first so that mappings created meanwhile are locked by the kernel, then
- * the walk repeats until nothing unlocked is left. PROT_NONE mappings,
+ * and no mlockall(MCL_CURRENT) is made at all: the walk repeats until
+ * nothing unlocked is left, then MCL_FUTURE (if asked) is set - last, so
+ * that a failing chunk does not leave it set - and one more walk takes the
+ * mappings made in between. PROT_NONE mappings,
  * which mlockall(MCL_CURRENT) also marks locked without faulting them,
  * get mlock2(MLOCK_ONFAULT): the same VmLck, shown as "lf".
  */
@@ -161,17 +162,24 @@ int memlock_pid_lock_all(struct memlock_target *t, unsigned int mcl, uint64_t ma
 		a[0] = (long)mcl;
 		return mlk_err(memlock_remote_syscallv(t, SYS_mlockall, ret, a));
 	}
+	/* again until a pass finds nothing left (mappings come and go) */
+	for (pass = 0; pass < 4; pass++) {
+		rc = chunked(t, max_pause_ns, ret, &calls);
+		if (rc < 0 || *ret < 0)
+			return mlk_err(rc);
+		if (calls == 0)
+			break;
+	}
+	/* MCL_FUTURE last: a chunk that failed (over the limit) must not leave
+	 * the process with every later mmap and brk checked against a limit it
+	 * has already reached. Then the mappings made since the last pass. */
 	if (mcl & MCL_FUTURE) {
-		/* mappings created while the chunks go by get locked by the kernel */
 		a[0] = MCL_FUTURE;
 		rc = memlock_remote_syscallv(t, SYS_mlockall, ret, a);
 		if (rc < 0 || *ret < 0)
 			return mlk_err(rc);
-	}
-	/* again until a pass finds nothing left (mappings come and go) */
-	for (pass = 0; pass < 4; pass++) {
 		rc = chunked(t, max_pause_ns, ret, &calls);
-		if (rc < 0 || *ret < 0 || calls == 0)
+		if (rc < 0 || *ret < 0)
 			return mlk_err(rc);
 	}
 	return 0;
