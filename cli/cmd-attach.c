@@ -183,13 +183,10 @@ int cmd_attach(int argc, char **argv)
 	}
 	if (a.nranges == 0)
 		rc = memlock_pid_lock_all(t, mcl, max_pause, &ret);
-	for (i = 0; i < a.nranges && rc == 0 && ret == 0; i++) {
-		long args[6] = { (long)a.ranges[i].start,
-				 (long)(a.ranges[i].end - a.ranges[i].start),
-				 lf.onfault ? MLOCK_ONFAULT : 0 };
-
-		rc = memlock_remote_syscallv(t, lf.onfault ? SYS_mlock2 : SYS_mlock, &ret, args);
-	}
+	for (i = 0; i < a.nranges && rc == 0 && ret == 0; i++)
+		rc = memlock_pid_lock_range(t, a.ranges[i].start,
+					    a.ranges[i].end - a.ranges[i].start,
+					    lf.onfault ? MLOCK_ONFAULT : 0, max_pause, &ret);
 	rc = inject_finish(t, rep, rc);
 out:
 	inject_args_free(&a);

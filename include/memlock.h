@@ -498,6 +498,21 @@ MEMLOCK_API MEMLOCK_MUST_CHECK int memlock_pid_lock_all(struct memlock_target *t
 							unsigned int mcl, uint64_t max_pause_ns,
 							long *ret);
 
+/**
+ * memlock_pid_lock_range() - mlock(@start, @len) in the target, or mlock2
+ * with @flags MLOCK_ONFAULT.
+ * @max_pause_ns: 0 for one stop; else mlock() in chunks sized to the bound,
+ *   as memlock_pid_lock_all() does (on fault there is nothing to fault in:
+ *   one stop). A failing chunk leaves the chunks before it locked.
+ * @ret: the first failing call's answer (-errno), or 0.
+ * Return: 0 when every injection worked (see @ret), -errno as
+ * memlock_remote_syscallv().
+ */
+MEMLOCK_API MEMLOCK_MUST_CHECK int memlock_pid_lock_range(struct memlock_target *t,
+							  uint64_t start, uint64_t len,
+							  unsigned int flags, uint64_t max_pause_ns,
+							  long *ret);
+
 /* memlock_remote_syscall(t, nr, &ret, args...): up to six integer arguments. */
 #define memlock_remote_syscall(t, nr, ret, ...)                                  \
 	memlock_remote_syscallv((t), (nr), (ret), (const long[6]){ __VA_ARGS__ })

@@ -95,57 +95,92 @@ static bool still_mapped(pid_t pid, uint64_t start, uint64_t end)
 	return at >= end;
 }
 
+/* Chunk sizes for a bound: 4 MiB first, then from the rate achieved. */
+struct pacer {
+	uint64_t bound, chunk;
+};
+
+/*
+ * mlock (mlock2 with @mflags) of [@at, @end) in chunks of one stop each,
+ * paced by @p; *@calls counts the injections. @vanish_ok: ENOMEM over a
+ * range no longer fully mapped means it went away meanwhile, not an error.
+ * Return as memlock_remote_syscallv(), the first failing answer in *@ret.
+ */
+static int lock_span(struct memlock_target *t, uint64_t at, uint64_t end, unsigned int mflags,
+		     bool vanish_ok, struct pacer *p, long *ret, unsigned int *calls)
+{
+	uint64_t page = (uint64_t)getpagesize();
+	bool none = mflags & MLOCK_ONFAULT;	/* nothing to fault in: one call */
+	int rc;
+
+	*ret = 0;
+	while (at < end) {
+		uint64_t len = none || end - at < p->chunk ? end - at : p->chunk;
+		uint64_t before = t->stats.total_ns, took;
+		long a[6] = { (long)at, (long)len, (long)mflags };
+
+		rc = memlock_remote_syscallv(t, mflags ? SYS_mlock2 : SYS_mlock, ret, a);
+		if (rc < 0)
+			return rc;
+		(*calls)++;
+		if (*ret == -ENOMEM && vanish_ok && !still_mapped(t->pid, at, at + len)) {
+			*ret = 0;	/* unmapped meanwhile: nothing to lock */
+			return 0;
+		}
+		if (*ret < 0)
+			return 0;
+		at += len;
+		/* aim at a quarter of the bound, growing at most 1.5x a step: the
+		 * fault rate of a VM's memory varies up to 5x from chunk to chunk
+		 * (host page allocation) */
+		took = t->stats.total_ns - before;
+		if (took > 0 && !none) {
+			long double next = (long double)len * (long double)p->bound / 4 / took;
+
+			if (next > 1.5L * len)
+				next = 1.5L * len;
+			p->chunk = next < CHUNK_MIN ? CHUNK_MIN
+				 : next > CHUNK_MAX ? CHUNK_MAX : (uint64_t)next;
+			p->chunk &= ~(page - 1);
+		}
+	}
+	return 0;
+}
+
 /* One pass over the unlocked mappings; *calls counts the injections. */
 static int chunked(struct memlock_target *t, uint64_t bound, long *ret, unsigned int *calls)
 {
-	uint64_t chunk = CHUNK_FIRST, page = (uint64_t)getpagesize();
+	struct pacer p = { bound, CHUNK_FIRST };
 	struct range *r = NULL;
 	size_t n = 0, i;
 	int rc;
 
 	*calls = 0;
+	*ret = 0;
 	rc = lockable_ranges(t->pid, &r, &n);
 	if (rc < 0)
 		return rc;
-	for (i = 0; i < n; i++) {
-		uint64_t at = r[i].start;
-
-		while (at < r[i].end) {
-			/* PROT_NONE: nothing to fault in, one cheap call */
-			uint64_t len = r[i].none || r[i].end - at < chunk ? r[i].end - at : chunk;
-			uint64_t before = t->stats.total_ns, took;
-			long a[6] = { (long)at, (long)len, r[i].none ? MLOCK_ONFAULT : 0 };
-
-			rc = memlock_remote_syscallv(t, r[i].none ? SYS_mlock2 : SYS_mlock, ret, a);
-			if (rc < 0)
-				goto out;
-			(*calls)++;
-			if (*ret == -ENOMEM && !still_mapped(t->pid, at, at + len)) {
-				*ret = 0;	/* unmapped meanwhile: nothing to lock */
-				break;
-			}
-			if (*ret < 0)
-				goto out;
-			at += len;
-			/* aim at a quarter of the bound, growing at most 1.5x a
-			 * step: the fault rate of a VM's memory varies up to 5x
-			 * from chunk to chunk (host page allocation) */
-			took = t->stats.total_ns - before;
-			if (took > 0 && !r[i].none) {
-				long double next = (long double)len * (long double)bound / 4 / took;
-
-				if (next > 1.5L * len)
-					next = 1.5L * len;
-				chunk = next < CHUNK_MIN ? CHUNK_MIN
-					: next > CHUNK_MAX ? CHUNK_MAX : (uint64_t)next;
-				chunk &= ~(page - 1);
-			}
-		}
-	}
-	*ret = 0;
-out:
+	for (i = 0; i < n && rc == 0 && *ret == 0; i++)
+		rc = lock_span(t, r[i].start, r[i].end, r[i].none ? MLOCK_ONFAULT : 0, true, &p,
+			       ret, calls);
 	free(r);
 	return rc;
+}
+
+int memlock_pid_lock_range(struct memlock_target *t, uint64_t start, uint64_t len,
+			   unsigned int flags, uint64_t max_pause_ns, long *ret)
+{
+	struct pacer p = { max_pause_ns, max_pause_ns ? CHUNK_FIRST : UINT64_MAX };
+	uint64_t page = (uint64_t)getpagesize(), end;
+	unsigned int calls = 0;
+
+	if (t == NULL || ret == NULL || (flags & ~(unsigned int)MLOCK_ONFAULT))
+		return mlk_err(-EINVAL);
+	/* chunks start on page boundaries; the kernel rounds the ends */
+	end = start + len;
+	if (end < start)
+		end = UINT64_MAX & ~(page - 1);
+	return mlk_err(lock_span(t, start, end, flags, false, &p, ret, &calls));
 }
 
 int memlock_pid_lock_all(struct memlock_target *t, unsigned int mcl, uint64_t max_pause_ns,

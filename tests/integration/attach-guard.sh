@@ -70,6 +70,17 @@ check "bounded: many stops, not one ($stops)" test "$stops" -gt 5
 vcmd V status
 check "bounded: the target is fine and sees it locked ($R)" test "${R%% *}" -ge 1048576
 
+# --max-pause with --range: the range is locked in bounded chunks too
+victim_start G
+vcmd G "map 262144"
+a=$R
+j=$("$MEMLOCK" attach -J --max-pause 20 --range "$a-$(printf '0x%x' $((a + (1 << 30))))" "$G_PID")
+read -r stops longest < <(jget "$j" '"%d %.1f" % (j["stops"], j["longest_stop_ms"])')
+check "bounded --range: many stops ($stops), the longest ($longest ms) within 20 ms + 30 ms noise" \
+	python3 -c "import sys; sys.exit(not ($stops > 5 and float('$longest') <= 50))"
+vcmd G status
+check "bounded --range: the 1 GiB is locked ($R)" test "${R%% *}" -ge 1048576
+
 # bounded, and over the target's limit (unprivileged, 64 KiB): the chunk
 # that fails must not leave MCL_FUTURE set, or every later mmap fails
 victim_start L prlimit --memlock=65536:8388608 "${NOBODY[@]}"
