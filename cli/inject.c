@@ -212,7 +212,7 @@ int inject_finish(struct memlock_target *t, struct inject_report *rep, int rc)
 		else
 			fputs("null", stdout);
 		fputs("\n}\n", stdout);
-	} else {
+	} else if (rep->ncalls > 0 || rc == 0) {	/* a refusal made no call: no report */
 		printf("process %d (%s): VmLck %s -> %s\n", (int)rep->pid, rep->comm,
 		       size_to_human(rep->vmlck_before, b1, sizeof(b1)),
 		       size_to_human(rep->vmlck_after, b2, sizeof(b2)));
@@ -236,8 +236,9 @@ int inject_finish(struct memlock_target *t, struct inject_report *rep, int rc)
 			       st.stops == 1 ? "" : "s", ms(st.longest_ns), ms(st.total_ns));
 	}
 	if (st.eintr_risk)
-		warnx("thread %d was in an EINTR-prone wait (epoll_wait and the like) and no other "
-		      "thread was idle: the program may have seen EINTR there",
+		warnx("thread %d was in an EINTR-prone wait (epoll_wait and the like, or a call "
+		      "that returned EINTR at the stop) and no other thread was idle: the program "
+		      "may have seen EINTR there",
 		      (int)st.tid);
 	if (st.job_stopped && !rep->json)
 		printf("the process was stopped (job control) and stays stopped\n");
@@ -246,6 +247,13 @@ int inject_finish(struct memlock_target *t, struct inject_report *rep, int rc)
 		warn_rc(rc, "cannot inject into process %d", (int)rep->pid);
 		if (rc == -EPERM)
 			hint("ptrace was refused: run as root, or check kernel.yama.ptrace_scope");
+		else if (rc == -EAGAIN)
+			hint("its threads are all in D state (ps -L -o tid,stat,wchan -p %d): try "
+			     "again once the I/O or the vfork child is done",
+			     (int)rep->pid);
+		else if (rc == -EINTR)
+			hint("--no-eintr: every thread stayed in an EINTR-prone wait (epoll_wait and "
+			     "the like); without --no-eintr memlock goes ahead and says so");
 		return EXIT_FAILURE;
 	}
 	if (failed) {

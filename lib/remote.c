@@ -194,6 +194,13 @@ static int inject_in_stop(struct memlock_target *t, struct session *s, long nr, 
 	rc = arch_check_task(&saved);
 	if (rc < 0)
 		return rc;
+	/* the stop made the thread's call return EINTR, restart or not (a
+	 * timed recv, a call outside the known lists): say so */
+	if (arch_syscall_nr(&saved) >= 0 && arch_syscall_ret(&saved) == -EINTR) {
+		t->stats.eintr_risk = true;
+		pr_warn("thread %d of process %d: its syscall %ld returned EINTR at the stop",
+			(int)s->tid, (int)t->pid, arch_syscall_nr(&saved));
+	}
 	if (ptrace(PTRACE_GETSIGMASK, s->tid, (void *)sizeof(saved_mask), &saved_mask) < 0)
 		return -errno;
 	insn = t->insn;

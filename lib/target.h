@@ -15,6 +15,7 @@ struct memlock_target {
 	unsigned int flags;		/* MEMLOCK_T_* */
 	pid_t tid_override;
 	bool suspend_seccomp;
+	bool waited;			/* the wait for a better thread was made */
 	uint64_t insn;			/* borrowed syscall instruction, 0 until found */
 	struct memlock_stop_stats stats;
 	memlock_call_fn call_fn;

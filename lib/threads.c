@@ -15,7 +15,9 @@
 
 #include "target.h"
 
-enum rank { R_IDLE, R_SLEEP, R_BLOCKED, R_RUNNING, R_EINTR, R_DSTATE, R_NONE };
+/* best first; a call not known to restart transparently (R_BLOCKED) comes
+ * after running threads: it may return EINTR where the program sees it */
+enum rank { R_IDLE, R_SLEEP, R_RUNNING, R_BLOCKED, R_EINTR, R_DSTATE, R_NONE };
 
 static const long idle_calls[] = {
 	SYS_read, SYS_readv, SYS_pread64, SYS_preadv, SYS_futex, SYS_wait4, SYS_waitid,
@@ -142,7 +144,6 @@ int mlk_choose_thread(struct memlock_target *t, pid_t *tid)
 	long nr = -1;
 	int i;
 
-	t->stats.eintr_risk = false;
 	if (t->tid_override) {
 		*tid = t->tid_override;
 		r = classify(t->pid, *tid, &nr);
@@ -150,13 +151,24 @@ int mlk_choose_thread(struct memlock_target *t, pid_t *tid)
 			return -ESRCH;
 	} else {
 		r = best_thread(t, tid, &nr);
-		/* only EINTR-prone threads: give them up to 200 ms to leave the call */
-		for (i = 0; r == R_EINTR && i < 100; i++) {
+		/* only EINTR-prone or D-state threads: give them up to 200 ms to
+		 * leave the call, once per handle (not again at every chunk) */
+		for (i = 0; r >= R_EINTR && r != R_NONE && !t->waited && i < 100; i++) {
 			nanosleep(&pause, NULL);
 			r = best_thread(t, tid, &nr);
 		}
+		if (r >= R_EINTR)
+			t->waited = true;
 		if (r == R_NONE)
 			return -ESRCH;
+	}
+	if (r == R_DSTATE) {
+		/* the interrupt stop would wait for it to leave D: a vfork
+		 * parent waits for its child, a process in I/O for the I/O */
+		pr_err("every thread of process %d is in uninterruptible sleep (D state: waiting "
+		       "for a vfork child, for I/O or for the kernel); try again later",
+		       (int)t->pid);
+		return -EAGAIN;
 	}
 	if (r == R_EINTR) {
 		if (t->flags & MEMLOCK_T_NO_EINTR)

@@ -7,12 +7,15 @@
  *   read        while (!flag) read(0): EINTR expected, as without memlock
  *   sigsuspend  SIGUSR1 blocked, sigsuspend() with an empty mask; afterwards
  *               SIGUSR1 must be blocked again (the mask put back)
+ *   vfork       vfork(), the child sleeping 30 s: the parent waits in D
+ *               state (SIGUSR1 to the parent ends the child too)
  * Prints "ready PID", then at the signal "woke eintr=N masked=0|1", exit 0.
  */
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 static volatile sig_atomic_t flag;
@@ -42,6 +45,15 @@ int main(int argc, char **argv)
 		sigprocmask(SIG_BLOCK, &usr1, NULL);
 	printf("ready %d\n", (int)getpid());
 	fflush(stdout);
+	if (strcmp(mode, "vfork") == 0) {
+		struct timespec ts = { 30, 0 };
+
+		if (vfork() == 0) {
+			nanosleep(&ts, NULL);
+			_exit(0);
+		}
+		return 0;
+	}
 	while (!flag) {
 		if (strcmp(mode, "read") == 0) {
 			if (read(0, &c, 1) < 0)

@@ -56,6 +56,30 @@ tcmd T s
 is "--dry-run: nothing locked" "$R" "vmlck 0"
 target_end T
 check "--no-eintr and --dry-run: the epoll target saw no EINTR ($R)" grep -q "eintr=0 " <<<"$R"
+# the lone epoll thread with --max-pause: many stops, the risk reported
+# (sticky over the stops), the wait for a better thread made once
+target_start T $H/target epoll
+sleep 0.1
+j=$("$MEMLOCK" attach -J --max-pause 5 "$T_PID" 2>/dev/null)
+check "--max-pause on a lone epoll thread: the EINTR risk is reported ($(jget "$j" '(j["stops"], j["eintr_risk"])'))" \
+	test "$(jget "$j" 'j["stops"] > 1 and j["eintr_risk"]')" = True
+target_end T
+
+# a process whose only thread is in D state (a vfork parent): refused, at once
+{ $H/sigtarget vfork >/tmp/memlock-vfork.$$; } &
+job=$!
+for _ in $(seq 100); do grep -q ready /tmp/memlock-vfork.$$ && break; sleep 0.01; done
+vp=$(sed -n 's/^ready //p' /tmp/memlock-vfork.$$)
+sleep 0.1
+out=$(timeout 10 "$MEMLOCK" attach "$vp" 2>&1)
+rc=$?
+check "D state (vfork parent): refused with the reason, exit 1 ($rc)" \
+	eval '[ $rc -eq 1 ] && grep -q "uninterruptible" <<<"$out"'
+pkill -P "$vp" sigtarget
+wait "$job"
+is "D state: the vfork parent exits normally" "$?" 0
+rm -f /tmp/memlock-vfork.$$
+
 target_start T $H/target mt64
 sleep 0.2
 tid=$(ls /proc/"$T_PID"/task | sort -n | tail -1)
