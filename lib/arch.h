@@ -30,6 +30,10 @@ extern const unsigned int arch_syscall_insn_align;	/* address alignment */
  * NT_PRSTATUS). 0 or -errno. */
 int arch_get_regs(pid_t tid, struct mlk_regs *r);
 int arch_set_regs(pid_t tid, const struct mlk_regs *r);
+/* Put the thread's own registers back at the injected call's exit stop, and
+ * leave the kernel no syscall to restart on them (arm64: syscallno -1; on
+ * x86_64 orig_rax is one of the registers). */
+int arch_restore_regs(pid_t tid, const struct mlk_regs *r);
 
 /* -EOPNOTSUPP for a task the injector cannot handle (ia32 on x86_64,
  * AArch32 on arm64); 0 otherwise. */

@@ -244,7 +244,7 @@ static int inject_in_stop(struct memlock_target *t, struct session *s, long nr, 
 	 * would run and pause() or sigsuspend() wait on as if it had not. */
 	if (!hijack && signal_waiting(t->pid, s->tid, saved_mask))
 		back = saved;
-	rrc = hijack ? arch_hijack_restore(s->tid, &entry) : arch_set_regs(s->tid, &back);
+	rrc = hijack ? arch_hijack_restore(s->tid, &entry) : arch_restore_regs(s->tid, &back);
 	if (rrc < 0) {
 		pr_err("pid %d: cannot restore the registers of thread %d: %s", (int)t->pid,
 		       (int)s->tid, strerror(-rrc));

@@ -81,6 +81,15 @@ static int set_syscallno(pid_t tid, int nr)
 	return 0;
 }
 
+int arch_restore_regs(pid_t tid, const struct mlk_regs *r)
+{
+	int rc = arch_set_regs(tid, r);
+
+	/* syscallno is still the injected call's: with x0 by chance in
+	 * -ERESTART* range the kernel would "restart" it on the thread's pc */
+	return rc < 0 ? rc : set_syscallno(tid, -1);
+}
+
 int arch_check_task(const struct mlk_regs *r)
 {
 	return get(r).pstate & PSR_MODE32_BIT ? -EOPNOTSUPP : 0;

@@ -59,6 +59,11 @@ int arch_set_regs(pid_t tid, const struct mlk_regs *r)
 	return 0;
 }
 
+int arch_restore_regs(pid_t tid, const struct mlk_regs *r)
+{
+	return arch_set_regs(tid, r);
+}
+
 int arch_check_task(const struct mlk_regs *r)
 {
 	return get(r).cs == USER_CS_32 ? -EOPNOTSUPP : 0;
