@@ -37,9 +37,34 @@ one_mode() {
 }
 
 one_mode "spin" $H/target spin
+# the spinning thread itself, stopped in user mode: its registers (the
+# checksum it computes in them) come back intact, 20 times over
+target_start T $H/target spin
+sleep 0.2
+tid=$(ls /proc/"$T_PID"/task | grep -vx "$T_PID" | head -1)
+bad=0
+for _ in $(seq 20); do
+	j=$("$MEMLOCK" attach -J --tid "$tid" "$T_PID" 2>/dev/null)
+	[ "$(jget "$j" '(j["error"], j["tid"])')" = "(None, $tid)" ] || bad=$((bad + 1))
+	"$MEMLOCK" unlock --tid "$tid" "$T_PID" >/dev/null 2>&1 || bad=$((bad + 1))
+done
+is "spin: 20 attach/unlock through the spinning thread itself" "$bad" 0
+target_end T
+is "spin: its checksum, computed in registers, survived ($R)" "$RC" 0
 one_mode "read" $H/target read
 one_mode "nanosleep loop" $H/target sleep
 one_mode "timed futex" $H/target futex
+# a 1 s nanosleep attached in its middle keeps its deadline (restart_syscall
+# carries the remaining time): it neither starts over (1.5 s) nor ends short
+t0=$(date +%s%N)
+sleep 1 & sp=$!
+sleep 0.5
+"$MEMLOCK" attach "$sp" >/dev/null 2>&1
+a=$?
+wait "$sp"
+ms=$((($(date +%s%N) - t0) / 1000000))
+check "sleep 1, attached at 0.5 s: locked, and it slept 1 s, not more or less ($ms ms)" \
+	test $a -eq 0 -a $ms -ge 1000 -a $ms -lt 1300
 one_mode "epoll, single thread" $H/target epoll yes
 one_mode "64 threads" $H/target mt64
 one_mode "static" $H/target-static sleep
@@ -56,6 +81,28 @@ tcmd T s
 is "--dry-run: nothing locked" "$R" "vmlck 0"
 target_end T
 check "--no-eintr and --dry-run: the epoll target saw no EINTR ($R)" grep -q "eintr=0 " <<<"$R"
+# --mapping and --range: only those are locked, and unlocked again
+target_start T $H/target read
+sleep 0.1
+# lomaps [WORD]: mappings with lo (whose path has WORD)
+lomaps() { "$MEMLOCK" status --maps "$T_PID" -r -n -o LOCK,PATH | awk -v w="${1:-}" '$1 == "lo" && (w == "" || $2 ~ w)' | wc -l; }
+"$MEMLOCK" attach --mapping libc.so.6 "$T_PID" >/dev/null
+check "--mapping libc.so.6: its mappings are lo ($(lomaps libc) of them)" test "$(lomaps libc)" -ge 2
+is "--mapping libc.so.6: nothing else is" "$(lomaps)" "$(lomaps libc)"
+"$MEMLOCK" unlock --mapping libc.so.6 "$T_PID" >/dev/null 2>&1
+is "unlock --mapping libc.so.6: none is lo any more" "$(lomaps)" 0
+heap=$("$MEMLOCK" status --maps "$T_PID" -r -n -o START,END,PATH | awk '$3 == "[heap]" { print "0x" $1 "-0x" $2 }')
+if [ -n "$heap" ]; then
+	"$MEMLOCK" attach --range "$heap" "$T_PID" >/dev/null
+	is "--range of the heap: the heap alone is lo" "$(lomaps)/$(lomaps heap)" 1/1
+	"$MEMLOCK" unlock --range "$heap" "$T_PID" >/dev/null 2>&1
+	is "unlock --range: back to none" "$(lomaps)" 0
+else
+	skip "--range of the heap" "the target has no [heap] mapping"
+fi
+target_end T
+is "--mapping and --range: the target exits normally ($R)" "$RC" 0
+
 # the lone epoll thread with --max-pause: many stops, the risk reported
 # (sticky over the stops), the wait for a better thread made once
 target_start T $H/target epoll
