@@ -6,7 +6,6 @@
  * inherit lets mlockall through.
  */
 #include <signal.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -72,24 +71,6 @@ bool mlk_exec_loses_privileges(const char *path)
 	return mlk_exec_privileged(path) && !(mlk_own_caps() & (1ull << CAP_SYS_PTRACE_BIT));
 }
 
-static void refuse(struct memlock_verdict *why, int err, enum memlock_cause cause,
-		   const char *fix, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-
-static void refuse(struct memlock_verdict *why, int err, enum memlock_cause cause,
-		   const char *fix, const char *fmt, ...)
-{
-	va_list ap;
-
-	memset(why, 0, sizeof(*why));
-	why->err = err;
-	why->cause = cause;
-	va_start(ap, fmt);
-	vsnprintf(why->reason, sizeof(why->reason), fmt, ap);
-	va_end(ap);
-	if (fix)
-		mlk_add_fix(why, "%s", fix);
-}
-
 /*
  * Does the caller's seccomp filter (which the program inherits, and which
  * the injected call meets) let mlockall(@mcl) through? Asked of the filter
@@ -131,7 +112,7 @@ int mlk_exec_check(const char *path, unsigned int mcl, bool best_effort,
 
 	*skip_lock = false;
 	if (mlk_exec_loses_privileges(path)) {
-		refuse(why, EPERM, MEMLOCK_CAUSE_PTRACE_DENIED,
+		mlk_refuse(why, EPERM, MEMLOCK_CAUSE_PTRACE_DENIED,
 		       "run memlock as root (with CAP_SYS_PTRACE the kernel keeps them), lock it "
 		       "from inside, or lock it once running: memlock attach PID",
 		       "%.200s is a set-user-ID, set-group-ID or file-capability program: under "
@@ -141,7 +122,7 @@ int mlk_exec_check(const char *path, unsigned int mcl, bool best_effort,
 		return -EPERM;
 	}
 	if (mlk_elf_class(path) == ELFCLASS32) {
-		refuse(why, EOPNOTSUPP, MEMLOCK_CAUSE_COMPAT_TASK,
+		mlk_refuse(why, EOPNOTSUPP, MEMLOCK_CAUSE_COMPAT_TASK,
 		       "run its 64-bit build, or let it call mlockall itself",
 		       "%.200s is a 32-bit (ia32, x32 or AArch32) program: memlock injects only "
 		       "into 64-bit tasks",
@@ -157,7 +138,7 @@ int mlk_exec_check(const char *path, unsigned int mcl, bool best_effort,
 	}
 	if (mlk_seccomp_mode(getpid()) != 2 || (r = seccomp_probe(mcl)) == 0)
 		return 0;
-	refuse(why, r > 0 ? r : EPERM, MEMLOCK_CAUSE_SECCOMP,
+	mlk_refuse(why, r > 0 ? r : EPERM, MEMLOCK_CAUSE_SECCOMP,
 	       "allow mlockall in the filter (systemd: SystemCallFilter=@memlock, or remove "
 	       "the filter), or let the program call mlockall itself",
 	       "memlock runs under a seccomp filter, which the program inherits, and it %s "

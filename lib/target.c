@@ -19,12 +19,8 @@
 #include "internal.h"
 #include "target.h"
 
-
-static void refuse(struct memlock_verdict *v, int err, enum memlock_cause cause,
-		   const char *fix, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-
-static void refuse(struct memlock_verdict *v, int err, enum memlock_cause cause,
-		   const char *fix, const char *fmt, ...)
+void mlk_refuse(struct memlock_verdict *v, int err, enum memlock_cause cause,
+		const char *fix, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -95,28 +91,28 @@ void mlk_explain_ptrace_denied(pid_t pid, const struct memlock_status *st,
 	}
 	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
 	if (scope == 3) {
-		refuse(v, EPERM, MEMLOCK_CAUSE_PTRACE_DENIED,
+		mlk_refuse(v, EPERM, MEMLOCK_CAUSE_PTRACE_DENIED,
 		       "set kernel.yama.ptrace_scope to 1 or 2 (sysctl; 3 can only be undone by a reboot)",
 		       "Yama's kernel.yama.ptrace_scope is 3: no process may be traced");
 	} else if (!(mlk_own_caps() & (1ull << CAP_SYS_PTRACE_BIT)) && scope >= 1) {
-		refuse(v, EPERM, MEMLOCK_CAUSE_PTRACE_DENIED,
+		mlk_refuse(v, EPERM, MEMLOCK_CAUSE_PTRACE_DENIED,
 		       "run memlock as root (CAP_SYS_PTRACE), or set kernel.yama.ptrace_scope=0",
 		       "Yama's kernel.yama.ptrace_scope is %d: only %s may trace process %d", scope,
 		       scope == 1 ? "its ancestors and CAP_SYS_PTRACE" : "CAP_SYS_PTRACE", (int)pid);
 	} else if (st->ruid != getuid() && !(mlk_own_caps() & (1ull << CAP_SYS_PTRACE_BIT))) {
-		refuse(v, EPERM, MEMLOCK_CAUSE_PTRACE_DENIED,
+		mlk_refuse(v, EPERM, MEMLOCK_CAUSE_PTRACE_DENIED,
 		       "run memlock as the process's user, or as root (CAP_SYS_PTRACE)",
 		       "process %d belongs to uid %u, and memlock has no CAP_SYS_PTRACE", (int)pid,
 		       (unsigned int)st->ruid);
 	} else if (stat(path, &sb) == 0 && sb.st_uid == 0 && st->ruid != 0 &&
 		   !(mlk_own_caps() & (1ull << CAP_SYS_PTRACE_BIT))) {
-		refuse(v, EPERM, MEMLOCK_CAUSE_PTRACE_DENIED,
+		mlk_refuse(v, EPERM, MEMLOCK_CAUSE_PTRACE_DENIED,
 		       "run memlock as root (CAP_SYS_PTRACE)",
 		       "process %d is not dumpable (set-user-ID, file capabilities or "
 		       "prctl(PR_SET_DUMPABLE, 0)): only CAP_SYS_PTRACE may trace it",
 		       (int)pid);
 	} else {
-		refuse(v, EPERM, MEMLOCK_CAUSE_PTRACE_DENIED,
+		mlk_refuse(v, EPERM, MEMLOCK_CAUSE_PTRACE_DENIED,
 		       "check the LSM policy (AppArmor/SELinux denials in the kernel log), or run "
 		       "memlock as root",
 		       "ptrace of process %d is not permitted here", (int)pid);
@@ -214,25 +210,25 @@ struct memlock_target *memlock_target_open(pid_t pid, unsigned int flags,
 	}
 	rc = memlock_proc_read_status(NULL, pid, &st);
 	if (rc < 0) {
-		refuse(why, ESRCH, MEMLOCK_CAUSE_NO_PROCESS, "check the PID with ps -p PID",
+		mlk_refuse(why, ESRCH, MEMLOCK_CAUSE_NO_PROCESS, "check the PID with ps -p PID",
 		       "there is no process %d", (int)pid);
 		errno = rc == -ENOENT ? ESRCH : -rc;
 		return NULL;
 	}
 	if (st.pid != pid) {	/* /proc/TID of a non-leader thread */
-		refuse(why, EINVAL, MEMLOCK_CAUSE_NO_PROCESS, "give the process ID (Tgid)",
+		mlk_refuse(why, EINVAL, MEMLOCK_CAUSE_NO_PROCESS, "give the process ID (Tgid)",
 		       "%d is a thread of process %d, not a process", (int)pid, (int)st.pid);
 		errno = EINVAL;
 		return NULL;
 	}
 	if (st.state == 'Z' || st.state == 'X') {
-		refuse(why, ESRCH, MEMLOCK_CAUSE_ZOMBIE, NULL,
+		mlk_refuse(why, ESRCH, MEMLOCK_CAUSE_ZOMBIE, NULL,
 		       "process %d has exited (a zombie): it has no memory left to lock", (int)pid);
 		errno = ESRCH;
 		return NULL;
 	}
 	if (!st.has_mm) {
-		refuse(why, EINVAL, MEMLOCK_CAUSE_KERNEL_THREAD, NULL,
+		mlk_refuse(why, EINVAL, MEMLOCK_CAUSE_KERNEL_THREAD, NULL,
 		       "process %d is a kernel thread: it has no user memory to lock", (int)pid);
 		errno = EINVAL;
 		return NULL;
@@ -247,7 +243,7 @@ struct memlock_target *memlock_target_open(pid_t pid, unsigned int flags,
 			snprintf(comm, sizeof(comm), "%.*s", (int)strcspn(buf, "\n"), buf);
 			free(buf);
 		}
-		refuse(why, EBUSY, MEMLOCK_CAUSE_TRACED,
+		mlk_refuse(why, EBUSY, MEMLOCK_CAUSE_TRACED,
 		       "detach the debugger first (or run the lock from inside it: call (int)mlockall(3))",
 		       "process %d is already traced by %d (%s): a process has only one tracer",
 		       (int)pid, (int)st.tracer_pid, comm);
@@ -256,7 +252,7 @@ struct memlock_target *memlock_target_open(pid_t pid, unsigned int flags,
 	}
 	cls = exe_class(pid);
 	if (cls == ELFCLASS32) {
-		refuse(why, EOPNOTSUPP, MEMLOCK_CAUSE_COMPAT_TASK, NULL,
+		mlk_refuse(why, EOPNOTSUPP, MEMLOCK_CAUSE_COMPAT_TASK, NULL,
 		       "process %d runs a 32-bit (ia32, x32 or AArch32) program: memlock injects "
 		       "only into 64-bit tasks",
 		       (int)pid);
@@ -275,7 +271,7 @@ struct memlock_target *memlock_target_open(pid_t pid, unsigned int flags,
 	t->flags = flags;
 	t->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (t->pidfd < 0 || mlk_start_time(pid, &t->start) < 0) {
-		refuse(why, ESRCH, MEMLOCK_CAUSE_NO_PROCESS, NULL,
+		mlk_refuse(why, ESRCH, MEMLOCK_CAUSE_NO_PROCESS, NULL,
 		       "process %d exited while memlock looked at it", (int)pid);
 		memlock_target_close(t);
 		errno = ESRCH;
@@ -291,7 +287,7 @@ struct memlock_target *memlock_target_open(pid_t pid, unsigned int flags,
 		} else if (mode == 1) {
 			/* strict mode: read, write, exit, sigreturn only - mlockall
 			 * would kill it for certain, --force or not */
-			refuse(why, EPERM, MEMLOCK_CAUSE_SECCOMP,
+			mlk_refuse(why, EPERM, MEMLOCK_CAUSE_SECCOMP,
 			       "run memlock as root in the initial user namespace, outside any "
 			       "seccomp filter (CAP_SYS_ADMIN suspends seccomp during the injection)",
 			       "process %d is in seccomp strict mode, where any other syscall than "
@@ -301,7 +297,7 @@ struct memlock_target *memlock_target_open(pid_t pid, unsigned int flags,
 			errno = EPERM;
 			return NULL;
 		} else if (!(flags & MEMLOCK_T_FORCE)) {
-			refuse(why, EPERM, MEMLOCK_CAUSE_SECCOMP,
+			mlk_refuse(why, EPERM, MEMLOCK_CAUSE_SECCOMP,
 			       "run memlock as root in the initial user namespace (CAP_SYS_ADMIN "
 			       "suspends the filter during the injection), or --force if the filter "
 			       "allows mlock* (Docker's default profile does)",

@@ -95,22 +95,15 @@ check "bounded, over the limit: no MCL_FUTURE left behind, a later mmap works ($
 # memlock killed (SIGKILL) and stopped (SIGTERM) in the middle of a long stop:
 # a whole-1-GiB mlockall, the thread stopped for half a second or more
 killed_mid_stop() {	# SIGNAL: the victim must come out of it intact
-	local sig=$1 m t0 st
+	local sig=$1 m st
 	victim_start W
 	vcmd W "map 262144"
 	"$MEMLOCK" attach "$W_PID" >/dev/null 2>&1 &
 	m=$!
-	# until the thread is stopped (TracerPid set), then the signal
-	for t0 in $(seq 200); do
-		[ "$(awk '/^TracerPid:/ { print $2 }' /proc/"$W_PID"/status)" != 0 ] && break
-		sleep 0.005
-	done
+	wait_traced "$W_PID"	# the thread is stopped: now the signal
 	kill -"$sig" $m
 	wait $m
-	for t0 in $(seq 400); do	# the injection finishes in memlock's child
-		[ "$(awk '/^TracerPid:/ { print $2 }' /proc/"$W_PID"/status)" = 0 ] && break
-		sleep 0.01
-	done
+	wait_traced "$W_PID" 0	# the injection finishes in memlock's child
 	st=$(awk '/^State:|^TracerPid:/ { printf "%s ", $2 }' /proc/"$W_PID"/status)
 	vcmd W status
 	check "SIG$sig to memlock during the stop: the target answers, not stopped or traced ($st, $R)" \
@@ -136,10 +129,7 @@ for mode in pause read sigsuspend; do
 	at_exit "kill $sp"
 	"$MEMLOCK" attach "$sp" >/dev/null 2>&1 &
 	m=$!
-	for _ in $(seq 200); do
-		[ "$(awk '/^TracerPid:/ { print $2 }' /proc/"$sp"/status)" != 0 ] && break
-		sleep 0.005
-	done
+	wait_traced "$sp"
 	kill -USR1 "$sp"
 	wait $m
 	for _ in $(seq 500); do grep -q woke "$out" && break; sleep 0.01; done

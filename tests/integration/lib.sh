@@ -92,5 +92,17 @@ target_end() {
 	RC=$?
 }
 
+# wait_traced PID [0]: until PID has a tracer (TracerPid not 0), or with 0
+# until it has none; at most about 4 s
+wait_traced() {
+	local pid=$1 want=${2:-} tp
+	for _ in $(seq 400); do
+		tp=$(awk '/^TracerPid:/ { print $2 }' /proc/"$pid"/status 2>/dev/null)
+		if [ -n "$want" ]; then [ "$tp" = 0 ] && return 0; else [ "${tp:-0}" != 0 ] && return 0; fi
+		sleep 0.01
+	done
+	return 1
+}
+
 # jget JSON EXPR: a python expression over the parsed object "j"
 jget() { python3 -c 'import json, sys; j = json.loads(sys.argv[1]); print(eval(sys.argv[2]))' "$1" "$2"; }
