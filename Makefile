@@ -109,7 +109,7 @@ HELPERS = build/helpers/victim build/helpers/target build/helpers/target-static 
           build/helpers/pairtime build/helpers/sigtarget
 build/helpers/sigtarget: tests/helpers/sigtarget.c
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) -O2 -o $@ $(SRCS_OF)
+	$(CC) $(BASE_CFLAGS) -O2 -pthread -o $@ $(SRCS_OF)
 
 build/helpers/pairtime: tests/helpers/pairtime.c
 	@mkdir -p $(@D)

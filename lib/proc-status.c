@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* /proc/PID/status and /proc/PID/limits. */
+#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -113,6 +114,45 @@ int mlk_parse_status(const char *buf, size_t len, struct memlock_status *st)
 	return 0;
 }
 
+/*
+ * A leader that called pthread_exit() is a zombie while its other threads
+ * run on, and its own status has lost the memory lines: the process's state
+ * and memory are those of a live thread.
+ */
+static void live_thread_status(const char *root, pid_t pid, struct memlock_status *st)
+{
+	struct memlock_status t;
+	char dir[4096], file[64];
+	struct dirent *d;
+	size_t len;
+	char *buf;
+	DIR *dp;
+
+	if (mlk_proc_path(dir, sizeof(dir), root, pid, "task") < 0 || (dp = opendir(dir)) == NULL)
+		return;
+	while ((d = readdir(dp)) != NULL) {
+		if (d->d_name[0] < '1' || d->d_name[0] > '9' || atoi(d->d_name) == st->pid)
+			continue;
+		snprintf(file, sizeof(file), "task/%.20s/status", d->d_name);
+		if (mlk_read_proc(root, pid, file, &buf, &len) < 0)
+			continue;
+		if (mlk_parse_status(buf, len, &t) == 0 && t.state != 'Z' && t.state != 'X' &&
+		    t.has_mm) {
+			st->state = t.state;
+			st->has_mm = true;
+			st->vm_size = t.vm_size;
+			st->vm_lck = t.vm_lck;
+			st->vm_pin = t.vm_pin;
+			st->vm_rss = t.vm_rss;
+			st->vm_swap = t.vm_swap;
+			free(buf);
+			break;
+		}
+		free(buf);
+	}
+	closedir(dp);
+}
+
 int memlock_proc_read_status(const char *root, pid_t pid, struct memlock_status *st)
 {
 	size_t len;
@@ -126,6 +166,8 @@ int memlock_proc_read_status(const char *root, pid_t pid, struct memlock_status 
 		return mlk_err(rc);
 	rc = mlk_parse_status(buf, len, st);
 	free(buf);
+	if (rc == 0 && st->state == 'Z' && st->threads > 1)
+		live_thread_status(root, pid, st);
 	return mlk_err(rc);
 }
 

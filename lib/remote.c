@@ -205,11 +205,11 @@ static int inject_in_stop(struct memlock_target *t, struct session *s, long nr, 
 		return -errno;
 	insn = t->insn;
 	if (insn == 0) {
-		rc = mlk_find_syscall_insn(t->pid, arch_prev_syscall_insn(&saved), &insn);
+		rc = mlk_find_syscall_insn(s->tid, arch_prev_syscall_insn(&saved), &insn);
 		if (rc < 0)
 			return rc;
 	}
-	at_syscall = mlk_read_mem(t->pid, arch_pc(&saved), word, arch_syscall_insn_len) == 0 &&
+	at_syscall = mlk_read_mem(s->tid, arch_pc(&saved), word, arch_syscall_insn_len) == 0 &&
 		     memcmp(word, arch_syscall_insn, arch_syscall_insn_len) == 0;
 	hijack = !arch_restart_state(&saved, &back, at_syscall);
 	/* block every signal in the target so none is delivered at our pc */
@@ -307,7 +307,7 @@ int memlock_remote_syscallv(struct memlock_target *t, long nr, long *ret, const 
 	if (rc < 0)
 		return mlk_err(rc);
 	if (t->insn == 0)	/* outside the stop: the vDSO scan reads memory */
-		(void)mlk_find_syscall_insn(t->pid, 0, &t->insn);
+		(void)mlk_find_syscall_insn(t->mm_pid, 0, &t->insn);
 
 	block_signals(&old_caller);
 	rc = seize(t, &s);
@@ -337,7 +337,7 @@ int mlk_inject_stopped(struct memlock_target *t, pid_t tid, long nr, long *ret,
 	int rc;
 
 	if (t->insn == 0)
-		(void)mlk_find_syscall_insn(t->pid, 0, &t->insn);
+		(void)mlk_find_syscall_insn(t->mm_pid, 0, &t->insn);
 	block_signals(&old_caller);
 	rc = inject_in_stop(t, &s, nr, ret, args);
 	pthread_sigmask(SIG_SETMASK, &old_caller, NULL);

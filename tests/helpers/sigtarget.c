@@ -9,10 +9,14 @@
  *               SIGUSR1 must be blocked again (the mask put back)
  *   vfork       vfork(), the child sleeping 30 s: the parent waits in D
  *               state (SIGUSR1 to the parent ends the child too)
+ *   leader-exit the main thread calls pthread_exit() (a zombie leader) while
+ *               a second thread pauses on; SIGUSR1 ends the process
  * Prints "ready PID", then at the signal "woke eintr=N masked=0|1", exit 0.
  */
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
@@ -24,6 +28,15 @@ static void on_usr1(int sig)
 {
 	(void)sig;
 	flag = 1;
+}
+
+static void *pauser(void *unused)
+{
+	(void)unused;
+	while (!flag)
+		pause();
+	printf("woke eintr=0 masked=0\n");
+	exit(0);
 }
 
 int main(int argc, char **argv)
@@ -45,6 +58,12 @@ int main(int argc, char **argv)
 		sigprocmask(SIG_BLOCK, &usr1, NULL);
 	printf("ready %d\n", (int)getpid());
 	fflush(stdout);
+	if (strcmp(mode, "leader-exit") == 0) {
+		pthread_t th;
+
+		pthread_create(&th, NULL, pauser, NULL);
+		pthread_exit(NULL);
+	}
 	if (strcmp(mode, "vfork") == 0) {
 		struct timespec ts = { 30, 0 };
 

@@ -127,6 +127,24 @@ wait "$job"
 is "D state: the vfork parent exits normally" "$?" 0
 rm -f /tmp/memlock-vfork.$$
 
+# the main thread gone (pthread_exit: a zombie leader), another running on:
+# its memory is read through the live thread, and it is locked all the same
+{ $H/sigtarget leader-exit >/tmp/memlock-zl.$$; } &
+job=$!
+for _ in $(seq 100); do grep -q ready /tmp/memlock-zl.$$ && break; sleep 0.01; done
+zp=$(sed -n 's/^ready //p' /tmp/memlock-zl.$$)
+sleep 0.1
+"$MEMLOCK" attach "$zp" >/dev/null 2>&1
+is "a zombie leader with a live thread: attach succeeds" "$?" 0
+check "a zombie leader with a live thread: status shows it locked" \
+	test "$("$MEMLOCK" status -r -n -b -o LOCKED "$zp")" -gt 0
+"$MEMLOCK" unlock "$zp" >/dev/null 2>&1
+is "a zombie leader with a live thread: unlocked" "$("$MEMLOCK" status -r -n -b -o LOCKED "$zp")" 0
+kill -USR1 "$zp"
+wait "$job"
+is "a zombie leader with a live thread: the process ends normally" "$?" 0
+rm -f /tmp/memlock-zl.$$
+
 target_start T $H/target mt64
 sleep 0.2
 tid=$(ls /proc/"$T_PID"/task | sort -n | tail -1)
