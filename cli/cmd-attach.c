@@ -61,6 +61,8 @@ static bool predicted_ok(pid_t pid, const struct memlock_request *req, bool forc
 	for (i = 0; i < v.n_fix; i++)
 		hint("%s", v.fix[i]);
 	hint("--force tries anyway");
+	if (quiet)	/* -J */
+		inject_refusal_json(pid, &v);
 	return false;
 }
 

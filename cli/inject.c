@@ -26,6 +26,24 @@ static void record(long nr, const long args[6], long ret, void *data)
 	c->ret = ret;
 }
 
+void inject_refusal_json(pid_t pid, const struct memlock_verdict *why)
+{
+	int i;
+
+	printf("{\n   \"pid\": %d,\n   \"error\": ", (int)pid);
+	json_string(stdout, strerrorname_np(why->err) ?: "?");
+	printf(",\n   \"cause\": ");
+	json_string(stdout, memlock_cause_name(why->cause));
+	printf(",\n   \"reason\": ");
+	json_string(stdout, why->reason);
+	printf(",\n   \"fix\": [");
+	for (i = 0; i < why->n_fix; i++) {
+		fputs(i ? ", " : "", stdout);
+		json_string(stdout, why->fix[i]);
+	}
+	fputs("]\n}\n", stdout);
+}
+
 struct memlock_target *inject_open(const struct inject_args *a, struct inject_report *rep)
 {
 	struct memlock_verdict why;
@@ -35,10 +53,15 @@ struct memlock_target *inject_open(const struct inject_args *a, struct inject_re
 
 	t = memlock_target_open(a->pid, a->tflags, &why);
 	if (t == NULL) {
-		warnx("cannot attach to process %d: %s", (int)a->pid,
-		      why.reason[0] ? why.reason : strerror(errno));
+		if (why.err == 0)
+			why.err = errno;
+		if (!why.reason[0])
+			snprintf(why.reason, sizeof(why.reason), "%s", strerror(why.err));
+		warnx("cannot attach to process %d: %s", (int)a->pid, why.reason);
 		for (i = 0; i < why.n_fix; i++)
 			hint("%s", why.fix[i]);
+		if (a->json)
+			inject_refusal_json(a->pid, &why);
 		return NULL;
 	}
 	if (a->tid && memlock_target_set_tid(t, a->tid) < 0) {

@@ -52,6 +52,9 @@ void inject_args_free(struct inject_args *a);
 /* Open the target (and its --tid), or print the refusal with its fix and
  * return NULL. */
 struct memlock_target *inject_open(const struct inject_args *a, struct inject_report *rep);
+/* With -J, a refusal made before any call, as a JSON object on stdout:
+ * {"pid", "error" (the errno name), "cause", "reason", "fix": [...]}. */
+void inject_refusal_json(pid_t pid, const struct memlock_verdict *why);
 /* Print the outcome (text or JSON) and return the exit status. */
 int inject_finish(struct memlock_target *t, struct inject_report *rep, int rc);
 /* "mlockall(MCL_CURRENT|MCL_FUTURE)" and the like */

@@ -102,6 +102,11 @@ for c in "check -p" attach; do
 		eval '[ $rc -eq 1 ] && grep -qi "zombie" <<<"$err"'
 done
 
+j=$("$MEMLOCK" attach -J "$z" 2>/dev/null)
+is "attach -J of a zombie: the refusal as JSON" \
+	"$(python3 -c 'import json, sys; j = json.loads(sys.argv[1]); print(j["pid"], j["error"], j["cause"], bool(j["reason"]))' "$j" 2>&1)" \
+	"$z ESRCH zombie True"
+
 # a process whose files go missing between reads (captured trees with a
 # file left out or cut short): exit 1 with the reason, never a crash
 tree=$(mktemp -d)
