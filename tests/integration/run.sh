@@ -64,6 +64,27 @@ check "python3 -c ($(command -v python3)): VmLck > 0 ($lck kB)" test "${lck:-0}"
 is "python3 -c: every lockable mapping lo" "$un" 0
 is "python3 -c: MCL_FUTURE holds, a mapping made later is lo" "$fut" lo
 
+# Java: the JVM locked from its launcher's first instruction on, and its
+# own mappings after (MCL_FUTURE)
+if command -v java >/dev/null; then
+	jdir=$(mktemp -d)
+	at_exit "rm -rf $jdir"
+	cat >"$jdir/V.java" <<'JAVA'
+public class V {
+	public static void main(String[] a) throws Exception {
+		for (String l : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status")))
+			if (l.startsWith("VmLck")) System.out.println(l.split("\\s+")[1]);
+	}
+}
+JAVA
+	v=$("$MEMLOCK" run -- java -Xmx64m "$jdir/V.java" 2>/dev/null)
+	check "java: the JVM sees VmLck > 0 ($v kB)" test "${v:-0}" -gt 0
+	is "java: without memlock it sees 0" "$(java -Xmx64m "$jdir/V.java" 2>/dev/null)" 0
+else
+	skip "java" "no java installed"
+fi
+command -v go >/dev/null || skip "go" "no Go toolchain installed (Debian's golang-go is not in the deps)"
+
 # the library from another thread than the main one: the exec'ing thread
 # takes the process's PID, and the lock follows it
 out=$($H/exec-thread $H/selfcheck)
