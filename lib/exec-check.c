@@ -8,7 +8,9 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -71,6 +73,26 @@ bool mlk_exec_loses_privileges(const char *path)
 	return mlk_exec_privileged(path) && !(mlk_own_caps() & (1ull << CAP_SYS_PTRACE_BIT));
 }
 
+/* In the probe child: no CAP_IPC_LOCK and a soft limit of one page, so that
+ * the kernel refuses mlockall(MCL_CURRENT) at its limit test (ENOMEM),
+ * right after the filter and before it faults anything in. */
+static void probe_cannot_populate(void)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2];
+	struct rlimit lim;
+
+	if (syscall(SYS_capget, &h, d) == 0) {
+		d[0].effective &= ~(1u << CAP_IPC_LOCK);
+		(void)syscall(SYS_capset, &h, d);
+	}
+	if (getrlimit(RLIMIT_MEMLOCK, &lim) == 0) {
+		lim.rlim_cur = lim.rlim_max < (rlim_t)getpagesize() ? lim.rlim_max
+								    : (rlim_t)getpagesize();
+		(void)setrlimit(RLIMIT_MEMLOCK, &lim);
+	}
+}
+
 /*
  * Does the caller's seccomp filter (which the program inherits, and which
  * the injected call meets) let mlockall(@mcl) through? Asked of the filter
@@ -85,10 +107,11 @@ static int seccomp_probe(unsigned int mcl)
 	if (pid < 0)
 		return 0;	/* cannot tell: the lock's own answer will */
 	if (pid == 0) {
-		struct rlimit no_core = { 0, 0 };
 		long r;
 
-		setrlimit(RLIMIT_CORE, &no_core);
+		/* a kill is expected: no core dump, not even a piped one */
+		(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+		probe_cannot_populate();
 		r = syscall(SYS_mlockall, mcl);
 		_exit(r == 0 ? 0 : errno > 0 && errno < 255 ? errno : 255);
 	}
@@ -107,7 +130,7 @@ int mlk_exec_check(const char *path, unsigned int mcl, bool best_effort,
 		   struct memlock_verdict *why, bool *skip_lock)
 {
 	struct memlock_request req = { .op = MEMLOCK_OP_MLOCKALL, .kflags = mcl };
-	struct memlock_verdict v;
+	struct memlock_verdict v = { 0 };
 	int r;
 
 	*skip_lock = false;
@@ -137,6 +160,9 @@ int mlk_exec_check(const char *path, unsigned int mcl, bool best_effort,
 		return -v.err;
 	}
 	if (mlk_seccomp_mode(getpid()) != 2 || (r = seccomp_probe(mcl)) == 0)
+		return 0;
+	/* a zero hard limit: the kernel's own EPERM (best effort got here) */
+	if (r == EPERM && v.cause == MEMLOCK_CAUSE_LIMIT_ZERO)
 		return 0;
 	mlk_refuse(why, r > 0 ? r : EPERM, MEMLOCK_CAUSE_SECCOMP,
 	       "allow mlockall in the filter (systemd: SystemCallFilter=@memlock, or remove "

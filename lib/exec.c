@@ -80,6 +80,11 @@ static pid_t wait_until(pid_t pid, int *status, uint64_t deadline_ns)
 	}
 }
 
+static bool is_stop_signal(int sig)
+{
+	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+}
+
 /*
  * The helper traces one task, so waits are for any child (-1): a thread
  * that execs takes the process's PID, and the exec event comes from that
@@ -101,8 +106,10 @@ static int next_exec(pid_t *pid, uint64_t deadline_ns)
 		*pid = r;
 		if (status >> 8 == (SIGTRAP | (PTRACE_EVENT_EXEC << 8)))
 			return 1;
-		if (status >> 16 == PTRACE_EVENT_STOP)
-			ptrace(PTRACE_LISTEN, r, 0, 0);	/* stay job-stopped */
+		if (status >> 16 == PTRACE_EVENT_STOP && is_stop_signal(WSTOPSIG(status)))
+			ptrace(PTRACE_LISTEN, r, 0, 0);	/* a group stop: stay stopped */
+		else if (status >> 16 == PTRACE_EVENT_STOP)
+			ptrace(PTRACE_CONT, r, 0, 0);	/* SIGCONT ended it: run on */
 		else
 			ptrace(PTRACE_CONT, r, 0, (void *)(long)WSTOPSIG(status));
 	}
@@ -208,12 +215,15 @@ static void ignore_job_signals(void)
 {
 	static const int sigs[] = { SIGINT, SIGQUIT, SIGTSTP, SIGTTIN, SIGTTOU,
 				    SIGHUP, SIGTERM, SIGPIPE };
-	struct sigaction sa = { .sa_handler = SIG_IGN };
+	struct sigaction sa = { .sa_handler = SIG_IGN }, dfl = { .sa_handler = SIG_DFL };
 	sigset_t chld;
 	size_t i;
 
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		sigaction(sigs[i], &sa, NULL);
+	/* an inherited SIG_IGN or SA_NOCLDSTOP would stop the kernel from
+	 * sending the SIGCHLD of the stops we wait for */
+	sigaction(SIGCHLD, &dfl, NULL);
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &chld, NULL);
@@ -283,17 +293,18 @@ static void __attribute__((noreturn)) helper(pid_t tid, int in, int out,
 }
 
 /* End the helper and wait until it is gone, so that the caller is no longer
- * traced when this returns (a sanitizer's or debugger's ptrace would fail). */
-static void release_helper(pid_t hpid)
+ * traced when this returns (a sanitizer's or debugger's ptrace would fail).
+ * @pidfd was opened while it was alive: a PID reused since is never hit. */
+static void release_helper(int pidfd)
 {
-	struct pollfd p = { .fd = (int)syscall(SYS_pidfd_open, hpid, 0), .events = POLLIN };
+	struct pollfd p = { .fd = pidfd, .events = POLLIN };
 
-	kill(hpid, SIGKILL);
-	if (p.fd < 0)
+	if (pidfd < 0)
 		return;
+	(void)syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
 	while (poll(&p, 1, 5000) < 0 && errno == EINTR)
 		;
-	close(p.fd);
+	close(pidfd);
 }
 
 /* execv, and as execvp does, a file without a #! line run by /bin/sh. */
@@ -324,7 +335,7 @@ int memlock_execvp_locked(const char *file, char *const argv[],
 {
 	struct memlock_exec_opts o = { .sz = sizeof(o) };
 	struct memlock_verdict local, skip = { 0 };
-	int to[2], from[2], hpid, err, rc;
+	int to[2], from[2], hpid, hfd = -1, err, rc;
 	pid_t child, tid = gettid();
 	bool skip_lock;
 	char path[4096];
@@ -376,6 +387,8 @@ int memlock_execvp_locked(const char *file, char *const argv[],
 	if (rc == 0 && get_int(from[0], &hpid) < 0)
 		rc = -ECHILD;
 	if (rc == 0) {
+		/* it waits for our word: alive, so the pidfd is surely its */
+		hfd = (int)syscall(SYS_pidfd_open, hpid, 0);
 		/* Yama ptrace_scope 1 lets only ancestors trace, unless we say so */
 		(void)prctl(PR_SET_PTRACER, hpid, 0, 0, 0);
 		put_int(to[1], 1);
@@ -390,7 +403,9 @@ int memlock_execvp_locked(const char *file, char *const argv[],
 	 * return - a tracer's tracees are released in its exit, before its
 	 * pidfd becomes readable */
 	if (child > 0 && rc != -ECHILD)
-		release_helper(hpid);
+		release_helper(hfd);
+	else if (hfd >= 0)
+		close(hfd);
 	close(to[1]);
 	close(from[0]);
 	if (rc == -EPERM) {

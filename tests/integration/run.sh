@@ -130,6 +130,22 @@ out=$(setsid -w "$MEMLOCK" run --follow 3000 -- sh -c "trap '' TERM; kill -TERM 
 check "the helper outlives a SIGTERM to the process group ($out)" \
 	test "$(field vmlck "$out")" -gt 0
 
+# started by a parent that ignores SIGCHLD (inherited): the helper still
+# wakes for each stop, not at the end of --follow
+t0=$(date +%s%N)
+out=$(bash -c "trap '' CHLD; exec \"\$0\" run --follow 3000 -- sh -c 'exec $H/selfcheck'" "$MEMLOCK")
+ms=$((($(date +%s%N) - t0) / 1000000))
+check "SIGCHLD ignored by the parent: the wrapper's exec locked at once ($ms ms, $out)" \
+	eval '[ "$(field vmlck "$out")" -gt 0 ] && [ $ms -lt 1500 ]'
+# stopped and continued within --follow: it runs on at SIGCONT
+"$MEMLOCK" run --follow 5000 -- sh -c 'kill -STOP $$; exec true' & m=$!
+sleep 0.3
+t0=$(date +%s%N)
+kill -CONT $m
+wait $m
+ms=$((($(date +%s%N) - t0) / 1000000))
+check "SIGSTOP then SIGCONT within --follow: it runs on at once ($ms ms)" test $ms -lt 1500
+
 # exactly a plain exec
 "$MEMLOCK" run -- sh -c 'echo $$ >/tmp/memlock-run-pid.$PPID; exec sleep 5' &
 m=$!
