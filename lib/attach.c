@@ -123,7 +123,7 @@ static int lock_span(struct memlock_target *t, uint64_t at, uint64_t end, unsign
 		if (rc < 0)
 			return rc;
 		(*calls)++;
-		if (*ret == -ENOMEM && vanish_ok && !still_mapped(t->mm_pid, at, at + len)) {
+		if (*ret == -ENOMEM && vanish_ok && !still_mapped(t->pid, at, at + len)) {
 			*ret = 0;	/* unmapped meanwhile: nothing to lock */
 			return 0;
 		}
@@ -157,7 +157,7 @@ static int chunked(struct memlock_target *t, uint64_t bound, long *ret, unsigned
 
 	*calls = 0;
 	*ret = 0;
-	rc = lockable_ranges(t->mm_pid, &r, &n);
+	rc = lockable_ranges(t->pid, &r, &n);
 	if (rc < 0)
 		return rc;
 	for (i = 0; i < n && rc == 0 && *ret == 0; i++)

@@ -40,6 +40,9 @@ MLK_HIDDEN void mlk_log(enum memlock_log_level level, const char *fmt, ...)
 MLK_HIDDEN int mlk_proc_path(char *buf, size_t sz, const char *root, pid_t pid,
 			     const char *file);
 MLK_HIDDEN int mlk_read_file(const char *path, char **buf, size_t *len);
+/* @pid, or when its leader has exited (pthread_exit) while other threads run
+ * on, one of those: the task whose /proc files show the process's memory. */
+MLK_HIDDEN pid_t mlk_live_tid(const char *root, pid_t pid);
 MLK_HIDDEN int mlk_read_proc(const char *root, pid_t pid, const char *file,
 			     char **buf, size_t *len);
 /* Split [*p, end) at the next newline; 1 with a line, 0 at the end. */

@@ -229,6 +229,14 @@ static struct memlock_maps *maps_open_file(const char *root, pid_t pid, const ch
 	FILE *f;
 	int rc;
 
+	char task[64];
+	pid_t tid = mlk_live_tid(root, pid);
+
+	/* a zombie leader's own maps are empty: a live thread's are the process's */
+	if (tid != pid) {
+		snprintf(task, sizeof(task), "task/%d/%s", (int)tid, file);
+		file = task;
+	}
 	rc = mlk_proc_path(path, sizeof(path), root, pid, file);
 	if (rc < 0) {
 		errno = -rc;

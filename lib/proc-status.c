@@ -116,58 +116,81 @@ int mlk_parse_status(const char *buf, size_t len, struct memlock_status *st)
 
 /*
  * A leader that called pthread_exit() is a zombie while its other threads
- * run on, and its own status has lost the memory lines: the process's state
- * and memory are those of a live thread.
+ * run on, and its /proc files have lost the memory (no Vm* lines, empty
+ * maps): those of a live thread stand for the process. @leader: the
+ * leader's own status. Returns that thread (its status in @t), or 0.
  */
-static void live_thread_status(const char *root, pid_t pid, struct memlock_status *st)
+static pid_t live_thread(const char *root, const struct memlock_status *leader,
+			 struct memlock_status *t)
 {
-	struct memlock_status t;
 	char dir[4096], file[64];
 	struct dirent *d;
+	pid_t tid = 0;
 	size_t len;
 	char *buf;
 	DIR *dp;
 
-	if (mlk_proc_path(dir, sizeof(dir), root, pid, "task") < 0 || (dp = opendir(dir)) == NULL)
-		return;
-	while ((d = readdir(dp)) != NULL) {
-		if (d->d_name[0] < '1' || d->d_name[0] > '9' || atoi(d->d_name) == st->pid)
+	if (leader->state != 'Z' || leader->threads < 2 ||
+	    mlk_proc_path(dir, sizeof(dir), root, leader->pid, "task") < 0 ||
+	    (dp = opendir(dir)) == NULL)
+		return 0;
+	while (tid == 0 && (d = readdir(dp)) != NULL) {
+		if (d->d_name[0] < '1' || d->d_name[0] > '9' || atoi(d->d_name) == leader->pid)
 			continue;
 		snprintf(file, sizeof(file), "task/%.20s/status", d->d_name);
-		if (mlk_read_proc(root, pid, file, &buf, &len) < 0)
+		if (mlk_read_proc(root, leader->pid, file, &buf, &len) < 0)
 			continue;
-		if (mlk_parse_status(buf, len, &t) == 0 && t.state != 'Z' && t.state != 'X' &&
-		    t.has_mm) {
-			st->state = t.state;
-			st->has_mm = true;
-			st->vm_size = t.vm_size;
-			st->vm_lck = t.vm_lck;
-			st->vm_pin = t.vm_pin;
-			st->vm_rss = t.vm_rss;
-			st->vm_swap = t.vm_swap;
-			free(buf);
-			break;
-		}
+		if (mlk_parse_status(buf, len, t) == 0 && t->state != 'Z' && t->state != 'X' &&
+		    t->has_mm)
+			tid = (pid_t)atoi(d->d_name);
 		free(buf);
 	}
 	closedir(dp);
+	return tid;
 }
 
-int memlock_proc_read_status(const char *root, pid_t pid, struct memlock_status *st)
+static int read_status(const char *root, pid_t pid, struct memlock_status *st)
 {
 	size_t len;
 	char *buf;
 	int rc;
 
-	if (st == NULL || pid < 0)
-		return mlk_err(-EINVAL);
 	rc = mlk_read_proc(root, pid, "status", &buf, &len);
 	if (rc < 0)
-		return mlk_err(rc);
+		return rc;
 	rc = mlk_parse_status(buf, len, st);
 	free(buf);
-	if (rc == 0 && st->state == 'Z' && st->threads > 1)
-		live_thread_status(root, pid, st);
+	return rc;
+}
+
+pid_t mlk_live_tid(const char *root, pid_t pid)
+{
+	struct memlock_status st, t;
+	pid_t tid;
+
+	if (pid <= 0 || read_status(root, pid, &st) < 0)
+		return pid;
+	tid = live_thread(root, &st, &t);
+	return tid ? tid : pid;
+}
+
+int memlock_proc_read_status(const char *root, pid_t pid, struct memlock_status *st)
+{
+	struct memlock_status t;
+	int rc;
+
+	if (st == NULL || pid < 0)
+		return mlk_err(-EINVAL);
+	rc = read_status(root, pid, st);
+	if (rc == 0 && live_thread(root, st, &t)) {
+		st->state = t.state;
+		st->has_mm = true;
+		st->vm_size = t.vm_size;
+		st->vm_lck = t.vm_lck;
+		st->vm_pin = t.vm_pin;
+		st->vm_rss = t.vm_rss;
+		st->vm_swap = t.vm_swap;
+	}
 	return mlk_err(rc);
 }
 

@@ -307,7 +307,7 @@ int memlock_remote_syscallv(struct memlock_target *t, long nr, long *ret, const 
 	if (rc < 0)
 		return mlk_err(rc);
 	if (t->insn == 0)	/* outside the stop: the vDSO scan reads memory */
-		(void)mlk_find_syscall_insn(t->mm_pid, 0, &t->insn);
+		(void)mlk_find_syscall_insn(mlk_live_tid(NULL, t->pid), 0, &t->insn);
 
 	block_signals(&old_caller);
 	rc = seize(t, &s);
@@ -337,7 +337,7 @@ int mlk_inject_stopped(struct memlock_target *t, pid_t tid, long nr, long *ret,
 	int rc;
 
 	if (t->insn == 0)
-		(void)mlk_find_syscall_insn(t->mm_pid, 0, &t->insn);
+		(void)mlk_find_syscall_insn(mlk_live_tid(NULL, t->pid), 0, &t->insn);
 	block_signals(&old_caller);
 	rc = inject_in_stop(t, &s, nr, ret, args);
 	pthread_sigmask(SIG_SETMASK, &old_caller, NULL);

@@ -196,38 +196,6 @@ static int exe_class(pid_t pid)
 	return mlk_elf_class(path);
 }
 
-/* The leader, or when it has exited (pthread_exit) while other threads run
- * on, one of those: /proc/<leader> then has no maps, auxv or memory. */
-static pid_t live_task(pid_t pid)
-{
-	char path[64], *buf, state;
-	const char *p;
-	struct dirent *d;
-	pid_t tid = pid;
-	size_t len;
-	DIR *dp;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if (mlk_read_file(path, &buf, &len) < 0)
-		return pid;
-	p = memrchr(buf, ')', len);
-	state = p && p + 2 < buf + len ? p[2] : '?';
-	free(buf);
-	if (state != 'Z')
-		return pid;
-	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
-	dp = opendir(path);
-	if (dp == NULL)
-		return pid;
-	while ((d = readdir(dp)) != NULL)
-		if (d->d_name[0] >= '1' && d->d_name[0] <= '9' && atoi(d->d_name) != pid) {
-			tid = (pid_t)atoi(d->d_name);
-			break;
-		}
-	closedir(dp);
-	return tid;
-}
-
 struct memlock_target *memlock_target_open(pid_t pid, unsigned int flags,
 					   struct memlock_verdict *why)
 {
@@ -300,7 +268,6 @@ struct memlock_target *memlock_target_open(pid_t pid, unsigned int flags,
 	if (t == NULL)
 		return NULL;
 	t->pid = pid;
-	t->mm_pid = live_task(pid);
 	t->flags = flags;
 	t->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (t->pidfd < 0 || mlk_start_time(pid, &t->start) < 0) {
@@ -356,7 +323,6 @@ struct memlock_target *mlk_target_new(pid_t pid)
 	if (t == NULL)
 		return NULL;
 	t->pid = pid;
-	t->mm_pid = pid;	/* just exec'ed: one thread */
 	t->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (t->pidfd < 0 || mlk_start_time(pid, &t->start) < 0) {
 		memlock_target_close(t);

@@ -10,7 +10,6 @@
 
 struct memlock_target {
 	pid_t pid;
-	pid_t mm_pid;			/* /proc/<this> shows its memory: a live thread */
 	int pidfd;
 	unsigned long long start;	/* /proc/PID/stat starttime, against PID reuse */
 	unsigned int flags;		/* MEMLOCK_T_* */

@@ -140,6 +140,12 @@ check "a zombie leader with a live thread: status shows it locked" \
 	test "$("$MEMLOCK" status -r -n -b -o LOCKED "$zp")" -gt 0
 "$MEMLOCK" unlock "$zp" >/dev/null 2>&1
 is "a zombie leader with a live thread: unlocked" "$("$MEMLOCK" status -r -n -b -o LOCKED "$zp")" 0
+r=$("$MEMLOCK" status --maps "$zp" -r -n -o START,END,PERMS | awk '$3 ~ /^rw/ { print "0x" $1 "-0x" $2; exit }')
+"$MEMLOCK" attach --range "$r" "$zp" >/dev/null 2>&1
+is "a zombie leader with a live thread: its maps are read, and --range ($r) works" "$?" 0
+"$MEMLOCK" attach --max-pause 5 "$zp" >/dev/null 2>&1
+check "a zombie leader with a live thread: bounded attach locks it all" \
+	test "$("$MEMLOCK" status -r -n -b -o LOCKED "$zp")" -gt 1000000
 kill -USR1 "$zp"
 wait "$job"
 is "a zombie leader with a live thread: the process ends normally" "$?" 0
