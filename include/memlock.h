@@ -466,8 +466,9 @@ MEMLOCK_API void memlock_target_stats(const struct memlock_target *t,
  * and SIGPIPE in the caller so it cannot be left with altered registers.
  * Return: 0, or -errno for the injection itself: -ESRCH (the process exited
  * or its PID was reused), -EPERM (ptrace denied), -EBUSY (traced meanwhile),
- * -EINTR (MEMLOCK_T_NO_EINTR and only EINTR-prone threads), -EIO (an
- * unexpected stop; the target was restored).
+ * -EINTR (MEMLOCK_T_NO_EINTR and only EINTR-prone threads), -EAGAIN (every
+ * thread, or the one of memlock_target_set_tid(), in uninterruptible sleep),
+ * -EIO (an unexpected stop; the target was restored).
  */
 MEMLOCK_API MEMLOCK_MUST_CHECK int memlock_remote_syscallv(struct memlock_target *t, long nr,
 							   long *ret, const long args[6]);

@@ -176,7 +176,12 @@ int memlock_pid_lock_range(struct memlock_target *t, uint64_t start, uint64_t le
 
 	if (t == NULL || ret == NULL || (flags & ~(unsigned int)MLOCK_ONFAULT))
 		return mlk_err(-EINVAL);
-	/* chunks start on page boundaries; the kernel rounds the ends */
+	if (len == 0) {	/* no shortcut: the kernel still takes the limit test */
+		long a[6] = { (long)start, 0, (long)flags };
+
+		return mlk_err(memlock_remote_syscallv(t, flags ? SYS_mlock2 : SYS_mlock, ret, a));
+	}
+	/* the kernel rounds each chunk out to pages: a page may be asked twice */
 	end = start + len;
 	if (end < start)
 		end = UINT64_MAX & ~(page - 1);

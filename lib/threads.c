@@ -165,9 +165,16 @@ int mlk_choose_thread(struct memlock_target *t, pid_t *tid)
 	if (r == R_DSTATE) {
 		/* the interrupt stop would wait for it to leave D: a vfork
 		 * parent waits for its child, a process in I/O for the I/O */
-		pr_err("every thread of process %d is in uninterruptible sleep (D state: waiting "
-		       "for a vfork child, for I/O or for the kernel); try again later",
-		       (int)t->pid);
+		if (t->tid_override)
+			pr_err("thread %d of process %d is in uninterruptible sleep (D state: "
+			       "waiting for a vfork child, for I/O or for the kernel); try again "
+			       "later, or choose another thread",
+			       (int)*tid, (int)t->pid);
+		else
+			pr_err("every thread of process %d is in uninterruptible sleep (D state: "
+			       "waiting for a vfork child, for I/O or for the kernel); try again "
+			       "later",
+			       (int)t->pid);
 		return -EAGAIN;
 	}
 	if (r == R_EINTR) {
