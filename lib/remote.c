@@ -237,22 +237,23 @@ static int inject_in_stop(struct memlock_target *t, struct session *s, long nr, 
 			*ret = arch_syscall_ret(&cur);
 	}
 	/* restore, whatever happened; restore failures are reported above the
-	 * original error. A signal for the thread that came meanwhile must
-	 * meet the interrupted call as the kernel left it (-ERESTART* and its
-	 * number): the kernel then decides EINTR or restart by the handler's
-	 * SA_RESTART, as without us. With the restart done ahead, the handler
-	 * would run and pause() or sigsuspend() wait on as if it had not. */
+	 * original error. The mask first: a signal for the thread that came
+	 * meanwhile (the check as late as it can be) must meet the interrupted
+	 * call as the kernel left it (-ERESTART* and its number): the kernel
+	 * then decides EINTR or restart by the handler's SA_RESTART, as without
+	 * us. With the restart done ahead, the handler would run and pause() or
+	 * sigsuspend() wait on as if it had not. */
+	if (ptrace(PTRACE_SETSIGMASK, s->tid, (void *)sizeof(saved_mask), &saved_mask) < 0) {
+		rrc = -errno;
+		pr_err("pid %d: cannot restore the signal mask of thread %d: %s", (int)t->pid,
+		       (int)s->tid, strerror(-rrc));
+		rc = rrc;
+	}
 	if (!hijack && signal_waiting(t->pid, s->tid, saved_mask))
 		back = saved;
 	rrc = hijack ? arch_hijack_restore(s->tid, &entry) : arch_restore_regs(s->tid, &back);
 	if (rrc < 0) {
 		pr_err("pid %d: cannot restore the registers of thread %d: %s", (int)t->pid,
-		       (int)s->tid, strerror(-rrc));
-		rc = rrc;
-	}
-	if (ptrace(PTRACE_SETSIGMASK, s->tid, (void *)sizeof(saved_mask), &saved_mask) < 0) {
-		rrc = -errno;
-		pr_err("pid %d: cannot restore the signal mask of thread %d: %s", (int)t->pid,
 		       (int)s->tid, strerror(-rrc));
 		rc = rrc;
 	}
