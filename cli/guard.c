@@ -26,19 +26,33 @@ int run_guarded(int (*fn)(int, char **), int argc, char **argv)
 {
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
 	struct sigaction sa = { .sa_handler = pass_on, .sa_flags = SA_RESTART };
+	struct sigaction old[ARRAY_SIZE(sigs)];
+	sigset_t block, prev;
 	int status;
 	size_t i;
 	pid_t pid;
 
+	/* held from before the fork until the child is known: none is lost,
+	 * and none ends this process while the child works on */
+	sigemptyset(&block);
+	for (i = 0; i < ARRAY_SIZE(sigs); i++) {
+		sigaddset(&block, sigs[i]);
+		sigaction(sigs[i], &sa, &old[i]);
+	}
+	sigprocmask(SIG_BLOCK, &block, &prev);
 	fflush(NULL);
 	pid = fork();
-	if (pid < 0)		/* no child: do it here, unguarded */
-		return fn(argc, argv);
-	if (pid == 0)
+	if (pid <= 0) {
+		/* the child, or no child (then do it here, unguarded) */
+		for (i = 0; i < ARRAY_SIZE(sigs); i++)
+			sigaction(sigs[i], &old[i], NULL);
+		sigprocmask(SIG_SETMASK, &prev, NULL);
+		if (pid < 0)
+			return fn(argc, argv);
 		exit(close_stdout_rc(fn(argc, argv)));
+	}
 	worker = pid;
-	for (i = 0; i < ARRAY_SIZE(sigs); i++)
-		sigaction(sigs[i], &sa, NULL);
+	sigprocmask(SIG_SETMASK, &prev, NULL);
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return EXIT_FAILURE;
