@@ -196,6 +196,19 @@ if [ "$(id -u)" -eq 0 ]; then
 		eval '[ $rc -eq 125 ] && grep -q "within --follow" <<<"$out"'
 	"$MEMLOCK" run -- /usr/bin/passwd --help >/dev/null 2>&1
 	is "set-user-ID program as root (CAP_SYS_PTRACE keeps its privileges): it runs" "$?" 0
+	if command -v setcap >/dev/null; then
+		fcap=$(mktemp -d)
+		at_exit "rm -rf $fcap"
+		chmod 755 "$fcap"
+		cp $H/selfcheck "$fcap/fcap-selfcheck"
+		setcap cap_ipc_lock+ep "$fcap/fcap-selfcheck"
+		out=$("${NOBODY[@]}" "$MEMLOCK" run -- "$fcap/fcap-selfcheck" 2>&1)
+		rc=$?
+		check "file-capability program, unprivileged: refused with the reason, 125 ($rc)" \
+			eval '[ $rc -eq 125 ] && grep -q "file-capability" <<<"$out" && ! grep -q vmlck= <<<"$out"'
+	else
+		skip "file-capability refusal" "no setcap (libcap2-bin)"
+	fi
 else
 	skip "set-user-ID refusal" "needs root to switch to uid 65534"
 fi
