@@ -230,9 +230,11 @@ void mlk_suggest_fixes(const struct mlk_facts *f, const struct memlock_request *
 	if (future && !f->has_cap)
 		mlk_add_note(v, "MCL_FUTURE checks every later mmap, brk and stack growth "
 				"against the limit: past it mmap fails with EAGAIN, brk and "
-				"malloc with ENOMEM, stack growth with SIGSEGV; the sizes above "
-				"leave room (the address space now and as much again, 16 MiB at "
-				"least, within the hard limit), 'unlimited' needs no guess");
+				"malloc with ENOMEM, stack growth with SIGSEGV; %s",
+			     v->ok ? "leave headroom (or make it unlimited)"
+				   : "the sizes above leave room (the address space now and as "
+				     "much again, 16 MiB at least, within the hard limit), "
+				     "'unlimited' needs no guess");
 	if (future)
 		mlk_add_note(v, "with MCL_FUTURE each new thread's stack (8 MiB by default) is "
 				"locked%s when the thread starts",
