@@ -33,11 +33,11 @@ echo "- gdb command: \`gdb -nx -iex 'set debug-file-directory /nonexistent' --ba
 echo "  (no libc debug info: gdb's faster case); memlock: \`memlock attach PID\` (mlockall(3))"
 echo
 
-echo "### wall time of the whole command (10 fresh sleep targets each, alternating; median)"
+echo "### wall time of the whole command (10 fresh sleep targets each, alternating; median; pairtime once)"
 echo
 # a fresh target for every run, so that both lock the same ~2.4 MiB from
-# nothing; the time from bash's EPOCHREALTIME around the command alone
-us() { local t0=$EPOCHREALTIME; "$@" >/dev/null 2>&1; local t1=$EPOCHREALTIME; echo $(((${t1/./} - ${t0/./}))); }
+# nothing; the time of fork, exec and wait of the command, from pairtime
+us() { "$H/pairtime" once "$@" | awk '{ printf "%d\n", $1 * 1000 }'; }
 for i in $(seq 10); do
 	start sleep; us "$M" attach "$PID" >>/tmp/wall-m; finish >/dev/null
 	start sleep; us "${GDB[@]}" --pid "$PID" >>/tmp/wall-g; finish >/dev/null

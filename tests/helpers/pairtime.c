@@ -5,6 +5,7 @@
  * print the median wall time of each and the median and 90th percentile of
  * the paired differences B - A, in milliseconds. Output goes to /dev/null.
  * For make bench (hyperfine runs each command's runs as one block).
+ * pairtime once COMMAND... - the wall time of one run of COMMAND, in ms.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -58,6 +59,10 @@ int main(int argc, char **argv)
 	int n, i, sep = 0;
 	double *a, *b, *d;
 
+	if (argc > 2 && strcmp(argv[1], "once") == 0) {
+		printf("%.3f\n", run(argv + 2));
+		return 0;
+	}
 	for (i = 2; i < argc; i++)
 		if (strcmp(argv[i], "::") == 0 && sep == 0)
 			sep = i;
