@@ -26,6 +26,7 @@ pair() {	# pair NAME-A NAME-B A... :: B...
 	read -r a b d p <<<"$r"
 	echo "| \`$na\` | \`$nb\` | $a | $b | **$d** | $p |"
 }
+pair "true" "nice -n 0 true (any exec prefix, for scale)" true :: nice -n 0 true
 pair "true" "memlock run --future -- true" true :: "$M" run --future -- true
 pair "true" "memlock run -- true" true :: "$M" run -- true
 pair "true" "memlock run --onfault --future -- true" true :: "$M" run --onfault --future -- true
