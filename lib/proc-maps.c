@@ -222,29 +222,44 @@ struct memlock_maps *mlk_maps_from_file(FILE *f)
 	return it;
 }
 
-static struct memlock_maps *maps_open_file(const char *root, pid_t pid, const char *file)
+static FILE *open_proc(const char *root, pid_t pid, const char *file)
 {
-	struct memlock_maps *it;
 	char path[4096];
-	FILE *f;
 	int rc;
 
-	char task[64];
-	pid_t tid = mlk_live_tid(root, pid);
-
-	/* a zombie leader's own maps are empty: a live thread's are the process's */
-	if (tid != pid) {
-		snprintf(task, sizeof(task), "task/%d/%s", (int)tid, file);
-		file = task;
-	}
 	rc = mlk_proc_path(path, sizeof(path), root, pid, file);
 	if (rc < 0) {
 		errno = -rc;
 		return NULL;
 	}
-	f = fopen(path, "re");
+	return fopen(path, "re");
+}
+
+static struct memlock_maps *maps_open_file(const char *root, pid_t pid, const char *file)
+{
+	struct memlock_maps *it;
+	char task[64];
+	FILE *f;
+	pid_t tid;
+	int c;
+
+	f = open_proc(root, pid, file);
 	if (f == NULL)
 		return NULL;
+	/* empty: a kernel thread, or a zombie leader (pthread_exit) whose other
+	 * threads run on - then a live thread's file is the process's */
+	c = getc(f);
+	if (c != EOF) {
+		ungetc(c, f);
+	} else if ((tid = mlk_live_tid(root, pid)) != pid) {
+		fclose(f);
+		snprintf(task, sizeof(task), "task/%d/%s", (int)tid, file);
+		f = open_proc(root, pid, task);
+		if (f == NULL)
+			return NULL;
+	} else {
+		rewind(f);
+	}
 	it = mlk_maps_from_file(f);
 	if (it == NULL)
 		fclose(f);
