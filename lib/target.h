@@ -36,6 +36,12 @@ MLK_HIDDEN int mlk_elf_class(const char *path);
 MLK_HIDDEN int mlk_target_check_alive(const struct memlock_target *t);
 MLK_HIDDEN void mlk_explain_ptrace_denied(pid_t pid, const struct memlock_status *st,
 					  struct memlock_verdict *v);
+/* attach.c: chunk sizes under --max-pause: the first (from an assumed slow
+ * fault rate) and the next (from the time the last one took); page-aligned,
+ * within 256 KiB..1 GiB */
+MLK_HIDDEN uint64_t mlk_pace_first(uint64_t bound_ns, uint64_t page);
+MLK_HIDDEN uint64_t mlk_pace_next(uint64_t chunk, uint64_t len, uint64_t took_ns,
+				  uint64_t bound_ns, uint64_t page);
 /* threads.c: the thread to stop; 0 or -EINTR (MEMLOCK_T_NO_EINTR) / -ESRCH */
 MLK_HIDDEN int mlk_choose_thread(struct memlock_target *t, pid_t *tid);
 /* remote.c: inject into a thread the caller has attached and stopped */

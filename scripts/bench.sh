@@ -1,7 +1,9 @@
 #!/bin/bash
 # make bench: timings for docs/BENCHMARKS.md (paste the output there).
 #   memlock status over all processes vs grep -H VmLck /proc/[0-9]*/status,
-#   on the machine as it is and with 1000 extra sleeping processes.
+#   on the machine as it is and with 1000 extra sleeping processes; then
+#   attach (bench-attach.sh), run (bench-run.sh), attach --max-pause
+#   (bench-bounded.sh).
 set -u
 B=${1:-build}
 M=$PWD/$B/memlock
@@ -41,3 +43,5 @@ echo
 "$(dirname "$0")/bench-attach.sh" "$B"
 echo
 "$(dirname "$0")/bench-run.sh" "$B"
+echo
+"$(dirname "$0")/bench-bounded.sh" "$B"
