@@ -61,11 +61,11 @@ victim_start V
 vcmd V "map 262144"
 j=$("$MEMLOCK" attach -J --max-pause 20 "$V_PID")
 read -r stops longest total < <(jget "$j" '"%d %.1f %.1f" % (j["stops"], j["longest_stop_ms"], j["total_stop_ms"])')
+# (the times are the machine's, reported and not asserted: the chunk
+# sizing is tested in unit/test-pace, the stops a target sees in make bench)
 diag "1 GiB, --max-pause 20: $stops stops, longest $longest ms, total $total ms"
 check "bounded: all of it locked (VmLck >= 1 GiB)" \
 	test "$(jget "$j" 'j["vmlck_after"] >= 1 << 30')" = True
-check "bounded: the longest stop ($longest ms) is within 20 ms + 30 ms noise" \
-	python3 -c "import sys; sys.exit(not float('$longest') <= 50)"
 check "bounded: many stops, not one ($stops)" test "$stops" -gt 5
 vcmd V status
 check "bounded: the target is fine and sees it locked ($R)" test "${R%% *}" -ge 1048576
@@ -76,8 +76,8 @@ vcmd G "map 262144"
 a=$R
 j=$("$MEMLOCK" attach -J --max-pause 20 --range "$a-$(printf '0x%x' $((a + (1 << 30))))" "$G_PID")
 read -r stops longest < <(jget "$j" '"%d %.1f" % (j["stops"], j["longest_stop_ms"])')
-check "bounded --range: many stops ($stops), the longest ($longest ms) within 20 ms + 30 ms noise" \
-	python3 -c "import sys; sys.exit(not ($stops > 5 and float('$longest') <= 50))"
+diag "1 GiB --range, --max-pause 20: $stops stops, longest $longest ms"
+check "bounded --range: many stops, not one ($stops)" test "$stops" -gt 5
 vcmd G status
 check "bounded --range: the 1 GiB is locked ($R)" test "${R%% *}" -ge 1048576
 
