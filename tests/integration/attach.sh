@@ -205,7 +205,7 @@ fi
 if command -v strace >/dev/null; then
 	target_start T $H/target read
 	strace -p "$T_PID" -o /dev/null & st=$!
-	sleep 0.3
+	wait_traced "$T_PID"
 	refused "refused: already traced, tracer named" "already traced by $st (strace)" attach "$T_PID"
 	kill $st; wait $st 2>/dev/null
 	target_end T
