@@ -55,30 +55,47 @@ is "seccomp errno filter, --force: the target's answer EPERM is reported" \
 target_end T
 is "seccomp errno filter: target unharmed" "$RC" 0
 
-# --max-pause 20 on a 1 GiB untouched target: every stop within the bound +
-# the VM's noise (its fault rate varies up to 5x from chunk to chunk)
-victim_start V
-vcmd V "map 262144"
-j=$("$MEMLOCK" attach -J --max-pause 20 "$V_PID")
-read -r stops longest total < <(jget "$j" '"%d %.1f %.1f" % (j["stops"], j["longest_stop_ms"], j["total_stop_ms"])')
-# (the times are the machine's, reported and not asserted: the chunk
-# sizing is tested in unit/test-pace, the stops a target sees in make bench)
-diag "1 GiB, --max-pause 20: $stops stops, longest $longest ms, total $total ms"
+# --max-pause 20 on a 1 GiB untouched victim: every stop within the bound +
+# noise. The noise is the VM's, not memlock's: a host stall can stretch any
+# one stop, so a run whose longest stop overran is tried again on a fresh
+# victim, up to 3 runs. A pacing that does not bound the stops overruns in
+# every one. (The sizing itself, exactly: unit/test-pace; the stops over
+# many runs: make bench, docs/BENCHMARKS.md.)
+bounded() {	# NAME [range]: up to 3 runs; sets J, STOPS, LONGEST, TRIES, VNAME
+	local name=$1 range=${2:-} i pid args
+	TRIES=""
+	for i in 1 2 3; do
+		victim_start "$name$i"
+		vcmd "$name$i" "map 262144"
+		args=(--max-pause 20)
+		[ -n "$range" ] && args+=(--range "$R-$(printf '0x%x' $((R + (1 << 30))))")
+		pid=${name}${i}_PID
+		J=$("$MEMLOCK" attach -J "${args[@]}" "${!pid}")
+		read -r STOPS LONGEST < <(jget "$J" '"%d %.1f" % (j["stops"], j["longest_stop_ms"])')
+		TRIES="$TRIES $LONGEST"
+		VNAME=$name$i
+		# (an overrun's victim is left to at_exit: its PID stays ours)
+		python3 -c "import sys; sys.exit(not float('$LONGEST') <= 50)" && return
+	done
+	return 0
+}
+bounded V
+diag "1 GiB, --max-pause 20: $STOPS stops, longest stop of each run:$TRIES ms"
 check "bounded: all of it locked (VmLck >= 1 GiB)" \
-	test "$(jget "$j" 'j["vmlck_after"] >= 1 << 30')" = True
-check "bounded: many stops, not one ($stops)" test "$stops" -gt 5
-vcmd V status
+	test "$(jget "$J" 'j["vmlck_after"] >= 1 << 30')" = True
+check "bounded: many stops, not one ($STOPS)" test "$STOPS" -gt 5
+check "bounded: every stop within 20 ms + 30 ms noise (longest of each run:$TRIES ms)" \
+	python3 -c "import sys; sys.exit(not float('$LONGEST') <= 50)"
+vcmd "$VNAME" status
 check "bounded: the target is fine and sees it locked ($R)" test "${R%% *}" -ge 1048576
 
 # --max-pause with --range: the range is locked in bounded chunks too
-victim_start G
-vcmd G "map 262144"
-a=$R
-j=$("$MEMLOCK" attach -J --max-pause 20 --range "$a-$(printf '0x%x' $((a + (1 << 30))))" "$G_PID")
-read -r stops longest < <(jget "$j" '"%d %.1f" % (j["stops"], j["longest_stop_ms"])')
-diag "1 GiB --range, --max-pause 20: $stops stops, longest $longest ms"
-check "bounded --range: many stops, not one ($stops)" test "$stops" -gt 5
-vcmd G status
+bounded G range
+diag "1 GiB --range, --max-pause 20: $STOPS stops, longest stop of each run:$TRIES ms"
+check "bounded --range: many stops, not one ($STOPS)" test "$STOPS" -gt 5
+check "bounded --range: every stop within 20 ms + 30 ms noise (longest of each run:$TRIES ms)" \
+	python3 -c "import sys; sys.exit(not float('$LONGEST') <= 50)"
+vcmd "$VNAME" status
 check "bounded --range: the 1 GiB is locked ($R)" test "${R%% *}" -ge 1048576
 
 # bounded, and over the target's limit (unprivileged, 64 KiB): the chunk
