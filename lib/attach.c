@@ -121,11 +121,11 @@ uint64_t mlk_pace_first(uint64_t bound_ns, uint64_t page)
 
 /*
  * The chunk after one of @len bytes that took @took_ns, when @chunk was the
- * size asked for. Aim at an eighth of the bound, growing at most 1.5x a
- * step. Shrinking is not smoothed: a chunk that overran
- * is followed by one sized from that slow rate. A shorter tail (the end of
- * a mapping) says little of the rate - the stop's fixed cost weighs more in
- * it - and leaves @chunk as it was unless it overran the aim itself.
+ * size asked for. Aim at 1/AIM of the bound, growing at most 1.5x a step.
+ * Shrinking is not smoothed: a chunk that overran is followed by one sized
+ * from that slow rate. A shorter tail (the end of a mapping) says little of
+ * the rate - the stop's fixed cost weighs more in it - and leaves @chunk as
+ * it was unless it overran the aim itself.
  */
 uint64_t mlk_pace_next(uint64_t chunk, uint64_t len, uint64_t took_ns, uint64_t bound_ns,
 		       uint64_t page)
