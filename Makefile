@@ -4,7 +4,7 @@
 #   make demo           installs missing build deps, builds, shows memlock on a sample
 #   make check          installs missing test deps, runs every test (last line: N passed, N failed)
 #   make bench          benchmarks, results go to docs/BENCHMARKS.md by hand
-#   make cross          cross-compiles the library for aarch64 (CI)
+#   make cross          cross-compiles the library (and the CLI's objects) for aarch64 (CI)
 #   make install        PREFIX=/usr/local DESTDIR=
 #   make deps           installs what is missing (root), or says what to install
 
@@ -181,10 +181,16 @@ bench:
 deps:
 	@scripts/deps.sh check
 
+# The CLI is compiled for aarch64 too, not linked: linking needs an arm64
+# libsmartcols, and Debian's multiarch libsmartcols-dev:arm64 drags host
+# packages (linux-libc-dev, libssl3, krb5) to new versions to match. Its
+# header is the same on every architecture, so the host's is used.
 cross:
 	@scripts/deps.sh cross
 	$(MAKE) B=build/aarch64 CC=aarch64-linux-gnu-gcc AR=aarch64-linux-gnu-ar \
-		build/aarch64/libmemlock.a build/aarch64/libmemlock.so.$(VERSION)
+		SCOLS_CFLAGS='$(SCOLS_CFLAGS)' \
+		build/aarch64/libmemlock.a build/aarch64/libmemlock.so.$(VERSION) \
+		$(CLI_SRCS:%.c=build/aarch64/%.o)
 
 # ---------------------------------------------------------------- install
 install: all
