@@ -100,11 +100,12 @@ static void report(pid_t pid, long ret, const struct memlock_verdict *why, uint6
 		   void *data)
 {
 	const struct run_ctx *c = data;
-	struct memlock_status st;
-	bool have = memlock_proc_read_status(NULL, pid, &st) == 0;
-	char b[32];
 
 	if (ret == 0) {
+		struct memlock_status st;
+		bool have = memlock_proc_read_status(NULL, pid, &st) == 0;
+		char b[32];
+
 		/* the image now running: a wrapper's exec shows the next one */
 		if (c->verbose)
 			fprintf(stderr, "memlock: %s (pid %d): mlockall(0x%x) = 0, VmLck %s\n",
@@ -134,6 +135,7 @@ static int set_limit(uint64_t want, bool best_effort)
 	struct memlock_limits lim;
 	struct memlock_verdict why;
 	struct memlock_status st;
+	uint64_t hard;
 	int rc;
 
 	rc = memlock_pid_get_limit(0, &lim);
@@ -141,6 +143,7 @@ static int set_limit(uint64_t want, bool best_effort)
 		warn_rc(rc, "cannot read RLIMIT_MEMLOCK");
 		return rc;
 	}
+	hard = lim.hard;
 	lim.soft = want;
 	if (lim.hard != MEMLOCK_UNLIMITED && (want == MEMLOCK_UNLIMITED || want > lim.hard))
 		lim.hard = want;
@@ -154,8 +157,8 @@ static int set_limit(uint64_t want, bool best_effort)
 		      size_to_human(want, (char[32]){ 0 }, 32));
 		return 0;
 	}
-	if (rc == -EPERM && best_effort && memlock_pid_get_limit(0, &lim) == 0) {
-		lim.soft = lim.hard;
+	if (rc == -EPERM && best_effort) {
+		lim.soft = lim.hard = hard;
 		if (memlock_pid_set_limit(0, &lim, NULL) == 0) {
 			warnx("cannot raise RLIMIT_MEMLOCK to %s (no CAP_SYS_RESOURCE): going on with "
 			      "the hard limit, %s",

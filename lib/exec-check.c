@@ -57,7 +57,8 @@ int mlk_exec_resolve(const char *file, char *out, size_t sz)
 	return err;
 }
 
-bool mlk_exec_privileged(const char *path)
+/* set-user-ID, set-group-ID (with group execute) or file capabilities */
+static bool exec_privileged(const char *path)
 {
 	struct stat st;
 
@@ -70,7 +71,7 @@ bool mlk_exec_privileged(const char *path)
 bool mlk_exec_loses_privileges(const char *path)
 {
 	/* the kernel keeps them when the tracer has CAP_SYS_PTRACE */
-	return mlk_exec_privileged(path) && !(mlk_own_caps() & (1ull << CAP_SYS_PTRACE_BIT));
+	return exec_privileged(path) && !(mlk_own_caps() & (1ull << CAP_SYS_PTRACE));
 }
 
 /* In the probe child: no CAP_IPC_LOCK and a soft limit of one page, so that

@@ -44,14 +44,6 @@ static int get_int(int fd, int *v)
 	return n == (ssize_t)sizeof(*v) ? 0 : -EPIPE;
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 /* waitpid(@pid) until @deadline_ns (CLOCK_MONOTONIC; 0: no deadline).
  * SIGCHLD is blocked in the helper, so a stop reported between the
  * WNOHANG poll and the wait stays pending: no lost wake-up. */
@@ -71,18 +63,13 @@ static pid_t wait_until(pid_t pid, int *status, uint64_t deadline_ns)
 				continue;
 			return r;
 		}
-		now = now_ns();
+		now = mlk_now_ns();
 		if (now >= deadline_ns)
 			return 0;
 		left.tv_sec = (time_t)((deadline_ns - now) / 1000000000ull);
 		left.tv_nsec = (long)((deadline_ns - now) % 1000000000ull);
 		(void)sigtimedwait(&chld, NULL, &left);
 	}
-}
-
-static bool is_stop_signal(int sig)
-{
-	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
 }
 
 /*
@@ -106,7 +93,7 @@ static int next_exec(pid_t *pid, uint64_t deadline_ns)
 		*pid = r;
 		if (status >> 8 == (SIGTRAP | (PTRACE_EVENT_EXEC << 8)))
 			return 1;
-		if (status >> 16 == PTRACE_EVENT_STOP && is_stop_signal(WSTOPSIG(status)))
+		if (status >> 16 == PTRACE_EVENT_STOP && mlk_is_stop_signal(WSTOPSIG(status)))
 			ptrace(PTRACE_LISTEN, r, 0, 0);	/* a group stop: stay stopped */
 		else if (status >> 16 == PTRACE_EVENT_STOP)
 			ptrace(PTRACE_CONT, r, 0, 0);	/* SIGCONT ended it: run on */
@@ -140,15 +127,12 @@ static bool followed_refusal(pid_t pid, struct memlock_verdict *why)
 	if (n <= 0 || !mlk_exec_loses_privileges(exe))
 		return false;
 	path[n] = '\0';
-	memset(why, 0, sizeof(*why));
-	why->err = EPERM;
-	why->cause = MEMLOCK_CAUSE_PTRACE_DENIED;
-	snprintf(why->reason, sizeof(why->reason),
-		 "%.150s, executed within --follow, is a set-user-ID, set-group-ID or "
-		 "file-capability program, and under memlock's ptrace it runs without its "
-		 "privileges",
-		 path);
-	mlk_add_fix(why, "give --follow 0 so that memlock lets go before, or run memlock as root");
+	mlk_refuse(why, EPERM, MEMLOCK_CAUSE_PTRACE_DENIED,
+		   "give --follow 0 so that memlock lets go before, or run memlock as root",
+		   "%.150s, executed within --follow, is a set-user-ID, set-group-ID or "
+		   "file-capability program, and under memlock's ptrace it runs without its "
+		   "privileges",
+		   path);
 	return true;
 }
 
@@ -185,17 +169,14 @@ static void lock_image(pid_t pid, const struct memlock_exec_opts *o, bool follow
 	} else {
 		rc = t ? mlk_inject_stopped(t, pid, SYS_mlockall, &ret, args) : -ESRCH;
 		if (rc < 0) {	/* the injection itself failed, not the lock */
-			memset(&why, 0, sizeof(why));
-			why.err = -rc;
-			snprintf(why.reason, sizeof(why.reason),
-				 "memlock could not inject mlockall into the new image: %s",
-				 strerror(-rc));
+			mlk_refuse(&why, -rc, MEMLOCK_CAUSE_NONE, NULL,
+				   "memlock could not inject mlockall into the new image: %s",
+				   strerror(-rc));
 			ret = rc;
 		} else if (ret < 0 && (mlk_predict_exec(pid, &req, &why) < 0 ||
 				       why.err != (int)-ret)) {
-			memset(&why, 0, sizeof(why));
-			why.err = (int)-ret;
-			snprintf(why.reason, sizeof(why.reason), "%s", strerror((int)-ret));
+			mlk_refuse(&why, (int)-ret, MEMLOCK_CAUSE_NONE, NULL, "%s",
+				   strerror((int)-ret));
 		}
 	}
 	if (o->report) {
@@ -284,7 +265,7 @@ static void __attribute__((noreturn)) helper(pid_t tid, int in, int out,
 	lock_image(pid, o, false, why_skip);
 	while (o->follow_ms) {
 		ptrace(PTRACE_CONT, pid, 0, 0);
-		if (!next_exec(&pid, now_ns() + (uint64_t)o->follow_ms * 1000000ull))
+		if (!next_exec(&pid, mlk_now_ns() + (uint64_t)o->follow_ms * 1000000ull))
 			detach_running(pid);
 		lock_image(pid, o, true, why_skip);
 	}
@@ -307,27 +288,12 @@ static void release_helper(int pidfd)
 	close(pidfd);
 }
 
-/* execv, and as execvp does, a file without a #! line run by /bin/sh. */
+/* @path has a slash (mlk_exec_resolve): execvp searches nothing, and does
+ * only what is wanted of it here, a file without a #! line run by /bin/sh. */
 static int exec_file(const char *path, char *const argv[])
 {
-	size_t n = 0;
-	char **sh;
-
-	execv(path, argv);
-	if (errno != ENOEXEC)
-		return -errno;
-	while (argv[n])
-		n++;
-	sh = calloc(n + 2, sizeof(*sh));
-	if (sh == NULL)
-		return -ENOEXEC;
-	sh[0] = (char *)"/bin/sh";
-	sh[1] = (char *)path;
-	if (n > 1)
-		memcpy(sh + 2, argv + 1, (n - 1) * sizeof(*sh));
-	execv("/bin/sh", sh);
-	free(sh);
-	return -ENOEXEC;
+	execvp(path, argv);
+	return -errno;
 }
 
 int memlock_execvp_locked(const char *file, char *const argv[],
@@ -355,8 +321,7 @@ int memlock_execvp_locked(const char *file, char *const argv[],
 	if (rc == 0)
 		rc = mlk_exec_check(path, o.mcl, o.best_effort, &skip, &skip_lock);
 	if (rc < 0) {
-		if (skip.reason[0])
-			*why = skip;
+		*why = skip;	/* the refusal's reason, or still all zero */
 		return mlk_err(rc);
 	}
 	if (pipe2(to, O_CLOEXEC) < 0)

@@ -7,10 +7,8 @@
 
 /* execvp's search of PATH for @file: 0 with the path in @out, or -errno. */
 MLK_HIDDEN int mlk_exec_resolve(const char *file, char *out, size_t sz);
-/* A set-user-ID, set-group-ID or file-capability program. */
-MLK_HIDDEN bool mlk_exec_privileged(const char *path);
-/* ...which under our ptrace would run without its privileges (we have no
- * CAP_SYS_PTRACE). */
+/* A set-user-ID, set-group-ID or file-capability program, which under our
+ * ptrace would run without its privileges (we have no CAP_SYS_PTRACE). */
 MLK_HIDDEN bool mlk_exec_loses_privileges(const char *path);
 /*
  * Refusals known before the exec, each explained in @why (not NULL): a

@@ -102,25 +102,33 @@ static uint64_t suggest(const struct mlk_facts *f, uint64_t need, bool future)
 	return want;
 }
 
+const char *mlk_limit_arg(uint64_t v, char *buf, size_t sz)
+{
+	if (v == MEMLOCK_UNLIMITED)
+		snprintf(buf, sz, "unlimited");
+	else
+		snprintf(buf, sz, "%llu", (unsigned long long)v);
+	return buf;
+}
+
 void mlk_limit_fixes(const struct mlk_facts *f, struct memlock_verdict *v, uint64_t want)
 {
 	bool unl = want == MEMLOCK_UNLIMITED;
 	/* in whole KiB: what ulimit -l, limits.conf and LimitMEMLOCK= count in */
 	uint64_t kib = unl ? 0 : want / 1024 + (want % 1024 != 0), bytes = kib * 1024;
 	bool soft_enough = f->lim.hard == MEMLOCK_UNLIMITED || (!unl && bytes <= f->lim.hard);
-	char k[32], b[48], one[24], user[64];
+	char n[24], k[32], b[48], one[24], user[64];
 
-	/* the value as each place spells it: 64K / unlimited, bytes / -1 */
-	if (unl) {
-		snprintf(k, sizeof(k), "unlimited");
+	/* the value as each place spells it: 64 (KiB, no suffix) / 64K /
+	 * bytes, each or unlimited; bytes:bytes / -1:-1 */
+	mlk_limit_arg(unl ? want : kib, n, sizeof(n));
+	snprintf(k, sizeof(k), "%s%s", n, unl ? "" : "K");
+	mlk_limit_arg(unl ? want : bytes, one, sizeof(one));
+	if (unl)
 		snprintf(b, sizeof(b), "-1:-1");
-		snprintf(one, sizeof(one), "unlimited");
-	} else {
-		snprintf(one, sizeof(one), "%llu", (unsigned long long)bytes);
-		snprintf(k, sizeof(k), "%lluK", (unsigned long long)kib);
+	else
 		snprintf(b, sizeof(b), "%llu:%llu", (unsigned long long)bytes,
 			 (unsigned long long)bytes);
-	}
 	switch (f->ctx.kind) {
 	case MEMLOCK_CTX_SYSTEMD:
 		mlk_add_fix(v, "systemctl %sedit %s: add [Service] LimitMEMLOCK=%s, then restart it",
@@ -136,15 +144,11 @@ void mlk_limit_fixes(const struct mlk_facts *f, struct memlock_verdict *v, uint6
 		break;
 	case MEMLOCK_CTX_SHELL:
 		/* ulimit and limits.conf count KiB without a suffix */
-		if (!unl)
-			k[strlen(k) - 1] = '\0';
 		if (soft_enough)
-			mlk_add_fix(v, "in the shell that starts it: ulimit -l %s", k);
+			mlk_add_fix(v, "in the shell that starts it: ulimit -l %s", n);
 		mlk_add_fix(v, "for every login of the user: /etc/security/limits.conf: "
 			       "%s - memlock %s",
-			    user_name(f->uid, user, sizeof(user)), k);
-		if (!unl)
-			strcat(k, "K");
+			    user_name(f->uid, user, sizeof(user)), n);
 		break;
 	}
 	switch (f->purpose) {

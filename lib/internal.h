@@ -5,7 +5,11 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <sys/mman.h>
+#include <time.h>
 
 #include "memlock.h"
 
@@ -26,6 +30,20 @@ static inline int mlk_err(int ret)
 	if (ret < 0)
 		errno = -ret;
 	return ret;
+}
+
+static inline uint64_t mlk_now_ns(void)	/* CLOCK_MONOTONIC */
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* A job-control stop signal (the ones that group-stop a process). */
+static inline bool mlk_is_stop_signal(int sig)
+{
+	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
 }
 
 /* log.c */
@@ -116,6 +134,8 @@ MLK_HIDDEN void mlk_add_fix(struct memlock_verdict *v, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 MLK_HIDDEN void mlk_add_note(struct memlock_verdict *v, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* A limit as memlock limit takes it back: bytes, or "unlimited". */
+MLK_HIDDEN const char *mlk_limit_arg(uint64_t v, char *buf, size_t sz);
 /* Where to raise the limit to @want bytes, for the process's context. */
 MLK_HIDDEN void mlk_limit_fixes(const struct mlk_facts *f, struct memlock_verdict *v,
 				uint64_t want);

@@ -16,16 +16,6 @@ static rlim_t to_rlim(uint64_t v)
 	return v == MEMLOCK_UNLIMITED ? RLIM_INFINITY : (rlim_t)v;
 }
 
-/* A limit as memlock limit takes it back: bytes, or "unlimited". */
-static const char *limit_arg(uint64_t v, char *buf, size_t sz)
-{
-	if (v == MEMLOCK_UNLIMITED)
-		snprintf(buf, sz, "unlimited");
-	else
-		snprintf(buf, sz, "%llu", (unsigned long long)v);
-	return buf;
-}
-
 int memlock_pid_get_limit(pid_t pid, struct memlock_limits *lim)
 {
 	struct rlimit old;
@@ -83,7 +73,7 @@ int memlock_pid_set_limit(pid_t pid, const struct memlock_limits *lim, struct me
 			 "CAP_SYS_RESOURCE, which memlock does not have",
 			 (int)pid, (unsigned int)f.uid);
 		mlk_add_fix(why, "as root with CAP_SYS_RESOURCE: memlock limit %d %s:%s", (int)pid,
-			    limit_arg(lim->soft, sl, sizeof(sl)), limit_arg(lim->hard, hl, sizeof(hl)));
+			    mlk_limit_arg(lim->soft, sl, sizeof(sl)), mlk_limit_arg(lim->hard, hl, sizeof(hl)));
 		mlk_add_fix(why, "or as uid %u, its owner, if the hard limit stays as it is (%s)",
 			    (unsigned int)f.uid, MLK_SZ(f.lim.hard));
 		return mlk_err(-err);

@@ -21,19 +21,6 @@
 #endif
 #define MAX_STRAY_STOPS 64
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static bool is_stop_signal(int sig)
-{
-	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
-}
-
 struct session {
 	pid_t tid;
 	bool job_stopped;	/* EVENT_STOP with a stop signal: group-stopped */
@@ -70,7 +57,7 @@ static int reach_interrupt_stop(struct session *s)
 		if (rc < 0)
 			return rc;
 		if ((st >> 16) == PTRACE_EVENT_STOP) {
-			if (is_stop_signal(WSTOPSIG(st)))
+			if (mlk_is_stop_signal(WSTOPSIG(st)))
 				s->job_stopped = true;
 			return 0;
 		}
@@ -97,7 +84,7 @@ static int next_syscall_stop(struct session *s)
 			return 0;
 		if ((st >> 16) == PTRACE_EVENT_STOP)
 			continue;	/* the group stop of a job-stopped target */
-		if (is_stop_signal(WSTOPSIG(st)))
+		if (mlk_is_stop_signal(WSTOPSIG(st)))
 			s->reraise = WSTOPSIG(st);
 		/* other signals are blocked; SIGKILL never stops here */
 	}
@@ -275,7 +262,7 @@ static void block_signals(sigset_t *old)
 static void account(struct memlock_target *t, const struct session *s, uint64_t t0, long nr,
 		    const long args[6], long ret, int rc)
 {
-	uint64_t dt = t0 ? now_ns() - t0 : 0;
+	uint64_t dt = t0 ? mlk_now_ns() - t0 : 0;
 
 	if (t0) {
 		t->stats.stops++;
@@ -307,13 +294,15 @@ int memlock_remote_syscallv(struct memlock_target *t, long nr, long *ret, const 
 	rc = mlk_choose_thread(t, &s.tid);
 	if (rc < 0)
 		return mlk_err(rc);
-	if (t->insn == 0)	/* outside the stop: the vDSO scan reads memory */
-		(void)mlk_find_syscall_insn(mlk_live_tid(NULL, t->pid), 0, &t->insn);
+	/* outside the stop: the vDSO scan reads memory (through the chosen
+	 * thread, live even when the leader is a zombie) */
+	if (t->insn == 0)
+		(void)mlk_find_syscall_insn(s.tid, 0, &t->insn);
 
 	block_signals(&old_caller);
 	rc = seize(t, &s);
 	if (rc == 0) {
-		t0 = now_ns();
+		t0 = mlk_now_ns();
 		/* the PID may have been reused between the checks and the seize */
 		rc = mlk_target_check_alive(t);
 	}
@@ -334,11 +323,11 @@ int mlk_inject_stopped(struct memlock_target *t, pid_t tid, long nr, long *ret,
 {
 	struct session s = { .tid = tid };
 	sigset_t old_caller;
-	uint64_t t0 = now_ns();
+	uint64_t t0 = mlk_now_ns();
 	int rc;
 
 	if (t->insn == 0)
-		(void)mlk_find_syscall_insn(mlk_live_tid(NULL, t->pid), 0, &t->insn);
+		(void)mlk_find_syscall_insn(tid, 0, &t->insn);
 	block_signals(&old_caller);
 	rc = inject_in_stop(t, &s, nr, ret, args);
 	pthread_sigmask(SIG_SETMASK, &old_caller, NULL);

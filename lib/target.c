@@ -94,18 +94,18 @@ void mlk_explain_ptrace_denied(pid_t pid, const struct memlock_status *st,
 		mlk_refuse(v, EPERM, MEMLOCK_CAUSE_PTRACE_DENIED,
 		       "set kernel.yama.ptrace_scope to 1 or 2 (sysctl; 3 can only be undone by a reboot)",
 		       "Yama's kernel.yama.ptrace_scope is 3: no process may be traced");
-	} else if (!(mlk_own_caps() & (1ull << CAP_SYS_PTRACE_BIT)) && scope >= 1) {
+	} else if (!(mlk_own_caps() & (1ull << CAP_SYS_PTRACE)) && scope >= 1) {
 		mlk_refuse(v, EPERM, MEMLOCK_CAUSE_PTRACE_DENIED,
 		       "run memlock as root (CAP_SYS_PTRACE), or set kernel.yama.ptrace_scope=0",
 		       "Yama's kernel.yama.ptrace_scope is %d: only %s may trace process %d", scope,
 		       scope == 1 ? "its ancestors and CAP_SYS_PTRACE" : "CAP_SYS_PTRACE", (int)pid);
-	} else if (st->ruid != getuid() && !(mlk_own_caps() & (1ull << CAP_SYS_PTRACE_BIT))) {
+	} else if (st->ruid != getuid() && !(mlk_own_caps() & (1ull << CAP_SYS_PTRACE))) {
 		mlk_refuse(v, EPERM, MEMLOCK_CAUSE_PTRACE_DENIED,
 		       "run memlock as the process's user, or as root (CAP_SYS_PTRACE)",
 		       "process %d belongs to uid %u, and memlock has no CAP_SYS_PTRACE", (int)pid,
 		       (unsigned int)st->ruid);
 	} else if (stat(path, &sb) == 0 && sb.st_uid == 0 && st->ruid != 0 &&
-		   !(mlk_own_caps() & (1ull << CAP_SYS_PTRACE_BIT))) {
+		   !(mlk_own_caps() & (1ull << CAP_SYS_PTRACE))) {
 		mlk_refuse(v, EPERM, MEMLOCK_CAUSE_PTRACE_DENIED,
 		       "run memlock as root (CAP_SYS_PTRACE)",
 		       "process %d is not dumpable (set-user-ID, file capabilities or "
@@ -125,7 +125,7 @@ static bool predict_ptrace_denied(pid_t pid, const struct memlock_status *st)
 	char path[64];
 	struct stat sb;
 
-	if (caps & (1ull << CAP_SYS_PTRACE_BIT))
+	if (caps & (1ull << CAP_SYS_PTRACE))
 		return false;
 	if (st->ruid != getuid() || st->euid != geteuid())
 		return true;
@@ -281,7 +281,7 @@ struct memlock_target *memlock_target_open(pid_t pid, unsigned int flags,
 	if (mode != 0) {
 		/* the kernel suspends seccomp for a tracer with CAP_SYS_ADMIN in
 		 * the initial user namespace that is not under seccomp itself */
-		if ((mlk_own_caps() & (1ull << CAP_SYS_ADMIN_BIT)) && mlk_userns_is_init(NULL, 0) > 0 &&
+		if ((mlk_own_caps() & (1ull << CAP_SYS_ADMIN)) && mlk_userns_is_init(NULL, 0) > 0 &&
 		    mlk_seccomp_mode(getpid()) == 0) {
 			t->suspend_seccomp = true;	/* PTRACE_O_SUSPEND_SECCOMP */
 		} else if (mode == 1) {

@@ -3,10 +3,9 @@
 #ifndef MEMLOCK_TARGET_H
 #define MEMLOCK_TARGET_H
 
-#include "internal.h"
+#include <linux/capability.h>	/* CAP_* bit numbers, for mlk_own_caps() */
 
-#define CAP_SYS_PTRACE_BIT 19
-#define CAP_SYS_ADMIN_BIT 21
+#include "internal.h"
 
 struct memlock_target {
 	pid_t pid;

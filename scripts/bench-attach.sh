@@ -3,6 +3,7 @@
 # same kinds of targets: wall time, the longest pause of a target thread,
 # EINTRs seen by the target, and static binaries.
 set -u
+. "$(dirname "$0")/bench-lib.sh"
 B=${1:-build}
 M=$PWD/$B/memlock
 H=$PWD/build/helpers
@@ -24,7 +25,6 @@ finish() {	# prints the target's "done" line
 	echo "$line"
 }
 vmlck() { awk '/^VmLck:/ { print $2 }' /proc/"$PID"/status; }
-median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
 echo "## memlock attach vs gdb"
 echo

@@ -4,6 +4,7 @@
 # are the times the bound is judged by (the tests assert the chunk sizing,
 # not the machine's timing).
 set -u
+. "$(dirname "$0")/bench-lib.sh"
 B=${1:-build}
 M=$PWD/$B/memlock
 V=$PWD/build/helpers/victim
@@ -20,7 +21,6 @@ victim() {	# a fresh victim with 1 GiB mapped, untouched: sets PID, IN, OUT, ADD
 }
 done_victim() { kill "$PID"; wait "$PID" 2>/dev/null; }
 field() { python3 -c 'import json, sys; j = json.load(sys.stdin); print(" ".join("%g" % j[k] for k in sys.argv[1:]))' "$@"; }
-median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
 echo "## attach --max-pause: 1 GiB untouched, $RUNS fresh victims per row"
 echo

@@ -82,9 +82,9 @@ static void test_sweep(void **state)
 	size_t i, j, k;
 
 	(void)state;
-	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++)
-		for (j = 0; j < sizeof(tooks) / sizeof(tooks[0]); j++)
-			for (k = 0; k < sizeof(bounds) / sizeof(bounds[0]); k++) {
+	for (i = 0; i < ARRAY_SIZE(lens); i++)
+		for (j = 0; j < ARRAY_SIZE(tooks); j++)
+			for (k = 0; k < ARRAY_SIZE(bounds); k++) {
 				uint64_t l = lens[i], t = tooks[j], b = bounds[k];
 				uint64_t c = mlk_pace_next(l, l, t, b, PAGE);
 				long double at_last_rate = (long double)c * t / l;

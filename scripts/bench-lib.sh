@@ -1,0 +1,3 @@
+# Sourced by the bench scripts.
+# median: the median of the numbers on stdin, one a line
+median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
