@@ -13,17 +13,18 @@ export ASAN_OPTIONS=abort_on_error=1:detect_leaks=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
 passed=0 failed=0
-skips=() failures=()
+skips=() failures=() times=()
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
 # run_tap NAME COMMAND...
 run_tap() {
-	local name=$1 rc plan=-1 n=0 line
+	local name=$1 rc plan=-1 n=0 line t0=$EPOCHREALTIME
 	shift
 	echo "== $name"
 	"$@" >"$log" 2>&1
 	rc=$?
+	times+=("$(awk -v a="$EPOCHREALTIME" -v b="$t0" -v n="$name" 'BEGIN { printf "%6.1f s  %s", a - b, n }')")
 	while IFS= read -r line; do
 		echo "   $line"
 		case $line in
@@ -65,6 +66,7 @@ for t in tests/integration/*.sh; do
 done
 
 echo
+printf '%s\n' "${times[@]}" | sort -rn | head -5 | sed 's/^/slowest: /'
 for s in "${skips[@]}"; do
 	echo "skipped: $s"
 done

@@ -193,13 +193,21 @@ sleep 0.3
 zombie=$(ps -o pid= --ppid $zparent | tr -d ' ')
 refused "refused: zombie" "zombie" attach "$zombie"
 kill $zparent; wait $zparent 2>/dev/null
-if [ -x $H/target32 ]; then
+# The kernel may have IA32 emulation built in and still refuse ia32 binaries
+# (ia32_emulation=0, or binfmt restrictions): probe by running one first.
+t32_why=""
+if [ ! -x $H/target32 ]; then
+	t32_why="no ia32 helper (not an x86_64 build)"
+elif ! out32=$(timeout 5 $H/target32 probe 2>&1 </dev/null); then
+	t32_why="this kernel does not run ia32 binaries (${out32##*: })"
+fi
+if [ -z "$t32_why" ]; then
 	$H/target32 & t32=$!
 	sleep 0.1
 	refused "refused: a 32-bit task" "32-bit" attach $t32
 	kill $t32; wait $t32 2>/dev/null
 else
-	skip "refused: a 32-bit task" "no ia32 helper (not an x86_64 build)"
+	skip "refused: a 32-bit task" "$t32_why"
 fi
 
 if command -v strace >/dev/null; then
