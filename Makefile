@@ -5,6 +5,7 @@
 #   make check          installs missing test deps, runs every test (last line: N passed, N failed)
 #   make bench          benchmarks, results go to docs/BENCHMARKS.md by hand
 #   make cross          cross-compiles the library (and the CLI's objects) for aarch64 (CI)
+#   make check-aarch64  the injection engine's tests on arm64, under qemu-system-aarch64 (CI)
 #   make install        PREFIX=/usr/local DESTDIR=
 #   make deps           installs what is missing (root), or says what to install
 
@@ -94,7 +95,12 @@ $(B)/tests/pid-reuse: tests/integration/pid-reuse.c $(LIB_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $(SRCS_OF)
 
-tests: $(UNIT_BINS) $(B)/tests/fuzz-proc $(B)/tests/predict-matrix $(B)/tests/pid-reuse all
+$(B)/tests/engine-edges: tests/integration/engine-edges.c $(LIB_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $(SRCS_OF)
+
+tests: $(UNIT_BINS) $(B)/tests/fuzz-proc $(B)/tests/predict-matrix $(B)/tests/pid-reuse \
+       $(B)/tests/engine-edges all
 
 # The victim locks memory for real: never sanitized (ASan's shadow would be
 # locked and populated by mlockall(MCL_CURRENT)).
@@ -220,3 +226,4 @@ clean:
 	rm -rf build
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
+include mk/aarch64.mk

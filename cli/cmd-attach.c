@@ -189,6 +189,7 @@ int cmd_attach(int argc, char **argv)
 		rc = memlock_pid_lock_range(t, a.ranges[i].start,
 					    a.ranges[i].end - a.ranges[i].start,
 					    lf.onfault ? MLOCK_ONFAULT : 0, max_pause, &ret);
+	rep->ret = ret;
 	rc = inject_finish(t, rep, rc);
 out:
 	inject_args_free(&a);

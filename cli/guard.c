@@ -7,8 +7,16 @@
  * happens to the memlock the user started: that one only waits, passes
  * ^C and kill on to the child (which takes them between stops), and exits
  * as the child did.
+ *
+ * The child has a process group of its own, so that a SIGKILL to memlock's
+ * group (^\ of a terminal, timeout -s KILL, kill -KILL -PGID) does not reach
+ * it; when memlock dies, its parent-death signal (SIGTERM, blocked during a
+ * stop like every other) ends it after the stop it is in. It ignores
+ * SIGTTOU, so that its report reaches a terminal with tostop set although
+ * its group is not the foreground one.
  */
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -28,9 +36,9 @@ int run_guarded(int (*fn)(int, char **), int argc, char **argv)
 	struct sigaction sa = { .sa_handler = pass_on, .sa_flags = SA_RESTART };
 	struct sigaction old[ARRAY_SIZE(sigs)];
 	sigset_t block, prev;
+	pid_t pid, parent;
 	int status;
 	size_t i;
-	pid_t pid;
 
 	/* held from before the fork until the child is known: none is lost,
 	 * and none ends this process while the child works on */
@@ -41,11 +49,19 @@ int run_guarded(int (*fn)(int, char **), int argc, char **argv)
 	}
 	sigprocmask(SIG_BLOCK, &block, &prev);
 	fflush(NULL);
+	parent = getpid();
 	pid = fork();
 	if (pid <= 0) {
 		/* the child, or no child (then do it here, unguarded) */
 		for (i = 0; i < ARRAY_SIZE(sigs); i++)
 			sigaction(sigs[i], &old[i], NULL);
+		if (pid == 0) {
+			(void)setpgid(0, 0);
+			signal(SIGTTOU, SIG_IGN);
+			(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
+			if (getppid() != parent)	/* it died before the prctl */
+				raise(SIGTERM);
+		}
 		sigprocmask(SIG_SETMASK, &prev, NULL);
 		if (pid < 0)
 			return fn(argc, argv);

@@ -232,6 +232,8 @@ int inject_finish(struct memlock_target *t, struct inject_report *rep, int rc)
 		       st.eintr_risk ? "true" : "false", st.job_stopped ? "true" : "false");
 		if (rc < 0)
 			json_string(stdout, strerror(-rc));
+		else if (!failed && rep->ret < 0)
+			json_string(stdout, strerror((int)-rep->ret));
 		else
 			fputs("null", stdout);
 		fputs("\n}\n", stdout);
@@ -274,6 +276,13 @@ int inject_finish(struct memlock_target *t, struct inject_report *rep, int rc)
 			hint("its threads are all in D state (ps -L -o tid,stat,wchan -p %d): try "
 			     "again once the I/O or the vfork child is done",
 			     (int)rep->pid);
+		else if (rc == -ENOSYS)
+			hint("its seccomp filter kills on mlock*: lock it as root in the initial user "
+			     "namespace (the filter is suspended then), never with --force");
+		else if (rc == -EBUSY)
+			hint("another tracer (a second memlock, a debugger, strace) holds it: try "
+			     "again when it is done (grep TracerPid /proc/%d/status)",
+			     (int)rep->pid);
 		else if (rc == -EINTR)
 			hint("--no-eintr: every thread stayed in an EINTR-prone wait (epoll_wait and "
 			     "the like); without --no-eintr memlock goes ahead and says so");
@@ -284,6 +293,13 @@ int inject_finish(struct memlock_target *t, struct inject_report *rep, int rc)
 		warnx("process %d refused %s: %s", (int)rep->pid, name, strerror((int)-failed->ret));
 		if (failed->ret == -ENOMEM || failed->ret == -EPERM)
 			hint("see why: memlock check -p %d", (int)rep->pid);
+		return EXIT_FAILURE;
+	}
+	if (rep->ret < 0) {
+		warnx("process %d kept mapping new memory faster than the bounded passes locked "
+		      "it: the lock is incomplete, and MCL_FUTURE was not set",
+		      (int)rep->pid);
+		hint("try again, or lock in one stop (without --max-pause)");
 		return EXIT_FAILURE;
 	}
 	return EXIT_SUCCESS;

@@ -17,6 +17,7 @@ struct inject_report {
 	uint64_t vmlck_before, vmlck_after;
 	struct call_record calls[INJECT_MAX_CALLS];
 	size_t ncalls, dropped;
+	long ret;		/* the library's answer for the whole lock (-EAGAIN: incomplete) */
 	bool json;
 };
 

@@ -462,10 +462,16 @@ MEMLOCK_API void memlock_target_stats(const struct memlock_target *t,
  * @ret: the target kernel's answer (-errno on failure), valid when 0 is
  *       returned: the injection worked, whatever the syscall answered.
  *
- * One stop of one thread; during it memlock blocks SIGINT, SIGTERM, SIGHUP
- * and SIGPIPE in the caller so it cannot be left with altered registers.
+ * One stop of one thread; during it every signal the calling thread can
+ * block is blocked (glibc's internal 32 and 33 included), so that it cannot
+ * be left with altered registers. The stops are collected with
+ * waitpid(tid, __WALL): no other thread of the caller may wait for any
+ * child (wait(), waitpid(-1), waitid(P_ALL)) meanwhile, or it takes them.
  * Return: 0, or -errno for the injection itself: -ESRCH (the process exited
- * or its PID was reused), -EPERM (ptrace denied), -EBUSY (traced meanwhile),
+ * or its PID or the thread's ID was reused), -EPERM (ptrace denied),
+ * -EBUSY (traced meanwhile: another memlock, a debugger), -ENOSYS (a seccomp
+ * filter of the target answered with SIGSYS: it is being killed),
+ * -EOPNOTSUPP (the thread's state cannot be restored: arm64 SME in use),
  * -EINTR (MEMLOCK_T_NO_EINTR and only EINTR-prone threads), -EAGAIN (every
  * thread, or the one of memlock_target_set_tid(), in uninterruptible sleep),
  * -EIO (an unexpected stop; the target was restored).

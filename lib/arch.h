@@ -8,6 +8,7 @@
 #define MEMLOCK_ARCH_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -72,6 +73,22 @@ long arch_syscall_ret(const struct mlk_regs *r);
  * the exit stop, rewind so the original syscall runs again. */
 int arch_hijack_entry(pid_t tid, const struct mlk_regs *entry, long nr, const long args[6]);
 int arch_hijack_restore(pid_t tid, const struct mlk_regs *entry);
+
+/*
+ * Register state beyond NT_PRSTATUS that an injected syscall can change
+ * (arm64: a syscall discards the SVE state past the 128-bit V registers -
+ * the upper Z bits, P registers and FFR). Saved in the stop before anything
+ * is changed, written back at the end; nothing to do on x86_64, whose
+ * syscalls keep the vector state. arch_save_ext() returns -EOPNOTSUPP for
+ * state it cannot restore (arm64 SME: streaming mode or ZA in use).
+ */
+struct mlk_ext {
+	void *buf;
+	size_t len;
+};
+int arch_save_ext(pid_t tid, struct mlk_ext *e);
+int arch_restore_ext(pid_t tid, const struct mlk_ext *e);
+void arch_free_ext(struct mlk_ext *e);
 
 /* The architecture's name, as the Makefile's ARCH. */
 extern const char arch_name[];

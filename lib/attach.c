@@ -214,12 +214,18 @@ int memlock_pid_lock_range(struct memlock_target *t, uint64_t start, uint64_t le
 
 		return mlk_err(memlock_remote_syscallv(t, flags ? SYS_mlock2 : SYS_mlock, ret, a));
 	}
-	/* the kernel rounds each chunk out to pages: a page may be asked twice */
+	/* the kernel rounds each chunk out to pages: a page may be asked twice.
+	 * A range that wraps is the kernel's to refuse (EINVAL), unclipped. */
 	end = start + len;
-	if (end < start)
-		end = UINT64_MAX & ~(page - 1);
+	if (end < start) {
+		long a[6] = { (long)start, (long)len, (long)flags };
+
+		return mlk_err(memlock_remote_syscallv(t, flags ? SYS_mlock2 : SYS_mlock, ret, a));
+	}
 	return mlk_err(lock_span(t, start, end, flags, false, &p, ret, &calls));
 }
+
+#define MAX_PASSES 8
 
 int memlock_pid_lock_all(struct memlock_target *t, unsigned int mcl, uint64_t max_pause_ns,
 			 long *ret)
@@ -235,13 +241,21 @@ int memlock_pid_lock_all(struct memlock_target *t, unsigned int mcl, uint64_t ma
 		a[0] = (long)mcl;
 		return mlk_err(memlock_remote_syscallv(t, SYS_mlockall, ret, a));
 	}
-	/* again until a pass finds nothing left (mappings come and go) */
-	for (pass = 0; pass < 4; pass++) {
+	/* again until a pass finds nothing left (mappings come and go); a
+	 * process that maps faster than the passes lock is not reported as
+	 * locked: -EAGAIN in *ret, and MCL_FUTURE is not set */
+	for (pass = 0; pass < MAX_PASSES; pass++) {
 		rc = chunked(t, max_pause_ns, ret, &calls);
 		if (rc < 0 || *ret < 0)
 			return mlk_err(rc);
 		if (calls == 0)
 			break;
+	}
+	if (pass == MAX_PASSES) {
+		pr_err("process %d kept mapping memory: after %d passes some was still unlocked",
+		       (int)t->pid, MAX_PASSES);
+		*ret = -EAGAIN;
+		return 0;
 	}
 	/* MCL_FUTURE last: a chunk that failed (over the limit) must not leave
 	 * the process with every later mmap and brk checked against a limit it

@@ -216,7 +216,8 @@ static void predict_mlockall(const struct mlk_facts *f, unsigned int fl,
 		     fl);
 		return;
 	}
-	size_pages = (f->vm_size + page - 1) / page;
+	/* rounded up without wrapping: a saturated VmSize stays huge */
+	size_pages = f->vm_size / page + (f->vm_size % page != 0);
 	if (fl & MCL_CURRENT) {
 		v->request = mlk_mul_sat(size_pages, page);
 		v->need = v->request;

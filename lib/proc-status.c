@@ -262,5 +262,6 @@ bool memlock_proc_has_cap_ipc_lock(const char *root, const struct memlock_status
 		*in_child_userns = true;
 	if (!(st->cap_eff & (1ull << CAP_IPC_LOCK_BIT)))
 		return false;
-	return init != 0;
+	/* unreadable (-errno): the capability cannot be shown to count */
+	return init > 0;
 }

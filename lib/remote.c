@@ -2,16 +2,29 @@
 /*
  * Syscall injection into one thread: seize, interrupt, save, run the syscall
  * at a borrowed instruction, restore (restart rules applied), detach from
- * the syscall-exit stop. The target is left exactly as it was, whatever
- * fails: every path after the registers are touched goes through
- * out_restore, and the caller's SIGINT/TERM/HUP/PIPE wait until it is done.
+ * the syscall-exit stop.
+ *
+ * The target is left as it was whatever fails. The session keeps explicit
+ * state - seized, stopped, registers or mask changed, entry stop seen - and
+ * the unwind ladder reads it: get back into a stop (interrupt, wait), put
+ * the mask and registers back (only what was changed, only from what was
+ * captured), detach, and report a detach that failed. Every signal the
+ * caller can block is blocked from the seize to the detach.
+ *
+ * The stops are collected with waitpid(tid, __WALL). A thread of the caller
+ * that waits for any child (wait(), waitpid(-1), waitid(P_ALL)) during a
+ * call can take such a stop first, and the call then waits for a stop that
+ * was already reported: the library's users must wait only for their own
+ * children by PID or pidfd while an injection runs (man libmemlock(3)).
  */
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "arch.h"
 #include "target.h"
@@ -21,13 +34,20 @@
 #endif
 #define MAX_STRAY_STOPS 64
 
+enum stop_kind { STOP_EVENT, STOP_SYSCALL, STOP_SIGNAL };
+
 struct session {
 	pid_t tid;
+	bool seized;		/* PTRACE_SEIZE done and the thread alive: ours to detach */
+	bool stopped;		/* in a ptrace stop we waited for */
+	enum stop_kind kind;	/* of that stop */
+	int detach_sig;		/* stopped for this signal's delivery: pass it on leaving */
 	bool job_stopped;	/* EVENT_STOP with a stop signal: group-stopped */
 	int reraise;		/* a stop signal that arrived meanwhile */
 };
 
-/* Wait for the next stop of @s->tid: 0 with *status, -ESRCH if it died. */
+/* Wait for the next stop of @s->tid: 0 with *status, -ESRCH if it died,
+ * -ECHILD if it is not (or no longer) ours to wait for. */
 static int wait_stop(struct session *s, int *status)
 {
 	int st;
@@ -39,15 +59,35 @@ static int wait_stop(struct session *s, int *status)
 			continue;
 		if (r < 0)
 			return -errno;
-		if (WIFEXITED(st) || WIFSIGNALED(st))
+		if (WIFEXITED(st) || WIFSIGNALED(st)) {
+			s->seized = s->stopped = false;
 			return -ESRCH;
+		}
+		s->stopped = true;
+		s->kind = (st >> 16) == PTRACE_EVENT_STOP ? STOP_EVENT
+			  : WSTOPSIG(st) == (SIGTRAP | 0x80) ? STOP_SYSCALL : STOP_SIGNAL;
 		*status = st;
 		return 0;
 	}
 }
 
+/* Resume @s->tid with ptrace request @req, delivering @sig. */
+static int resume(struct session *s, int req, int sig)
+{
+	if (ptrace(req, s->tid, 0, (void *)(long)sig) < 0)
+		return -errno;
+	s->stopped = false;
+	return 0;
+}
+
+static bool is_event_stop(int st)
+{
+	return (st >> 16) == PTRACE_EVENT_STOP;
+}
+
 /* After SEIZE + INTERRUPT: reach the interrupt stop, passing on any signal
- * that arrives first so the target still gets it. */
+ * that arrives first so the target still gets it. After MAX_STRAY_STOPS of
+ * them it gives up in the last one's stop, which the detach passes on. */
 static int reach_interrupt_stop(struct session *s)
 {
 	int st, rc, i;
@@ -56,16 +96,44 @@ static int reach_interrupt_stop(struct session *s)
 		rc = wait_stop(s, &st);
 		if (rc < 0)
 			return rc;
-		if ((st >> 16) == PTRACE_EVENT_STOP) {
+		if (is_event_stop(st)) {
 			if (mlk_is_stop_signal(WSTOPSIG(st)))
 				s->job_stopped = true;
 			return 0;
 		}
 		/* a signal-delivery stop: deliver it, the interrupt is still pending */
-		if (ptrace(PTRACE_CONT, s->tid, 0, (void *)(long)WSTOPSIG(st)) < 0)
-			return -errno;
+		if (i + 1 == MAX_STRAY_STOPS) {
+			s->detach_sig = WSTOPSIG(st);
+			break;
+		}
+		rc = resume(s, PTRACE_CONT, WSTOPSIG(st));
+		if (rc < 0)
+			return rc;
 	}
-	return -EIO;
+	return -EAGAIN;
+}
+
+/*
+ * Get a thread that was resumed back into a stop, for the unwind: any stop
+ * will do (interrupt, syscall, signal delivery - that one's signal is kept
+ * for the detach; all others are blocked in the target during an injection).
+ */
+static int regain_stop(struct session *s)
+{
+	int st, rc;
+
+	if (!s->seized || s->stopped)
+		return s->seized ? 0 : -ESRCH;
+	if (ptrace(PTRACE_INTERRUPT, s->tid, 0, 0) < 0)
+		return -errno;
+	rc = wait_stop(s, &st);
+	if (rc < 0)
+		return rc;
+	if (!is_event_stop(st) && WSTOPSIG(st) != (SIGTRAP | 0x80) && !mlk_is_stop_signal(WSTOPSIG(st)))
+		s->detach_sig = WSTOPSIG(st);
+	else if (!is_event_stop(st) && mlk_is_stop_signal(WSTOPSIG(st)))
+		s->reraise = WSTOPSIG(st);
+	return 0;
 }
 
 /* PTRACE_SYSCALL to the next syscall stop (entry or exit), past group-stop
@@ -75,18 +143,20 @@ static int next_syscall_stop(struct session *s)
 	int st, rc, i;
 
 	for (i = 0; i < MAX_STRAY_STOPS; i++) {
-		if (ptrace(PTRACE_SYSCALL, s->tid, 0, 0) < 0)
-			return -errno;
+		rc = resume(s, PTRACE_SYSCALL, 0);
+		if (rc < 0)
+			return rc;
 		rc = wait_stop(s, &st);
 		if (rc < 0)
 			return rc;
 		if (WSTOPSIG(st) == (SIGTRAP | 0x80))
 			return 0;
-		if ((st >> 16) == PTRACE_EVENT_STOP)
+		if (is_event_stop(st))
 			continue;	/* the group stop of a job-stopped target */
 		if (mlk_is_stop_signal(WSTOPSIG(st)))
 			s->reraise = WSTOPSIG(st);
-		/* other signals are blocked; SIGKILL never stops here */
+		/* other signals are blocked in the target: only a forced one
+		 * (a fault at our pc) stops here, and is not delivered */
 	}
 	return -EIO;
 }
@@ -100,21 +170,53 @@ static int step(struct session *s, struct mlk_regs *r)
 }
 
 /*
- * The entry-hijack path (reptyr's): let the thread re-enter the syscall it
- * was interrupted in, replace it at the entry stop, and read the result at
- * the exit stop. @entry gets the entry-stop registers, to rewind with.
+ * From the injected call's exit stop back to an interrupt stop, the kind of
+ * stop the thread's registers were saved at: put back there, they meet the
+ * kernel's own restart and signal code on the way out (its read restarts,
+ * or fails with EINTR for a handler without SA_RESTART, its nanosleep goes
+ * on with the time left), exactly as after a stop without an injection. The
+ * thread executes nothing on the way: the interrupt is taken before it
+ * returns to user mode.
  */
-static int inject_hijack(struct session *s, long nr, const long args[6], struct mlk_regs *entry,
-			 struct mlk_regs *exit_regs)
+static int park(struct session *s)
 {
-	int rc;
+	int st, rc, i;
 
-	rc = step(s, entry);
-	if (rc == 0)
-		rc = arch_hijack_entry(s->tid, entry, nr, args);
-	if (rc == 0)
-		rc = step(s, exit_regs);
-	return rc;
+	if (ptrace(PTRACE_INTERRUPT, s->tid, 0, 0) < 0)
+		return -errno;
+	for (i = 0; i < MAX_STRAY_STOPS; i++) {
+		rc = resume(s, PTRACE_CONT, 0);
+		if (rc < 0)
+			return rc;
+		rc = wait_stop(s, &st);
+		if (rc < 0)
+			return rc;
+		if (s->kind == STOP_EVENT)
+			return 0;
+		if (s->kind == STOP_SIGNAL && mlk_is_stop_signal(WSTOPSIG(st)))
+			s->reraise = WSTOPSIG(st);
+	}
+	return -EIO;
+}
+
+/* Why PTRACE_SEIZE answered @err: EPERM is also what an exiting thread and
+ * an already traced one give - say which. */
+static int seize_refused(struct memlock_target *t, pid_t tid, int err)
+{
+	struct memlock_status st;
+
+	if (err != -EPERM)
+		return err;
+	if (mlk_target_check_alive(t) < 0 || memlock_proc_read_status(NULL, tid, &st) < 0 ||
+	    st.state == 'Z' || st.state == 'X')
+		return -ESRCH;
+	if (st.tracer_pid != 0) {
+		pr_err("thread %d of process %d is already traced by process %d: another memlock "
+		       "or a debugger is at work on it",
+		       (int)tid, (int)t->pid, (int)st.tracer_pid);
+		return -EBUSY;
+	}
+	return err;
 }
 
 static int seize(struct memlock_target *t, struct session *s)
@@ -124,20 +226,58 @@ static int seize(struct memlock_target *t, struct session *s)
 	if (t->suspend_seccomp)
 		opts |= PTRACE_O_SUSPEND_SECCOMP;
 	if (ptrace(PTRACE_SEIZE, s->tid, 0, (void *)opts) < 0)
-		return -errno;
+		return seize_refused(t, s->tid, -errno);
+	s->seized = true;
 	if (ptrace(PTRACE_INTERRUPT, s->tid, 0, 0) < 0)
 		return -errno;
 	return reach_interrupt_stop(s);
 }
 
 /*
- * A signal pending for thread @tid (its own, or the process's) that its mask
- * @mask lets through. Detaching it sets TIF_SIGPENDING, and ptrace_stop()
- * recalculates it for such a signal anyway: on its way out of the stop the
- * kernel runs its signal code, and with it the restart rules on the saved
- * registers.
+ * The seized thread is still @t's: its TID cannot be reused while it is our
+ * tracee (a traced thread stays unreaped until its tracer waits for it), so
+ * this check, made in the stop, holds until the detach.
  */
-static bool signal_waiting(pid_t pid, pid_t tid, uint64_t mask)
+static int check_seized(struct memlock_target *t, const struct session *s)
+{
+	char path[64];
+	int rc;
+
+	rc = mlk_target_check_alive(t);
+	if (rc < 0)
+		return rc;
+	snprintf(path, sizeof(path), "/proc/%d/task/%d", (int)t->pid, (int)s->tid);
+	if (access(path, F_OK) < 0) {
+		pr_err("thread %d is no longer a thread of process %d: it exited, and its ID "
+		       "went to another task",
+		       (int)s->tid, (int)t->pid);
+		return -ESRCH;
+	}
+	return 0;
+}
+
+/* Leave the thread: back into a stop if it is not in one, then detach,
+ * passing on a signal it stopped for. A failure is reported. */
+static int release(struct memlock_target *t, struct session *s)
+{
+	int rc;
+
+	if (!s->seized)
+		return 0;
+	rc = regain_stop(s);
+	if (rc == 0 && ptrace(PTRACE_DETACH, s->tid, 0, (void *)(long)s->detach_sig) < 0)
+		rc = -errno;
+	if (rc == -ESRCH && waitpid(s->tid, &(int){ 0 }, __WALL | WNOHANG) > 0)
+		rc = 0;		/* it died meanwhile: nothing is left to detach */
+	if (rc < 0)
+		pr_err("pid %d: cannot detach from thread %d: %s", (int)t->pid, (int)s->tid,
+		       strerror(-rc));
+	s->seized = false;
+	return rc;
+}
+
+/* The thread's pending signals (its own and the process's), or 0. */
+static uint64_t pending_signals(pid_t pid, pid_t tid)
 {
 	const char *p, *end, *line;
 	uint64_t pend = 0, v;
@@ -146,7 +286,7 @@ static bool signal_waiting(pid_t pid, pid_t tid, uint64_t mask)
 
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/status", (int)pid, (int)tid);
 	if (mlk_read_file(path, &buf, &len) < 0)
-		return false;
+		return 0;
 	p = buf;
 	end = buf + len;
 	while (mlk_next_line(&p, end, &line, &ll)) {
@@ -158,20 +298,124 @@ static bool signal_waiting(pid_t pid, pid_t tid, uint64_t mask)
 			pend |= v;
 	}
 	free(buf);
-	return (pend & ~mask) != 0;
+	return pend;
+}
+
+#define SIGBIT(sig) (1ull << ((sig) - 1))
+
+/*
+ * The borrowed instruction, checked in this stop: the cached address still
+ * holds the instruction (one read; an exec or munmap since the last stop may
+ * have put anything there), or a new one is found.
+ */
+static int borrowed_insn(struct memlock_target *t, pid_t tid, const struct mlk_regs *saved,
+			 uint64_t *insn)
+{
+	unsigned char word[8];
+	int rc;
+
+	if (t->insn && mlk_read_mem(tid, t->insn, word, arch_syscall_insn_len) == 0 &&
+	    memcmp(word, arch_syscall_insn, arch_syscall_insn_len) == 0) {
+		*insn = t->insn;
+		return 0;
+	}
+	if (t->insn)
+		pr_debug("pid %d: the syscall instruction at 0x%llx is gone, looking again",
+			 (int)t->pid, (unsigned long long)t->insn);
+	t->insn = 0;
+	rc = mlk_find_syscall_insn(tid, arch_prev_syscall_insn(saved), insn);
+	if (rc == 0)
+		t->insn = *insn;
+	return rc;
+}
+
+/* What was changed in the thread during one injection: what to put back. */
+struct undo {
+	bool mask;		/* its signal mask is ours */
+	bool regs;		/* its registers are ours (direct path) */
+	bool entry;		/* the entry stop of its own syscall was reached (hijack) */
+};
+
+/* The direct path: run @nr at the borrowed instruction @insn. */
+static int inject_direct(struct session *s, const struct mlk_regs *saved, uint64_t insn,
+			 long nr, const long args[6], struct mlk_regs *cur, struct undo *undo)
+{
+	struct mlk_regs inj = *saved;
+	int rc;
+
+	arch_prepare_syscall(&inj, insn, nr, args);
+	undo->regs = true;
+	rc = arch_set_regs(s->tid, &inj);
+	if (rc == 0)
+		rc = step(s, cur);	/* the entry stop */
+	if (rc == 0 && (arch_syscall_nr(cur) != nr || arch_pc(cur) != insn + arch_syscall_insn_len))
+		rc = -EIO;
+	if (rc == 0)
+		rc = step(s, cur);	/* the exit stop */
+	if (rc == 0 && arch_pc(cur) != insn + arch_syscall_insn_len)
+		rc = -EIO;
+	return rc;
+}
+
+/* The entry-hijack path (reptyr's): let the thread re-enter the syscall it
+ * was interrupted in, replace it at the entry stop, read the result at the
+ * exit stop. @entry: the registers at that entry stop, to rewind with. */
+static int inject_hijack(struct session *s, long nr, const long args[6], struct mlk_regs *entry,
+			 struct mlk_regs *cur, struct undo *undo)
+{
+	int rc;
+
+	rc = step(s, entry);
+	if (rc == 0) {
+		undo->entry = true;
+		rc = arch_hijack_entry(s->tid, entry, nr, args);
+	}
+	if (rc == 0)
+		rc = step(s, cur);
+	if (rc == 0 && arch_pc(cur) != arch_pc(entry))
+		rc = -EIO;
+	return rc;
+}
+
+/*
+ * Hijacked, and a signal the thread takes is waiting: rewound to its svc
+ * with the mask put back, the signal would run its handler before the svc,
+ * and the call would start again instead of failing with EINTR. So the
+ * thread re-enters its own syscall with every signal still blocked, and its
+ * mask is put back at that entry stop: the call then meets the signal as it
+ * would have without us. 0: done, detach from this entry stop.
+ */
+static int hijack_meet_signal(struct session *s, const struct mlk_regs *entry,
+			      uint64_t saved_mask)
+{
+	struct mlk_regs cur;
+	int rc;
+
+	rc = arch_hijack_restore(s->tid, entry);
+	if (rc == 0)
+		rc = step(s, &cur);
+	if (rc == 0 && (arch_syscall_nr(&cur) != arch_syscall_nr(entry) ||
+			arch_pc(&cur) != arch_pc(entry)))
+		rc = -EIO;
+	if (rc == 0 &&
+	    ptrace(PTRACE_SETSIGMASK, s->tid, (void *)sizeof(saved_mask), &saved_mask) < 0)
+		rc = -errno;
+	return rc;
 }
 
 /*
  * Run @nr(@args) in thread @s->tid, which is attached and in a ptrace stop,
- * and leave it in a stop with its registers and signal mask as they were
- * (restart rules applied). Detaching is the caller's.
+ * and leave it in a stop with its registers, extended state and signal mask
+ * as they were. Detaching is the caller's.
  */
 static int inject_in_stop(struct memlock_target *t, struct session *s, long nr, long *ret,
 			  const long args[6])
 {
-	struct mlk_regs saved, back, inj, cur, entry;
-	uint64_t mask = ~0ull, saved_mask, insn;
-	bool at_syscall, hijack;
+	struct mlk_regs saved, back, cur, entry;
+	uint64_t mask = ~0ull, saved_mask, insn, pend;
+	bool at_syscall, hijack, at_event = s->kind == STOP_EVENT;
+	struct mlk_ext ext = { 0 };
+	struct undo undo = { 0 };
 	unsigned char word[8];
 	int rc, rrc;
 
@@ -190,55 +434,92 @@ static int inject_in_stop(struct memlock_target *t, struct session *s, long nr, 
 	}
 	if (ptrace(PTRACE_GETSIGMASK, s->tid, (void *)sizeof(saved_mask), &saved_mask) < 0)
 		return -errno;
-	insn = t->insn;
-	if (insn == 0) {
-		rc = mlk_find_syscall_insn(s->tid, arch_prev_syscall_insn(&saved), &insn);
-		if (rc < 0)
-			return rc;
-	}
+	rc = borrowed_insn(t, s->tid, &saved, &insn);
+	if (rc < 0)
+		return rc;
+	rc = arch_save_ext(s->tid, &ext);
+	if (rc == -EOPNOTSUPP)
+		pr_err("thread %d of process %d uses SME (streaming mode or ZA), whose state "
+		       "memlock does not restore",
+		       (int)s->tid, (int)t->pid);
+	if (rc < 0)
+		return rc;
 	at_syscall = mlk_read_mem(s->tid, arch_pc(&saved), word, arch_syscall_insn_len) == 0 &&
 		     memcmp(word, arch_syscall_insn, arch_syscall_insn_len) == 0;
 	hijack = !arch_restart_state(&saved, &back, at_syscall);
 	/* block every signal in the target so none is delivered at our pc */
-	if (ptrace(PTRACE_SETSIGMASK, s->tid, (void *)sizeof(mask), &mask) < 0)
+	if (ptrace(PTRACE_SETSIGMASK, s->tid, (void *)sizeof(mask), &mask) < 0) {
+		arch_free_ext(&ext);
 		return -errno;
-	if (hijack) {
-		rc = inject_hijack(s, nr, args, &entry, &cur);
-		if (rc == 0)
-			*ret = arch_syscall_ret(&cur);
-	} else {
-		inj = saved;
-		arch_prepare_syscall(&inj, insn, nr, args);
-		rc = arch_set_regs(s->tid, &inj);
-		if (rc == 0)
-			rc = step(s, &cur);	/* the entry stop */
-		if (rc == 0 && (arch_syscall_nr(&cur) != nr ||
-				arch_pc(&cur) != insn + arch_syscall_insn_len)) {
-			pr_err("pid %d: unexpected syscall entry (nr %ld at 0x%llx)", (int)t->pid,
-			       arch_syscall_nr(&cur), (unsigned long long)arch_pc(&cur));
-			rc = -EIO;
-		}
-		if (rc == 0)
-			rc = step(s, &cur);	/* the exit stop */
-		if (rc == 0)
-			*ret = arch_syscall_ret(&cur);
 	}
-	/* restore, whatever happened; restore failures are reported above the
-	 * original error. The mask first: a signal for the thread that came
-	 * meanwhile (the check as late as it can be) must meet the interrupted
-	 * call as the kernel left it (-ERESTART* and its number): the kernel
-	 * then decides EINTR or restart by the handler's SA_RESTART, as without
-	 * us. With the restart done ahead, the handler would run and pause() or
-	 * sigsuspend() wait on as if it had not. */
-	if (ptrace(PTRACE_SETSIGMASK, s->tid, (void *)sizeof(saved_mask), &saved_mask) < 0) {
+	undo.mask = true;
+	if (hijack)
+		rc = inject_hijack(s, nr, args, &entry, &cur, &undo);
+	else
+		rc = inject_direct(s, &saved, insn, nr, args, &cur, &undo);
+	if (rc == -EIO)
+		pr_err("pid %d: unexpected stop of thread %d in syscall %ld (at 0x%llx); its "
+		       "state is put back",
+		       (int)t->pid, (int)s->tid, arch_syscall_nr(&cur),
+		       (unsigned long long)arch_pc(&cur));
+	pend = s->seized ? pending_signals(t->pid, s->tid) : 0;
+	if (rc == 0) {
+		*ret = arch_syscall_ret(&cur);
+		/* a seccomp filter that kills: the call was not made, its
+		 * registers were rolled back, and SIGSYS is on its way */
+		if (pend & SIGBIT(SIGSYS)) {
+			pr_err("pid %d: a seccomp filter answered syscall %ld with SIGSYS: the "
+			       "thread or process is being killed",
+			       (int)t->pid, nr);
+			rc = -ENOSYS;
+		}
+	}
+
+	/* The unwind: back into a stop - the kind the registers were saved at
+	 * when it can be - then put back only what was changed, only from
+	 * state captured in a stop. Restore failures are reported above the
+	 * original error. */
+	if (undo.regs && at_event && s->stopped && s->kind == STOP_SYSCALL)
+		(void)park(s);
+	rrc = regain_stop(s);
+	if (rrc < 0) {
+		if (rrc != -ESRCH)
+			pr_err("pid %d: cannot stop thread %d again to restore it: %s", (int)t->pid,
+			       (int)s->tid, strerror(-rrc));
+		arch_free_ext(&ext);
+		return rrc;
+	}
+	rrc = arch_restore_ext(s->tid, &ext);
+	arch_free_ext(&ext);
+	if (rrc < 0) {
+		pr_err("pid %d: cannot restore the vector registers of thread %d: %s",
+		       (int)t->pid, (int)s->tid, strerror(-rrc));
+		rc = rrc;
+	}
+	if (undo.entry && s->kind == STOP_SYSCALL && (pend & ~saved_mask) &&
+	    hijack_meet_signal(s, &entry, saved_mask) == 0)
+		return rc;
+	/* The mask first, then the registers */
+	if (undo.mask &&
+	    ptrace(PTRACE_SETSIGMASK, s->tid, (void *)sizeof(saved_mask), &saved_mask) < 0) {
 		rrc = -errno;
 		pr_err("pid %d: cannot restore the signal mask of thread %d: %s", (int)t->pid,
 		       (int)s->tid, strerror(-rrc));
 		rc = rrc;
 	}
-	if (!hijack && signal_waiting(t->pid, s->tid, saved_mask))
-		back = saved;
-	rrc = hijack ? arch_hijack_restore(s->tid, &entry) : arch_restore_regs(s->tid, &back);
+	rrc = 0;
+	if (undo.regs) {
+		/* at an interrupt stop (parked), as they were saved; at another
+		 * stop, with the restart applied here - unless a signal the
+		 * thread takes is waiting: then the kernel's signal code runs
+		 * on the way out, and applies it as without us */
+		if (at_event && s->kind == STOP_EVENT)
+			rrc = arch_set_regs(s->tid, &saved);
+		else
+			rrc = arch_restore_regs(s->tid, (pend & ~saved_mask) ? &saved : &back);
+	} else if (undo.entry) {
+		rrc = arch_hijack_restore(s->tid, &entry);
+	}
 	if (rrc < 0) {
 		pr_err("pid %d: cannot restore the registers of thread %d: %s", (int)t->pid,
 		       (int)s->tid, strerror(-rrc));
@@ -247,16 +528,24 @@ static int inject_in_stop(struct memlock_target *t, struct session *s, long nr, 
 	return rc;
 }
 
-static void block_signals(sigset_t *old)
+/* Every signal the caller can block waits until the thread is restored and
+ * detached: a handler, a default action (SIGQUIT, SIGUSR1, SIGALRM...) or a
+ * stop in between would leave it with the injected registers. The raw
+ * syscall, because glibc's sigprocmask leaves out its two internal signals
+ * (32, 33: cancellation and setxid), whose default action, with no handler
+ * installed, also terminates; blocked, a setuid() in another thread of the
+ * caller, or a pthread_cancel() of this one, waits for the stop's end.
+ * SIGKILL and SIGSTOP cannot be blocked: see man memlock(1), "Signals". */
+static void block_signals(uint64_t *old)
 {
-	sigset_t block;
+	uint64_t all = ~0ull;
 
-	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGHUP);
-	sigaddset(&block, SIGPIPE);
-	pthread_sigmask(SIG_BLOCK, &block, old);
+	(void)syscall(SYS_rt_sigprocmask, SIG_BLOCK, &all, old, sizeof(all));
+}
+
+static void unblock_signals(const uint64_t *old)
+{
+	(void)syscall(SYS_rt_sigprocmask, SIG_SETMASK, old, NULL, sizeof(*old));
 }
 
 static void account(struct memlock_target *t, const struct session *s, uint64_t t0, long nr,
@@ -282,9 +571,9 @@ static void account(struct memlock_target *t, const struct session *s, uint64_t 
 int memlock_remote_syscallv(struct memlock_target *t, long nr, long *ret, const long args[6])
 {
 	struct session s = { 0 };
-	sigset_t old_caller;
+	uint64_t old_caller;
 	uint64_t t0 = 0;
-	int rc;
+	int rc, rrc;
 
 	if (t == NULL || ret == NULL || args == NULL)
 		return mlk_err(-EINVAL);
@@ -303,17 +592,18 @@ int memlock_remote_syscallv(struct memlock_target *t, long nr, long *ret, const 
 	rc = seize(t, &s);
 	if (rc == 0) {
 		t0 = mlk_now_ns();
-		/* the PID may have been reused between the checks and the seize */
-		rc = mlk_target_check_alive(t);
+		/* the PID or the TID may have been reused since the choice */
+		rc = check_seized(t, &s);
 	}
 	if (rc == 0)
 		rc = inject_in_stop(t, &s, nr, ret, args);
 	/* straight from the stop we are in; a group-stopped thread re-stops */
-	if (s.tid && ptrace(PTRACE_DETACH, s.tid, 0, 0) < 0 && rc == 0 && errno != ESRCH)
-		rc = -errno;
+	rrc = release(t, &s);
+	if (rc == 0)
+		rc = rrc;
 	if (s.reraise)
 		kill(t->pid, s.reraise);
-	pthread_sigmask(SIG_SETMASK, &old_caller, NULL);
+	unblock_signals(&old_caller);
 	account(t, &s, t0, nr, args, *ret, rc);
 	return mlk_err(rc);
 }
@@ -321,8 +611,9 @@ int memlock_remote_syscallv(struct memlock_target *t, long nr, long *ret, const 
 int mlk_inject_stopped(struct memlock_target *t, pid_t tid, long nr, long *ret,
 		       const long args[6])
 {
-	struct session s = { .tid = tid };
-	sigset_t old_caller;
+	/* the caller's tracee, in a stop the caller waited for */
+	struct session s = { .tid = tid, .seized = true, .stopped = true };
+	uint64_t old_caller;
 	uint64_t t0 = mlk_now_ns();
 	int rc;
 
@@ -330,7 +621,7 @@ int mlk_inject_stopped(struct memlock_target *t, pid_t tid, long nr, long *ret,
 		(void)mlk_find_syscall_insn(tid, 0, &t->insn);
 	block_signals(&old_caller);
 	rc = inject_in_stop(t, &s, nr, ret, args);
-	pthread_sigmask(SIG_SETMASK, &old_caller, NULL);
+	unblock_signals(&old_caller);
 	account(t, &s, t0, nr, args, *ret, rc);
 	return rc;
 }

@@ -134,18 +134,19 @@ static bool predict_ptrace_denied(pid_t pid, const struct memlock_status *st)
 	return stat(path, &sb) == 0 && sb.st_uid == 0 && getuid() != 0;
 }
 
-/* Seccomp mode of any thread: 2 when a filter is installed. */
+/* Seccomp mode of any thread: 2 when a filter is installed; -errno when no
+ * thread's status could be read (unknown, never "none"). */
 int mlk_seccomp_mode(pid_t pid)
 {
 	char dir[64], file[512];
 	struct dirent *d;
-	int mode = 0;
+	int mode = 0, seen = 0;
 	DIR *dp;
 
 	snprintf(dir, sizeof(dir), "/proc/%d/task", (int)pid);
 	dp = opendir(dir);
 	if (dp == NULL)
-		return 0;
+		return -errno;
 	while ((d = readdir(dp)) != NULL) {
 		const char *p, *end, *line;
 		size_t len, ll;
@@ -156,6 +157,7 @@ int mlk_seccomp_mode(pid_t pid)
 		snprintf(file, sizeof(file), "%s/%s/status", dir, d->d_name);
 		if (mlk_read_file(file, &buf, &len) < 0)
 			continue;
+		seen++;
 		p = buf;
 		end = buf + len;
 		while (mlk_next_line(&p, end, &line, &ll)) {
@@ -168,7 +170,7 @@ int mlk_seccomp_mode(pid_t pid)
 		free(buf);
 	}
 	closedir(dp);
-	return mode;
+	return seen ? mode : -EACCES;
 }
 
 /* ELF class of the file at @path: ELFCLASS32 for ia32, x32 and AArch32. */
@@ -196,42 +198,84 @@ static int exe_class(pid_t pid)
 	return mlk_elf_class(path);
 }
 
+/* The thread group of task @tid (any task ID), or -errno. */
+static pid_t tgid_of(pid_t tid)
+{
+	const char *p, *end, *line;
+	pid_t tgid = -ESRCH;
+	size_t len, ll;
+	uint64_t v;
+	char *buf;
+
+	if (mlk_read_proc(NULL, tid, "status", &buf, &len) < 0)
+		return -ESRCH;
+	p = buf;
+	end = buf + len;
+	while (mlk_next_line(&p, end, &line, &ll)) {
+		const char *f = mlk_field(line, ll, "Tgid");
+
+		if (f && mlk_parse_u64(&f, line + ll, 10, &v) == 0) {
+			tgid = (pid_t)v;
+			break;
+		}
+	}
+	free(buf);
+	return tgid;
+}
+
 struct memlock_target *memlock_target_open(pid_t pid, unsigned int flags,
 					   struct memlock_verdict *why)
 {
 	struct memlock_target *t;
 	struct memlock_status st;
 	char comm[64] = "?";
-	int rc, cls, mode;
+	int err, cls, mode;
+	pid_t tgid;
 
 	if (pid <= 0 || (flags & ~(MEMLOCK_T_FORCE | MEMLOCK_T_NO_EINTR))) {
 		errno = EINVAL;
 		return NULL;
 	}
-	rc = memlock_proc_read_status(NULL, pid, &st);
-	if (rc < 0) {
+	t = calloc(1, sizeof(*t));
+	if (t == NULL)
+		return NULL;
+	t->pid = pid;
+	t->flags = flags;
+	/* Pinned first: the checks below read /proc/PID, and are of this
+	 * process if it is still alive after them (checked at the end). */
+	t->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (t->pidfd < 0) {
+		err = errno;
+		tgid = tgid_of(pid);
+		if (err == EINVAL && tgid > 0 && tgid != pid) {
+			/* pidfd_open() takes only a thread-group leader */
+			mlk_refuse(why, EINVAL, MEMLOCK_CAUSE_NO_PROCESS,
+			       "give the process ID (Tgid), and --tid for the thread",
+			       "%d is a thread of process %d, not a process", (int)pid, (int)tgid);
+		} else {
+			err = ESRCH;
+			mlk_refuse(why, ESRCH, MEMLOCK_CAUSE_NO_PROCESS,
+			       "check the PID with ps -p PID", "there is no process %d", (int)pid);
+		}
+		goto fail;
+	}
+	if (mlk_start_time(pid, &t->start) < 0 || memlock_proc_read_status(NULL, pid, &st) < 0) {
+		err = ESRCH;
 		mlk_refuse(why, ESRCH, MEMLOCK_CAUSE_NO_PROCESS, "check the PID with ps -p PID",
 		       "there is no process %d", (int)pid);
-		errno = rc == -ENOENT ? ESRCH : -rc;
-		return NULL;
-	}
-	if (st.pid != pid) {	/* /proc/TID of a non-leader thread */
-		mlk_refuse(why, EINVAL, MEMLOCK_CAUSE_NO_PROCESS, "give the process ID (Tgid)",
-		       "%d is a thread of process %d, not a process", (int)pid, (int)st.pid);
-		errno = EINVAL;
-		return NULL;
+		goto fail;
 	}
 	if (st.state == 'Z' || st.state == 'X') {
+		err = ESRCH;
 		mlk_refuse(why, ESRCH, MEMLOCK_CAUSE_ZOMBIE, NULL,
 		       "process %d has exited (a zombie): it has no memory left to lock", (int)pid);
-		errno = ESRCH;
-		return NULL;
+		goto fail;
 	}
 	if (!st.has_mm) {
+		err = EINVAL;
 		mlk_refuse(why, EINVAL, MEMLOCK_CAUSE_KERNEL_THREAD, NULL,
 		       "process %d is a kernel thread: it has no user memory to lock", (int)pid);
-		errno = EINVAL;
-		return NULL;
+		goto fail;
 	}
 	if (st.tracer_pid != 0) {
 		char path[64];
@@ -243,39 +287,26 @@ struct memlock_target *memlock_target_open(pid_t pid, unsigned int flags,
 			snprintf(comm, sizeof(comm), "%.*s", (int)strcspn(buf, "\n"), buf);
 			free(buf);
 		}
+		err = EBUSY;
 		mlk_refuse(why, EBUSY, MEMLOCK_CAUSE_TRACED,
 		       "detach the debugger first (or run the lock from inside it: call (int)mlockall(3))",
 		       "process %d is already traced by %d (%s): a process has only one tracer",
 		       (int)pid, (int)st.tracer_pid, comm);
-		errno = EBUSY;
-		return NULL;
+		goto fail;
 	}
 	cls = exe_class(pid);
 	if (cls == ELFCLASS32) {
+		err = EOPNOTSUPP;
 		mlk_refuse(why, EOPNOTSUPP, MEMLOCK_CAUSE_COMPAT_TASK, NULL,
 		       "process %d runs a 32-bit (ia32, x32 or AArch32) program: memlock injects "
 		       "only into 64-bit tasks",
 		       (int)pid);
-		errno = EOPNOTSUPP;
-		return NULL;
+		goto fail;
 	}
 	if (predict_ptrace_denied(pid, &st)) {
+		err = EPERM;
 		mlk_explain_ptrace_denied(pid, &st, why);
-		errno = EPERM;
-		return NULL;
-	}
-	t = calloc(1, sizeof(*t));
-	if (t == NULL)
-		return NULL;
-	t->pid = pid;
-	t->flags = flags;
-	t->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (t->pidfd < 0 || mlk_start_time(pid, &t->start) < 0) {
-		mlk_refuse(why, ESRCH, MEMLOCK_CAUSE_NO_PROCESS, NULL,
-		       "process %d exited while memlock looked at it", (int)pid);
-		memlock_target_close(t);
-		errno = ESRCH;
-		return NULL;
+		goto fail;
 	}
 	mode = mlk_seccomp_mode(pid);
 	if (mode != 0) {
@@ -284,6 +315,15 @@ struct memlock_target *memlock_target_open(pid_t pid, unsigned int flags,
 		if ((mlk_own_caps() & (1ull << CAP_SYS_ADMIN)) && mlk_userns_is_init(NULL, 0) > 0 &&
 		    mlk_seccomp_mode(getpid()) == 0) {
 			t->suspend_seccomp = true;	/* PTRACE_O_SUSPEND_SECCOMP */
+		} else if (mode < 0) {
+			err = -mode;
+			mlk_refuse(why, -mode, MEMLOCK_CAUSE_SECCOMP,
+			       "run memlock as root in the initial user namespace (CAP_SYS_ADMIN "
+			       "suspends any filter during the injection)",
+			       "memlock cannot read /proc/%d/task/*/status (%s), so it cannot tell "
+			       "whether a seccomp filter would kill the process",
+			       (int)pid, strerror(-mode));
+			goto fail;
 		} else if (mode == 1) {
 			/* strict mode: read, write, exit, sigreturn only - mlockall
 			 * would kill it for certain, --force or not */
@@ -309,9 +349,20 @@ struct memlock_target *memlock_target_open(pid_t pid, unsigned int flags,
 			return NULL;
 		}
 	}
+	/* alive now: it was alive through every check above, so they read it */
+	if (mlk_target_check_alive(t) < 0) {
+		err = ESRCH;
+		mlk_refuse(why, ESRCH, MEMLOCK_CAUSE_NO_PROCESS, NULL,
+		       "process %d exited while memlock looked at it", (int)pid);
+		goto fail;
+	}
 	pr_debug("target %d: start time %llu, seccomp suspended %d", (int)pid, t->start,
 		 t->suspend_seccomp);
 	return t;
+fail:
+	memlock_target_close(t);
+	errno = err;
+	return NULL;
 }
 
 /* A handle without the checks of memlock_target_open(): for a process the

@@ -9,6 +9,7 @@ build) want=$build ;;
 check) want="$build libcmocka-dev util-linux python3 busybox-static" ;;
 bench) want="$build hyperfine gdb python3" ;;
 cross) want="$build gcc-aarch64-linux-gnu libc6-dev-arm64-cross" ;;
+aarch64) want="$build gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm cpio" ;;
 *) echo "usage: $0 build|check|bench|cross" >&2; exit 2 ;;
 esac
 

@@ -60,6 +60,7 @@ done
 run_tap "fuzz/proc-parsers" "$B/tests/fuzz-proc" -n 20000 -s 1 tests/fuzz/corpus/*
 run_tap "integration/predict-matrix" "$B/tests/predict-matrix" "$VICTIM"
 run_tap "integration/pid-reuse" "$B/tests/pid-reuse"
+run_tap "integration/engine-edges" "$B/tests/engine-edges"
 for t in tests/integration/*.sh; do
 	[ "${t##*/}" = lib.sh ] && continue
 	run_tap "integration/$(basename "$t" .sh)" bash "$t"

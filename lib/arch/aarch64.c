@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * aarch64 hooks of the injector (see lib/arch.h). Cross-compiled in CI and
- * untested on arm64 hardware: qemu-user has no ptrace.
+ * aarch64 hooks of the injector (see lib/arch.h). Tested by make
+ * check-aarch64, on Debian's arm64 kernel under qemu-system-aarch64 -cpu max
+ * (SVE, BTI, pointer authentication).
  *
  * arm64 differs from x86_64 in two ways that matter here: at an interrupt
  * stop inside a syscall the kernel has already rewound pc and x0 for the
@@ -14,6 +15,7 @@
  */
 #include <elf.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/uio.h>
@@ -26,6 +28,21 @@ _Static_assert(sizeof(struct user_pt_regs) <= sizeof(struct mlk_regs), "mlk_regs
 #ifndef NT_ARM_SYSTEM_CALL
 #define NT_ARM_SYSTEM_CALL 0x404
 #endif
+#ifndef NT_ARM_SVE
+#define NT_ARM_SVE 0x405
+#endif
+#ifndef NT_ARM_SSVE
+#define NT_ARM_SSVE 0x40b
+#endif
+#ifndef NT_ARM_ZA
+#define NT_ARM_ZA 0x40c
+#endif
+/* the headers of NT_ARM_SVE/SSVE and NT_ARM_ZA, as <asm/ptrace.h> of 6.x */
+struct sve_hdr {
+	uint32_t size, max_size;
+	uint16_t vl, max_vl, flags, reserved;
+};
+#define SVE_HDR_REGS_MASK 1	/* SVE_PT_REGS_MASK: 1 = SVE layout, 0 = FPSIMD */
 #ifndef PSR_MODE32_BIT
 #define PSR_MODE32_BIT 0x10	/* an AArch32 task */
 #endif
@@ -164,4 +181,66 @@ int arch_hijack_restore(pid_t tid, const struct mlk_regs *entry)
 	if (rc < 0)
 		return rc;
 	return set_syscallno(tid, -1);
+}
+
+/* A regset's header: 0, or -errno (-EINVAL/-ENODEV: the CPU or kernel has
+ * no such state). */
+static int get_hdr(pid_t tid, int type, struct sve_hdr *h)
+{
+	struct iovec iov = { h, sizeof(*h) };
+
+	memset(h, 0, sizeof(*h));
+	if (ptrace(PTRACE_GETREGSET, tid, (void *)(long)type, &iov) < 0)
+		return -errno;
+	return 0;
+}
+
+int arch_save_ext(pid_t tid, struct mlk_ext *e)
+{
+	struct sve_hdr h;
+	struct iovec iov;
+
+	e->buf = NULL;
+	e->len = 0;
+	/* SME: ZA in use, or streaming mode (its Z registers are the SSVE
+	 * regset's): restoring them is not done here - refuse, touch nothing */
+	if (get_hdr(tid, NT_ARM_ZA, &h) == 0 && h.size > sizeof(h))
+		return -EOPNOTSUPP;
+	if (get_hdr(tid, NT_ARM_SSVE, &h) == 0 && (h.flags & SVE_HDR_REGS_MASK))
+		return -EOPNOTSUPP;
+	if (get_hdr(tid, NT_ARM_SVE, &h) < 0)
+		return 0;	/* no SVE: the V registers survive a syscall */
+	if (h.size < sizeof(h))
+		return -EIO;
+	e->buf = malloc(h.size);
+	if (e->buf == NULL)
+		return -ENOMEM;
+	iov.iov_base = e->buf;
+	iov.iov_len = h.size;
+	if (ptrace(PTRACE_GETREGSET, tid, (void *)NT_ARM_SVE, &iov) < 0) {
+		int rc = -errno;
+
+		arch_free_ext(e);
+		return rc;
+	}
+	e->len = iov.iov_len;
+	return 0;
+}
+
+int arch_restore_ext(pid_t tid, const struct mlk_ext *e)
+{
+	struct iovec iov = { e->buf, e->len };
+
+	if (e->buf == NULL)
+		return 0;
+	if (ptrace(PTRACE_SETREGSET, tid, (void *)NT_ARM_SVE, &iov) < 0)
+		return -errno;
+	return 0;
+}
+
+void arch_free_ext(struct mlk_ext *e)
+{
+	free(e->buf);
+	e->buf = NULL;
+	e->len = 0;
 }

@@ -138,6 +138,26 @@ long arch_syscall_ret(const struct mlk_regs *r)
 	return (long)get(r).rax;
 }
 
+/* the kernel keeps the FPU/vector state across syscalls */
+int arch_save_ext(pid_t tid, struct mlk_ext *e)
+{
+	(void)tid;
+	e->buf = NULL;
+	e->len = 0;
+	return 0;
+}
+
+int arch_restore_ext(pid_t tid, const struct mlk_ext *e)
+{
+	(void)tid, (void)e;
+	return 0;
+}
+
+void arch_free_ext(struct mlk_ext *e)
+{
+	(void)e;
+}
+
 /* x86_64 restores from any stop: the entry-hijack path is never needed. */
 int arch_hijack_entry(pid_t tid, const struct mlk_regs *entry, long nr, const long args[6])
 {

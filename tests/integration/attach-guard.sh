@@ -32,6 +32,17 @@ fi
 target_end T
 is "seccomp kill filter, refused: target unharmed" "$RC" 0
 
+# unprivileged, --force, a kill filter: the filter's SIGSYS is reported, not
+# taken for success (the rolled-back registers held the syscall number)
+target_start T $H/target seccomp-kill "${NOBODY[@]}"
+tp=$T_PID	# (bash unsets T_PID when the coprocess ends)
+out=$("${NOBODY[@]}" "$MEMLOCK" attach --force "$tp" 2>&1)
+rc=$?
+check "seccomp kill filter, unprivileged, --force: the kill is reported, exit 1 ($rc)" \
+	eval '[ $rc -eq 1 ] && grep -q "seccomp filter answered" <<<"$out"'
+wait "$tp" 2>/dev/null
+is "seccomp kill filter, --force: the filter killed the process, as it says (SIGSYS)" "$?" 159
+
 # seccomp strict mode: root suspends it too; unprivileged, refused even with
 # --force (mlockall would kill it for certain)
 target_start T $H/target seccomp-strict
@@ -129,6 +140,50 @@ killed_mid_stop() {	# SIGNAL: the victim must come out of it intact
 }
 killed_mid_stop KILL
 killed_mid_stop TERM
+
+# every catchable signal, to memlock's worker itself (the target's tracer)
+# and to memlock's whole process group, in the middle of a 256 MiB mlockall:
+# the target comes out intact, untraced and running. A stop signal stops
+# the worker after the injection (SIGCONT lets it end).
+sig_mid_stop() {	# SIGNAL worker|group
+	local sig=$1 to=$2 m w st addr
+	vcmd G "map 65536"
+	addr=$R
+	setsid "$MEMLOCK" attach "$G_PID" >/dev/null 2>&1 &
+	m=$!
+	wait_traced "$G_PID"
+	w=$(awk '/^TracerPid:/ { print $2 }' /proc/"$G_PID"/status)
+	# (never "kill 0" or "kill -- -0": that is our own group)
+	if [ "${w:-0}" -le 1 ] || [ "$m" -le 1 ]; then
+		MISSED=$((MISSED + 1))
+	elif [ "$to" = worker ]; then
+		kill -s "$sig" "$w" 2>/dev/null
+	else
+		kill -s "$sig" -- -"$m" 2>/dev/null
+	fi
+	wait_traced "$G_PID" 0
+	kill -CONT "$w" 2>/dev/null
+	wait $m
+	st=$(awk '/^State:|^TracerPid:/ { printf "%s ", $2 }' /proc/"$G_PID"/status)
+	vcmd G status || BAD="$BAD $sig/$to(no answer, $st)"
+	[ "$st" = "S 0 " ] || BAD="$BAD $sig/$to($st)"
+	vcmd G munlockall
+	vcmd G "unmap $addr 65536"
+}
+victim_start G
+BAD="" MISSED=0
+for sig in $(seq 1 31) $(seq 32 64); do
+	case $sig in 9 | 19) continue ;; esac	# SIGKILL, SIGSTOP: cannot be caught
+	sig_mid_stop "$sig" worker
+done
+is "every catchable signal (1-64 but KILL and STOP) to the worker mid-stop: target intact" "${BAD:-none}" none
+BAD=""
+for sig in HUP INT QUIT USR1 USR2 ALRM TERM TSTP KILL; do
+	sig_mid_stop "$sig" group
+done
+is "signals (KILL included) to memlock's process group mid-stop: target intact" "${BAD:-none}" none
+check "the signals landed within the stop (missed $MISSED of 71)" test "$MISSED" -le 7
+echo quit >&"${G[1]}"
 
 # a signal that comes while the thread is stopped meets the interrupted call
 # as the kernel left it: pause() returns to its loop, read() without

@@ -123,7 +123,8 @@ out=$(timeout 10 "$MEMLOCK" attach "$vp" 2>&1)
 rc=$?
 check "D state (vfork parent): refused with the reason, exit 1 ($rc)" \
 	eval '[ $rc -eq 1 ] && grep -q "uninterruptible" <<<"$out"'
-pkill -P "$vp" sigtarget
+# its vfork child, by PID (ours: started by the helper we started)
+for c in $(cat /proc/"$vp"/task/*/children 2>/dev/null); do kill "$c"; done
 wait "$job"
 is "D state: the vfork parent exits normally" "$?" 0
 rm -f /tmp/memlock-vfork.$$

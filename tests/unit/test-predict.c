@@ -209,6 +209,12 @@ static void test_unlimited_and_huge_values(void **state)
 	assert_non_null(strstr(v.reason, "unlimited"));
 	v = predict(&f, MEMLOCK_OP_MLOCK, 0, 0, 1ull << 40, false);
 	assert_true(v.ok);
+	/* a saturated VmSize (UINT64_MAX) under a finite limit: rounding it up
+	 * to pages must not wrap to 0 and predict success */
+	f = facts(64 * PG, 64 * PG, UINT64_MAX, 0);
+	v = predict(&f, MEMLOCK_OP_MLOCKALL, MCL_CURRENT, 0, 0, false);
+	assert_false(v.ok);
+	assert_int_equal(v.err, ENOMEM);
 }
 
 static void test_fix_shell(void **state)

@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Edges of the injection engine, through the library:
+ *  - a handle kept across the target's exec: the borrowed syscall
+ *    instruction of the old image is gone, and must be looked for again
+ *    (not jumped to);
+ *  - a range that wraps the address space goes to the kernel as asked, which
+ *    answers EINVAL (not clipped into an ENOMEM or a partial lock);
+ *  - the caller's signals, every blockable one, wait until the injection is
+ *    over: a SIGUSR1 sent to ourselves during a long mlockall arrives after
+ *    it, and the target is left untraced and running.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "memlock.h"
+
+static int tests;
+
+static void ok(int cond, const char *what)
+{
+	printf("%s %d - %s\n", cond ? "ok" : "not ok", ++tests, what);
+}
+
+/* A child blocked in read(@fd); a byte makes it exec `sleep 30`, EOF exits. */
+static pid_t exec_on_byte(int *ctl)
+{
+	int p[2];
+	pid_t pid;
+
+	if (pipe(p) < 0)
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		char c;
+
+		close(p[1]);
+		if (read(p[0], &c, 1) == 1)
+			execl("/bin/sleep", "sleep", "30", (char *)NULL);
+		_exit(0);
+	}
+	close(p[0]);
+	*ctl = p[1];
+	return pid;
+}
+
+static bool comm_is(pid_t pid, const char *want)
+{
+	char path[64], buf[32] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return false;
+	if (fgets(buf, sizeof(buf), f) == NULL)
+		buf[0] = '\0';
+	fclose(f);
+	buf[strcspn(buf, "\n")] = '\0';
+	return strcmp(buf, want) == 0;
+}
+
+static void across_exec(void)
+{
+	struct memlock_status st;
+	struct memlock_target *t;
+	long ret = 0;
+	int ctl, rc, i;
+	pid_t pid;
+
+	pid = exec_on_byte(&ctl);
+	usleep(100000);
+	t = memlock_target_open(pid, 0, NULL);
+	rc = t ? memlock_remote_syscall(t, SYS_getpid, &ret) : -errno;
+	ok(rc == 0 && ret == pid, "exec: an injected getpid before the exec answers the PID");
+	if (t == NULL)
+		return;
+	if (write(ctl, "x", 1) != 1)
+		perror("write");
+	for (i = 0; i < 200 && !comm_is(pid, "sleep"); i++)
+		usleep(10000);
+	usleep(50000);	/* into its nanosleep */
+	ret = 0;
+	rc = memlock_remote_syscall(t, SYS_getpid, &ret);
+	ok(rc == 0 && ret == pid,
+	   "exec: through the same handle after the exec, getpid still answers the PID");
+	/* (R for a moment after the detach: it re-enters its nanosleep) */
+	for (i = 0; i < 100; i++) {
+		if (memlock_proc_read_status(NULL, pid, &st) < 0 || st.state == 'S')
+			break;
+		usleep(10000);
+	}
+	ok(memlock_proc_read_status(NULL, pid, &st) == 0 && st.tracer_pid == 0 && st.state == 'S',
+	   "exec: the new image is untraced and sleeping");
+	memlock_target_close(t);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	close(ctl);
+}
+
+static void wrapping_range(void)
+{
+	struct memlock_target *t;
+	long ret = 0;
+	int ctl, rc;
+	pid_t pid;
+
+	pid = exec_on_byte(&ctl);
+	usleep(100000);
+	t = memlock_target_open(pid, 0, NULL);
+	rc = t ? memlock_pid_lock_range(t, 0x10000, UINT64_MAX - 0x1000, 0, 0, &ret) : -errno;
+	ok(rc == 0 && ret == -EINVAL, "a range that wraps: the kernel's EINVAL, not clipped");
+	memlock_target_close(t);
+	close(ctl);
+	waitpid(pid, NULL, 0);
+}
+
+static pid_t tracer_of(pid_t pid)
+{
+	struct memlock_status st;
+
+	return memlock_proc_read_status(NULL, pid, &st) == 0 ? st.tracer_pid : -1;
+}
+
+/* A caller with SIGUSR1 at its default action (terminate) gets one in the
+ * middle of a long injection: it must die only after the target is
+ * restored and detached - the target then exits normally, locked. */
+static void caller_signals(void)
+{
+	struct memlock_status st;
+	int p[2], status, i;
+	pid_t pid, caller;
+
+	if (pipe(p) < 0)
+		return;
+	pid = fork();
+	if (pid == 0) {
+		char c;
+
+		/* 512 MiB untouched: mlockall populates it, a long stop */
+		if (mmap(NULL, 512ul << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			 -1, 0) == MAP_FAILED)
+			_exit(1);
+		close(p[1]);
+		if (read(p[0], &c, 1) < 0)
+			_exit(1);
+		_exit(c == 'q' ? 0 : 1);
+	}
+	close(p[0]);
+	usleep(100000);
+	caller = fork();
+	if (caller == 0) {
+		struct memlock_target *t = memlock_target_open(pid, 0, NULL);
+		long ret = 0;
+
+		signal(SIGUSR1, SIG_DFL);
+		if (t == NULL || memlock_remote_syscall(t, SYS_mlockall, &ret, MCL_CURRENT) < 0)
+			_exit(2);
+		_exit(ret == 0 ? 0 : 3);
+	}
+	for (i = 0; i < 5000 && tracer_of(pid) != caller; i++)
+		usleep(200);
+	kill(caller, SIGUSR1);
+	waitpid(caller, &status, 0);
+	ok(WIFSIGNALED(status) && WTERMSIG(status) == SIGUSR1,
+	   "caller signals: SIGUSR1 during the stop ends the caller after the injection");
+	ok(memlock_proc_read_status(NULL, pid, &st) == 0 && st.tracer_pid == 0 && st.state == 'S' &&
+		   st.vm_lck >= (512ull << 20),
+	   "caller signals: the target is locked, untraced and running");
+	if (write(p[1], "q", 1) != 1)
+		perror("write");
+	close(p[1]);
+	waitpid(pid, &status, 0);
+	ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	   "caller signals: the target's registers were restored: it exits normally");
+}
+
+int main(void)
+{
+	if (geteuid() != 0) {
+		printf("1..0 # SKIP needs root (ptrace of children of ours is allowed, but the "
+		       "512 MiB lock needs CAP_IPC_LOCK)\n");
+		return 0;
+	}
+	across_exec();
+	wrapping_range();
+	caller_signals();
+	printf("1..%d\n", tests);
+	return 0;
+}
