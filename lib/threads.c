@@ -5,13 +5,16 @@
  * is best: one idle in a wait the kernel restarts transparently (its pause is
  * invisible), then a timed sleep (restart_syscall keeps the deadline), then
  * a running thread (it bears the populate time), never willingly one in an
- * EINTR-prone call (epoll_wait returns EINTR after any ptrace stop) or in D.
+ * EINTR-prone call (epoll_wait returns EINTR after any ptrace stop, and so
+ * does a socket read with SO_RCVTIMEO) or in D.
  */
 #include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "target.h"
 
@@ -60,8 +63,45 @@ static bool in(long nr, const long *set, size_t n)
 	return false;
 }
 
-static enum rank classify(pid_t pid, pid_t tid, long *nr)
+/* Socket reads that wait with the socket's SO_RCVTIMEO: with a timeout set,
+ * a stop makes them return EINTR (sock_intr_errno), not restart. */
+static const long sock_wait_calls[] = {
+	SYS_read, SYS_readv, SYS_recvfrom, SYS_recvmsg, SYS_accept4,
+#ifdef SYS_accept
+	SYS_accept,
+#endif
+};
+
+/*
+ * Descriptor @fd of the target is a socket with a receive timeout. The
+ * socket is looked at through a duplicate (pidfd_getfd, the permission of
+ * ptrace, which the injection needs anyway); where that is refused the
+ * answer is no (as before: the wait is taken for a restarting one).
+ */
+static bool has_rcvtimeo(const struct memlock_target *t, long fd)
 {
+	struct timeval tv = { 0 };
+	socklen_t len = sizeof(tv);
+	char path[64], link[32];
+	ssize_t n;
+	int dup;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd/%ld", (int)t->pid, fd);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n <= 0 || strncmp(link, "socket:", 7) != 0 || t->pidfd < 0)
+		return false;
+	dup = (int)syscall(SYS_pidfd_getfd, t->pidfd, (int)fd, 0);
+	if (dup < 0)
+		return false;
+	n = getsockopt(dup, SOL_SOCKET, SO_RCVTIMEO, &tv, &len);
+	close(dup);
+	return n == 0 && (tv.tv_sec != 0 || tv.tv_usec != 0);
+}
+
+static enum rank classify(const struct memlock_target *t, pid_t tid, long *nr)
+{
+	pid_t pid = t->pid;
+	uint64_t fd = 0;
 	char path[96];
 	const char *p;
 	uint64_t v;
@@ -92,8 +132,18 @@ static enum rank classify(pid_t pid, pid_t tid, long *nr)
 		free(buf);
 		return state == 'R' ? R_RUNNING : R_BLOCKED;
 	}
+	/* then its arguments, in hex: the first is the descriptor of a read */
+	if (p < buf + len && *p == ' ')
+		p++;
+	if (p + 2 < buf + len && p[0] == '0' && p[1] == 'x') {
+		p += 2;
+		(void)mlk_parse_u64(&p, buf + len, 16, &fd);
+	}
 	free(buf);
 	*nr = (long)v;
+	if (in(*nr, sock_wait_calls, ARRAY_SIZE(sock_wait_calls)) && fd <= INT32_MAX &&
+	    has_rcvtimeo(t, (long)fd))
+		return R_EINTR;
 	if (in(*nr, idle_calls, ARRAY_SIZE(idle_calls)))
 		return R_IDLE;
 	if (in(*nr, sleep_calls, ARRAY_SIZE(sleep_calls)))
@@ -120,7 +170,7 @@ static enum rank best_thread(struct memlock_target *t, pid_t *tid, long *nr)
 
 		if (cand <= 0)
 			continue;
-		r = classify(t->pid, cand, &n);
+		r = classify(t, cand, &n);
 		if (r < best) {
 			best = r;
 			*tid = cand;
@@ -146,7 +196,7 @@ int mlk_choose_thread(struct memlock_target *t, pid_t *tid)
 
 	if (t->tid_override) {
 		*tid = t->tid_override;
-		r = classify(t->pid, *tid, &nr);
+		r = classify(t, *tid, &nr);
 		if (r == R_NONE)
 			return -ESRCH;
 	} else {

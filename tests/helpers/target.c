@@ -8,6 +8,9 @@
  *   epoll   blocked in epoll_wait(-1) on stdin
  *   futex   blocked in a timed FUTEX_WAIT (restart_syscall on interruption)
  *   mt64    64 threads (spin, sleep, futex, epoll); main blocked in read(0)
+ *   rcvtimeo
+ *           a thread blocked in recv() on a socket with SO_RCVTIMEO (a stop
+ *           makes it return EINTR: counted), main in the sleep loop
  *   seccomp-strict
  *           read in seccomp strict mode; 'q' prints "done strict" (no
  *           other command: only read, write and exit are allowed)
@@ -29,6 +32,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -172,6 +176,20 @@ static int finish(void)
 	return 0;
 }
 
+static int rcv_sock = -1;
+
+static void *timed_receiver(void *arg)
+{
+	char c;
+
+	(void)arg;
+	while (!atomic_load(&stop)) {
+		if (recv(rcv_sock, &c, 1, 0) < 0 && errno == EINTR)
+			atomic_fetch_add(&eintr, 1);
+	}
+	return NULL;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "read";
@@ -195,6 +213,17 @@ int main(int argc, char **argv)
 			return 2;
 		}
 		mode = "read";
+	}
+	if (strcmp(mode, "rcvtimeo") == 0) {
+		struct timeval tv = { 30, 0 };
+		int sv[2];
+
+		if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0 ||
+		    setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0)
+			return 2;
+		rcv_sock = sv[0];
+		pthread_create(&th[n++], NULL, timed_receiver, NULL);
+		mode = "sleep";
 	}
 	printf("ready %d\n", (int)getpid());
 	fflush(stdout);
@@ -258,6 +287,8 @@ int main(int argc, char **argv)
 		}
 	}
 	finish();
+	if (rcv_sock >= 0)
+		shutdown(rcv_sock, SHUT_RDWR);	/* the receiver's recv returns 0 */
 	for (int i = 0; i < n; i++)
 		if (strcmp(mode, "mt64") != 0 || i % 4 == 0 || i % 4 == 1)
 			pthread_join(th[i], NULL);

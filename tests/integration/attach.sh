@@ -113,6 +113,17 @@ check "--max-pause on a lone epoll thread: the EINTR risk is reported ($(jget "$
 	test "$(jget "$j" 'j["stops"] > 1 and j["eintr_risk"]')" = True
 target_end T
 
+# a thread in recv() with SO_RCVTIMEO is EINTR-prone (a stop makes it
+# return EINTR): the sleeping main thread is chosen instead
+target_start T $H/target rcvtimeo
+sleep 0.2
+j=$("$MEMLOCK" attach -J "$T_PID" 2>/dev/null)
+is "SO_RCVTIMEO: the timed recv() thread is passed over for the sleeping one" \
+	"$(jget "$j" '(j["tid"], j["eintr_risk"])')" "($T_PID, False)"
+target_end T
+# (its eintr count only: the stop itself may lengthen a sleep of main's)
+check "SO_RCVTIMEO: the receiver saw no EINTR ($R)" eval '[[ $R == "done eintr=0 "* ]]'
+
 # a process whose only thread is in D state (a vfork parent): refused, at once
 { $H/sigtarget vfork >/tmp/memlock-vfork.$$; } &
 job=$!
