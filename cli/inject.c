@@ -94,9 +94,16 @@ void call_name(const struct call_record *c, char *buf, size_t sz)
 		snprintf(buf, sz, "munlockall()");
 	else if (c->nr == SYS_mlock2)
 		snprintf(buf, sz, "mlock2(0x%lx, %ld, MLOCK_ONFAULT)", c->args[0], c->args[1]);
-	else
+	else if (c->nr == SYS_madvise)
+		snprintf(buf, sz, "madvise(0x%lx, %ld, %s)", c->args[0], c->args[1],
+			 c->args[2] == MADV_POPULATE_WRITE ? "MADV_POPULATE_WRITE"
+							   : "MADV_POPULATE_READ");
+	else if (c->nr == SYS_mlock || c->nr == SYS_munlock)
 		snprintf(buf, sz, "%s(0x%lx, %ld)", c->nr == SYS_mlock ? "mlock" : "munlock",
 			 c->args[0], c->args[1]);
+	else
+		snprintf(buf, sz, "syscall %ld(0x%lx, 0x%lx, 0x%lx)", c->nr, c->args[0], c->args[1],
+			 c->args[2]);
 }
 
 static int add_range(const char *arg, struct range_arg **r, size_t *n)

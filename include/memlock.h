@@ -490,14 +490,16 @@ MEMLOCK_API void memlock_target_set_call_log(struct memlock_target *t, memlock_c
  * memlock_pid_lock_all() - mlockall(@mcl) in the target.
  * @mcl: MCL_CURRENT, MCL_FUTURE, MCL_ONFAULT as for mlockall(2).
  * @max_pause_ns: 0 for one stop; else no stop should exceed it much:
- *   mlock() over the unlocked mappings in chunks sized to the bound,
- *   re-reading the maps until nothing is left (a range that vanished
- *   meanwhile is skipped), then mlockall(MCL_FUTURE) (when asked) and a
- *   last pass; a failing chunk leaves MCL_FUTURE unset. PROT_NONE mappings
- *   get mlock2(MLOCK_ONFAULT), so they show "lf" where mlockall would give
- *   "lo"; VmLck is the same. A failing chunk leaves the chunks before it
- *   locked, as mlock() itself does.
- * @ret: the first failing call's answer (-errno), or 0.
+ *   each unlocked mapping is locked whole with mlock2(MLOCK_ONFAULT) (no
+ *   mapping is split) and faulted in by MADV_POPULATE_* in chunks sized to
+ *   the bound (mlock() chunks before Linux 5.14), re-reading the maps until
+ *   nothing is left (a range that vanished meanwhile is skipped), then
+ *   mlockall(MCL_FUTURE) (when asked) and a last pass; a failing chunk
+ *   leaves MCL_FUTURE unset. The mappings show "lf" where mlockall would
+ *   give "lo"; VmLck and the resident locked pages are the same.
+ * @ret: the first failing call's answer (-errno), or 0; -EAGAIN when the
+ *   process kept mapping memory through 8 passes (the lock is incomplete,
+ *   MCL_FUTURE not set).
  * Return: 0 when every injection worked (see @ret), -errno as
  * memlock_remote_syscallv().
  */

@@ -3,14 +3,17 @@
  * Locking a running process, with the pause bounded. mlockall(MCL_CURRENT)
  * faults in every page inside the one stop (0.4-2.1 s for an untouched
  * GiB), and even over pages already present its populate walk takes
- * ~25 ms per GiB. In bounded mode the faulting is spread over many short
- * stops of mlock() chunks, sized from the rate the previous chunk achieved,
- * and no mlockall(MCL_CURRENT) is made at all: the walk repeats until
- * nothing unlocked is left, then MCL_FUTURE (if asked) is set - last, so
- * that a failing chunk does not leave it set - and one more walk takes the
- * mappings made in between. PROT_NONE mappings,
- * which mlockall(MCL_CURRENT) also marks locked without faulting them,
- * get mlock2(MLOCK_ONFAULT): the same VmLck, shown as "lf".
+ * ~25 ms per GiB. In bounded mode no mlockall(MCL_CURRENT) is made at all:
+ * each unlocked mapping is locked whole, on fault (mlock2 MLOCK_ONFAULT:
+ * no populate, and whole mappings, so none is split - a split would make
+ * the program's own mremap of it fail with EFAULT), then faulted in by
+ * MADV_POPULATE_READ/WRITE in chunks of one stop each, sized from the rate
+ * the previous chunk achieved; the pages fault in locked. The walk repeats
+ * until nothing unlocked is left, then MCL_FUTURE (if asked) is set - last,
+ * so that a failing chunk does not leave it set - and one more walk takes
+ * the mappings made in between. The mappings show "lf" in smaps where
+ * mlockall would give "lo": the same VmLck, every page resident and locked.
+ * Before Linux 5.14 (no MADV_POPULATE_*) chunks of mlock() do the faulting.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +38,7 @@
 struct range {
 	uint64_t start, end;
 	bool none;	/* PROT_NONE */
+	bool write;	/* private and writable: faulted in for writing, as mlock does */
 };
 
 /* The mappings worth faulting in: not PROT_NONE, not already locked, not the
@@ -51,6 +55,7 @@ static int lockable_ranges(pid_t pid, struct range **out, size_t *n)
 		return -errno;
 	while ((rc = memlock_maps_next(it, &m)) == 0) {
 		bool none = m.perms[0] != 'r' && m.perms[1] != 'w' && m.perms[2] != 'x';
+		bool write = m.perms[1] == 'w' && m.perms[3] == 'p';
 
 		if ((m.vmflags & (MEMLOCK_VMA_LOCKED | MEMLOCK_VMA_IO | MEMLOCK_VMA_PFNMAP |
 				  MEMLOCK_VMA_DONTEXPAND | MEMLOCK_VMA_MIXEDMAP |
@@ -58,7 +63,8 @@ static int lockable_ranges(pid_t pid, struct range **out, size_t *n)
 		    strcmp(m.path, "[vsyscall]") == 0)
 			continue;
 		/* neighbours make one range: fewer, fuller stops */
-		if (cnt && r[cnt - 1].end == m.start && r[cnt - 1].none == none) {
+		if (cnt && r[cnt - 1].end == m.start && r[cnt - 1].none == none &&
+		    r[cnt - 1].write == write) {
 			r[cnt - 1].end = m.end;
 			continue;
 		}
@@ -74,6 +80,7 @@ static int lockable_ranges(pid_t pid, struct range **out, size_t *n)
 		r[cnt].start = m.start;
 		r[cnt].end = m.end;
 		r[cnt].none = none;
+		r[cnt].write = write;
 		cnt++;
 	}
 	memlock_maps_close(it);
@@ -179,6 +186,62 @@ static int lock_span(struct memlock_target *t, uint64_t at, uint64_t end, unsign
 	return 0;
 }
 
+/*
+ * [@at, @end), whole mappings: mlock2(MLOCK_ONFAULT) in one stop, then
+ * MADV_POPULATE_WRITE (@write) or _READ in chunks paced by @p. -EINVAL
+ * from the first populate: a kernel without it; *@fallback is set and the
+ * caller faults the rest in with mlock() chunks. Return and *@ret as
+ * lock_span().
+ */
+static int populate_span(struct memlock_target *t, uint64_t at, uint64_t end, bool write,
+			 struct pacer *p, long *ret, unsigned int *calls, bool *fallback)
+{
+	uint64_t page = (uint64_t)getpagesize();
+	long a[6] = { (long)at, (long)(end - at), MLOCK_ONFAULT };
+	bool first = true;
+	int rc;
+
+	*ret = 0;
+	rc = memlock_remote_syscallv(t, SYS_mlock2, ret, a);
+	if (rc < 0)
+		return rc;
+	(*calls)++;
+	if (*ret == -ENOMEM && !still_mapped(t->pid, at, end)) {
+		*ret = 0;	/* unmapped meanwhile: nothing to lock */
+		return 0;
+	}
+	if (*ret < 0)
+		return 0;
+	while (at < end) {
+		uint64_t len = end - at < p->chunk ? end - at : p->chunk;
+		uint64_t before = t->stats.total_ns;
+
+		a[0] = (long)at;
+		a[1] = (long)len;
+		a[2] = write ? MADV_POPULATE_WRITE : MADV_POPULATE_READ;
+		rc = memlock_remote_syscallv(t, SYS_madvise, ret, a);
+		if (rc < 0)
+			return rc;
+		(*calls)++;
+		if (*ret == -EINVAL && first) {
+			*ret = 0;
+			*fallback = true;
+			return 0;
+		}
+		/* ENOMEM/EFAULT: part of it went away meanwhile */
+		if ((*ret == -ENOMEM || *ret == -EFAULT) && !still_mapped(t->pid, at, at + len)) {
+			*ret = 0;
+			return 0;
+		}
+		if (*ret < 0)
+			return 0;
+		first = false;
+		at += len;
+		p->chunk = mlk_pace_next(p->chunk, len, t->stats.total_ns - before, p->bound, page);
+	}
+	return 0;
+}
+
 /* One pass over the unlocked mappings; *calls counts the injections. */
 static int chunked(struct memlock_target *t, uint64_t bound, long *ret, unsigned int *calls)
 {
@@ -192,9 +255,17 @@ static int chunked(struct memlock_target *t, uint64_t bound, long *ret, unsigned
 	rc = lockable_ranges(t->pid, &r, &n);
 	if (rc < 0)
 		return rc;
-	for (i = 0; i < n && rc == 0 && *ret == 0; i++)
-		rc = lock_span(t, r[i].start, r[i].end, r[i].none ? MLOCK_ONFAULT : 0, true, &p,
-			       ret, calls);
+	for (i = 0; i < n && rc == 0 && *ret == 0; i++) {
+		if (r[i].none || t->no_populate) {
+			rc = lock_span(t, r[i].start, r[i].end, r[i].none ? MLOCK_ONFAULT : 0,
+				       true, &p, ret, calls);
+			continue;
+		}
+		rc = populate_span(t, r[i].start, r[i].end, r[i].write, &p, ret, calls,
+				   &t->no_populate);
+		if (rc == 0 && *ret == 0 && t->no_populate)	/* before Linux 5.14 */
+			rc = lock_span(t, r[i].start, r[i].end, 0, true, &p, ret, calls);
+	}
 	free(r);
 	return rc;
 }

@@ -16,6 +16,7 @@ struct memlock_target {
 	bool suspend_seccomp;
 	bool waited;			/* the wait for a better thread was made */
 	uint64_t insn;			/* borrowed syscall instruction, 0 until found */
+	bool no_populate;		/* its kernel has no MADV_POPULATE_* (< 5.14) */
 	struct memlock_stop_stats stats;
 	memlock_call_fn call_fn;
 	void *call_data;

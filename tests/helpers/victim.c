@@ -7,6 +7,7 @@
  *                        (between two holes: never merged with a neighbour)
  *   mapnone PAGES        mmap PAGES PROT_NONE (grows VmSize)      -> ok ADDR
  *   unmap ADDR PAGES     munmap
+ *   mremap ADDR OLD NEW  mremap(MREMAP_MAYMOVE), sizes in pages   -> ok ADDR
  *   touch ADDR PAGES     write one byte in each page
  *   mlock ADDR LEN       raw mlock(2)
  *   mlock2 ADDR LEN FL   raw mlock2(2)
@@ -114,6 +115,14 @@ int main(void)
 			}
 		} else if (strcmp(argv[0], "unmap") == 0) {
 			reply_rc(munmap((void *)num(argv[1]), num(argv[2]) * page));
+		} else if (strcmp(argv[0], "mremap") == 0) {
+			void *q = mremap((void *)num(argv[1]), num(argv[2]) * page,
+					 num(argv[3]) * page, MREMAP_MAYMOVE);
+
+			if (q == MAP_FAILED)
+				reply_rc(-1);
+			else
+				printf("ok %p\n", q);
 		} else if (strcmp(argv[0], "touch") == 0) {
 			volatile char *c = (char *)num(argv[1]);
 

@@ -120,6 +120,22 @@ vcmd L "map 16"
 check "bounded, over the limit: no MCL_FUTURE left behind, a later mmap works ($R)" \
 	test "${R:0:2}" = 0x
 
+# bounded mode never splits a mapping: an attach interrupted half-way leaves
+# it whole, and the program's own mremap of it works (a split one: EFAULT)
+victim_start M
+vcmd M "map 262144"
+addr=$R
+"$MEMLOCK" attach --max-pause 1 "$M_PID" >/dev/null 2>&1 &
+m=$!
+for _ in $(seq 2000); do	# the first chunk is in: now
+	[ "$(awk '/^VmLck:/ { print $2 }' /proc/"$M_PID"/status)" -gt 4000 ] && break
+done
+kill -TERM $m	# (a background job ignores SIGINT)
+wait $m
+vcmd M "mremap $addr 262144 262400"
+is "bounded attach interrupted half-way: the program's mremap of the mapping works" "$?" 0
+echo quit >&"${M[1]}"
+
 # memlock killed (SIGKILL) and stopped (SIGTERM) in the middle of a long stop:
 # a whole-1-GiB mlockall, the thread stopped for half a second or more
 killed_mid_stop() {	# SIGNAL: the victim must come out of it intact
