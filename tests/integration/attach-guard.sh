@@ -171,7 +171,7 @@ sig_mid_stop() {	# SIGNAL worker|group
 	w=$(awk '/^TracerPid:/ { print $2 }' /proc/"$G_PID"/status)
 	# (never "kill 0" or "kill -- -0": that is our own group)
 	if [ "${w:-0}" -le 1 ] || [ "$m" -le 1 ]; then
-		MISSED=$((MISSED + 1))
+		MISS=1
 	elif [ "$to" = worker ]; then
 		kill -s "$sig" "$w" 2>/dev/null
 	else
@@ -188,17 +188,28 @@ sig_mid_stop() {	# SIGNAL worker|group
 }
 victim_start G
 BAD="" MISSED=0
+# sig_retry SIGNAL worker|group: again (up to 3 times) when the stop was over
+# before the signal could be sent (a loaded machine)
+sig_retry() {
+	local try
+	for try in 1 2 3; do
+		MISS=0
+		sig_mid_stop "$@"
+		[ $MISS = 0 ] && return
+	done
+	MISSED=$((MISSED + 1))
+}
 for sig in $(seq 1 31) $(seq 32 64); do
 	case $sig in 9 | 19) continue ;; esac	# SIGKILL, SIGSTOP: cannot be caught
-	sig_mid_stop "$sig" worker
+	sig_retry "$sig" worker
 done
 is "every catchable signal (1-64 but KILL and STOP) to the worker mid-stop: target intact" "${BAD:-none}" none
 BAD=""
 for sig in HUP INT QUIT USR1 USR2 ALRM TERM TSTP KILL; do
-	sig_mid_stop "$sig" group
+	sig_retry "$sig" group
 done
 is "signals (KILL included) to memlock's process group mid-stop: target intact" "${BAD:-none}" none
-check "the signals landed within the stop (missed $MISSED of 71)" test "$MISSED" -le 7
+check "the signals landed within a stop (missed 3 times: $MISSED of 71)" test "$MISSED" -le 3
 echo quit >&"${G[1]}"
 
 # a signal that comes while the thread is stopped meets the interrupted call
