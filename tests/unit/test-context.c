@@ -158,12 +158,15 @@ static struct userns_case userns_cases[] = {
 	{ "userns: ns/user link of a child namespace", USERNS, 401, 0, false, true },
 	{ "userns: no link, identity uid_map is initial", USERNS, 402, 1, true, false },
 	{ "userns: no link, uid_map 0 1000 65536 is a child", USERNS, 403, 0, false, true },
-	{ "userns: undeterminable is taken as initial", USERNS, 404, -ENOENT, true, false },
+	/* unknown is never "initial": the capability cannot be shown to count */
+	{ "userns: undeterminable: the capability does not count", USERNS, 404, -ENOENT, false,
+	  false },
 	{ "userns: no link, two-line uid_map is a child", USERNS, 405, 0, false, true },
 	{ "userns: the link wins over the uid_map", USERNS, 406, 0, false, true },
 	{ "userns: empty uid_map is a child", FX "empty", 1, 0, false, true },
 	{ "userns: captured process, initial namespace", FX "locked", 9914, 1, true, false },
-	{ "userns: missing pid is taken as initial", USERNS, 999, -ENOENT, true, false },
+	{ "userns: missing pid: the capability does not count", USERNS, 999, -ENOENT, false,
+	  false },
 };
 
 static void userns_case(void **state)
