@@ -47,7 +47,8 @@ SAN          = $(B)/san
 
 .PHONY: all demo check bench cross install uninstall clean deps deps-check deps-cross \
         tests tests-san fuzz
-all: $(B)/libmemlock.a $(B)/libmemlock.so.$(VERSION) $(B)/memlock $(B)/memlock.pc
+all: $(B)/libmemlock.a $(B)/libmemlock.so.$(VERSION) $(B)/memlock $(B)/memlock.pc \
+     $(B)/memlock-exec-helper
 
 # ---------------------------------------------------------------- library
 $(B)/lib/%.o: lib/%.c
@@ -206,6 +207,8 @@ install: all
 		$(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 \
 		$(DESTDIR)$(BASHCOMPDIR)
 	install -m 755 $(B)/memlock $(DESTDIR)$(BINDIR)/memlock
+	install -d $(DESTDIR)$(LIBEXECDIR)
+	install -m 755 $(B)/memlock-exec-helper $(DESTDIR)$(LIBEXECDIR)/
 	install -m 644 $(B)/libmemlock.a $(DESTDIR)$(LIBDIR)/
 	install -m 755 $(B)/libmemlock.so.$(VERSION) $(DESTDIR)$(LIBDIR)/
 	ln -sf libmemlock.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libmemlock.so.$(SOVERSION)
@@ -222,10 +225,12 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/memlock $(DESTDIR)$(LIBDIR)/libmemlock.* \
 		$(DESTDIR)$(INCLUDEDIR)/memlock.h $(DESTDIR)$(PKGCONFIGDIR)/memlock.pc \
 		$(DESTDIR)$(MANDIR)/man1/memlock.1 $(DESTDIR)$(MANDIR)/man3/libmemlock.3 \
-		$(DESTDIR)$(BASHCOMPDIR)/memlock
+		$(DESTDIR)$(BASHCOMPDIR)/memlock $(DESTDIR)$(LIBEXECDIR)/memlock-exec-helper
+	-rmdir $(DESTDIR)$(LIBEXECDIR)
 
 clean:
 	rm -rf build
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 include mk/aarch64.mk
+include mk/exec-helper.mk

@@ -95,7 +95,10 @@ static void warn_headroom(const struct run_ctx *c, pid_t pid, const struct memlo
 		     size_to_human(lim.hard, (char[32]){ 0 }, 32));
 }
 
-/* In the helper process, at the program's first instruction. */
+/* Once the lock was tried at the program's first instruction, in the
+ * library's reporter: a process forked from this one (memlock is
+ * single-threaded, so it may run any code), as this one is the program by
+ * then. With --best-effort and no helper to lock, here before the exec. */
 static void report(pid_t pid, long ret, const struct memlock_verdict *why, uint64_t vmlck,
 		   void *data)
 {
@@ -118,6 +121,9 @@ static void report(pid_t pid, long ret, const struct memlock_verdict *why, uint6
 	if (c->best_effort && why->cause == MEMLOCK_CAUSE_SECCOMP)
 		fprintf(stderr, "memlock: %s runs unlocked: mlockall not tried: %s\n", c->prog,
 			why->reason);
+	else if (c->best_effort && why->cause == MEMLOCK_CAUSE_NONE)	/* memlock's own failure */
+		fprintf(stderr, "memlock: %s runs unlocked: %s: %s\n", c->prog,
+			strerrorname_np((int)-ret) ?: "?", why->reason);
 	else if (c->best_effort)
 		fprintf(stderr, "memlock: %s runs unlocked: mlockall failed with %s: %s\n", c->prog,
 			strerrorname_np((int)-ret) ?: "?", why->reason);
@@ -251,13 +257,13 @@ int cmd_run(int argc, char **argv)
 	}
 	fflush(NULL);
 	rc = memlock_execvp_locked(ctx.prog, argv + optind, &o, &why);
-	/* only on failure */
+	/* only on failure; a reason is memlock's (a missing helper's ENOENT too) */
 	if (why.reason[0]) {
 		warnx("cannot run %s locked: %s", ctx.prog, why.reason);
 		print_why(&why);
-	} else {
-		warn_rc(rc, "cannot run %s", ctx.prog);
+		return MEMLOCK_EXEC_FAILED;
 	}
+	warn_rc(rc, "cannot run %s", ctx.prog);
 	if (rc == -ENOENT)
 		return EXIT_NOT_FOUND;
 	return rc == -EACCES || rc == -ENOEXEC ? EXIT_CANNOT_RUN : MEMLOCK_EXEC_FAILED;

@@ -550,9 +550,13 @@ MEMLOCK_API MEMLOCK_MUST_CHECK int memlock_pid_set_limit(pid_t pid, const struct
  * (the one coreutils' env and nice use for their own failures). */
 #define MEMLOCK_EXEC_FAILED 125
 
-/* Called in the helper process once the lock was tried at the program's
- * first instruction: @ret is mlockall's answer, @why its explanation when it
- * failed (NULL when it worked), @vmlck the program's VmLck after it. */
+/* Called once the lock was tried at the program's first instruction: @ret
+ * is mlockall's answer (-EPIPE when memlock's helper was killed before it
+ * locked the program), @why its explanation when it failed (NULL when it
+ * worked), @vmlck the program's VmLck after it. It runs in a reporter
+ * process forked from the caller before the exec, so only a single-threaded
+ * caller may give one; with best effort and no usable helper it is called
+ * in the caller itself, before the exec. */
 typedef void (*memlock_exec_report_fn)(pid_t pid, long ret, const struct memlock_verdict *why,
 				       uint64_t vmlck, void *userdata);
 
@@ -583,17 +587,26 @@ struct memlock_exec_opts {
 /**
  * memlock_execvp_locked() - execvp(@file, @argv) with the new program's
  * memory locked from its first instruction. Locks and MCL_FUTURE do not
- * survive execve, so a short-lived helper (a grandchild, allowed to trace the
- * caller with PR_SET_PTRACER) catches the exec stop, injects mlockall(@mcl)
- * into the new image before it runs, and detaches. The program keeps the
+ * survive execve, so a short-lived helper program (memlock-exec-helper, in
+ * LIBEXECDIR or $MEMLOCK_LIBEXECDIR, spawned with posix_spawn in a session
+ * of its own, and reparented: the program never sees it as a child) catches
+ * the exec stop, injects mlockall(@mcl) into the new image before it runs,
+ * and detaches. The caller's side makes only async-signal-safe calls after
+ * it forks, so a multithreaded caller may use it. The program keeps the
  * caller's PID, file descriptors, environment and exit status.
  * @why: if not NULL, filled when it refuses before exec.
  *
  * Return: only on failure, -errno: -ENOENT/-EACCES (as execvp), -EPERM (a
  * set-user-ID or file-capability program, which ptrace would run without
  * its privileges; or a lock the predictor says fails, without best effort;
- * or ptrace refused), -EINVAL (bad flags). When the lock fails at the exec
- * stop, the program ends with MEMLOCK_EXEC_FAILED before running.
+ * or ptrace refused), -EINVAL (bad flags, or a report callback from a
+ * multithreaded caller); -ENOENT/-EACCES/-EPROTO/-EPIPE with @why filled
+ * when the helper cannot be run or was killed before it traced the caller
+ * (with best effort the program runs unlocked instead). When the lock fails
+ * at the exec stop, the program ends with MEMLOCK_EXEC_FAILED before
+ * running; without best effort, a helper killed before the lock is done
+ * takes the program with it (SIGKILL, PTRACE_O_EXITKILL) rather than let it
+ * run unlocked.
  */
 MEMLOCK_API MEMLOCK_MUST_CHECK int memlock_execvp_locked(const char *file, char *const argv[],
 							 const struct memlock_exec_opts *opts,

@@ -2,197 +2,75 @@
 /*
  * Running a program locked from its first instruction. Locks and MCL_FUTURE
  * are dropped at execve, so the lock has to happen inside the new image: a
- * helper grandchild (a grandchild, so the program never sees an unknown
- * child) seizes the caller with PTRACE_O_TRACEEXEC, the caller execs, and
- * at the exec stop - the new image set up, not one instruction run - the
- * helper injects mlockall, detaches and exits. The program keeps the
- * caller's PID, descriptors, environment, signals and exit status.
+ * tracer seizes the caller with PTRACE_O_TRACEEXEC, the caller execs, and at
+ * the exec stop - the new image set up, not one instruction run - the tracer
+ * injects mlockall, detaches and exits. The program keeps the caller's PID,
+ * descriptors, environment, signals and exit status.
+ *
+ * This file is the caller's side. The decisions behind it (issue 8):
+ *
+ * - The tracer is a program of its own, memlock-exec-helper
+ *   (libexec/memlock-exec-helper.c), started with posix_spawn: the caller may
+ *   be multithreaded (a JVM launcher, a daemon), and a fork child of such a
+ *   process may call only async-signal-safe functions until it execs, which
+ *   posix_spawn's child does and nothing else. It is looked for in
+ *   $MEMLOCK_LIBEXECDIR (tests, uninstalled builds; read with secure_getenv,
+ *   so not for a set-user-ID caller), else in LIBEXECDIR, fixed when the
+ *   library is built and where make install puts it. It starts in a session
+ *   of its own, so signals to the caller's process group (^C, timeout -s KILL)
+ *   miss it, and forks once more after its exec, so that the program never
+ *   sees a child it did not make.
+ *
+ * - The report callback cannot run in the caller: the outcome is known at
+ *   the exec stop, when the caller already is the program and its code is
+ *   gone. Nor may it run in a fork child of a multithreaded caller. So it
+ *   runs in a reporter forked from the caller first of all, and only for a
+ *   single-threaded caller (a multithreaded one gets EINVAL when it asks
+ *   for a report). The helper renders nothing: it sends each outcome (pid,
+ *   mlockall's answer, the verdict, VmLck) to the reporter as a record and
+ *   waits until it is reported before the program runs, so the messages
+ *   still come before the program's own. Outcomes known before the exec (a
+ *   helper that cannot be run, with best effort) are reported in the caller.
+ *
+ * - A helper killed at any moment leaves no program that runs unlocked
+ *   against --strict, nor one with injected registers: without best effort
+ *   it traces with PTRACE_O_EXITKILL from the seize to the detach (a
+ *   followed image must not run unlocked either), with best effort from
+ *   the injection until its outcome is reported. The reporter tells a helper
+ *   that ended by itself from one that was killed, and says so when that
+ *   left the program unlocked, or killed it before its first instruction.
+ *
+ * - Signals: the helper resumes every signal-delivery stop with its
+ *   signal, and a job-control stop stays a stop (PTRACE_LISTEN).
  */
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "exec.h"
 #include "target.h"
 
-#ifndef PTRACE_EVENT_STOP
-#define PTRACE_EVENT_STOP 128
+#ifndef MLK_LIBEXECDIR
+#define MLK_LIBEXECDIR "/usr/local/libexec/memlock"
 #endif
 
-static void put_int(int fd, int v)
-{
-	ssize_t n = write(fd, &v, sizeof(v));
+extern char **environ;
 
-	(void)n;
-}
+/* The processes of one launch, as the caller holds them. */
+struct launch {
+	int ctl;	/* socket to the helper */
+	int rep;	/* the helper's end of the reporter's socket, or -1 */
+	int hfd;	/* pidfd of the helper, once it said hello */
+};
 
-static int get_int(int fd, int *v)
-{
-	ssize_t n;
-
-	do
-		n = read(fd, v, sizeof(*v));
-	while (n < 0 && errno == EINTR);
-	return n == (ssize_t)sizeof(*v) ? 0 : -EPIPE;
-}
-
-/* waitpid(@pid) until @deadline_ns (CLOCK_MONOTONIC; 0: no deadline).
- * SIGCHLD is blocked in the helper, so a stop reported between the
- * WNOHANG poll and the wait stays pending: no lost wake-up. */
-static pid_t wait_until(pid_t pid, int *status, uint64_t deadline_ns)
-{
-	sigset_t chld;
-
-	sigemptyset(&chld);
-	sigaddset(&chld, SIGCHLD);
-	for (;;) {
-		pid_t r = waitpid(pid, status, __WALL | (deadline_ns ? WNOHANG : 0));
-		uint64_t now;
-		struct timespec left;
-
-		if (r != 0 || deadline_ns == 0) {
-			if (r < 0 && errno == EINTR)
-				continue;
-			return r;
-		}
-		now = mlk_now_ns();
-		if (now >= deadline_ns)
-			return 0;
-		left.tv_sec = (time_t)((deadline_ns - now) / 1000000000ull);
-		left.tv_nsec = (long)((deadline_ns - now) % 1000000000ull);
-		(void)sigtimedwait(&chld, NULL, &left);
-	}
-}
-
-/*
- * The helper traces one task, so waits are for any child (-1): a thread
- * that execs takes the process's PID, and the exec event comes from that
- * PID. The next stop that matters: 1 at an exec event (*@pid updated), 0 at
- * the deadline (the task running); exits when the task is gone. Signals and
- * job-control stops pass through untouched.
- */
-static int next_exec(pid_t *pid, uint64_t deadline_ns)
-{
-	int status;
-
-	for (;;) {
-		pid_t r = wait_until(-1, &status, deadline_ns);
-
-		if (r == 0)
-			return 0;
-		if (r < 0 || WIFEXITED(status) || WIFSIGNALED(status))
-			_exit(0);
-		*pid = r;
-		if (status >> 8 == (SIGTRAP | (PTRACE_EVENT_EXEC << 8)))
-			return 1;
-		if (status >> 16 == PTRACE_EVENT_STOP && mlk_is_stop_signal(WSTOPSIG(status)))
-			ptrace(PTRACE_LISTEN, r, 0, 0);	/* a group stop: stay stopped */
-		else if (status >> 16 == PTRACE_EVENT_STOP)
-			ptrace(PTRACE_CONT, r, 0, 0);	/* SIGCONT ended it: run on */
-		else
-			ptrace(PTRACE_CONT, r, 0, (void *)(long)WSTOPSIG(status));
-	}
-}
-
-/* The program must not run: end it before its first instruction, with
- * MEMLOCK_EXEC_FAILED; where that cannot be injected, SIGKILL. */
-static void __attribute__((noreturn)) end_program(struct memlock_target *t, pid_t pid)
-{
-	long end[6] = { MEMLOCK_EXEC_FAILED }, ret = -1;
-
-	/* it ends inside the injection, so there is nothing to restore */
-	memlock_set_log(NULL, MEMLOCK_LOG_ERR, NULL);
-	if (t == NULL || mlk_inject_stopped(t, pid, SYS_exit_group, &ret, end) < 0)
-		kill(pid, SIGKILL);
-	_exit(0);
-}
-
-/* Why a followed image is not locked (the first one was checked before the
- * exec): a privileged program that ptrace has already run unprivileged. */
-static bool followed_refusal(pid_t pid, struct memlock_verdict *why)
-{
-	char exe[64], path[4096];
-	ssize_t n;
-
-	snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)pid);
-	n = readlink(exe, path, sizeof(path) - 1);
-	if (n <= 0 || !mlk_exec_loses_privileges(exe))
-		return false;
-	path[n] = '\0';
-	mlk_refuse(why, EPERM, MEMLOCK_CAUSE_PTRACE_DENIED,
-		   "give --follow 0 so that memlock lets go before, or run memlock as root",
-		   "%.150s, executed within --follow, is a set-user-ID, set-group-ID or "
-		   "file-capability program, and under memlock's ptrace it runs without its "
-		   "privileges",
-		   path);
-	return true;
-}
-
-/*
- * At an exec event: lock the new image before it runs. Returns with the
- * process in a stop, when it may run; ends it (strict) when not. @why_skip:
- * the lock is not tried (best effort past a seccomp filter), and why.
- */
-static void lock_image(pid_t pid, const struct memlock_exec_opts *o, bool followed,
-		       const struct memlock_verdict *why_skip)
-{
-	struct memlock_request req = { .op = MEMLOCK_OP_MLOCKALL, .kflags = o->mcl };
-	long ret = 0, args[6] = { (long)o->mcl };
-	struct memlock_verdict why;
-	struct memlock_status st;
-	struct memlock_target *t;
-	int status, rc = 0;
-
-	/* the exec event comes inside execve: go on to its exit stop, where the
-	 * new image is complete and not one instruction of it has run */
-	for (;;) {
-		if (ptrace(PTRACE_SYSCALL, pid, 0, 0) < 0 || waitpid(pid, &status, __WALL) < 0 ||
-		    WIFEXITED(status) || WIFSIGNALED(status))
-			_exit(0);
-		if (WSTOPSIG(status) == (SIGTRAP | 0x80))
-			break;
-	}
-	t = mlk_target_new(pid);
-	if (why_skip) {
-		why = *why_skip;
-		ret = -why.err;
-	} else if (followed && followed_refusal(pid, &why)) {
-		ret = -why.err;
-	} else {
-		rc = t ? mlk_inject_stopped(t, pid, SYS_mlockall, &ret, args) : -ESRCH;
-		if (rc < 0) {	/* the injection itself failed, not the lock */
-			mlk_refuse(&why, -rc, MEMLOCK_CAUSE_NONE, NULL,
-				   "memlock could not inject mlockall into the new image: %s",
-				   strerror(-rc));
-			ret = rc;
-		} else if (ret < 0 && (mlk_predict_exec(pid, &req, &why) < 0 ||
-				       why.err != (int)-ret)) {
-			mlk_refuse(&why, (int)-ret, MEMLOCK_CAUSE_NONE, NULL, "%s",
-				   strerror((int)-ret));
-		}
-	}
-	if (o->report) {
-		if (memlock_proc_read_status(NULL, pid, &st) < 0)
-			st.vm_lck = 0;
-		o->report(pid, ret, ret < 0 ? &why : NULL, st.vm_lck, o->userdata);
-	}
-	if (ret < 0 && !o->best_effort)
-		end_program(t, pid);
-	memlock_target_close(t);
-}
-
-/* Signals the helper ignores: the terminal's and a service manager's, sent
- * to the whole process group or cgroup, must not end it in the middle of an
- * exec. It lives no longer than the program and --follow anyway. */
-static void ignore_job_signals(void)
+void mlk_exec_ignore_job_signals(void)
 {
 	static const int sigs[] = { SIGINT, SIGQUIT, SIGTSTP, SIGTTIN, SIGTTOU,
 				    SIGHUP, SIGTERM, SIGPIPE };
@@ -200,92 +78,325 @@ static void ignore_job_signals(void)
 	sigset_t chld;
 	size_t i;
 
-	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(sigs); i++)
 		sigaction(sigs[i], &sa, NULL);
 	/* an inherited SIG_IGN or SA_NOCLDSTOP would stop the kernel from
-	 * sending the SIGCHLD of the stops we wait for */
+	 * sending the SIGCHLD of the stops the helper waits for */
 	sigaction(SIGCHLD, &dfl, NULL);
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &chld, NULL);
 }
 
-/* After the last exec of the window: stop the task once more, to detach. */
-static void __attribute__((noreturn)) detach_running(pid_t pid)
+/* Keep only @fd (as fd 3) and stderr, so that no pipe of the program's
+ * waits for our end; stdin and stdout become /dev/null. */
+static int keep_only(int fd)
 {
-	int status;
+	int null;
 
-	ptrace(PTRACE_INTERRUPT, pid, 0, 0);
-	for (;;) {
-		pid_t r = wait_until(-1, &status, 0);
-
-		if (r < 0 || WIFEXITED(status) || WIFSIGNALED(status))
-			_exit(0);
-		if (status >> 16 == PTRACE_EVENT_STOP ||
-		    status >> 8 == (SIGTRAP | (PTRACE_EVENT_EXEC << 8)))
-			break;
-		/* a signal on its way: detach with it */
-		ptrace(PTRACE_DETACH, r, 0, (void *)(long)WSTOPSIG(status));
-		_exit(0);
+	if (fd != 3) {
+		dup2(fd, 3);
+		fd = 3;
 	}
-	ptrace(PTRACE_DETACH, pid, 0, 0);
-	_exit(0);
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null >= 0) {
+		dup2(null, 0);
+		dup2(null, 1);
+	}
+	close_range(4, ~0u, 0);
+	return fd;
+}
+
+/* What the reporter says when the helper ended without a word (killed). */
+static void report_helper_gone(const struct memlock_exec_opts *o, pid_t pid)
+{
+	struct memlock_verdict why;
+
+	mlk_refuse(&why, EPIPE, MEMLOCK_CAUSE_NONE, NULL,
+		   "memlock's helper process ended before it locked the program (was it "
+		   "killed?)%s",
+		   o->best_effort ? "" : ", and the program was killed with it");
+	o->report(pid, -EPIPE, &why, 0, o->userdata);
+}
+
+/* PF_EXITING in /proc/@pid/stat's flags (field 9): it is on its way out,
+ * its SIGKILL already taken. */
+static bool exiting(pid_t pid)
+{
+	const char *p, *end;
+	uint64_t flags = 0;
+	int field = 2;
+	char *buf;
+	size_t len;
+
+	if (mlk_read_proc(NULL, pid, "stat", &buf, &len) < 0)
+		return true;
+	/* the command name may hold spaces and ')': fields start after the last ')' */
+	p = memrchr(buf, ')', len);
+	for (end = buf + len; p != NULL && p < end && field < 9; p++)
+		if (*p == ' ' && ++field == 9)
+			(void)mlk_parse_u64(&p, end, 10, &flags);
+	free(buf);
+	return flags & 0x4;	/* PF_EXITING */
+}
+
+/* Once its tracer is gone, does @pid run on, or die of the tracer's
+ * PTRACE_O_EXITKILL? The kernel sends that SIGKILL before it clears
+ * TracerPid: from then on it is pending, or taken and the process exiting.
+ * (A program that ended by itself counts as dead: it was stopped when its
+ * tracer died, and a whole start takes far longer than a look here.) */
+static bool runs_on(pid_t pid)
+{
+	int i;
+
+	for (i = 0; i < 20000; i++) {
+		uint64_t tracer = 1, pending = 0, v;
+		const char *p, *end, *line, *f;
+		char *buf, state = 'R';
+		size_t len, n;
+
+		if (mlk_read_proc(NULL, pid, "status", &buf, &len) < 0)
+			return false;
+		for (p = buf, end = buf + len; mlk_next_line(&p, end, &line, &n) == 1;) {
+			if ((f = mlk_field(line, n, "State")) && f + 1 < line + n)
+				state = f[1];
+			else if ((f = mlk_field(line, n, "TracerPid")) &&
+				 mlk_parse_u64(&f, line + n, 10, &v) == 0)
+				tracer = v;
+			else if (((f = mlk_field(line, n, "SigPnd")) || (f = mlk_field(line, n, "ShdPnd"))) &&
+				 mlk_parse_u64(&f, line + n, 16, &v) == 0)
+				pending |= v;
+		}
+		free(buf);
+		if (state == 'Z' || state == 'X')
+			return false;
+		if (tracer == 0)
+			return !(pending & (1ull << (SIGKILL - 1))) && !exiting(pid);
+		usleep(100);
+	}
+	return true;
 }
 
 /*
- * The helper: trace thread @tid (the caller's, which execs) through its
- * exec(s), lock each new image, detach. --follow's window restarts at each
- * exec, so a chain of wrappers is followed to its end, and the program
- * proper is traced only @o->follow_ms after its own exec. Never returns.
+ * The reporter, in a process forked from the (single-threaded) caller:
+ * o->report for each outcome the helper sends, then the answer that lets
+ * the program run on. When the helper ends without saying so (killed)
+ * before an outcome, it says what that did instead: without best effort
+ * the program was killed with it (PTRACE_O_EXITKILL from the seize on);
+ * with best effort it runs unlocked - sure when no injection had begun (the
+ * helper sets EXITKILL only after it says so), looked at when one had (the
+ * program was killed with changed registers, and its exit status says so).
  */
-static void __attribute__((noreturn)) helper(pid_t tid, int in, int out,
-					     const struct memlock_exec_opts *o,
-					     const struct memlock_verdict *why_skip)
+static void __attribute__((noreturn)) reporter(int fd, pid_t pid, const struct memlock_exec_opts *o)
 {
-	pid_t pid = tid;
-	int go, rc;
+	bool reported = false, injecting = false;
+	struct mlk_exec_msg m;
 
-	ignore_job_signals();
-	put_int(out, (int)getpid());
-	if (get_int(in, &go) < 0)
-		_exit(0);
-	rc = ptrace(PTRACE_SEIZE, tid, 0, (void *)(long)(PTRACE_O_TRACEEXEC | PTRACE_O_TRACESYSGOOD));
-	put_int(out, rc < 0 ? errno : 0);
-	if (rc < 0)
-		_exit(0);
-	/* hold none of the program's descriptors open (a pipe's reader would
-	 * wait for our end); stderr stays, for the report */
-	close_range(3, ~0u, 0);
-	rc = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (rc >= 0) {
-		dup2(rc, 0);
-		dup2(rc, 1);
+	mlk_exec_ignore_job_signals();
+	fd = keep_only(fd);
+	while (mlk_msg_recv(fd, &m) == 0) {
+		switch (m.kind) {
+		case MLK_MSG_CANCEL:
+		case MLK_MSG_DONE:
+			_exit(0);
+		case MLK_MSG_INJECTING:
+			injecting = true;
+			break;
+		case MLK_MSG_RESULT:
+			o->report(m.pid, m.ret, m.has_why ? &m.why : NULL, m.vmlck, o->userdata);
+			(void)mlk_msg_send(fd, &m);
+			reported = true;
+			injecting = false;
+			break;
+		}
 	}
-	next_exec(&pid, 0);	/* the caller's own exec: no deadline yet */
-	lock_image(pid, o, false, why_skip);
-	while (o->follow_ms) {
-		ptrace(PTRACE_CONT, pid, 0, 0);
-		if (!next_exec(&pid, mlk_now_ns() + (uint64_t)o->follow_ms * 1000000ull))
-			detach_running(pid);
-		lock_image(pid, o, true, why_skip);
-	}
-	ptrace(PTRACE_DETACH, pid, 0, 0);
+	if (!reported && (!o->best_effort || !injecting || runs_on(pid)))
+		report_helper_gone(o, pid);
 	_exit(0);
 }
 
-/* End the helper and wait until it is gone, so that the caller is no longer
- * traced when this returns (a sanitizer's or debugger's ptrace would fail).
- * @pidfd was opened while it was alive: a PID reused since is never hit. */
-static void release_helper(int pidfd)
+/* A descriptor above the ones the helper is given (0 to MLK_REPORT_FD), so
+ * that no dup2 of the spawn overwrites another. */
+static int above_helper_fds(int fd)
 {
-	struct pollfd p = { .fd = pidfd, .events = POLLIN };
+	int hi = fcntl(fd, F_DUPFD_CLOEXEC, MLK_REPORT_FD + 1);
 
-	if (pidfd < 0)
-		return;
-	(void)syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
-	while (poll(&p, 1, 5000) < 0 && errno == EINTR)
+	close(fd);
+	return hi;
+}
+
+/* The reporter, a grandchild so that the program does not see it. Only a
+ * single-threaded caller may run code in a fork child. */
+static int start_reporter(const struct memlock_exec_opts *o, struct launch *l,
+			  struct memlock_verdict *why)
+{
+	struct memlock_status st = { 0 };
+	pid_t self = getpid(), child;
+	int sv[2], rc;
+
+	if (memlock_proc_read_status(NULL, 0, &st) < 0 || st.threads != 1) {
+		char n[16] = "?";
+
+		if (st.threads > 0)
+			snprintf(n, sizeof(n), "%u", st.threads);
+		mlk_refuse(why, EINVAL, MEMLOCK_CAUSE_NONE,
+			   "give no report callback, or call memlock_execvp_locked() before "
+			   "any thread starts",
+			   "a report callback needs a single-threaded caller (this one has %s "
+			   "threads): it runs in a process forked from the caller, and a fork "
+			   "child of a multithreaded process may only call async-signal-safe "
+			   "functions",
+			   n);
+		return -EINVAL;
+	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return -errno;
+	child = fork();
+	if (child == 0) {
+		if (fork() == 0)
+			reporter(sv[0], self, o);
+		_exit(0);
+	}
+	rc = child < 0 ? -errno : 0;
+	close(sv[0]);
+	if (rc < 0) {
+		close(sv[1]);
+		return rc;
+	}
+	while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
 		;
-	close(pidfd);
+	l->rep = above_helper_fds(sv[1]);
+	return l->rep < 0 ? -EMFILE : 0;
+}
+
+static int spawn_helper(const struct launch *l, int ctl, pid_t *pid, char *path, size_t sz)
+{
+	char *argv[] = { MLK_EXEC_HELPER, NULL };
+	const char *dir = secure_getenv("MEMLOCK_LIBEXECDIR");
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	sigset_t none, all;
+	int rc;
+
+	if (dir == NULL || *dir == '\0')
+		dir = MLK_LIBEXECDIR;
+	if (snprintf(path, sz, "%s/%s", dir, MLK_EXEC_HELPER) >= (int)sz)
+		return -ENAMETOOLONG;
+	sigemptyset(&none);
+	sigfillset(&all);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, ctl, MLK_CTL_FD);
+	if (l->rep >= 0)
+		posix_spawn_file_actions_adddup2(&fa, l->rep, MLK_REPORT_FD);
+	posix_spawn_file_actions_addclosefrom_np(&fa, MLK_REPORT_FD + (l->rep >= 0));
+	posix_spawnattr_init(&at);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK |
+					      POSIX_SPAWN_SETSIGDEF);
+	posix_spawnattr_setsigmask(&at, &none);
+	posix_spawnattr_setsigdefault(&at, &all);
+	rc = posix_spawn(pid, path, &fa, &at, argv, environ);
+	posix_spawnattr_destroy(&at);
+	posix_spawn_file_actions_destroy(&fa);
+	return -rc;
+}
+
+/* Why the helper is not there to lock the program. */
+static void explain_helper(struct memlock_verdict *why, int err, const char *path)
+{
+	const char *fix = "install memlock-exec-helper with the library (make install), or set "
+			  "MEMLOCK_LIBEXECDIR to the directory that holds it (for an uninstalled "
+			  "build, its build directory)";
+
+	if (err == EPIPE)
+		mlk_refuse(why, err, MEMLOCK_CAUSE_NONE, NULL,
+			   "memlock's helper %.200s ended before it traced the program (was it "
+			   "killed?)",
+			   path);
+	else if (err == EPROTO)
+		mlk_refuse(why, err, MEMLOCK_CAUSE_NONE, fix,
+			   "memlock's helper %.200s is not of this library's version", path);
+	else
+		mlk_refuse(why, err, MEMLOCK_CAUSE_NONE, err == ENOENT || err == EACCES ? fix : NULL,
+			   "memlock's helper %.200s cannot be run: %s", path, strerror(err));
+}
+
+/*
+ * Start the helper and let it seize the calling thread: it answers hello
+ * with its PID once it is a grandchild, waits for our word (so the pidfd
+ * opened meanwhile is surely its), seizes and says whether that worked.
+ * *@infra: the failure is the helper's own (not there, other version,
+ * gone), not the kernel refusing the trace.
+ */
+static int start_helper(const struct mlk_exec_config *cfg, struct launch *l,
+			struct memlock_verdict *why, bool *infra)
+{
+	struct mlk_exec_msg m = { .kind = MLK_MSG_GO };
+	char path[4096];
+	int sv[2], rc;
+	pid_t h;
+
+	*infra = true;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return -errno;
+	l->ctl = above_helper_fds(sv[0]);
+	sv[1] = above_helper_fds(sv[1]);
+	if (l->ctl < 0 || sv[1] < 0) {
+		close(sv[1]);
+		return -EMFILE;
+	}
+	rc = spawn_helper(l, sv[1], &h, path, sizeof(path));
+	close(sv[1]);
+	if (rc < 0) {
+		explain_helper(why, -rc, path);
+		return rc;
+	}
+	(void)send(l->ctl, cfg, sizeof(*cfg), MSG_NOSIGNAL);
+	/* it forks the tracer and exits (reaped by someone else: ECHILD) */
+	while (waitpid(h, NULL, 0) < 0 && errno == EINTR)
+		;
+	rc = mlk_msg_recv(l->ctl, &m) == 0 && m.kind == MLK_MSG_HELLO ? (int)m.ret : -EPIPE;
+	if (rc < 0) {
+		explain_helper(why, -rc, path);
+		return rc;
+	}
+	l->hfd = (int)syscall(SYS_pidfd_open, m.pid, 0);
+	/* Yama ptrace_scope 1 lets only ancestors trace, unless we say so */
+	(void)prctl(PR_SET_PTRACER, m.pid, 0, 0, 0);
+	m.kind = MLK_MSG_GO;
+	if (mlk_msg_send(l->ctl, &m) < 0 || mlk_msg_recv(l->ctl, &m) < 0 ||
+	    m.kind != MLK_MSG_SEIZED) {
+		explain_helper(why, EPIPE, path);
+		return -EPIPE;
+	}
+	*infra = false;
+	return (int)m.ret;
+}
+
+/* Not exec'ed: the reporter must say nothing, and the helper must have let
+ * go of us when this returns (a sanitizer's or debugger's ptrace would
+ * fail). Asked, not killed: a PTRACE_O_EXITKILL tracer's death kills us. */
+static void release(struct launch *l)
+{
+	struct mlk_exec_msg m = { .kind = MLK_MSG_CANCEL };
+	struct pollfd p = { .fd = l->hfd, .events = POLLIN };
+
+	if (l->rep >= 0) {
+		(void)mlk_msg_send(l->rep, &m);
+		close(l->rep);
+	}
+	if (l->ctl >= 0) {
+		m.kind = MLK_MSG_RELEASE;
+		(void)mlk_msg_send(l->ctl, &m);
+		close(l->ctl);
+	}
+	if (l->hfd >= 0) {
+		while (poll(&p, 1, 5000) < 0 && errno == EINTR)
+			;
+		close(l->hfd);
+	}
+	l->rep = l->ctl = l->hfd = -1;
 }
 
 /* @path has a slash (mlk_exec_resolve): execvp searches nothing, and does
@@ -299,12 +410,13 @@ static int exec_file(const char *path, char *const argv[])
 int memlock_execvp_locked(const char *file, char *const argv[],
 			  const struct memlock_exec_opts *opts, struct memlock_verdict *why)
 {
+	struct mlk_exec_config cfg = { .proto = MLK_EXEC_PROTO, .size = sizeof(cfg) };
 	struct memlock_exec_opts o = { .sz = sizeof(o) };
-	struct memlock_verdict local, skip = { 0 };
-	int to[2], from[2], hpid, hfd = -1, err, rc;
-	pid_t child, tid = gettid();
-	bool skip_lock;
+	struct launch l = { -1, -1, -1 };
+	struct memlock_verdict local;
 	char path[4096];
+	bool infra;
+	int rc;
 
 	if (file == NULL || argv == NULL)
 		return mlk_err(-EINVAL);
@@ -319,65 +431,38 @@ int memlock_execvp_locked(const char *file, char *const argv[],
 		return mlk_err(-EINVAL);
 	rc = mlk_exec_resolve(file, path, sizeof(path));
 	if (rc == 0)
-		rc = mlk_exec_check(path, o.mcl, o.best_effort, &skip, &skip_lock);
+		rc = mlk_exec_check(path, o.mcl, o.best_effort, &cfg.skip, &cfg.skip_lock);
 	if (rc < 0) {
-		*why = skip;	/* the refusal's reason, or still all zero */
+		*why = cfg.skip;	/* the refusal's reason, or still all zero */
 		return mlk_err(rc);
 	}
-	if (pipe2(to, O_CLOEXEC) < 0)
-		return mlk_err(-errno);
-	if (pipe2(from, O_CLOEXEC) < 0) {
-		rc = -errno;
-		close(to[0]);
-		close(to[1]);
-		return mlk_err(rc);
+	cfg.tid = gettid();
+	cfg.mcl = o.mcl;
+	cfg.follow_ms = o.follow_ms;
+	cfg.best_effort = o.best_effort;
+	if (o.report) {
+		rc = start_reporter(&o, &l, why);
+		if (rc < 0)
+			return mlk_err(rc);
+		cfg.has_reporter = true;
 	}
-	child = fork();
-	if (child == 0) {
-		/* the helper is a grandchild, reparented: the program never
-		 * sees a child it did not make */
-		if (fork() == 0) {
-			close(to[1]);
-			close(from[0]);
-			helper(tid, to[0], from[1], &o, skip_lock ? &skip : NULL);
-		}
-		_exit(0);
-	}
-	close(to[0]);
-	close(from[1]);
-	rc = child < 0 ? -errno : 0;
-	if (child > 0)
-		while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
-			;
-	if (rc == 0 && get_int(from[0], &hpid) < 0)
-		rc = -ECHILD;
-	if (rc == 0) {
-		/* it waits for our word: alive, so the pidfd is surely its */
-		hfd = (int)syscall(SYS_pidfd_open, hpid, 0);
-		/* Yama ptrace_scope 1 lets only ancestors trace, unless we say so */
-		(void)prctl(PR_SET_PTRACER, hpid, 0, 0, 0);
-		put_int(to[1], 1);
-		if (get_int(from[0], &err) < 0)
-			rc = -ECHILD;
-		else if (err != 0)
-			rc = -err;
-	}
-	if (rc == 0)
-		rc = exec_file(path, argv);
-	/* not exec'ed: the helper must let go of us, and have let go when we
-	 * return - a tracer's tracees are released in its exit, before its
-	 * pidfd becomes readable */
-	if (child > 0 && rc != -ECHILD)
-		release_helper(hfd);
-	else if (hfd >= 0)
-		close(hfd);
-	close(to[1]);
-	close(from[0]);
-	if (rc == -EPERM) {
+	rc = start_helper(&cfg, &l, why, &infra);
+	if (rc < 0 && infra && o.best_effort) {
+		/* no helper, no lock: best effort runs it unlocked, and says so
+		 * here, in the caller */
+		release(&l);
+		if (o.report)
+			o.report(getpid(), rc, why, 0, o.userdata);
+		memset(why, 0, sizeof(*why));
+		rc = 0;
+	} else if (rc == -EPERM && !infra) {
 		struct memlock_status st;
 
 		if (memlock_proc_read_status(NULL, 0, &st) == 0)
 			mlk_explain_ptrace_denied(getpid(), &st, why);
 	}
+	if (rc == 0)
+		rc = exec_file(path, argv);
+	release(&l);
 	return mlk_err(rc);
 }

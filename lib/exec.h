@@ -1,7 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* exec-check.c: what memlock_execvp_locked() checks before the exec. */
+/*
+ * memlock_execvp_locked(): what exec-check.c checks before the exec, and
+ * what exec.c (the caller's side) and memlock-exec-helper (the tracer,
+ * libexec/memlock-exec-helper.c) say to each other.
+ */
 #ifndef MEMLOCK_EXEC_H
 #define MEMLOCK_EXEC_H
+
+#include <sys/socket.h>
 
 #include "internal.h"
 
@@ -19,5 +25,72 @@ MLK_HIDDEN bool mlk_exec_loses_privileges(const char *path);
  */
 MLK_HIDDEN int mlk_exec_check(const char *path, unsigned int mcl, bool best_effort,
 			      struct memlock_verdict *why, bool *skip_lock);
+/* The terminal's and a service manager's signals, which the helper and the
+ * reporter ignore (they live no longer than the program and --follow), and
+ * SIGCHLD set to its default and blocked, for the helper's waits. */
+MLK_HIDDEN void mlk_exec_ignore_job_signals(void);
+
+/*
+ * The helper is spawned as $MEMLOCK_LIBEXECDIR/memlock-exec-helper (or
+ * LIBEXECDIR's) with the caller's socket as MLK_CTL_FD and, when there is
+ * a reporter, the reporter's as MLK_REPORT_FD; both are SOCK_SEQPACKET, so
+ * a message arrives whole or not at all. The library and its helper are
+ * built and installed together: a helper of another version refuses the
+ * configuration (EPROTO).
+ */
+#define MLK_EXEC_HELPER "memlock-exec-helper"
+#define MLK_EXEC_PROTO 1
+#define MLK_CTL_FD 3
+#define MLK_REPORT_FD 4
+
+/* The first message, caller to helper: what to do. */
+struct mlk_exec_config {
+	uint32_t proto, size;	/* MLK_EXEC_PROTO, sizeof(struct mlk_exec_config) */
+	pid_t tid;		/* the caller's thread that execs */
+	unsigned int mcl, follow_ms;
+	bool best_effort;
+	bool has_reporter;	/* MLK_REPORT_FD is open */
+	bool skip_lock;		/* do not try the lock, @skip says why */
+	struct memlock_verdict skip;
+};
+
+enum mlk_exec_msg_kind {
+	MLK_MSG_HELLO = 1,	/* helper: @pid, its PID (or @ret < 0: it cannot) */
+	MLK_MSG_GO,		/* caller: trace me now */
+	MLK_MSG_SEIZED,		/* helper: @ret, 0 or -errno of PTRACE_SEIZE */
+	MLK_MSG_RELEASE,	/* caller: my exec failed, let go of me */
+	MLK_MSG_INJECTING,	/* helper to reporter: registers change now; with
+				 * best effort PTRACE_O_EXITKILL is on from after
+				 * this until after the RESULT */
+	MLK_MSG_RESULT,		/* helper to reporter: a lock's outcome; it answers
+				 * with the same message once it has reported it */
+	MLK_MSG_DONE,		/* helper to reporter: ending by itself */
+	MLK_MSG_CANCEL,		/* caller to reporter: not exec'ed, report nothing */
+};
+
+struct mlk_exec_msg {
+	int kind;
+	pid_t pid;
+	long ret;		/* mlockall's answer, or -errno */
+	uint64_t vmlck;
+	bool has_why;
+	struct memlock_verdict why;
+};
+
+/* 0, or -EPIPE when the peer is gone or sent something else. */
+static inline int mlk_msg_send(int fd, const struct mlk_exec_msg *m)
+{
+	return send(fd, m, sizeof(*m), MSG_NOSIGNAL) == (ssize_t)sizeof(*m) ? 0 : -EPIPE;
+}
+
+static inline int mlk_msg_recv(int fd, struct mlk_exec_msg *m)
+{
+	ssize_t n;
+
+	do
+		n = recv(fd, m, sizeof(*m), 0);
+	while (n < 0 && errno == EINTR);
+	return n == (ssize_t)sizeof(*m) ? 0 : -EPIPE;
+}
 
 #endif /* MEMLOCK_EXEC_H */

@@ -4,6 +4,8 @@
 # otherwise it is exactly a plain exec: PID, stdio, environment, signals,
 # exit status. Unprivileged: --strict, --best-effort and --limit.
 . "$(dirname "$0")/lib.sh"
+# the helper of the memlock under test, not an installed one
+export MEMLOCK_LIBEXECDIR=${MEMLOCK_LIBEXECDIR:-$(dirname "$MEMLOCK")}
 
 H=build/helpers
 NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all --)
@@ -138,19 +140,25 @@ out=$(bash -c "trap '' CHLD; exec \"\$0\" run --follow 10000 -- sh -c 'exec $H/s
 ms=$((($(date +%s%N) - t0) / 1000000))
 check "SIGCHLD ignored by the parent: the wrapper's exec locked at once ($ms ms, $out)" \
 	eval '[ "$(field vmlck "$out")" -gt 0 ] && [ $ms -lt 5000 ]'
-# stopped and continued within --follow: it runs on at SIGCONT
-"$MEMLOCK" run --follow 10000 -- sh -c 'kill -STOP $$; exec true' & m=$!
-sleep 0.3
+# stopped and continued within --follow: it runs on at SIGCONT (sent once
+# it has stopped itself: a SIGCONT before would leave it stopped)
+flag=$(mktemp -u)
+"$MEMLOCK" run --follow 10000 -- sh -c "touch $flag; kill -STOP \$\$; exec true" & m=$!
+( sleep 30; kill -KILL $m ) >/dev/null 2>&1 & watchdog=$!
+until_state() { for _ in $(seq 1000); do eval "$1" && return; sleep 0.01; done; }
+until_state '[ -e $flag ] && grep -q "^State:.*[Tt] (" /proc/$m/status'
 t0=$(date +%s%N)
 kill -CONT $m
 wait $m
 ms=$((($(date +%s%N) - t0) / 1000000))
+kill $watchdog 2>/dev/null
+rm -f "$flag"
 check "SIGSTOP then SIGCONT within --follow: it runs on at once ($ms ms)" test $ms -lt 5000
 
 # exactly a plain exec
 "$MEMLOCK" run -- sh -c 'echo $$ >/tmp/memlock-run-pid.$PPID; exec sleep 5' &
 m=$!
-sleep 0.5
+until_state '[ "$(cat /proc/$m/comm 2>/dev/null)" = sleep ]'
 is "PID: the program runs as memlock's PID" "$(cat /tmp/memlock-run-pid.$$ 2>/dev/null)" "$m"
 is "PID: that PID is the program now" "$(cat /proc/$m/comm)" sleep
 kill -TERM $m

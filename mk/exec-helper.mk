@@ -1,0 +1,39 @@
+# memlock-exec-helper, the tracer memlock_execvp_locked() spawns (issue 8;
+# lib/exec.c says why it is a program of its own). It links the static
+# library for the injection engine, whose hidden symbols a static link
+# resolves. Installed in LIBEXECDIR, a path the library is built with;
+# MEMLOCK_LIBEXECDIR points an uninstalled build at $(B) instead.
+
+LIBEXECDIR ?= $(PREFIX)/libexec/memlock
+
+$(B)/memlock-exec-helper: libexec/memlock-exec-helper.c $(B)/libmemlock.a
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) -Ilib -o $@ $(SRCS_OF)
+
+# The path is compiled into exec.o, which is rebuilt when it changes (so
+# `make install PREFIX=/usr` after a plain `make` does not install a library
+# that looks in /usr/local).
+$(B)/lib/exec.o: BASE_CFLAGS += -DMLK_LIBEXECDIR='"$(LIBEXECDIR)"'
+$(B)/lib/exec.o: $(B)/libexecdir
+$(B)/libexecdir: FORCE
+	@mkdir -p $(@D)
+	@echo '$(LIBEXECDIR)' | cmp -s - $@ || echo '$(LIBEXECDIR)' > $@
+
+.PHONY: FORCE
+FORCE:
+
+# A multithreaded caller (its fork children must only call
+# async-signal-safe functions) and the driver that kills the helper at
+# random moments: tests/integration/run-helper.sh. Never sanitized, like
+# the other helpers.
+build/helpers/run-mtcaller: tests/helpers/run-mtcaller.c build/libmemlock.a
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) -O2 -g -pthread -o $@ $(SRCS_OF)
+
+build/helpers/run-chaos: tests/helpers/run-chaos.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) -O2 -g -o $@ $(SRCS_OF)
+
+HELPERS += build/helpers/run-mtcaller build/helpers/run-chaos
+
+# make demo and make bench run the memlock of $(B), uninstalled
+demo bench: export MEMLOCK_LIBEXECDIR := $(CURDIR)/$(B)
