@@ -3,6 +3,7 @@
 #   make / make all     library (static + shared), the memlock CLI
 #   make demo           installs missing build deps, builds, shows memlock on a sample
 #   make check          installs missing test deps, runs every test (last line: N passed, N failed)
+#   make check-long     1,000 randomized torture and stress trials of attach/unlock (mk/torture.mk)
 #   make bench          benchmarks, results go to docs/BENCHMARKS.md by hand
 #   make cross          cross-compiles the library (and the CLI's objects) for aarch64 (CI)
 #   make check-aarch64  the injection engine's tests on arm64, under qemu-system-aarch64 (CI)
@@ -232,5 +233,6 @@ clean:
 	rm -rf build
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
+include mk/torture.mk
 include mk/aarch64.mk
 include mk/exec-helper.mk
