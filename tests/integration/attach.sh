@@ -210,8 +210,8 @@ kill $zparent; wait $zparent 2>/dev/null
 t32_why=""
 if [ ! -x $H/target32 ]; then
 	t32_why="no ia32 helper (not an x86_64 build)"
-elif ! out32=$(timeout 5 $H/target32 probe 2>&1 </dev/null); then
-	t32_why="this kernel does not run ia32 binaries (${out32##*: })"
+elif ! timeout 5 $H/target32 probe </dev/null >/dev/null 2>&1; then
+	t32_why="this machine does not run ia32 binaries (Exec format error)"
 fi
 if [ -z "$t32_why" ]; then
 	$H/target32 & t32=$!
