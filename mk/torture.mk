@@ -28,6 +28,6 @@ check-long:
 	MEMLOCK=$(CURDIR)/$(SAN)/memlock VICTIM=$(CURDIR)/build/helpers/victim \
 		ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-		ATTACH_TRIALS=1000 bash tests/integration/attach-stress.sh 2>&1 | tee -a $(B)/check-long.log
+		ATTACH_TRIALS=1000 ATTACH_SIGTERMS=100 bash tests/integration/attach-stress.sh 2>&1 | tee -a $(B)/check-long.log
 	@! grep -q '^not ok' $(B)/check-long.log && grep -q '^1\.\.' $(B)/check-long.log || \
 		{ echo "check-long: FAILED, see $(B)/check-long.log"; exit 1; }

@@ -38,17 +38,18 @@ one_mode() {
 
 one_mode "spin" $H/target spin
 # the spinning thread itself, stopped in user mode: its registers (the
-# checksum it computes in them) come back intact, 20 times over
+# checksum it computes in them) come back intact, 5 times over (the torture
+# test does it at random, many more times)
 target_start T $H/target spin
 sleep 0.2
 tid=$(ls /proc/"$T_PID"/task | grep -vx "$T_PID" | head -1)
 bad=0
-for _ in $(seq 20); do
+for _ in $(seq 5); do
 	j=$("$MEMLOCK" attach -J --tid "$tid" "$T_PID" 2>/dev/null)
 	[ "$(jget "$j" '(j["error"], j["tid"])')" = "(None, $tid)" ] || bad=$((bad + 1))
 	"$MEMLOCK" unlock --tid "$tid" "$T_PID" >/dev/null 2>&1 || bad=$((bad + 1))
 done
-is "spin: 20 attach/unlock through the spinning thread itself" "$bad" 0
+is "spin: 5 attach/unlock through the spinning thread itself" "$bad" 0
 target_end T
 is "spin: its checksum, computed in registers, survived ($R)" "$RC" 0
 one_mode "read" $H/target read
