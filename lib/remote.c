@@ -462,7 +462,12 @@ static int inject_in_stop(struct memlock_target *t, struct session *s, long nr, 
 		       "state is put back",
 		       (int)t->pid, (int)s->tid, arch_syscall_nr(&cur),
 		       (unsigned long long)arch_pc(&cur));
-	pend = s->seized ? pending_signals(t->pid, s->tid) : 0;
+	/* the pending signals matter only for a filter's SIGSYS, the hijack
+	 * path and a restore away from an interrupt stop: read them then */
+	pend = s->seized && (t->filtered || hijack || !at_event || s->kind != STOP_SYSCALL ||
+			     !undo.regs)
+		       ? pending_signals(t->pid, s->tid)
+		       : 0;
 	if (rc == 0) {
 		*ret = arch_syscall_ret(&cur);
 		/* a seccomp filter that kills: the call was not made, its

@@ -14,6 +14,7 @@ struct memlock_target {
 	unsigned int flags;		/* MEMLOCK_T_* */
 	pid_t tid_override;
 	bool suspend_seccomp;
+	bool filtered;			/* under seccomp (unknown counts): SIGSYS is looked for */
 	bool waited;			/* the wait for a better thread was made */
 	uint64_t insn;			/* borrowed syscall instruction, 0 until found */
 	bool no_populate;		/* its kernel has no MADV_POPULATE_* (< 5.14) */
