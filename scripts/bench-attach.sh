@@ -61,6 +61,21 @@ echo "populate included), median: $(median </tmp/stop-m) ms"
 rm -f /tmp/stop-m
 echo
 
+echo "### the whole attach of a small idle process against memlock --version (paired, 200 runs each)"
+echo
+# the same target every run (already locked after the first: the cost is
+# memlock's own - startup, /proc reads, the worker, the stop), goal 1.5x
+start read
+read -r va at _ < <("$H/pairtime" 200 "$M" --version :: "$M" attach "$PID")
+finish >/dev/null
+echo "| command | median [ms] |"
+echo "|:---|---:|"
+echo "| memlock --version | $va |"
+echo "| memlock attach (idle target, 1 thread) | $at |"
+echo
+echo "attach / --version: $(awk -v a="$at" -v b="$va" 'BEGIN { printf "%.2f", a / b }')x (goal: at most 1.5x)"
+echo
+
 echo "### longest pause of a spinning target thread (5 fresh targets each, alternating; median)"
 echo
 for i in 1 2 3 4 5; do
