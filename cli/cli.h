@@ -46,6 +46,9 @@ struct cmd {
 
 /* guard.c: @fn(@argc, @argv) in a child that a SIGKILL to memlock does not
  * interrupt; the exit status (or death by a signal) is the child's. */
+/* guard.c: the rescue record the worker's target handles keep (NULL: none),
+ * in memory shared with the memlock that waits for the worker */
+extern struct memlock_rescue *guard_rescue;
 int run_guarded(int (*fn)(int, char **), int argc, char **argv);
 
 /* subcommands, one cmd-<name>.c each */

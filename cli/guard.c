@@ -16,6 +16,7 @@
  * its group is not the foreground one.
  */
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -23,6 +24,7 @@
 #include "cli.h"
 
 static volatile pid_t worker;
+struct memlock_rescue *guard_rescue;
 
 static void pass_on(int sig)
 {
@@ -49,6 +51,14 @@ int run_guarded(int (*fn)(int, char **), int argc, char **argv)
 	}
 	sigprocmask(SIG_BLOCK, &block, &prev);
 	fflush(NULL);
+	/* should the worker be SIGKILLed inside a stop, what it takes to put
+	 * the thread back is in this shared page (memlock_rescue()) */
+	guard_rescue = mmap(NULL, sizeof(*guard_rescue), PROT_READ | PROT_WRITE,
+			    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (guard_rescue == MAP_FAILED)
+		guard_rescue = NULL;
+	else
+		guard_rescue->sz = sizeof(*guard_rescue);
 	parent = getpid();
 	pid = fork();
 	if (pid <= 0) {
@@ -72,6 +82,20 @@ int run_guarded(int (*fn)(int, char **), int argc, char **argv)
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return EXIT_FAILURE;
+	if (WIFSIGNALED(status) && guard_rescue) {
+		int rc = memlock_rescue(guard_rescue);
+
+		if (rc > 0)
+			warnx("the worker was killed (%s) in the middle of a stop: thread %d of "
+			      "process %d is put back as it was",
+			      strsignal(WTERMSIG(status)), (int)guard_rescue->tid,
+			      (int)guard_rescue->pid);
+		else if (rc < 0)
+			warnx("the worker was killed (%s) in the middle of a stop, and thread %d "
+			      "of process %d could not be put back: %s",
+			      strsignal(WTERMSIG(status)), (int)guard_rescue->tid,
+			      (int)guard_rescue->pid, strerror(-rc));
+	}
 	if (WIFSIGNALED(status)) {	/* die the same way */
 		signal(WTERMSIG(status), SIG_DFL);
 		raise(WTERMSIG(status));

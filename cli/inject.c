@@ -77,6 +77,8 @@ struct memlock_target *inject_open(const struct inject_args *a, struct inject_re
 		snprintf(rep->comm, sizeof(rep->comm), "%s", st.name);
 	}
 	memlock_target_set_call_log(t, record, rep);
+	if (guard_rescue && memlock_target_set_rescue(t, guard_rescue) < 0)
+		guard_rescue = NULL;
 	return t;
 }
 

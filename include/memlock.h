@@ -482,6 +482,43 @@ MEMLOCK_API MEMLOCK_MUST_CHECK int memlock_remote_syscallv(struct memlock_target
 /* Called after every injected syscall, with the target kernel's answer. */
 typedef void (*memlock_call_fn)(long nr, const long args[6], long ret, void *userdata);
 
+/*
+ * A rescue record: what it takes to put a stopped thread back if the caller
+ * dies (SIGKILL) inside a stop. Kept in memory the caller shares with
+ * another process (MAP_SHARED), which calls memlock_rescue() on it when the
+ * caller died. While a record is set, each stop queues SIGSTOP to the
+ * thread at the injected call's entry, so that a tracer dying during the
+ * call leaves the process group-stopped before the thread runs one more
+ * instruction (the direct path; not arm64's entry-hijack path, and the
+ * arm64 SVE state is not in the record).
+ */
+struct memlock_rescue {
+	uint32_t sz;			/* sizeof(struct memlock_rescue) */
+	volatile uint32_t phase;	/* 0: nothing to do; 1: a thread holds injected state */
+	int32_t pid, tid;
+	uint64_t mask;			/* its signal mask */
+	bool was_stopped;		/* the process was job-control stopped before */
+	volatile bool stop_queued;	/* memlock's SIGSTOP is pending for it */
+	unsigned char regs[512];	/* its registers (NT_PRSTATUS) */
+};
+
+/**
+ * memlock_target_set_rescue() - keep @r up to date during every stop of @t
+ * (NULL: none). @r->sz must be set.
+ * Return: 0, -EINVAL.
+ */
+MEMLOCK_API MEMLOCK_MUST_CHECK int memlock_target_set_rescue(struct memlock_target *t,
+							     struct memlock_rescue *r);
+
+/**
+ * memlock_rescue() - after the process that injected died: if @r says a
+ * thread holds injected state, attach to it, put its registers and mask
+ * back, detach, and end the group stop memlock's SIGSTOP began.
+ * Return: 1 when a thread was put back, 0 when there was nothing to do,
+ * -errno.
+ */
+MEMLOCK_API MEMLOCK_MUST_CHECK int memlock_rescue(struct memlock_rescue *r);
+
 /** memlock_target_set_call_log() - report each injected call to @fn (NULL: none). */
 MEMLOCK_API void memlock_target_set_call_log(struct memlock_target *t, memlock_call_fn fn,
 					     void *userdata);

@@ -44,6 +44,7 @@ struct session {
 	int detach_sig;		/* stopped for this signal's delivery: pass it on leaving */
 	bool job_stopped;	/* EVENT_STOP with a stop signal: group-stopped */
 	int reraise;		/* a stop signal that arrived meanwhile */
+	bool own_stop;		/* our SIGSTOP is pending (the rescue net) */
 };
 
 /* Wait for the next stop of @s->tid: 0 with *status, -ESRCH if it died,
@@ -302,6 +303,55 @@ static uint64_t pending_signals(pid_t pid, pid_t tid)
 }
 
 #define SIGBIT(sig) (1ull << ((sig) - 1))
+_Static_assert(sizeof(struct mlk_regs) <= sizeof(((struct memlock_rescue *)0)->regs),
+	       "the rescue record holds the registers");
+
+/*
+ * With a rescue record, the thread gets a SIGSTOP at the injected call's
+ * entry: should we die during the call, it group-stops the process before
+ * the thread runs one more instruction, and the record's keeper puts it
+ * back. Here, from the exit stop, that SIGSTOP is taken at its delivery
+ * stop - inside the kernel's signal code, before its restart rules, like
+ * the interrupt stop park() reaches - and discarded by the detach.
+ */
+static int take_own_stop(struct session *s)
+{
+	int st, rc, i;
+
+	for (i = 0; i < MAX_STRAY_STOPS; i++) {
+		rc = resume(s, PTRACE_CONT, 0);
+		if (rc < 0)
+			return rc;
+		rc = wait_stop(s, &st);
+		if (rc < 0)
+			return rc;
+		if (s->kind == STOP_SIGNAL && WSTOPSIG(st) == SIGSTOP) {
+			s->own_stop = false;
+			return 0;
+		}
+		if (s->kind == STOP_SIGNAL && mlk_is_stop_signal(WSTOPSIG(st)))
+			s->reraise = WSTOPSIG(st);
+	}
+	return -EIO;
+}
+
+/* Queue the rescue net (see take_own_stop()) at the injected call's entry
+ * stop, first thing there: a tracer that dies from the registers' change to
+ * this point is the window left (a few microseconds). A SIGSTOP of the
+ * user's that was pending (looked at before, outside the window) is sent
+ * again after. */
+static void queue_own_stop(struct memlock_target *t, struct session *s, bool user_stop)
+{
+	if (t->rescue == NULL)
+		return;
+	if (user_stop)
+		s->reraise = SIGSTOP;
+	if (syscall(SYS_tgkill, t->pid, s->tid, SIGSTOP) < 0)
+		return;
+	s->own_stop = true;
+	t->rescue->stop_queued = true;
+}
+
 
 /*
  * The borrowed instruction, checked in this stop: the cached address still
@@ -337,9 +387,11 @@ struct undo {
 };
 
 /* The direct path: run @nr at the borrowed instruction @insn. */
-static int inject_direct(struct session *s, const struct mlk_regs *saved, uint64_t insn,
-			 long nr, const long args[6], struct mlk_regs *cur, struct undo *undo)
+static int inject_direct(struct memlock_target *t, struct session *s, const struct mlk_regs *saved,
+			 uint64_t insn, long nr, const long args[6], struct mlk_regs *cur,
+			 struct undo *undo)
 {
+	bool user_stop = t->rescue && (pending_signals(t->pid, s->tid) & SIGBIT(SIGSTOP));
 	struct mlk_regs inj = *saved;
 	int rc;
 
@@ -347,7 +399,11 @@ static int inject_direct(struct session *s, const struct mlk_regs *saved, uint64
 	undo->regs = true;
 	rc = arch_set_regs(s->tid, &inj);
 	if (rc == 0)
-		rc = step(s, cur);	/* the entry stop */
+		rc = next_syscall_stop(s);	/* the entry stop */
+	if (rc == 0)
+		queue_own_stop(t, s, user_stop);
+	if (rc == 0)
+		rc = arch_get_regs(s->tid, cur);
 	if (rc == 0 && (arch_syscall_nr(cur) != nr || arch_pc(cur) != insn + arch_syscall_insn_len))
 		rc = -EIO;
 	if (rc == 0)
@@ -447,6 +503,17 @@ static int inject_in_stop(struct memlock_target *t, struct session *s, long nr, 
 	at_syscall = mlk_read_mem(s->tid, arch_pc(&saved), word, arch_syscall_insn_len) == 0 &&
 		     memcmp(word, arch_syscall_insn, arch_syscall_insn_len) == 0;
 	hijack = !arch_restart_state(&saved, &back, at_syscall);
+	if (t->rescue && !hijack) {
+		struct memlock_rescue *r = t->rescue;
+
+		r->pid = t->pid;
+		r->tid = s->tid;
+		r->mask = saved_mask;
+		r->was_stopped = s->job_stopped;
+		r->stop_queued = false;
+		memcpy(r->regs, saved.raw, sizeof(saved.raw));
+		__atomic_store_n(&r->phase, 1, __ATOMIC_RELEASE);
+	}
 	/* block every signal in the target so none is delivered at our pc */
 	if (ptrace(PTRACE_SETSIGMASK, s->tid, (void *)sizeof(mask), &mask) < 0) {
 		arch_free_ext(&ext);
@@ -456,7 +523,7 @@ static int inject_in_stop(struct memlock_target *t, struct session *s, long nr, 
 	if (hijack)
 		rc = inject_hijack(s, nr, args, &entry, &cur, &undo);
 	else
-		rc = inject_direct(s, &saved, insn, nr, args, &cur, &undo);
+		rc = inject_direct(t, s, &saved, insn, nr, args, &cur, &undo);
 	if (rc == -EIO)
 		pr_err("pid %d: unexpected stop of thread %d in syscall %ld (at 0x%llx); its "
 		       "state is put back",
@@ -484,7 +551,9 @@ static int inject_in_stop(struct memlock_target *t, struct session *s, long nr, 
 	 * when it can be - then put back only what was changed, only from
 	 * state captured in a stop. Restore failures are reported above the
 	 * original error. */
-	if (undo.regs && at_event && s->stopped && s->kind == STOP_SYSCALL)
+	if (s->own_stop && s->stopped)
+		(void)take_own_stop(s);
+	else if (undo.regs && at_event && s->stopped && s->kind == STOP_SYSCALL)
 		(void)park(s);
 	rrc = regain_stop(s);
 	if (rrc < 0) {
@@ -518,7 +587,8 @@ static int inject_in_stop(struct memlock_target *t, struct session *s, long nr, 
 		 * stop, with the restart applied here - unless a signal the
 		 * thread takes is waiting: then the kernel's signal code runs
 		 * on the way out, and applies it as without us */
-		if (at_event && s->kind == STOP_EVENT)
+		if (at_event && (s->kind == STOP_EVENT || (s->kind == STOP_SIGNAL && t->rescue &&
+							   !s->own_stop)))
 			rrc = arch_set_regs(s->tid, &saved);
 		else
 			rrc = arch_restore_regs(s->tid, (pend & ~saved_mask) ? &saved : &back);
@@ -606,11 +676,75 @@ int memlock_remote_syscallv(struct memlock_target *t, long nr, long *ret, const 
 	rrc = release(t, &s);
 	if (rc == 0)
 		rc = rrc;
+	if (t->rescue && !s.own_stop)	/* (a net still pending: the keeper's to end) */
+		__atomic_store_n(&t->rescue->phase, 0, __ATOMIC_RELEASE);
 	if (s.reraise)
 		kill(t->pid, s.reraise);
 	unblock_signals(&old_caller);
 	account(t, &s, t0, nr, args, *ret, rc);
 	return mlk_err(rc);
+}
+
+/* Wait (up to ~1 s) until process @pid is group-stopped. */
+static bool wait_group_stop(pid_t pid)
+{
+	struct timespec ms = { 0, 1000000 };
+	struct memlock_status st;
+
+	for (int i = 0; i < 1000; i++) {
+		if (memlock_proc_read_status(NULL, pid, &st) < 0)
+			return false;
+		if (st.state == 'T')
+			return true;
+		nanosleep(&ms, NULL);
+	}
+	return false;
+}
+
+int memlock_rescue(struct memlock_rescue *r)
+{
+	struct session s = { 0 };
+	struct mlk_regs regs;
+	uint64_t old_caller;
+	int st, rc;
+
+	if (r == NULL || r->sz < sizeof(*r))
+		return mlk_err(-EINVAL);
+	if (__atomic_load_n(&r->phase, __ATOMIC_ACQUIRE) != 1)
+		return 0;
+	s.tid = r->tid;
+	memcpy(regs.raw, r->regs, sizeof(regs.raw));
+	block_signals(&old_caller);
+	/* wherever the thread is - still in the call, or group-stopped by
+	 * the net - a stop inside the kernel's signal code is reached, and
+	 * the registers put back there verbatim */
+	rc = ptrace(PTRACE_SEIZE, s.tid, 0, 0) < 0 ? -errno : 0;
+	if (rc == 0) {
+		s.seized = true;
+		rc = ptrace(PTRACE_INTERRUPT, s.tid, 0, 0) < 0 ? -errno : 0;
+	}
+	if (rc == 0)
+		rc = wait_stop(&s, &st);
+	if (rc == 0 && s.kind == STOP_SYSCALL)	/* (seized at a syscall stop: never) */
+		rc = -EIO;
+	if (rc == 0 && ptrace(PTRACE_SETSIGMASK, s.tid, (void *)sizeof(r->mask), &r->mask) < 0)
+		rc = -errno;
+	if (rc == 0)
+		rc = arch_set_regs(s.tid, &regs);
+	if (s.seized && ptrace(PTRACE_DETACH, s.tid, 0, 0) < 0 && rc == 0)
+		rc = -errno;
+	/* the net's group stop (the SIGSTOP taken by the thread, now or on
+	 * its way out) is ended, unless the process was stopped before */
+	if (rc == 0 && r->stop_queued && !r->was_stopped && wait_group_stop(r->pid))
+		kill(r->pid, SIGCONT);
+	unblock_signals(&old_caller);
+	if (rc < 0) {
+		pr_err("pid %d: cannot put thread %d back after its injector died: %s", (int)r->pid,
+		       (int)r->tid, strerror(-rc));
+		return mlk_err(rc);
+	}
+	__atomic_store_n(&r->phase, 0, __ATOMIC_RELEASE);
+	return 1;
 }
 
 int mlk_inject_stopped(struct memlock_target *t, pid_t tid, long nr, long *ret,

@@ -404,6 +404,16 @@ void memlock_target_stats(const struct memlock_target *t, struct memlock_stop_st
 	st->why_tid = t->why_tid;
 }
 
+int memlock_target_set_rescue(struct memlock_target *t, struct memlock_rescue *r)
+{
+	if (t == NULL || (r && r->sz < sizeof(*r)))
+		return mlk_err(-EINVAL);
+	if (r)
+		r->phase = 0;
+	t->rescue = r;
+	return 0;
+}
+
 void memlock_target_set_call_log(struct memlock_target *t, memlock_call_fn fn, void *userdata)
 {
 	t->call_fn = fn;

@@ -19,6 +19,7 @@ struct memlock_target {
 	uint64_t insn;			/* borrowed syscall instruction, 0 until found */
 	bool no_populate;		/* its kernel has no MADV_POPULATE_* (< 5.14) */
 	struct memlock_stop_stats stats;
+	struct memlock_rescue *rescue;	/* shared with a process that can put a thread back */
 	memlock_call_fn call_fn;
 	void *call_data;
 	char why_tid[64];

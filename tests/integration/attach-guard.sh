@@ -157,6 +157,37 @@ killed_mid_stop() {	# SIGNAL: the victim must come out of it intact
 killed_mid_stop KILL
 killed_mid_stop TERM
 
+# SIGKILL to the worker itself, inside a 256 MiB mlockall: the memlock that
+# waits for it puts the thread back from the rescue record (the SIGSTOP
+# queued at the call's entry held the process until then): intact, running
+victim_start K
+BAD="" RESC=0 err=$(mktemp)
+at_exit "rm -f $err"
+for i in $(seq 8); do
+	vcmd K "map 65536"; addr=$R
+	setsid "$MEMLOCK" attach "$K_PID" >/dev/null 2>"$err" &
+	m=$!
+	wait_traced "$K_PID"
+	w=$(awk '/^TracerPid:/ { print $2 }' /proc/"$K_PID"/status)
+	[ "${w:-0}" -gt 1 ] && kill -KILL "$w"
+	wait $m 2>/dev/null
+	grep -q "is put back as it was" "$err" && RESC=$((RESC + 1))
+	for _ in $(seq 100); do	# (R for a moment: it re-enters its read)
+		st=$(awk '/^State:|^TracerPid:/ { printf "%s ", $2 }' /proc/"$K_PID"/status)
+		[ "$st" = "S 0 " ] && break
+		sleep 0.01
+	done
+	vcmd K status || { BAD="$BAD $i(no answer, $st)"; break; }
+	[ "$st" = "S 0 " ] || BAD="$BAD $i($st)"
+	vcmd K munlockall
+	vcmd K "unmap $addr 65536"
+done
+is "SIGKILL to the worker mid-stop, 8 times: the target is put back, intact and running" \
+	"${BAD:-none}" none
+check "SIGKILL to the worker mid-stop: memlock says the thread was put back ($RESC of 8)" \
+	test "$RESC" -ge 4
+echo quit >&"${K[1]}"
+
 # every catchable signal, to memlock's worker itself (the target's tracer)
 # and to memlock's whole process group, in the middle of a 256 MiB mlockall:
 # the target comes out intact, untraced and running. A stop signal stops
