@@ -86,12 +86,21 @@ void call_name(const struct call_record *c, char *buf, size_t sz)
 {
 	long f = c->args[0];
 
-	if (c->nr == SYS_mlockall)
-		snprintf(buf, sz, "mlockall(%s%s%s%s%s)", f & MCL_CURRENT ? "MCL_CURRENT" : "",
-			 (f & MCL_CURRENT) && (f & ~MCL_CURRENT) ? "|" : "",
-			 f & MCL_FUTURE ? "MCL_FUTURE" : "",
-			 (f & MCL_ONFAULT) && (f & (MCL_CURRENT | MCL_FUTURE)) ? "|" : "",
-			 f & MCL_ONFAULT ? "MCL_ONFAULT" : "");
+	if (c->nr == SYS_mlockall) {
+		static const struct { long bit; const char *name; } mcl[] = {
+			{ MCL_CURRENT, "MCL_CURRENT" }, { MCL_FUTURE, "MCL_FUTURE" },
+			{ MCL_ONFAULT, "MCL_ONFAULT" },
+		};
+		size_t n = 0;
+
+		n += (size_t)snprintf(buf, sz, "mlockall(");
+		for (size_t i = 0; i < ARRAY_SIZE(mcl) && n < sz; i++)
+			if (f & mcl[i].bit)
+				n += (size_t)snprintf(buf + n, sz - n, "%s%s",
+						      buf[n - 1] == '(' ? "" : "|", mcl[i].name);
+		if (n < sz)
+			snprintf(buf + n, sz - n, ")");
+	}
 	else if (c->nr == SYS_munlockall)
 		snprintf(buf, sz, "munlockall()");
 	else if (c->nr == SYS_mlock2)
@@ -134,9 +143,15 @@ static int add_mapping(pid_t pid, const char *name, struct range_arg **r, size_t
 	if (it == NULL)
 		return -errno;
 	while (memlock_maps_next(it, &m) == 0) {
-		const char *base = strrchr(m.path, '/');
+		static const char deleted[] = " (deleted)";
+		size_t len = strlen(m.path), dl = sizeof(deleted) - 1, nl = strlen(name);
+		const char *base = memrchr(m.path, '/', len);
 
-		if (strcmp(m.path, name) != 0 && !(base && strcmp(base + 1, name) == 0))
+		/* a file replaced or removed since it was mapped still counts */
+		if (len > dl && strcmp(m.path + len - dl, deleted) == 0)
+			len -= dl;
+		if (!(len == nl && memcmp(m.path, name, nl) == 0) &&
+		    !(base && (size_t)(m.path + len - base - 1) == nl && memcmp(base + 1, name, nl) == 0))
 			continue;
 		snprintf(buf, sizeof(buf), "%" PRIx64 "-%" PRIx64, m.start, m.end);
 		(void)add_range(buf, r, n);
@@ -156,6 +171,12 @@ int inject_option(struct inject_args *a, int c, const char *arg)
 		}
 		return 1;
 	case 'm':
+		if (arg[0] == '\0')
+			errx(EXIT_FAILURE, "--mapping needs a name: an empty one would match every "
+					   "anonymous mapping (give --range for those)");
+		for (size_t i = 0; i < a->nmappings; i++)
+			if (strcmp(a->mappings[i], arg) == 0)
+				return 1;	/* given twice: its ranges once */
 		if (a->nmappings == ARRAY_SIZE(a->mappings))
 			errx(EXIT_FAILURE, "too many --mapping options");
 		a->mappings[a->nmappings++] = arg;

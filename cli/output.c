@@ -45,21 +45,28 @@ int output_column_id(const struct output *out, const char *name)
 	return -1;
 }
 
+static int position(const struct output *out, int id);
+
+/* -o LIST: names separated by commas, case ignored; a column named twice
+ * (or already among the defaults of -o +LIST) is shown once */
 static int add_columns(struct output *out, const char *list)
 {
 	char *copy = strdup(list), *tok, *save = NULL;
-	int rc = 0;
+	int rc = 0, named = 0;
 
 	if (copy == NULL)
 		err(EXIT_FAILURE, "cannot allocate memory");
 	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		int id = output_column_id(out, tok);
 
+		named++;
 		if (id < 0) {
 			warnx("unknown column: %s", tok);
 			rc = -EINVAL;
 			break;
 		}
+		if (position(out, id) >= 0)
+			continue;
 		if (out->ncolumns >= OUT_MAX_COLUMNS) {
 			warnx("too many columns");
 			rc = -E2BIG;
@@ -68,6 +75,10 @@ static int add_columns(struct output *out, const char *list)
 		out->columns[out->ncolumns++] = id;
 	}
 	free(copy);
+	if (rc == 0 && named == 0) {
+		warnx("no column named in -o '%s'", list);
+		rc = -EINVAL;
+	}
 	return rc;
 }
 

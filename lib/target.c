@@ -198,6 +198,31 @@ static int exe_class(pid_t pid)
 	return mlk_elf_class(path);
 }
 
+/* A kernel thread (PF_KTHREAD in /proc/PID/stat's flags, field 9), not a
+ * process that lost its memory map on its way out. */
+static bool is_kthread(pid_t pid)
+{
+	const char *p, *end;
+	uint64_t flags = 0;
+	size_t len;
+	char *buf;
+	int field;
+
+	if (mlk_read_proc(NULL, pid, "stat", &buf, &len) < 0)
+		return false;
+	p = memrchr(buf, ')', len);	/* the name may hold spaces and ')' */
+	end = buf + len;
+	for (field = 2; p != NULL && p < end; p++) {
+		if (*p == ' ' && ++field == 9) {
+			p++;
+			(void)mlk_parse_u64(&p, end, 10, &flags);
+			break;
+		}
+	}
+	free(buf);
+	return flags & 0x00200000;	/* PF_KTHREAD */
+}
+
 /* The thread group of task @tid (any task ID), or -errno. */
 static pid_t tgid_of(pid_t tid)
 {
@@ -269,6 +294,12 @@ struct memlock_target *memlock_target_open(pid_t pid, unsigned int flags,
 		err = ESRCH;
 		mlk_refuse(why, ESRCH, MEMLOCK_CAUSE_ZOMBIE, NULL,
 		       "process %d has exited (a zombie): it has no memory left to lock", (int)pid);
+		goto fail;
+	}
+	if (!st.has_mm && !is_kthread(pid)) {	/* its memory already gone: exiting */
+		err = ESRCH;
+		mlk_refuse(why, ESRCH, MEMLOCK_CAUSE_NO_PROCESS, NULL,
+		       "process %d is exiting: it has no memory left to lock", (int)pid);
 		goto fail;
 	}
 	if (!st.has_mm) {

@@ -114,6 +114,29 @@ check "--max-pause on a lone epoll thread: the EINTR risk is reported ($(jget "$
 	test "$(jget "$j" 'j["stops"] > 1 and j["eintr_risk"]')" = True
 target_end T
 
+# the flags of a call are named one by one (not "MCL_CURRENT||MCL_ONFAULT")
+target_start T $H/target read
+j=$("$MEMLOCK" attach -J --current --onfault "$T_PID" 2>/dev/null)
+is "attach --current --onfault: the call is mlockall(MCL_CURRENT|MCL_ONFAULT)" \
+	"$(jget "$j" 'j["calls"][0]["call"]')" "mlockall(MCL_CURRENT|MCL_ONFAULT)"
+target_end T
+
+# --mapping: a name given twice gives its ranges once; a mapping of a file
+# deleted since ("... (deleted)" in maps) is found by its name
+target_start T $H/target read
+once=$("$MEMLOCK" attach -n --mapping libc.so.6 "$T_PID" | head -1)
+twice=$("$MEMLOCK" attach -n --mapping libc.so.6 --mapping libc.so.6 "$T_PID" | head -1)
+is "--mapping given twice: its ranges once ($once)" "$twice" "$once"
+target_end T
+del=$(mktemp "$PWD/build/memlock-deleted.XXXXXX")	# (not /tmp: it may be noexec)
+cp $H/target-static "$del" && chmod 755 "$del"
+target_start T "$del" read
+rm -f "$del"
+out=$("$MEMLOCK" attach -n --mapping "${del##*/}" "$T_PID" 2>&1)
+check "--mapping of a deleted file's name: its ranges are found (${out%%$'\n'*})" \
+	eval '[[ $out == *" ranges"* || $out == *" range"* ]]'
+target_end T
+
 # a thread in recv() with SO_RCVTIMEO is EINTR-prone (a stop makes it
 # return EINTR): the sleeping main thread is chosen instead
 target_start T $H/target rcvtimeo

@@ -22,6 +22,9 @@ fails "unknown command" frobnicate
 fails "unknown global option" --bogus status
 fails "status: unknown option" status --bogus
 fails "status: unknown column" status -o NOPE
+fails "status: -o naming no column" status -o '' 1
+fails "status: -o of commas only" status -o , 1
+fails "limit: -o naming no column" limit -o '' 1
 fails "status: unknown sort column" status --sort NOPE
 fails "status: --maps and --system together" status --maps 1 --system
 fails "status: PID 0" status 0
@@ -51,6 +54,8 @@ fails "check: --size with --range" check --size 4K --range 1000-2000
 fails "check: --size with --current" check --size 4K --current
 fails "check: stray argument" check extra
 fails "attach: no PID" attach
+fails "attach: --mapping with an empty name (would match every anonymous mapping)" \
+	attach --mapping '' 1
 fails "attach: two PIDs" attach 1 2
 fails "attach: bad PID" attach 12x
 fails "attach: garbage range" attach --range 5-2 1
@@ -77,6 +82,13 @@ for c in "" status check attach unlock run limit; do
 	check "${c:-memlock} --help" quiet "$MEMLOCK" $c --help
 	check "${c:-memlock} --version" quiet "$MEMLOCK" $c --version
 done
+
+# a column named twice is shown once (a JSON key twice would be invalid)
+is "status -o PID,PID: one PID column" "$("$MEMLOCK" status -n -o PID,PID 1)" \
+	"$("$MEMLOCK" status -n -o PID 1)"
+is "status -J -o PID,LOCKED,LOCKED: the key once" \
+	"$("$MEMLOCK" status -J -o PID,LOCKED,LOCKED 1 | grep -c '"locked"')" 1
+is "status -o +PID: PID not appended again" "$("$MEMLOCK" status -o +PID 1 | head -1 | grep -o PID | wc -l)" 1
 
 # a PID that exits while (or just before) it is read: exit 0 or 1, no crash
 bad=0
