@@ -272,8 +272,10 @@ struct memlock_target *memlock_target_open(pid_t pid, unsigned int flags,
 	if (t->pidfd < 0) {
 		err = errno;
 		tgid = tgid_of(pid);
-		if (err == EINVAL && tgid > 0 && tgid != pid) {
-			/* pidfd_open() takes only a thread-group leader */
+		if (tgid > 0 && tgid != pid) {
+			/* pidfd_open() takes only a thread-group leader (EINVAL,
+			 * ENOENT in newer kernels) */
+			err = EINVAL;
 			mlk_refuse(why, EINVAL, MEMLOCK_CAUSE_NO_PROCESS,
 			       "give the process ID (Tgid), and --tid for the thread",
 			       "%d is a thread of process %d, not a process", (int)pid, (int)tgid);

@@ -114,6 +114,16 @@ check "--max-pause on a lone epoll thread: the EINTR risk is reported ($(jget "$
 	test "$(jget "$j" 'j["stops"] > 1 and j["eintr_risk"]')" = True
 target_end T
 
+# a thread's ID given as the PID: named as a thread of its process
+target_start T $H/target spin
+sleep 0.1
+tid=$(ls /proc/"$T_PID"/task | grep -vx "$T_PID" | head -1)
+out=$("$MEMLOCK" attach "$tid" 2>&1)
+rc=$?
+check "attach TID: exit 1, '$tid is a thread of process $T_PID' ($rc)" \
+	eval '[ $rc -eq 1 ] && grep -q "$tid is a thread of process $T_PID" <<<"$out"'
+target_end T
+
 # the flags of a call are named one by one (not "MCL_CURRENT||MCL_ONFAULT")
 target_start T $H/target read
 j=$("$MEMLOCK" attach -J --current --onfault "$T_PID" 2>/dev/null)

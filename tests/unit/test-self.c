@@ -207,10 +207,25 @@ static void test_best_effort_on_old_kernel(void **state)
 	assert_int_equal(WEXITSTATUS(st), 0);
 }
 
+/* munlockall() itself cannot fail: what is checked is that the locks (and
+ * MCL_FUTURE) are gone afterwards, which a wrapper that did not call it
+ * would fail */
 static void test_unlock_all(void **state)
 {
+	long page = sysconf(_SC_PAGESIZE);
+	struct memlock_status st;
+	char *p;
+
 	(void)state;
+	p = mmap(NULL, (size_t)page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(p != MAP_FAILED);
+	assert_int_equal(mlock(p, (size_t)page), 0);
+	assert_int_equal(memlock_proc_read_status(NULL, 0, &st), 0);
+	assert_true(st.vm_lck >= (uint64_t)page);
 	assert_int_equal(memlock_self_unlock_all(), 0);
+	assert_int_equal(memlock_proc_read_status(NULL, 0, &st), 0);
+	assert_int_equal(st.vm_lck, 0);
+	munmap(p, (size_t)page);
 }
 
 static int logged;
