@@ -361,14 +361,18 @@ int cmd_status(int argc, char **argv)
 		out.ninfos = ARRAY_SIZE(maps_infos);
 		if (output_init(&out, maps_defaults, ARRAY_SIZE(maps_defaults), "mappings") < 0)
 			errtryhelp("status");
-		return show_maps(&out, pid);
+		c = show_maps(&out, pid);
+		output_free(&out);	/* (printed: nothing left; failed: the table) */
+		return c;
 	}
 	if (system) {
 		out.infos = sys_infos;
 		out.ninfos = ARRAY_SIZE(sys_infos);
 		if (output_init(&out, sys_defaults, ARRAY_SIZE(sys_defaults), "system") < 0)
 			errtryhelp("status");
-		return show_system(&out);
+		c = show_system(&out);
+		output_free(&out);
+		return c;
 	}
 	out.infos = proc_infos;
 	out.ninfos = ARRAY_SIZE(proc_infos);
@@ -376,7 +380,7 @@ int cmd_status(int argc, char **argv)
 		(void)parse_pid_or_die(argv[c]);
 	if (output_init(&out, proc_defaults, ARRAY_SIZE(proc_defaults), "processes") < 0)
 		errtryhelp("status");
-	if (optind < argc)
-		return show_pids(&out, argc - optind, argv + optind);
-	return show_all(&out);
+	c = optind < argc ? show_pids(&out, argc - optind, argv + optind) : show_all(&out);
+	output_free(&out);
+	return c;
 }

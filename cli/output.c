@@ -260,6 +260,12 @@ static int cmp_numbers(struct libscols_cell *a, struct libscols_cell *b,
 	return x < y ? -1 : x > y;
 }
 
+void output_free(struct output *out)
+{
+	scols_unref_table(out->tb);
+	out->tb = NULL;
+}
+
 int output_print(struct output *out)
 {
 	int rc;
@@ -270,7 +276,7 @@ int output_print(struct output *out)
 
 		if (pos < 0) {	/* only when OUT_MAX_COLUMNS were all taken */
 			warnx("--sort %s: too many columns to add it", out->sort);
-			scols_unref_table(out->tb);
+			output_free(out);
 			return -EINVAL;
 		}
 		cl = scols_table_get_column(out->tb, (size_t)pos);

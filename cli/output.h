@@ -73,6 +73,9 @@ void output_set_size(struct output *out, struct libscols_line *ln, int id, uint6
 void output_set_hex(struct output *out, struct libscols_line *ln, int id, uint64_t v);
 void output_set_bool(struct output *out, struct libscols_line *ln, int id, bool v);
 /* Print and free the table. */
+/* Free the table if it was not printed (an error path); no-op after
+ * output_print(). */
+void output_free(struct output *out);
 int output_print(struct output *out);
 /* List the columns in --help. */
 void output_usage_columns(const char *title, const struct colinfo *infos, size_t n);
