@@ -123,8 +123,20 @@ int cmd_limit(int argc, char **argv)
 		return EXIT_FAILURE;
 	}
 	if (argc - optind == 2) {
+		const char *arg = argv[optind + 1];
+
+		/* `memlock limit $(pidof prog)` with two of them: a second PID
+		 * is not a size; a bare number never changes a limit */
+		if (arg[strspn(arg, "0123456789")] == '\0' && strcmp(arg, "0") != 0) {
+			warnx("'%s' is a bare number: a limit needs a unit (%sB for bytes, or K, M, "
+			      "G) or the form SOFT:HARD",
+			      arg, arg);
+			hint("memlock limit takes one PID; to set the limit, e.g. memlock limit %d 64M",
+			     (int)pid);
+			return EXIT_FAILURE;
+		}
 		want = lim;
-		if (parse_limits(argv[optind + 1], &want) < 0) {
+		if (parse_limits(arg, &want) < 0) {
 			warnx("invalid limit: '%s'", argv[optind + 1]);
 			hint("give SOFT, SOFT:HARD, SOFT: or :HARD, sizes like 64K, 8M or unlimited");
 			return EXIT_FAILURE;

@@ -5,7 +5,8 @@
 
 #include "cli.h"
 
-/* 4096, 64K, 64KiB, 64KB, 8M, 1.5G, unlimited; suffixes are binary (1024) */
+/* 4096, 4096B, 64K, 64KiB, 64KB, 8M, 1.5G, unlimited; suffixes are binary
+ * (1024); B alone is bytes */
 int parse_size(const char *s, uint64_t *bytes)
 {
 	static const char units[] = "KMGTPE";
@@ -37,7 +38,9 @@ int parse_size(const char *s, uint64_t *bytes)
 		if (p == end + 1)
 			return -EINVAL;
 	}
-	if (*p != '\0') {
+	if ((*p == 'B' || *p == 'b') && p[1] == '\0' && fdiv == 1) {
+		p++;	/* bytes, said so */
+	} else if (*p != '\0') {
 		u = strchr(units, toupper((unsigned char)*p));
 		if (u == NULL)
 			return -EINVAL;

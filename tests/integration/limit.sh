@@ -80,4 +80,10 @@ fails "no PID"
 fails "bad PID" 12ab
 fails "nonexistent PID" 4194303
 fails "too many arguments" $p 1M 2M
+# `memlock limit $(pidof x)` with two x: the second PID is not a size
+before=$(proc $p)
+fails "a bare number (a second PID?) as the limit" $p 28006
+is "a bare number: the limit is unchanged" "$(proc $p)" "$before"
+"$MEMLOCK" limit $p 28672B >/dev/null
+is "the same in bytes, with its unit, is a limit" "$(proc $p | cut -d' ' -f1)" 28672
 done_testing
