@@ -57,7 +57,9 @@ struct memlock_target *inject_open(const struct inject_args *a, struct inject_re
 			why.err = errno;
 		if (!why.reason[0])
 			snprintf(why.reason, sizeof(why.reason), "%s", strerror(why.err));
-		warnx("cannot attach to process %d: %s", (int)a->pid, why.reason);
+		warnx("cannot %s process %d: %s",
+		      a->cmd && strcmp(a->cmd, "unlock") == 0 ? "unlock" : "attach to", (int)a->pid,
+		      why.reason);
 		for (i = 0; i < why.n_fix; i++)
 			hint("%s", why.fix[i]);
 		if (a->json)
@@ -182,7 +184,11 @@ int inject_option(struct inject_args *a, int c, const char *arg)
 		a->mappings[a->nmappings++] = arg;
 		return 1;
 	case 't':
-		a->tid = parse_pid_or_die(arg);
+		if (parse_pid(arg, &a->tid) < 0) {
+			warnx("invalid thread ID: '%s'", arg);
+			hint("a thread ID is a positive decimal number, as ls /proc/PID/task shows it");
+			exit(EXIT_FAILURE);
+		}
 		return 1;
 	case OPT_FORCE:
 		a->tflags |= MEMLOCK_T_FORCE;
@@ -202,6 +208,7 @@ void inject_args_finish(struct inject_args *a, int argc, char **argv, const char
 		warnx(optind >= argc ? "no PID given" : "too many arguments");
 		errtryhelp(cmd);
 	}
+	a->cmd = cmd;
 	a->pid = parse_pid_or_die(argv[optind]);
 	for (i = 0; i < a->nmappings; i++) {
 		if (add_mapping(a->pid, a->mappings[i], &a->ranges, &a->nranges) < 0) {

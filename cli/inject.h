@@ -35,6 +35,7 @@ struct inject_args {
 	pid_t pid, tid;
 	unsigned int tflags;		/* MEMLOCK_T_* */
 	bool json;
+	const char *cmd;		/* "attach" or "unlock", for the messages */
 };
 
 enum { OPT_FORCE = 0x100, OPT_NO_EINTR };

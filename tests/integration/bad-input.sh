@@ -66,6 +66,12 @@ fails "attach: --max-pause with junk" attach --max-pause 5ms 1
 fails "attach: no such mapping" attach --mapping no-such-file.so $$
 fails "attach: no such thread" attach --tid 4194303 $$
 fails "unlock: no PID" unlock
+err=$("$MEMLOCK" unlock 2 2>&1 >/dev/null)
+check "unlock of a kernel thread says 'cannot unlock', not 'attach'" \
+	grep -q "^memlock: cannot unlock process 2: " <<<"$err"
+err=$("$MEMLOCK" attach --tid 0 1 2>&1 >/dev/null)
+check "attach --tid 0: an invalid thread ID, not an invalid PID" \
+	grep -q "^memlock: invalid thread ID: '0'" <<<"$err"
 fails "unlock: nonexistent PID" unlock 4194303
 
 # the hint line names the fix
