@@ -258,6 +258,14 @@ struct memlock_target *memlock_target_open(pid_t pid, unsigned int flags,
 	pid_t tgid;
 
 	if (pid <= 0 || (flags & ~(MEMLOCK_T_FORCE | MEMLOCK_T_NO_EINTR))) {
+		/* @why is filled on every refusal, this one too */
+		if (pid <= 0)
+			mlk_refuse(why, EINVAL, MEMLOCK_CAUSE_NO_PROCESS, NULL,
+			       "%d is not a process ID", (int)pid);
+		else
+			mlk_refuse(why, EINVAL, MEMLOCK_CAUSE_BAD_FLAGS, NULL,
+			       "flags 0x%x: only MEMLOCK_T_FORCE and MEMLOCK_T_NO_EINTR are known",
+			       flags);
 		errno = EINVAL;
 		return NULL;
 	}

@@ -208,6 +208,14 @@ int main(void)
 		printf("1..0 # SKIP needs root (the 512 MiB lock needs CAP_IPC_LOCK)\n");
 		return 0;
 	}
+	{
+		struct memlock_verdict why = { .err = 12345 };
+
+		errno = 0;
+		ok(memlock_target_open(getpid(), 0x80000000u, &why) == NULL && errno == EINVAL &&
+			   why.err == EINVAL && why.reason[0] != '\0',
+		   "bad flags: NULL, EINVAL, and @why filled, not left stale");
+	}
 	across_exec();
 	wrapping_range();
 	caller_signals();
