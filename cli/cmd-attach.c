@@ -87,9 +87,13 @@ static int dry_run(const struct inject_args *a, const char *comm, unsigned int m
 	struct call_record cr = { .nr = SYS_mlockall, .args = { (long)mcl } };
 	char name[96];
 
+	/* as the real run does it: on fault there is nothing to fault in, and
+	 * MCL_FUTURE alone locks nothing now - one stop either way */
+	bounded = bounded && !(mcl & MCL_ONFAULT) && (a->nranges || (mcl & MCL_CURRENT));
 	printf("would lock process %d (%s): ", (int)a->pid, comm);
 	if (a->nranges) {
-		printf("%zu range%s\n", a->nranges, a->nranges == 1 ? "" : "s");
+		printf("%zu range%s%s\n", a->nranges, a->nranges == 1 ? "" : "s",
+		       bounded ? " in bounded stops" : "");
 		return EXIT_SUCCESS;
 	}
 	call_name(&cr, name, sizeof(name));

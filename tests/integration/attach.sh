@@ -124,6 +124,19 @@ check "attach TID: exit 1, '$tid is a thread of process $T_PID' ($rc)" \
 	eval '[ $rc -eq 1 ] && grep -q "$tid is a thread of process $T_PID" <<<"$out"'
 target_end T
 
+# --dry-run says "in bounded stops" exactly where the real run makes them
+target_start T $H/target read
+for args in "--max-pause 20 --onfault:" "--future --max-pause 5:" "--max-pause 5: in bounded stops" \
+	"--mapping libc.so.6 --max-pause 5: in bounded stops" "--mapping libc.so.6:"; do
+	opts=${args%%:*} want=${args#*:}
+	# shellcheck disable=SC2086
+	out=$("$MEMLOCK" attach -n $opts "$T_PID")
+	got=""
+	[[ $out == *" in bounded stops" ]] && got=" in bounded stops"
+	is "attach -n $opts: '${want:-one stop}'" "$got" "$want"
+done
+target_end T
+
 # the flags of a call are named one by one (not "MCL_CURRENT||MCL_ONFAULT")
 target_start T $H/target read
 j=$("$MEMLOCK" attach -J --current --onfault "$T_PID" 2>/dev/null)
