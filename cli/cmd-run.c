@@ -197,6 +197,8 @@ int cmd_run(int argc, char **argv)
 	uint64_t want;
 	int c, rc;
 
+	int mode = 0;	/* 's' or 'b', as given */
+
 	/* '+': the program's own options are not ours */
 	while ((c = getopt_long(argc, argv, "+cfFl:sbvhV", longopts, NULL)) != -1) {
 		if (lock_flags_option(&lf, c))
@@ -206,10 +208,15 @@ int cmd_run(int argc, char **argv)
 			limit = optarg;
 			break;
 		case 's':
-			ctx.best_effort = false;
-			break;
 		case 'b':
-			ctx.best_effort = true;
+			/* both: which one was meant? (the last one won, silently) */
+			if (mode && mode != c) {
+				warnx("--strict and --best-effort cannot go together");
+				fprintf(stderr, "Try 'memlock run --help' for more information.\n");
+				return MEMLOCK_EXEC_FAILED;
+			}
+			mode = c;
+			ctx.best_effort = c == 'b';
 			break;
 		case 'v':
 			ctx.verbose = true;

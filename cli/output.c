@@ -120,6 +120,10 @@ int output_init(struct output *out, const int *defaults, size_t ndefaults, const
 	size_t i, hidden = SIZE_MAX;
 
 	out->ncolumns = 0;
+	if (out->json && out->raw) {	/* (the last one won, silently) */
+		warnx("-J (--json) and -r (--raw) cannot go together");
+		return -EINVAL;
+	}
 	if (pending_list != NULL && strcmp(pending_list, "ALL") == 0) {
 		for (i = 0; i < out->ninfos && i < OUT_MAX_COLUMNS; i++)
 			out->columns[out->ncolumns++] = (int)i;

@@ -22,6 +22,7 @@ fails "unknown command" frobnicate
 fails "unknown global option" --bogus status
 fails "status: unknown option" status --bogus
 fails "status: unknown column" status -o NOPE
+fails "status: -J and -r together" status -J -r 1
 fails "status: -o naming no column" status -o '' 1
 fails "status: -o of commas only" status -o , 1
 fails "limit: -o naming no column" limit -o '' 1

@@ -187,6 +187,10 @@ rm -f /tmp/memlock-nosh.$$
 is "a directory: 126, and memlock is not left traced" "$?" 126
 "$MEMLOCK" run 2>/dev/null
 is "no program: 125" "$?" 125
+out=$("$MEMLOCK" run --strict --best-effort -- true 2>&1)
+rc=$?
+check "--strict with --best-effort: refused, 125, nothing run ($rc)" \
+	eval '[ $rc -eq 125 ] && grep -q "cannot go together" <<<"$out"'
 "$MEMLOCK" run --bogus -- true 2>/dev/null
 is "unknown option: 125" "$?" 125
 "$MEMLOCK" run --limit 12Q -- true 2>/dev/null
