@@ -137,29 +137,36 @@ static int regain_stop(struct session *s)
 	return 0;
 }
 
-/* PTRACE_SYSCALL to the next syscall stop (entry or exit), past group-stop
- * traps; a stop signal that arrives meanwhile is kept to re-raise after. */
-static int next_syscall_stop(struct session *s)
+/*
+ * Resume with @req (no signal) until a stop of @kind - for STOP_SIGNAL, the
+ * delivery of @sig - passing the others: a group-stop trap of a
+ * job-stopped target, a stop signal (kept to re-raise after), or another
+ * signal (blocked in the target during an injection: only a forced one, a
+ * fault at our pc, stops here, and is not delivered).
+ */
+static int resume_until(struct session *s, int req, enum stop_kind kind, int sig)
 {
 	int st, rc, i;
 
 	for (i = 0; i < MAX_STRAY_STOPS; i++) {
-		rc = resume(s, PTRACE_SYSCALL, 0);
+		rc = resume(s, req, 0);
 		if (rc < 0)
 			return rc;
 		rc = wait_stop(s, &st);
 		if (rc < 0)
 			return rc;
-		if (WSTOPSIG(st) == (SIGTRAP | 0x80))
+		if (s->kind == kind && (kind != STOP_SIGNAL || WSTOPSIG(st) == sig))
 			return 0;
-		if (is_event_stop(st))
-			continue;	/* the group stop of a job-stopped target */
-		if (mlk_is_stop_signal(WSTOPSIG(st)))
+		if (s->kind == STOP_SIGNAL && mlk_is_stop_signal(WSTOPSIG(st)))
 			s->reraise = WSTOPSIG(st);
-		/* other signals are blocked in the target: only a forced one
-		 * (a fault at our pc) stops here, and is not delivered */
 	}
 	return -EIO;
+}
+
+/* PTRACE_SYSCALL to the next syscall stop (entry or exit). */
+static int next_syscall_stop(struct session *s)
+{
+	return resume_until(s, PTRACE_SYSCALL, STOP_SYSCALL, 0);
 }
 
 /* To the next syscall stop, and the registers there. */
@@ -181,23 +188,9 @@ static int step(struct session *s, struct mlk_regs *r)
  */
 static int park(struct session *s)
 {
-	int st, rc, i;
-
 	if (ptrace(PTRACE_INTERRUPT, s->tid, 0, 0) < 0)
 		return -errno;
-	for (i = 0; i < MAX_STRAY_STOPS; i++) {
-		rc = resume(s, PTRACE_CONT, 0);
-		if (rc < 0)
-			return rc;
-		rc = wait_stop(s, &st);
-		if (rc < 0)
-			return rc;
-		if (s->kind == STOP_EVENT)
-			return 0;
-		if (s->kind == STOP_SIGNAL && mlk_is_stop_signal(WSTOPSIG(st)))
-			s->reraise = WSTOPSIG(st);
-	}
-	return -EIO;
+	return resume_until(s, PTRACE_CONT, STOP_EVENT, 0);
 }
 
 /* Why PTRACE_SEIZE answered @err: EPERM is also what an exiting thread and
@@ -316,42 +309,25 @@ _Static_assert(sizeof(struct mlk_regs) <= sizeof(((struct memlock_rescue *)0)->r
  */
 static int take_own_stop(struct session *s)
 {
-	int st, rc, i;
+	int rc = resume_until(s, PTRACE_CONT, STOP_SIGNAL, SIGSTOP);
 
-	for (i = 0; i < MAX_STRAY_STOPS; i++) {
-		rc = resume(s, PTRACE_CONT, 0);
-		if (rc < 0)
-			return rc;
-		rc = wait_stop(s, &st);
-		if (rc < 0)
-			return rc;
-		if (s->kind == STOP_SIGNAL && WSTOPSIG(st) == SIGSTOP) {
-			s->own_stop = false;
-			return 0;
-		}
-		if (s->kind == STOP_SIGNAL && mlk_is_stop_signal(WSTOPSIG(st)))
-			s->reraise = WSTOPSIG(st);
-	}
-	return -EIO;
+	if (rc == 0)
+		s->own_stop = false;
+	return rc;
 }
 
 /* Queue the rescue net (see take_own_stop()) at the injected call's entry
  * stop, first thing there: a tracer that dies from the registers' change to
  * this point is the window left (a few microseconds). A SIGSTOP of the
- * user's that was pending (looked at before, outside the window) is sent
- * again after. */
-static void queue_own_stop(struct memlock_target *t, struct session *s, bool user_stop)
+ * user's pending at the interrupt stop was taken on the way here, and is
+ * re-raised after (resume_until()). */
+static void queue_own_stop(struct memlock_target *t, struct session *s)
 {
-	if (t->rescue == NULL)
-		return;
-	if (user_stop)
-		s->reraise = SIGSTOP;
-	if (syscall(SYS_tgkill, t->pid, s->tid, SIGSTOP) < 0)
+	if (t->rescue == NULL || syscall(SYS_tgkill, t->pid, s->tid, SIGSTOP) < 0)
 		return;
 	s->own_stop = true;
 	t->rescue->stop_queued = true;
 }
-
 
 /*
  * The borrowed instruction, checked in this stop: the cached address still
@@ -391,7 +367,6 @@ static int inject_direct(struct memlock_target *t, struct session *s, const stru
 			 uint64_t insn, long nr, const long args[6], struct mlk_regs *cur,
 			 struct undo *undo)
 {
-	bool user_stop = t->rescue && (pending_signals(t->pid, s->tid) & SIGBIT(SIGSTOP));
 	struct mlk_regs inj = *saved;
 	int rc;
 
@@ -401,7 +376,7 @@ static int inject_direct(struct memlock_target *t, struct session *s, const stru
 	if (rc == 0)
 		rc = next_syscall_stop(s);	/* the entry stop */
 	if (rc == 0)
-		queue_own_stop(t, s, user_stop);
+		queue_own_stop(t, s);
 	if (rc == 0)
 		rc = arch_get_regs(s->tid, cur);
 	if (rc == 0 && (arch_syscall_nr(cur) != nr || arch_pc(cur) != insn + arch_syscall_insn_len))
