@@ -10,6 +10,7 @@
  * (the vDSO scan, made between the two) is where the test makes that
  * happen: the injection must fail with ESRCH, the newcomer untouched.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -97,6 +98,25 @@ static pid_t two_threads(int *quit)
 	return pid;
 }
 
+/* The TID of @pid's thread other than its leader, or -1. */
+static pid_t second_thread(pid_t pid)
+{
+	char path[64];
+	struct dirent *d;
+	pid_t tid = -1;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	dir = opendir(path);
+	if (dir == NULL)
+		return -1;
+	while ((d = readdir(dir)) != NULL)
+		if (d->d_name[0] != '.' && atoi(d->d_name) != pid)
+			tid = atoi(d->d_name);
+	closedir(dir);
+	return tid;
+}
+
 struct reuse {
 	pid_t owner, tid, newcomer;
 	int quit;
@@ -133,12 +153,16 @@ static void tid_reuse(void)
 
 	r.owner = two_threads(&r.quit);
 	usleep(100000);
-	r.tid = r.owner + 1;	/* its second thread, made right after the fork */
+	r.tid = second_thread(r.owner);	/* (not owner + 1 on a busy machine) */
 	t = memlock_target_open(r.owner, 0, NULL);
-	ok(t != NULL && memlock_target_set_tid(t, r.tid) == 0,
+	ok(t != NULL && r.tid > 0 && memlock_target_set_tid(t, r.tid) == 0,
 	   "TID reuse: the process opens, its second thread is chosen");
-	if (t == NULL)
+	if (t == NULL || r.tid <= 0) {
+		memlock_target_close(t);
+		kill(r.owner, SIGKILL);
+		waitpid(r.owner, NULL, 0);
 		return;
+	}
 	memlock_set_log(swap_tid, MEMLOCK_LOG_DEBUG, &r);
 	rc = memlock_remote_syscall(t, SYS_getpid, &ret);
 	memlock_set_log(NULL, MEMLOCK_LOG_ERR, NULL);
