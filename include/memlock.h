@@ -487,19 +487,37 @@ typedef void (*memlock_call_fn)(long nr, const long args[6], long ret, void *use
  * dies (SIGKILL) inside a stop. Kept in memory the caller shares with
  * another process (MAP_SHARED), which calls memlock_rescue() on it when the
  * caller died. While a record is set, each stop queues SIGSTOP to the
- * thread at the injected call's entry, so that a tracer dying during the
- * call leaves the process group-stopped before the thread runs one more
- * instruction (the direct path; not arm64's entry-hijack path, and the
- * arm64 SVE state is not in the record).
+ * thread before its registers are changed for the injected call (entry
+ * path) or at the call's entry (direct path), so that a tracer dying then
+ * leaves the process group-stopped before the thread runs one more
+ * instruction of its own. The entry path - a thread inside a syscall the
+ * kernel restarts, the usual idle thread - has no window left; the direct
+ * path (a thread in user mode or in a call that is over) has one of a few
+ * microseconds, between the registers' change and the call's entry. The
+ * arm64 SVE state is not in the record.
  */
+enum memlock_rescue_how {
+	MEMLOCK_RESCUE_REGS = 0,	/* @regs go back as they are (direct path) */
+	MEMLOCK_RESCUE_IF_INJECTED = 1,	/* the same, if the thread holds @nr(@args)
+					 * (entry path, x86_64) */
+	MEMLOCK_RESCUE_REWIND = 2,	/* @regs are the entry of the thread's own
+					 * syscall, rewound to if the thread holds
+					 * @nr(@args) (entry path, arm64) */
+};
+
 struct memlock_rescue {
 	uint32_t sz;			/* sizeof(struct memlock_rescue) */
-	volatile uint32_t phase;	/* 0: nothing to do; 1: a thread holds injected state */
+	volatile uint32_t phase;	/* 0: nothing to do; 1: a thread holds injected
+					 * state; 2: put back, the net's group stop
+					 * may be left to end */
 	int32_t pid, tid;
 	uint64_t mask;			/* its signal mask */
 	bool was_stopped;		/* the process was job-control stopped before */
 	volatile bool stop_queued;	/* memlock's SIGSTOP is pending for it */
 	unsigned char regs[512];	/* its registers (NT_PRSTATUS) */
+	uint32_t how;			/* enum memlock_rescue_how */
+	volatile bool regs_valid;	/* @regs are filled in */
+	int64_t nr, args[6];		/* the injected call */
 };
 
 /**

@@ -48,16 +48,23 @@ uint64_t arch_pc(const struct mlk_regs *r);
 uint64_t arch_prev_syscall_insn(const struct mlk_regs *r);
 
 /*
- * From the registers saved at an interrupt stop, compute the state to put
- * back before detaching, with the kernel's restart rules already applied
- * (-ERESTARTSYS/-ERESTARTNOINTR/-ERESTARTNOHAND: re-execute the syscall;
- * -ERESTART_RESTARTBLOCK: restart_syscall), so that a read, nanosleep or
- * futex the thread was in continues as if nothing happened.
+ * From the registers saved at a stop, compute in @ret the state to put back
+ * away from an interrupt stop (the kernel's restart logic disarmed: the
+ * thread's call is over).
  * @at_syscall: the word at the thread's pc is a syscall instruction.
- * Returns false when the arch cannot do it from an interrupt stop and the
- * entry-hijack path must be used instead (arm64 inside a restarted svc).
+ * Returns false when the thread is about to re-enter a syscall the kernel
+ * restarts: then the entry-hijack path is used (x86_64: rax holds a
+ * -ERESTART* code; arm64: pc at a restarted svc, which it cannot otherwise
+ * express from an interrupt stop).
  */
 bool arch_restart_state(const struct mlk_regs *saved, struct mlk_regs *ret, bool at_syscall);
+
+/* The kernel applies its syscall-restart rules after the signal code's
+ * stops, to the registers found then (x86_64): registers saved at an
+ * interrupt stop can be put back verbatim at any such stop. Otherwise
+ * (arm64, which decides before), the entry path ends by re-entering the
+ * thread's own call. */
+extern const bool arch_late_restart;
 
 /* Prepare @r (a copy of the saved state) to run syscall @nr(@args) at the
  * borrowed instruction @insn, with the restart logic disarmed. */
@@ -73,6 +80,10 @@ long arch_syscall_ret(const struct mlk_regs *r);
  * the exit stop, rewind so the original syscall runs again. */
 int arch_hijack_entry(pid_t tid, const struct mlk_regs *entry, long nr, const long args[6]);
 int arch_hijack_restore(pid_t tid, const struct mlk_regs *entry);
+/* @cur, read in any stop after arch_hijack_entry() may have run: whether
+ * it did (the thread holds the injected number and arguments), so that
+ * arch_hijack_restore() is due. */
+bool arch_is_hijacked(const struct mlk_regs *cur, long nr, const long args[6]);
 
 /*
  * Register state beyond NT_PRSTATUS that an injected syscall can change

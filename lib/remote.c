@@ -33,6 +33,7 @@
 #define PTRACE_EVENT_STOP 128
 #endif
 #define MAX_STRAY_STOPS 64
+#define MAX_TRIES 8		/* signals that come before anything changed */
 
 enum stop_kind { STOP_EVENT, STOP_SYSCALL, STOP_SIGNAL };
 
@@ -45,6 +46,7 @@ struct session {
 	bool job_stopped;	/* EVENT_STOP with a stop signal: group-stopped */
 	int reraise;		/* a stop signal that arrived meanwhile */
 	bool own_stop;		/* our SIGSTOP is pending (the rescue net) */
+	bool retry;		/* a signal came before anything changed: try again */
 };
 
 /* Wait for the next stop of @s->tid: 0 with *status, -ESRCH if it died,
@@ -388,19 +390,60 @@ static int inject_direct(struct memlock_target *t, struct session *s, const stru
 	return rc;
 }
 
+/*
+ * The approach of the entry path: from the interrupt stop, with nothing
+ * changed, to the entry stop of the call the kernel restarts. A signal that
+ * comes first is the thread's: the stop is left passing it on, and the
+ * injection is tried again from a new stop (-EAGAIN, @s->retry).
+ */
+static int reach_own_entry(struct session *s, struct mlk_regs *entry)
+{
+	int st, rc;
+
+	for (int i = 0; i < MAX_STRAY_STOPS; i++) {
+		rc = resume(s, PTRACE_SYSCALL, 0);
+		if (rc == 0)
+			rc = wait_stop(s, &st);
+		if (rc < 0)
+			return rc;
+		if (s->kind == STOP_SYSCALL)
+			return arch_get_regs(s->tid, entry);
+		if (s->kind == STOP_SIGNAL) {
+			s->detach_sig = WSTOPSIG(st);
+			s->retry = true;
+			return -EAGAIN;
+		}
+		/* (a group-stop trap of a job-stopped target: on) */
+	}
+	return -EIO;
+}
+
 /* The entry-hijack path (reptyr's): let the thread re-enter the syscall it
  * was interrupted in, replace it at the entry stop, read the result at the
- * exit stop. @entry: the registers at that entry stop, to rewind with. */
-static int inject_hijack(struct session *s, long nr, const long args[6], struct mlk_regs *entry,
-			 struct mlk_regs *cur, struct undo *undo)
+ * exit stop. @entry: the registers at that entry stop, to rewind with.
+ * The registers are ours only while the thread is in the kernel, and the
+ * rescue net is queued before they change: no window is left. */
+static int inject_hijack(struct memlock_target *t, struct session *s, long nr,
+			 const long args[6], struct mlk_regs *entry, struct mlk_regs *cur,
+			 struct undo *undo)
 {
+	uint64_t all = ~0ull;
 	int rc;
 
-	rc = step(s, entry);
-	if (rc == 0) {
-		undo->entry = true;
-		rc = arch_hijack_entry(s->tid, entry, nr, args);
+	rc = reach_own_entry(s, entry);
+	if (rc < 0)
+		return rc;
+	if (t->rescue && !arch_late_restart) {
+		memcpy(t->rescue->regs, entry->raw, sizeof(entry->raw));
+		t->rescue->regs_valid = true;
 	}
+	queue_own_stop(t, s);
+	/* every signal blocked, so that none is taken with our registers */
+	if (ptrace(PTRACE_SETSIGMASK, s->tid, (void *)sizeof(all), &all) < 0)
+		return -errno;
+	undo->mask = true;
+	undo->entry = true;
+	rc = arch_hijack_entry(s->tid, entry, nr, args);
 	if (rc == 0)
 		rc = step(s, cur);
 	if (rc == 0 && arch_pc(cur) != arch_pc(entry))
@@ -409,14 +452,15 @@ static int inject_hijack(struct session *s, long nr, const long args[6], struct 
 }
 
 /*
- * Hijacked, and a signal the thread takes is waiting: rewound to its svc
- * with the mask put back, the signal would run its handler before the svc,
- * and the call would start again instead of failing with EINTR. So the
- * thread re-enters its own syscall with every signal still blocked, and its
- * mask is put back at that entry stop: the call then meets the signal as it
- * would have without us. 0: done, detach from this entry stop.
+ * The end of a hijack: rewound to its syscall instruction with its mask put
+ * back, the thread would run the handler of a signal that is waiting (or
+ * arrives before the detach) before the call, and the call would start
+ * again instead of failing with EINTR. So it re-enters its own syscall with
+ * every signal still blocked, and its mask is put back at that entry stop:
+ * the call then meets any signal as it would have without us. 0: done,
+ * detach from this entry stop.
  */
-static int hijack_meet_signal(struct session *s, const struct mlk_regs *entry,
+static int rejoin_own_call(struct session *s, const struct mlk_regs *entry,
 			      uint64_t saved_mask)
 {
 	struct mlk_regs cur;
@@ -448,6 +492,7 @@ static int inject_in_stop(struct memlock_target *t, struct session *s, long nr, 
 	struct mlk_ext ext = { 0 };
 	struct undo undo = { 0 };
 	unsigned char word[8];
+	bool late;
 	int rc, rrc;
 
 	rc = arch_get_regs(s->tid, &saved);
@@ -478,7 +523,7 @@ static int inject_in_stop(struct memlock_target *t, struct session *s, long nr, 
 	at_syscall = mlk_read_mem(s->tid, arch_pc(&saved), word, arch_syscall_insn_len) == 0 &&
 		     memcmp(word, arch_syscall_insn, arch_syscall_insn_len) == 0;
 	hijack = !arch_restart_state(&saved, &back, at_syscall);
-	if (t->rescue && !hijack) {
+	if (t->rescue) {
 		struct memlock_rescue *r = t->rescue;
 
 		r->pid = t->pid;
@@ -486,17 +531,24 @@ static int inject_in_stop(struct memlock_target *t, struct session *s, long nr, 
 		r->mask = saved_mask;
 		r->was_stopped = s->job_stopped;
 		r->stop_queued = false;
-		memcpy(r->regs, saved.raw, sizeof(saved.raw));
+		r->how = !hijack ? MEMLOCK_RESCUE_REGS
+			 : arch_late_restart ? MEMLOCK_RESCUE_IF_INJECTED : MEMLOCK_RESCUE_REWIND;
+		r->nr = nr;
+		memcpy(r->args, args, sizeof(r->args));
+		r->regs_valid = r->how != MEMLOCK_RESCUE_REWIND;	/* (else at the entry) */
+		if (r->regs_valid)
+			memcpy(r->regs, saved.raw, sizeof(saved.raw));
 		__atomic_store_n(&r->phase, 1, __ATOMIC_RELEASE);
 	}
-	/* block every signal in the target so none is delivered at our pc */
-	if (ptrace(PTRACE_SETSIGMASK, s->tid, (void *)sizeof(mask), &mask) < 0) {
+	/* block every signal in the target so none is delivered at our pc
+	 * (the entry path: at the entry stop, with the net set first) */
+	if (!hijack && ptrace(PTRACE_SETSIGMASK, s->tid, (void *)sizeof(mask), &mask) < 0) {
 		arch_free_ext(&ext);
 		return -errno;
 	}
-	undo.mask = true;
+	undo.mask = !hijack;
 	if (hijack)
-		rc = inject_hijack(s, nr, args, &entry, &cur, &undo);
+		rc = inject_hijack(t, s, nr, args, &entry, &cur, &undo);
 	else
 		rc = inject_direct(t, s, &saved, insn, nr, args, &cur, &undo);
 	if (rc == -EIO)
@@ -506,10 +558,12 @@ static int inject_in_stop(struct memlock_target *t, struct session *s, long nr, 
 		       (unsigned long long)arch_pc(&cur));
 	/* the pending signals matter only for a filter's SIGSYS, the hijack
 	 * path and a restore away from an interrupt stop: read them then */
-	pend = s->seized && (t->filtered || hijack || !at_event || s->kind != STOP_SYSCALL ||
-			     !undo.regs)
+	pend = s->seized && (t->filtered || (!hijack && (!at_event || s->kind != STOP_SYSCALL ||
+							 !undo.regs)))
 		       ? pending_signals(t->pid, s->tid)
 		       : 0;
+	if (s->own_stop)	/* (the net's) */
+		pend &= ~SIGBIT(SIGSTOP);
 	if (rc == 0) {
 		*ret = arch_syscall_ret(&cur);
 		/* a seccomp filter that kills: the call was not made, its
@@ -526,9 +580,10 @@ static int inject_in_stop(struct memlock_target *t, struct session *s, long nr, 
 	 * when it can be - then put back only what was changed, only from
 	 * state captured in a stop. Restore failures are reported above the
 	 * original error. */
+	late = undo.entry && arch_late_restart;
 	if (s->own_stop && s->stopped)
 		(void)take_own_stop(s);
-	else if (undo.regs && at_event && s->stopped && s->kind == STOP_SYSCALL)
+	else if ((undo.regs || late) && at_event && s->stopped && s->kind == STOP_SYSCALL)
 		(void)park(s);
 	rrc = regain_stop(s);
 	if (rrc < 0) {
@@ -545,8 +600,8 @@ static int inject_in_stop(struct memlock_target *t, struct session *s, long nr, 
 		       (int)t->pid, (int)s->tid, strerror(-rrc));
 		rc = rrc;
 	}
-	if (undo.entry && s->kind == STOP_SYSCALL && (pend & ~saved_mask) &&
-	    hijack_meet_signal(s, &entry, saved_mask) == 0)
+	if (undo.entry && !late && s->kind != STOP_EVENT &&
+	    rejoin_own_call(s, &entry, saved_mask) == 0)
 		return rc;
 	/* The mask first, then the registers */
 	if (undo.mask &&
@@ -557,16 +612,19 @@ static int inject_in_stop(struct memlock_target *t, struct session *s, long nr, 
 		rc = rrc;
 	}
 	rrc = 0;
-	if (undo.regs) {
-		/* at an interrupt stop (parked), as they were saved; at another
-		 * stop, with the restart applied here - unless a signal the
-		 * thread takes is waiting: then the kernel's signal code runs
-		 * on the way out, and applies it as without us */
+	if (undo.regs || late) {
+		/* at an interrupt stop (parked) or the net's delivery stop, as
+		 * they were saved: the kernel's restart code runs after them;
+		 * at another stop, with the restart applied here - unless a
+		 * signal the thread takes is waiting: then the kernel's signal
+		 * code runs on the way out, and applies it as without us */
 		if (at_event && (s->kind == STOP_EVENT || (s->kind == STOP_SIGNAL && t->rescue &&
 							   !s->own_stop)))
 			rrc = arch_set_regs(s->tid, &saved);
-		else
+		else if (undo.regs)
 			rrc = arch_restore_regs(s->tid, (pend & ~saved_mask) ? &saved : &back);
+		else
+			rrc = arch_hijack_restore(s->tid, &entry);
 	} else if (undo.entry) {
 		rrc = arch_hijack_restore(s->tid, &entry);
 	}
@@ -586,14 +644,14 @@ static int inject_in_stop(struct memlock_target *t, struct session *s, long nr, 
  * installed, also terminates; blocked, a setuid() in another thread of the
  * caller, or a pthread_cancel() of this one, waits for the stop's end.
  * SIGKILL and SIGSTOP cannot be blocked: see man memlock(1), "Signals". */
-static void block_signals(uint64_t *old)
+void mlk_block_signals(uint64_t *old)
 {
 	uint64_t all = ~0ull;
 
 	(void)syscall(SYS_rt_sigprocmask, SIG_BLOCK, &all, old, sizeof(all));
 }
 
-static void unblock_signals(const uint64_t *old)
+void mlk_unblock_signals(const uint64_t *old)
 {
 	(void)syscall(SYS_rt_sigprocmask, SIG_SETMASK, old, NULL, sizeof(*old));
 }
@@ -638,88 +696,36 @@ int memlock_remote_syscallv(struct memlock_target *t, long nr, long *ret, const 
 	if (t->insn == 0)
 		(void)mlk_find_syscall_insn(s.tid, 0, &t->insn);
 
-	block_signals(&old_caller);
-	rc = seize(t, &s);
-	if (rc == 0) {
-		t0 = mlk_now_ns();
-		/* the PID or the TID may have been reused since the choice */
-		rc = check_seized(t, &s);
+	mlk_block_signals(&old_caller);
+	for (int tries = 0;; tries++) {
+		rc = seize(t, &s);
+		if (rc == 0) {
+			if (t0 == 0)
+				t0 = mlk_now_ns();
+			/* the PID or the TID may have been reused since the choice */
+			rc = check_seized(t, &s);
+		}
+		if (rc == 0)
+			rc = inject_in_stop(t, &s, nr, ret, args);
+		/* put back: the record would only undo it again, and a dying
+		 * tracer now leaves at most the net's group stop to end */
+		if (t->rescue && !s.own_stop)
+			__atomic_store_n(&t->rescue->phase, 2, __ATOMIC_RELEASE);
+		/* straight from the stop we are in; a group-stopped thread re-stops */
+		rrc = release(t, &s);
+		if (t->rescue && !s.own_stop)	/* (a net still pending: the keeper's to end) */
+			__atomic_store_n(&t->rescue->phase, 0, __ATOMIC_RELEASE);
+		if (rc == 0)
+			rc = rrc;
+		if (rc != -EAGAIN || !s.retry || rrc < 0 || tries == MAX_TRIES)
+			break;
+		s = (struct session){ .tid = s.tid, .reraise = s.reraise };
 	}
-	if (rc == 0)
-		rc = inject_in_stop(t, &s, nr, ret, args);
-	/* straight from the stop we are in; a group-stopped thread re-stops */
-	rrc = release(t, &s);
-	if (rc == 0)
-		rc = rrc;
-	if (t->rescue && !s.own_stop)	/* (a net still pending: the keeper's to end) */
-		__atomic_store_n(&t->rescue->phase, 0, __ATOMIC_RELEASE);
 	if (s.reraise)
 		kill(t->pid, s.reraise);
-	unblock_signals(&old_caller);
+	mlk_unblock_signals(&old_caller);
 	account(t, &s, t0, nr, args, *ret, rc);
 	return mlk_err(rc);
-}
-
-/* Wait (up to ~1 s) until process @pid is group-stopped. */
-static bool wait_group_stop(pid_t pid)
-{
-	struct timespec ms = { 0, 1000000 };
-	struct memlock_status st;
-
-	for (int i = 0; i < 1000; i++) {
-		if (memlock_proc_read_status(NULL, pid, &st) < 0)
-			return false;
-		if (st.state == 'T')
-			return true;
-		nanosleep(&ms, NULL);
-	}
-	return false;
-}
-
-int memlock_rescue(struct memlock_rescue *r)
-{
-	struct session s = { 0 };
-	struct mlk_regs regs;
-	uint64_t old_caller;
-	int st, rc;
-
-	if (r == NULL || r->sz < sizeof(*r))
-		return mlk_err(-EINVAL);
-	if (__atomic_load_n(&r->phase, __ATOMIC_ACQUIRE) != 1)
-		return 0;
-	s.tid = r->tid;
-	memcpy(regs.raw, r->regs, sizeof(regs.raw));
-	block_signals(&old_caller);
-	/* wherever the thread is - still in the call, or group-stopped by
-	 * the net - a stop inside the kernel's signal code is reached, and
-	 * the registers put back there verbatim */
-	rc = ptrace(PTRACE_SEIZE, s.tid, 0, 0) < 0 ? -errno : 0;
-	if (rc == 0) {
-		s.seized = true;
-		rc = ptrace(PTRACE_INTERRUPT, s.tid, 0, 0) < 0 ? -errno : 0;
-	}
-	if (rc == 0)
-		rc = wait_stop(&s, &st);
-	if (rc == 0 && s.kind == STOP_SYSCALL)	/* (seized at a syscall stop: never) */
-		rc = -EIO;
-	if (rc == 0 && ptrace(PTRACE_SETSIGMASK, s.tid, (void *)sizeof(r->mask), &r->mask) < 0)
-		rc = -errno;
-	if (rc == 0)
-		rc = arch_set_regs(s.tid, &regs);
-	if (s.seized && ptrace(PTRACE_DETACH, s.tid, 0, 0) < 0 && rc == 0)
-		rc = -errno;
-	/* the net's group stop (the SIGSTOP taken by the thread, now or on
-	 * its way out) is ended, unless the process was stopped before */
-	if (rc == 0 && r->stop_queued && !r->was_stopped && wait_group_stop(r->pid))
-		kill(r->pid, SIGCONT);
-	unblock_signals(&old_caller);
-	if (rc < 0) {
-		pr_err("pid %d: cannot put thread %d back after its injector died: %s", (int)r->pid,
-		       (int)r->tid, strerror(-rc));
-		return mlk_err(rc);
-	}
-	__atomic_store_n(&r->phase, 0, __ATOMIC_RELEASE);
-	return 1;
 }
 
 int mlk_inject_stopped(struct memlock_target *t, pid_t tid, long nr, long *ret,
@@ -733,9 +739,9 @@ int mlk_inject_stopped(struct memlock_target *t, pid_t tid, long nr, long *ret,
 
 	if (t->insn == 0)
 		(void)mlk_find_syscall_insn(tid, 0, &t->insn);
-	block_signals(&old_caller);
+	mlk_block_signals(&old_caller);
 	rc = inject_in_stop(t, &s, nr, ret, args);
-	unblock_signals(&old_caller);
+	mlk_unblock_signals(&old_caller);
 	account(t, &s, t0, nr, args, *ret, rc);
 	return rc;
 }

@@ -36,6 +36,10 @@ MLK_HIDDEN void mlk_refuse(struct memlock_verdict *v, int err, enum memlock_caus
 MLK_HIDDEN int mlk_seccomp_mode(pid_t pid);
 MLK_HIDDEN int mlk_elf_class(const char *path);
 MLK_HIDDEN int mlk_target_check_alive(const struct memlock_target *t);
+/* Block every signal the caller can block (the raw call: glibc's 32 and 33
+ * too), and put the mask back. */
+MLK_HIDDEN void mlk_block_signals(uint64_t *old);
+MLK_HIDDEN void mlk_unblock_signals(const uint64_t *old);
 MLK_HIDDEN void mlk_explain_ptrace_denied(pid_t pid, const struct memlock_status *st,
 					  struct memlock_verdict *v);
 /* attach.c: chunk sizes under --max-pause: the first (from an assumed slow

@@ -56,6 +56,7 @@ const unsigned char arch_syscall_insn[] = {
 };
 const unsigned int arch_syscall_insn_len = sizeof(arch_syscall_insn);
 const unsigned int arch_syscall_insn_align = 4;
+const bool arch_late_restart = false;
 _Static_assert(sizeof(arch_syscall_insn) == 4, "svc is one 32-bit word");
 
 static struct user_pt_regs get(const struct mlk_regs *r)
@@ -160,6 +161,9 @@ int arch_hijack_entry(pid_t tid, const struct mlk_regs *entry, long nr, const lo
 
 	for (int i = 0; i < 6; i++)
 		u.regs[i] = (uint64_t)a[i];
+	/* the kernel takes the number from syscallno; x8 too, for
+	 * arch_is_hijacked() (the rewind puts the thread's own back) */
+	u.regs[8] = (uint64_t)nr;
 	put(&r, &u);
 	rc = arch_set_regs(tid, &r);
 	if (rc < 0)
@@ -181,6 +185,20 @@ int arch_hijack_restore(pid_t tid, const struct mlk_regs *entry)
 	if (rc < 0)
 		return rc;
 	return set_syscallno(tid, -1);
+}
+
+bool arch_is_hijacked(const struct mlk_regs *cur, long nr, const long a[6])
+{
+	struct user_pt_regs u = get(cur);
+
+	/* x0 holds the result by now; x1-x5 and x8 are as arch_hijack_entry()
+	 * left them (signal code has reset syscallno) */
+	if (u.regs[8] != (uint64_t)nr)
+		return false;
+	for (int i = 1; i < 6; i++)
+		if (u.regs[i] != (uint64_t)a[i])
+			return false;
+	return true;
 }
 
 /* A regset's header: 0, or -errno (-EINVAL/-ENODEV: the CPU or kernel has

@@ -25,6 +25,7 @@ const unsigned char arch_syscall_insn[] = {
 };
 const unsigned int arch_syscall_insn_len = sizeof(arch_syscall_insn);
 const unsigned int arch_syscall_insn_align = 1;
+const bool arch_late_restart = true;
 _Static_assert(sizeof(arch_syscall_insn) == 2, "syscall is two bytes");
 
 /* mlk_regs is an opaque buffer: copy in and out, never alias it */
@@ -94,19 +95,15 @@ bool arch_restart_state(const struct mlk_regs *saved, struct mlk_regs *ret, bool
 	case -ERESTARTSYS:
 	case -ERESTARTNOINTR:
 	case -ERESTARTNOHAND:
-		/* what the kernel does when no handler runs: re-execute */
-		u->rax = u->orig_rax;
-		u->rip -= 2;
-		break;
 	case -ERESTART_RESTARTBLOCK:
-		/* restart_syscall carries the remaining timeout */
-		u->rax = SYS_restart_syscall;
-		u->rip -= 2;
-		break;
+		/* the kernel re-enters it (or restart_syscall) with no signal
+		 * to run: hijack that entry, so that the registers are ours only
+		 * while the thread is inside the kernel (see lib/remote.c) */
+		return false;
 	default:
 		break;
 	}
-	/* we did the restart: the kernel must not do it again on our rip */
+	/* its call is over: the kernel must not "restart" on our rip */
 	u->orig_rax = (unsigned long long)-1;
 	put(ret, u);
 	return true;
@@ -158,15 +155,46 @@ void arch_free_ext(struct mlk_ext *e)
 	(void)e;
 }
 
-/* x86_64 restores from any stop: the entry-hijack path is never needed. */
-int arch_hijack_entry(pid_t tid, const struct mlk_regs *entry, long nr, const long args[6])
+/* At the entry stop the kernel takes the number from orig_rax; the
+ * arguments are still in their registers. */
+int arch_hijack_entry(pid_t tid, const struct mlk_regs *entry, long nr, const long a[6])
 {
-	(void)tid, (void)entry, (void)nr, (void)args;
-	return -EOPNOTSUPP;
+	struct mlk_regs r = *entry;
+	struct user_regs_struct v = get(&r), *u = &v;
+
+	u->orig_rax = (unsigned long long)nr;
+	u->rdi = (unsigned long long)a[0];
+	u->rsi = (unsigned long long)a[1];
+	u->rdx = (unsigned long long)a[2];
+	u->r10 = (unsigned long long)a[3];
+	u->r8 = (unsigned long long)a[4];
+	u->r9 = (unsigned long long)a[5];
+	put(&r, u);
+	return arch_set_regs(tid, &r);
 }
 
 int arch_hijack_restore(pid_t tid, const struct mlk_regs *entry)
 {
-	(void)tid, (void)entry;
-	return -EOPNOTSUPP;
+	struct mlk_regs r = *entry;
+	struct user_regs_struct v = get(&r), *u = &v;
+
+	/* back to the syscall instruction with its own number in rax: the
+	 * thread issues its call again; orig_rax -1, or the kernel's restart
+	 * code would read rax (a syscall number) as the call's result */
+	u->rax = u->orig_rax;
+	u->rip -= 2;
+	u->orig_rax = (unsigned long long)-1;
+	put(&r, u);
+	return arch_set_regs(tid, &r);
+}
+
+bool arch_is_hijacked(const struct mlk_regs *cur, long nr, const long a[6])
+{
+	struct user_regs_struct u = get(cur);
+
+	/* a syscall leaves orig_rax and the argument registers as they were */
+	return (long long)u.orig_rax == nr && u.rdi == (unsigned long long)a[0] &&
+	       u.rsi == (unsigned long long)a[1] && u.rdx == (unsigned long long)a[2] &&
+	       u.r10 == (unsigned long long)a[3] && u.r8 == (unsigned long long)a[4] &&
+	       u.r9 == (unsigned long long)a[5];
 }
