@@ -5,6 +5,8 @@
  * Shows, or sets with prlimit(2), a process's RLIMIT_MEMLOCK.
  */
 #include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
 
 #include "cli.h"
 #include "output.h"
@@ -62,6 +64,20 @@ static int parse_limits(const char *arg, struct memlock_limits *lim)
 	return 0;
 }
 
+/*
+ * --proc-root DIR, unless DIR is / itself: a captured tree (or the /proc of
+ * another PID namespace). Its PIDs are not this system's processes, so
+ * everything is read from it and nothing is changed through prlimit(2).
+ */
+static bool captured_tree(void)
+{
+	char real[PATH_MAX];
+
+	if (proc_root == NULL)
+		return false;
+	return realpath(proc_root, real) == NULL || strcmp(real, "/") != 0;
+}
+
 static int show(struct output *out, pid_t pid, const struct memlock_limits *lim)
 {
 	struct memlock_status st;
@@ -116,7 +132,41 @@ int cmd_limit(int argc, char **argv)
 		errtryhelp("limit");
 	}
 	pid = parse_pid_or_die(argv[optind]);
-	rc = memlock_pid_get_limit(pid, &lim);
+	if (captured_tree() && argc - optind == 2) {
+		warnx("cannot set the memlock limit of process %d: --proc-root %s is a captured "
+		      "tree, which is read-only",
+		      (int)pid, proc_root);
+		hint("memlock limit changes a running process: run it without --proc-root on the "
+		     "machine where process %d runs",
+		     (int)pid);
+		return EXIT_FAILURE;
+	}
+	if (captured_tree()) {
+		char file[32];
+
+		struct memlock_status st;
+
+		rc = memlock_proc_read_limits(proc_root, pid, &lim);
+		if (rc == -ENOENT && memlock_proc_read_status(proc_root, pid, &st) == -ENOENT) {
+			warn_rc(-ESRCH, "cannot read the limits of process %d", (int)pid);
+			hint("--proc-root %s has no proc/%d: the tree holds other processes",
+			     proc_root, (int)pid);
+			return EXIT_FAILURE;
+		}
+		if (rc < 0) {
+			warn_rc(rc, "cannot read %s/proc/%d/limits", proc_root, (int)pid);
+			snprintf(file, sizeof(file), "%d/limits", (int)pid);
+			if (rc == -ENOENT)
+				hint("the captured tree has no limits file for process %d: capture "
+				     "/proc/%d/limits with its status",
+				     (int)pid, (int)pid);
+			else
+				hint_read_error(file, rc);
+			return EXIT_FAILURE;
+		}
+	} else {
+		rc = memlock_pid_get_limit(pid, &lim);
+	}
 	if (rc < 0) {
 		warn_rc(rc, "cannot read the limits of process %d", (int)pid);
 		hint_pid_error(pid, rc);

@@ -86,4 +86,21 @@ fails "a bare number (a second PID?) as the limit" $p 28006
 is "a bare number: the limit is unchanged" "$(proc $p)" "$before"
 "$MEMLOCK" limit $p 28672B >/dev/null
 is "the same in bytes, with its unit, is a limit" "$(proc $p | cut -d' ' -f1)" 28672
+# --proc-root: a captured tree copied under the PID of our live sleep, whose
+# limits differ from the captured ones; the row is the tree's alone, and a
+# change is refused there, the live process left as it was
+tree=$(mktemp -d)
+at_exit "rm -rf $tree"
+mkdir -p "$tree/proc/$p"
+cp tests/fixtures/proc/locked/proc/9914/status tests/fixtures/proc/locked/proc/9914/limits \
+	"$tree/proc/$p/"
+before=$(proc $p)
+is "--proc-root: every column from the captured tree (its limits, not the live ones)" \
+	"$("$MEMLOCK" --proc-root "$tree" limit -r -n -b -o COMMAND,SOFT,HARD,LOCKED $p)" \
+	"helper 8388608 8388608 212992"
+out=$("$MEMLOCK" --proc-root "$tree" limit $p 20K 2>&1)
+rc=$?
+check "--proc-root: a change is refused, the tree named read-only ($rc)" \
+	eval '[ $rc -eq 1 ] && grep -q "captured tree, which is read-only" <<<"$out"'
+is "--proc-root: the live process of that PID is unchanged" "$(proc $p)" "$before"
 done_testing
