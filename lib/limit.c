@@ -33,10 +33,42 @@ int memlock_pid_get_limit(pid_t pid, struct memlock_limits *lim)
 	return memlock_proc_read_limits(NULL, pid, lim);
 }
 
+/* capable(CAP_SYS_RESOURCE) in do_prlimit(): the caller's effective set, and
+ * only in the initial user namespace */
+#define CAP_SYS_RESOURCE_BIT 24
+
+static bool can_raise_hard(void)
+{
+	struct memlock_status st;
+
+	if (memlock_proc_read_status(NULL, getpid(), &st) < 0)
+		return false;
+	return (st.cap_eff & (1ull << CAP_SYS_RESOURCE_BIT)) && mlk_userns_is_init(NULL, st.pid) > 0;
+}
+
+/* A limit as memlock limit takes it, with a unit (a bare soft limit is
+ * refused there): in the largest unit that holds it exactly */
+static const char *size_arg(uint64_t v, char *buf, size_t sz)
+{
+	if (v == MEMLOCK_UNLIMITED)
+		snprintf(buf, sz, "unlimited");
+	else if (v != 0 && v % (1ull << 30) == 0)
+		snprintf(buf, sz, "%lluG", (unsigned long long)(v >> 30));
+	else if (v != 0 && v % (1ull << 20) == 0)
+		snprintf(buf, sz, "%lluM", (unsigned long long)(v >> 20));
+	else if (v != 0 && v % 1024 == 0)
+		snprintf(buf, sz, "%lluK", (unsigned long long)(v >> 10));
+	else
+		snprintf(buf, sz, "%lluB", (unsigned long long)v);
+	return buf;
+}
+
 int memlock_pid_set_limit(pid_t pid, const struct memlock_limits *lim, struct memlock_verdict *why)
 {
 	struct rlimit rl, old;
 	struct mlk_facts f;
+	char sl[32], hl[32];
+	bool raise;
 	int err;
 
 	if (lim == NULL || pid < 0)
@@ -50,24 +82,34 @@ int memlock_pid_set_limit(pid_t pid, const struct memlock_limits *lim, struct me
 		return mlk_err(-err);
 	memset(why, 0, sizeof(*why));
 	why->err = err;
-	if (err == EINVAL) {
-		snprintf(why->reason, sizeof(why->reason),
-			 "the soft limit (%s) cannot be above the hard limit (%s)",
-			 MLK_SZ(lim->soft), MLK_SZ(lim->hard));
-		mlk_add_fix(why, "give SOFT:HARD with SOFT <= HARD");
-		return mlk_err(-err);
-	}
-	if (err != EPERM || mlk_facts_read(NULL, pid, false, 0, 0, &f) < 0) {
-		snprintf(why->reason, sizeof(why->reason), "prlimit refused: %s", strerror(err));
+	if ((err != EPERM && err != EINVAL) || mlk_facts_read(NULL, pid, false, 0, 0, &f) < 0) {
+		if (err == EINVAL)
+			snprintf(why->reason, sizeof(why->reason),
+				 "the soft limit (%s) cannot be above the hard limit (%s)",
+				 MLK_SZ(lim->soft), MLK_SZ(lim->hard));
+		else
+			snprintf(why->reason, sizeof(why->reason), "prlimit refused: %s",
+				 strerror(err));
 		return mlk_err(-err);
 	}
 	why->limit = f.lim.soft;
 	why->hard_limit = f.lim.hard;
 	why->context = f.ctx.kind;
 	snprintf(why->unit, sizeof(why->unit), "%s", f.ctx.unit);
-	if (f.uid != getuid() || f.uid != geteuid()) {
-		char sl[32], hl[32];
-
+	/* the kernel checks soft <= hard before the raise of the hard limit: a
+	 * soft limit over the current hard one fails with EINVAL, and
+	 * SOFT:SOFT then with EPERM unless memlock may raise the hard limit */
+	raise = lim->soft > f.lim.hard && !can_raise_hard();
+	if (err == EINVAL && !raise) {
+		snprintf(why->reason, sizeof(why->reason),
+			 "the soft limit (%s) cannot be above the hard limit (%s)",
+			 MLK_SZ(lim->soft), MLK_SZ(lim->hard));
+		mlk_add_fix(why, "give SOFT:HARD with SOFT <= HARD: memlock limit %d %s:%s",
+			    (int)pid, size_arg(lim->soft, sl, sizeof(sl)),
+			    size_arg(lim->soft, hl, sizeof(hl)));
+		return mlk_err(-err);
+	}
+	if (err == EPERM && (f.uid != getuid() || f.uid != geteuid())) {
 		snprintf(why->reason, sizeof(why->reason),
 			 "process %d belongs to uid %u: changing another user's limits needs "
 			 "CAP_SYS_RESOURCE, which memlock does not have",
@@ -78,13 +120,26 @@ int memlock_pid_set_limit(pid_t pid, const struct memlock_limits *lim, struct me
 			    (unsigned int)f.uid, MLK_SZ(f.lim.hard));
 		return mlk_err(-err);
 	}
-	snprintf(why->reason, sizeof(why->reason),
-		 "raising the hard limit (%s) to %s needs CAP_SYS_RESOURCE, which memlock "
-		 "does not have; any process may lower its limits, and raise the soft one "
-		 "up to the hard one",
-		 MLK_SZ(f.lim.hard), MLK_SZ(lim->hard));
-	/* the fixes name where a limit that high is set */
 	why->need = lim->soft > lim->hard ? lim->soft : lim->hard;
+	if (err == EINVAL)
+		snprintf(why->reason, sizeof(why->reason),
+			 "the soft limit (%s) cannot be above the hard limit (%s), and raising "
+			 "the hard limit (now %s) to %s needs CAP_SYS_RESOURCE, which memlock "
+			 "does not have; any process may lower its limits, and raise the soft "
+			 "one up to the hard one",
+			 MLK_SZ(lim->soft), MLK_SZ(lim->hard), MLK_SZ(f.lim.hard),
+			 MLK_SZ(why->need));
+	else
+		snprintf(why->reason, sizeof(why->reason),
+			 "raising the hard limit (%s) to %s needs CAP_SYS_RESOURCE, which "
+			 "memlock does not have; any process may lower its limits, and raise "
+			 "the soft one up to the hard one",
+			 MLK_SZ(f.lim.hard), MLK_SZ(why->need));
+	/* the fixes name where a limit that high is set */
 	mlk_limit_fixes(&f, why, why->need);
+	if (f.lim.soft < f.lim.hard)
+		mlk_add_fix(why, "or keep the hard limit: memlock limit %d %s raises the soft "
+				 "limit to it",
+			    (int)pid, size_arg(f.lim.hard, sl, sizeof(sl)));
 	return mlk_err(-err);
 }

@@ -32,6 +32,18 @@ else
 		eval '[ $rc -eq 1 ] && grep -q "needs CAP_SYS_RESOURCE" <<<"$out"'
 	check "raise of the hard limit: the fix for the context" grep -q "^hint: .*limits.conf\|^hint: .*LimitMEMLOCK" <<<"$out"
 	is "raise refused: nothing changed" "$(proc $p)" "$((2 * M)) $((2 * M))"
+	# a soft limit alone over the hard one: not "SOFT <= HARD" (SOFT:SOFT
+	# fails too), but CAP_SYS_RESOURCE, where to set it, or up to the hard
+	"$MEMLOCK" limit $p 1M >/dev/null
+	out=$("$MEMLOCK" limit $p 4M 2>&1)
+	rc=$?
+	check "soft over the hard limit: the hard one's raise explained ($rc)" \
+		eval '[ $rc -eq 1 ] && grep -q "needs CAP_SYS_RESOURCE" <<<"$out" &&
+		      ! grep -q "SOFT <= HARD" <<<"$out"'
+	check "soft over the hard limit: fixes where it is set, and up to the hard one" \
+		eval 'grep -q "^hint: .*limits.conf\|^hint: .*LimitMEMLOCK" <<<"$out" &&
+		      grep -q "^hint: or keep the hard limit: memlock limit $p 2M " <<<"$out"'
+	is "soft over the hard limit: nothing changed" "$(proc $p)" "$M $((2 * M))"
 	if [ "$(id -u)" -eq 0 ]; then
 		setpriv --reuid=65534 --regid=65534 --clear-groups sleep 60 & q=$!
 		at_exit "kill $q"
