@@ -5,8 +5,10 @@
  * Shows, or sets with prlimit(2), a process's RLIMIT_MEMLOCK.
  */
 #include <getopt.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "output.h"
@@ -78,6 +80,39 @@ static bool captured_tree(void)
 	return realpath(proc_root, real) == NULL || strcmp(real, "/") != 0;
 }
 
+/*
+ * A limit is a number someone set: show it exactly. size_to_human() rounds
+ * (4095 bytes reads "4.0K"); where it would, the limit is given in the
+ * largest unit that holds it exactly, and below a page always in bytes,
+ * since the kernel counts whole pages: 2048B lets nothing be locked.
+ */
+static void set_limit(struct output *out, struct libscols_line *ln, int id, uint64_t v)
+{
+	static const char unit[] = "BKMGTPE";
+	uint64_t div = 1;
+	unsigned int i = 0;
+	char buf[32];
+
+	if (out->bytes || v == MEMLOCK_UNLIMITED || v == 0) {
+		output_set_size(out, ln, id, v);
+		return;
+	}
+	while (i + 1 < sizeof(unit) - 1 && v / div >= 1024) {
+		div *= 1024;
+		i++;
+	}
+	/* exact in the human form: whole units, or one decimal of them */
+	if (v >= (uint64_t)getpagesize() && (v % div == 0 || (v / div < 100 && v * 10 % div == 0))) {
+		output_set_size(out, ln, id, v);
+		return;
+	}
+	for (div = 1, i = 0; i + 1 < sizeof(unit) - 1 && v % (div * 1024) == 0 &&
+			     v >= (uint64_t)getpagesize(); i++)
+		div *= 1024;
+	snprintf(buf, sizeof(buf), "%" PRIu64 "%c", v / div, unit[i]);
+	output_set_str(out, ln, id, buf);
+}
+
 static int show(struct output *out, pid_t pid, const struct memlock_limits *lim)
 {
 	struct memlock_status st;
@@ -94,8 +129,8 @@ static int show(struct output *out, pid_t pid, const struct memlock_limits *lim)
 	ln = output_new_line(out);
 	output_set_num(out, ln, L_PID, (uint64_t)pid);
 	output_set_str(out, ln, L_COMMAND, st.name);
-	output_set_size(out, ln, L_SOFT, lim->soft);
-	output_set_size(out, ln, L_HARD, lim->hard);
+	set_limit(out, ln, L_SOFT, lim->soft);
+	set_limit(out, ln, L_HARD, lim->hard);
 	output_set_bool(out, ln, L_CAP, memlock_proc_has_cap_ipc_lock(proc_root, &st, NULL));
 	output_set_size(out, ln, L_LOCKED, st.vm_lck);
 	return output_print(out) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
@@ -202,6 +237,12 @@ int cmd_limit(int argc, char **argv)
 		}
 		if (memlock_pid_get_limit(pid, &lim) < 0)
 			lim = want;
+		/* mlock rounds the limit down to pages: not one page fits */
+		if (lim.soft != 0 && lim.soft < (uint64_t)getpagesize())
+			warnx("the soft limit of process %d, %" PRIu64 " bytes, is less than a "
+			      "page (%d bytes): the kernel counts whole pages, so it can lock "
+			      "nothing",
+			      (int)pid, lim.soft, getpagesize());
 	}
 	if (output_init(&out, defaults, ARRAY_SIZE(defaults), "limits") < 0)
 		errtryhelp("limit");

@@ -63,6 +63,23 @@ static const char *size_arg(uint64_t v, char *buf, size_t sz)
 	return buf;
 }
 
+/* mlk_size_str(), exact: a limit a user wrote must not read "1.0 MiB" for
+ * 1025 KiB beside a hard limit of 1 MiB */
+static const char *limit_str(uint64_t v, char *buf, size_t sz)
+{
+	char tmp[32];
+
+	mlk_size_str(v, tmp, sizeof(tmp));
+	if (strchr(tmp, '.') == NULL)
+		snprintf(buf, sz, "%s", tmp);
+	else if (v % 1024 == 0)
+		snprintf(buf, sz, "%llu KiB", (unsigned long long)(v / 1024));
+	else
+		snprintf(buf, sz, "%llu B", (unsigned long long)v);
+	return buf;
+}
+#define LIM_SZ(x) limit_str((x), (char[32]){ 0 }, 32)
+
 int memlock_pid_set_limit(pid_t pid, const struct memlock_limits *lim, struct memlock_verdict *why)
 {
 	struct rlimit rl, old;
@@ -86,7 +103,7 @@ int memlock_pid_set_limit(pid_t pid, const struct memlock_limits *lim, struct me
 		if (err == EINVAL)
 			snprintf(why->reason, sizeof(why->reason),
 				 "the soft limit (%s) cannot be above the hard limit (%s)",
-				 MLK_SZ(lim->soft), MLK_SZ(lim->hard));
+				 LIM_SZ(lim->soft), LIM_SZ(lim->hard));
 		else
 			snprintf(why->reason, sizeof(why->reason), "prlimit refused: %s",
 				 strerror(err));
@@ -103,7 +120,7 @@ int memlock_pid_set_limit(pid_t pid, const struct memlock_limits *lim, struct me
 	if (err == EINVAL && !raise) {
 		snprintf(why->reason, sizeof(why->reason),
 			 "the soft limit (%s) cannot be above the hard limit (%s)",
-			 MLK_SZ(lim->soft), MLK_SZ(lim->hard));
+			 LIM_SZ(lim->soft), LIM_SZ(lim->hard));
 		mlk_add_fix(why, "give SOFT:HARD with SOFT <= HARD: memlock limit %d %s:%s",
 			    (int)pid, size_arg(lim->soft, sl, sizeof(sl)),
 			    size_arg(lim->soft, hl, sizeof(hl)));
@@ -117,7 +134,7 @@ int memlock_pid_set_limit(pid_t pid, const struct memlock_limits *lim, struct me
 		mlk_add_fix(why, "as root with CAP_SYS_RESOURCE: memlock limit %d %s:%s", (int)pid,
 			    mlk_limit_arg(lim->soft, sl, sizeof(sl)), mlk_limit_arg(lim->hard, hl, sizeof(hl)));
 		mlk_add_fix(why, "or as uid %u, its owner, if the hard limit stays as it is (%s)",
-			    (unsigned int)f.uid, MLK_SZ(f.lim.hard));
+			    (unsigned int)f.uid, LIM_SZ(f.lim.hard));
 		return mlk_err(-err);
 	}
 	why->need = lim->soft > lim->hard ? lim->soft : lim->hard;
@@ -127,14 +144,14 @@ int memlock_pid_set_limit(pid_t pid, const struct memlock_limits *lim, struct me
 			 "the hard limit (now %s) to %s needs CAP_SYS_RESOURCE, which memlock "
 			 "does not have; any process may lower its limits, and raise the soft "
 			 "one up to the hard one",
-			 MLK_SZ(lim->soft), MLK_SZ(lim->hard), MLK_SZ(f.lim.hard),
-			 MLK_SZ(why->need));
+			 LIM_SZ(lim->soft), LIM_SZ(lim->hard), LIM_SZ(f.lim.hard),
+			 LIM_SZ(why->need));
 	else
 		snprintf(why->reason, sizeof(why->reason),
 			 "raising the hard limit (%s) to %s needs CAP_SYS_RESOURCE, which "
 			 "memlock does not have; any process may lower its limits, and raise "
 			 "the soft one up to the hard one",
-			 MLK_SZ(f.lim.hard), MLK_SZ(why->need));
+			 LIM_SZ(f.lim.hard), LIM_SZ(why->need));
 	/* the fixes name where a limit that high is set */
 	mlk_limit_fixes(&f, why, why->need);
 	if (f.lim.soft < f.lim.hard)

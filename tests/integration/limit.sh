@@ -98,6 +98,19 @@ fails "a bare number (a second PID?) as the limit" $p 28006
 is "a bare number: the limit is unchanged" "$(proc $p)" "$before"
 "$MEMLOCK" limit $p 28672B >/dev/null
 is "the same in bytes, with its unit, is a limit" "$(proc $p | cut -d' ' -f1)" 28672
+# a limit is shown exactly: 4095 bytes are not "4.0K", a sub-page limit
+# (nothing can be locked) is in bytes and warned about when set
+out=$("$MEMLOCK" limit -r -n -o SOFT $p 4095B 2>&1)
+is "4095B is shown as 4095B, with the sub-page warning" "$out" \
+	"memlock: the soft limit of process $p, 4095 bytes, is less than a page ($(getconf PAGESIZE) bytes): the kernel counts whole pages, so it can lock nothing
+4095B"
+is "1000000B is shown as 1000000B, not 977K" \
+	"$("$MEMLOCK" limit -r -n -o SOFT $p 1000000B 2>&1)" 1000000B
+is "an exact 768K stays 768K" "$("$MEMLOCK" limit -r -n -o SOFT $p 768K 2>&1)" 768K
+out=$("$MEMLOCK" limit $p 1025K 2>&1)
+check "over the hard 1M by 1K: said exactly, not as 1.0 MiB over 1 MiB" \
+	grep -q "the soft limit (1025 KiB) cannot be above the hard limit (1 MiB)" <<<"$out"
+
 # --proc-root: a captured tree copied under the PID of our live sleep, whose
 # limits differ from the captured ones; the row is the tree's alone, and a
 # change is refused there, the live process left as it was
