@@ -328,8 +328,23 @@ int inject_finish(struct memlock_target *t, struct inject_report *rep, int rc)
 	if (failed) {
 		call_name(failed, name, sizeof(name));
 		warnx("process %d refused %s: %s", (int)rep->pid, name, strerror((int)-failed->ret));
-		if (failed->ret == -ENOMEM || failed->ret == -EPERM)
-			hint("see why: memlock check -p %d", (int)rep->pid);
+		if (failed->ret == -ENOMEM || failed->ret == -EPERM) {
+			char args[96] = "";
+			long f = failed->args[0];
+
+			/* the check of the very call that failed: its range, its flags */
+			if (failed->nr == SYS_mlock || failed->nr == SYS_mlock2)
+				snprintf(args, sizeof(args), "%s --range 0x%lx-0x%lx",
+					 failed->nr == SYS_mlock2 ? " --onfault" : "",
+					 failed->args[0],
+					 failed->args[0] + failed->args[1]);
+			else if (failed->nr == SYS_mlockall)
+				snprintf(args, sizeof(args), "%s%s%s",
+					 f & MCL_CURRENT ? " --current" : "",
+					 f & MCL_FUTURE ? " --future" : "",
+					 f & MCL_ONFAULT ? " --onfault" : "");
+			hint("see why: memlock check -p %d%s", (int)rep->pid, args);
+		}
 		return EXIT_FAILURE;
 	}
 	if (rep->ret < 0) {

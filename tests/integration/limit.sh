@@ -128,4 +128,22 @@ rc=$?
 check "--proc-root: a change is refused, the tree named read-only ($rc)" \
 	eval '[ $rc -eq 1 ] && grep -q "captured tree, which is read-only" <<<"$out"'
 is "--proc-root: the live process of that PID is unchanged" "$(proc $p)" "$before"
+# attach --range that the kernel refuses: "see why" checks that very range
+if [ "$(id -u)" -ne 0 ]; then
+	skip "a refused --range: see why names it" "needs root for a process without CAP_IPC_LOCK"
+else
+	prlimit --memlock=65536:65536 setpriv --reuid=65534 --regid=65534 --clear-groups \
+		--inh-caps=-all --bounding-set=-all sleep 60 & n=$!
+	at_exit "kill $n"
+	for _ in $(seq 100); do [ "$(cat /proc/$n/comm)" = sleep ] && break; sleep 0.05; done
+	r=$(awk '/libc\.so/ && $2 ~ /x/ { print $1; exit }' /proc/$n/maps)
+	want="memlock check -p $n --range 0x${r%-*}-0x${r#*-}"
+	out=$("$MEMLOCK" attach --force --range "$r" $n 2>&1)
+	check "a refused --range ($r, over 64K): see why names the range" \
+		grep -qx "hint: see why: $want" <<<"$out"
+	out=$("$MEMLOCK" ${want#memlock } 2>&1)
+	rc=$?
+	check "the suggested check predicts that mlock's refusal ($rc)" \
+		eval '[ $rc -eq 3 ] && grep -q "^fail: mlock(0x${r%-*}, " <<<"$out"'
+fi
 done_testing
