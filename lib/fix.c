@@ -3,7 +3,8 @@
  * The fixes and hazards that come with a verdict. A fix names the place that
  * owns the process's limit: the shell that started it, limits.conf for new
  * logins, its systemd unit, its container runtime, or the running process
- * itself (prlimit, `memlock limit`).
+ * itself. For the running process both commands are given: `memlock limit`
+ * explains a refusal, prlimit(1) works where memlock is not installed.
  */
 #include <pwd.h>
 #include <stdarg.h>
@@ -161,8 +162,9 @@ void mlk_limit_fixes(const struct mlk_facts *f, struct memlock_verdict *v, uint6
 				    MLK_SZ(f->lim.hard));
 		else
 			mlk_add_fix(v, "for the running process, as root with CAP_SYS_RESOURCE "
-				       "(the hard limit is %s): memlock limit %d %s:%s",
-				    MLK_SZ(f->lim.hard), (int)f->pid, k, k);
+				       "(the hard limit is %s): memlock limit %d %s:%s, or "
+				       "prlimit --pid %d --memlock=%s:%s",
+				    MLK_SZ(f->lim.hard), (int)f->pid, k, k, (int)f->pid, one, one);
 		break;
 	case MLK_FOR_EXEC:
 		mlk_add_fix(v, "%slet memlock raise it first: memlock run --limit %s -- ...",

@@ -121,9 +121,10 @@ int memlock_pid_set_limit(pid_t pid, const struct memlock_limits *lim, struct me
 		snprintf(why->reason, sizeof(why->reason),
 			 "the soft limit (%s) cannot be above the hard limit (%s)",
 			 LIM_SZ(lim->soft), LIM_SZ(lim->hard));
-		mlk_add_fix(why, "give SOFT:HARD with SOFT <= HARD: memlock limit %d %s:%s",
-			    (int)pid, size_arg(lim->soft, sl, sizeof(sl)),
-			    size_arg(lim->soft, hl, sizeof(hl)));
+		mlk_add_fix(why, "give SOFT:HARD with SOFT <= HARD: memlock limit %d %s:%s, or "
+				 "prlimit --pid %d --memlock=%s:%s",
+			    (int)pid, size_arg(lim->soft, sl, sizeof(sl)), sl, (int)pid,
+			    mlk_limit_arg(lim->soft, hl, sizeof(hl)), hl);
 		return mlk_err(-err);
 	}
 	if (err == EPERM && (f.uid != getuid() || f.uid != geteuid())) {
@@ -131,8 +132,11 @@ int memlock_pid_set_limit(pid_t pid, const struct memlock_limits *lim, struct me
 			 "process %d belongs to uid %u: changing another user's limits needs "
 			 "CAP_SYS_RESOURCE, which memlock does not have",
 			 (int)pid, (unsigned int)f.uid);
-		mlk_add_fix(why, "as root with CAP_SYS_RESOURCE: memlock limit %d %s:%s", (int)pid,
-			    mlk_limit_arg(lim->soft, sl, sizeof(sl)), mlk_limit_arg(lim->hard, hl, sizeof(hl)));
+		mlk_limit_arg(lim->soft, sl, sizeof(sl));
+		mlk_limit_arg(lim->hard, hl, sizeof(hl));
+		mlk_add_fix(why, "as root with CAP_SYS_RESOURCE: memlock limit %d %s:%s, or prlimit "
+				 "--pid %d --memlock=%s:%s",
+			    (int)pid, sl, hl, (int)pid, sl, hl);
 		mlk_add_fix(why, "or as uid %u, its owner, if the hard limit stays as it is (%s)",
 			    (unsigned int)f.uid, LIM_SZ(f.lim.hard));
 		return mlk_err(-err);
@@ -155,8 +159,9 @@ int memlock_pid_set_limit(pid_t pid, const struct memlock_limits *lim, struct me
 	/* the fixes name where a limit that high is set */
 	mlk_limit_fixes(&f, why, why->need);
 	if (f.lim.soft < f.lim.hard)
-		mlk_add_fix(why, "or keep the hard limit: memlock limit %d %s raises the soft "
-				 "limit to it",
-			    (int)pid, size_arg(f.lim.hard, sl, sizeof(sl)));
+		mlk_add_fix(why, "or keep the hard limit and raise the soft one to it: memlock "
+				 "limit %d %s, or prlimit --pid %d --memlock=%s:",
+			    (int)pid, size_arg(f.lim.hard, sl, sizeof(sl)), (int)pid,
+			    mlk_limit_arg(f.lim.hard, hl, sizeof(hl)));
 	return mlk_err(-err);
 }

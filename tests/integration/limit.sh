@@ -42,7 +42,7 @@ else
 		      ! grep -q "SOFT <= HARD" <<<"$out"'
 	check "soft over the hard limit: fixes where it is set, and up to the hard one" \
 		eval 'grep -q "^hint: .*limits.conf\|^hint: .*LimitMEMLOCK" <<<"$out" &&
-		      grep -q "^hint: or keep the hard limit: memlock limit $p 2M " <<<"$out"'
+		      grep -q "^hint: or keep the hard limit.*: memlock limit $p 2M, or prlimit" <<<"$out"'
 	is "soft over the hard limit: nothing changed" "$(proc $p)" "$M $((2 * M))"
 	if [ "$(id -u)" -eq 0 ]; then
 		setpriv --reuid=65534 --regid=65534 --clear-groups sleep 60 & q=$!
@@ -53,7 +53,7 @@ else
 		check "another user's process: refused, the reason named" \
 			eval '[ $rc -eq 1 ] && grep -q "another user" <<<"$out"'
 		check "another user's process: the fix needs CAP_SYS_RESOURCE, not a ulimit" \
-			eval 'grep -q "^hint: as root with CAP_SYS_RESOURCE: memlock limit $q 1048576:" <<<"$out" &&
+			eval 'grep -q "^hint: as root with CAP_SYS_RESOURCE: memlock limit $q 1048576:[^,]*, or prlimit --pid $q --memlock=1048576:" <<<"$out" &&
 			      ! grep -q "ulimit" <<<"$out"'
 		is "a process without CAP_IPC_LOCK: the column says false" \
 			"$(jget "$("$MEMLOCK" limit -J $q)" 'j["limits"][0]["cap_ipc_lock"]')" False

@@ -237,6 +237,8 @@ static void test_fix_shell(void **state)
 	assert_false(has_fix(&v, "ulimit"));
 	assert_true(has_fix(&v, "CAP_SYS_RESOURCE"));
 	assert_true(has_fix(&v, "memlock limit 4242 16000K:16000K"));
+	/* the prlimit(1) command beside it, as for the soft limit (memlock(1)) */
+	assert_true(has_fix(&v, "prlimit --pid 4242 --memlock=16384000:16384000"));
 }
 
 static void test_fix_headroom(void **state)
