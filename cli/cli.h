@@ -72,6 +72,8 @@ extern const char *proc_root;	/* --proc-root, NULL for the live system */
 
 /* parse.c: strict parsers; they return 0 or -EINVAL/-ERANGE */
 int parse_size(const char *s, uint64_t *bytes);	/* 4096, 64K, 8MiB, unlimited */
+/* SOFT, SOFT:HARD, :HARD or SOFT: over the limits already in @lim */
+int parse_limits(const char *arg, struct memlock_limits *lim);
 int parse_pid(const char *s, pid_t *pid);
 int parse_range(const char *s, uint64_t *start, uint64_t *end);	/* hex START-END */
 pid_t parse_pid_or_die(const char *s);

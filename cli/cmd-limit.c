@@ -45,27 +45,6 @@ static void __attribute__((noreturn)) usage(void)
 	exit(close_stdout_rc(EXIT_SUCCESS));
 }
 
-/* "SOFT", "SOFT:HARD", ":HARD", "SOFT:" over the current limits */
-static int parse_limits(const char *arg, struct memlock_limits *lim)
-{
-	const char *colon = strchr(arg, ':');
-	char soft[64];
-
-	if (colon == NULL)
-		return parse_size(arg, &lim->soft);
-	if ((size_t)(colon - arg) >= sizeof(soft))
-		return -EINVAL;
-	memcpy(soft, arg, (size_t)(colon - arg));
-	soft[colon - arg] = '\0';
-	if (soft[0] == '\0' && colon[1] == '\0')
-		return -EINVAL;
-	if (soft[0] && parse_size(soft, &lim->soft) < 0)
-		return -EINVAL;
-	if (colon[1] && parse_size(colon + 1, &lim->hard) < 0)
-		return -EINVAL;
-	return 0;
-}
-
 /*
  * --proc-root DIR, unless DIR is / itself: a captured tree (or the /proc of
  * another PID namespace). Its PIDs are not this system's processes, so

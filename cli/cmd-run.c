@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * memlock run [--current] [--future] [--onfault] [--limit BYTES]
+ * memlock run [--current] [--future] [--onfault] [--limit SOFT[:HARD]]
  *             [--strict|--best-effort] [-v] -- PROGRAM [ARGS...]
  *
  * Runs PROGRAM in place of memlock (same PID, descriptors, environment,
@@ -11,9 +11,11 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "inject.h"
 #include "output.h"
 
 #define EXIT_CANNOT_RUN 126
@@ -24,6 +26,7 @@ struct run_ctx {
 	const char *prog;
 	unsigned int mcl;
 	bool verbose, best_effort;
+	char last[64];		/* the image reported before, in the reporter */
 };
 
 static void __attribute__((noreturn)) usage(void)
@@ -40,8 +43,8 @@ static void __attribute__((noreturn)) usage(void)
 	fputs(" -c, --current             MCL_CURRENT: lock what is mapped at start\n"
 	      " -f, --future              MCL_FUTURE: lock everything mapped later\n"
 	      " -F, --onfault             lock pages when first touched\n"
-	      " -l, --limit <bytes>       set RLIMIT_MEMLOCK first (soft, and hard if needed;\n"
-	      "                             K, M, G suffixes, or unlimited)\n"
+	      " -l, --limit <soft[:hard]> set RLIMIT_MEMLOCK first (soft alone: the hard one\n"
+	      "                             too if needed; K, M, G suffixes, or unlimited)\n"
 	      " -s, --strict              if the lock fails, do not run the program (default)\n"
 	      " -b, --best-effort         if the lock fails, run it anyway and say so\n"
 	      " -v, --verbose             report the lock (VmLck, the mlockall result)\n"
@@ -95,6 +98,18 @@ static void warn_headroom(const struct run_ctx *c, pid_t pid, const struct memlo
 		     size_to_human(lim.hard, (char[32]){ 0 }, 32));
 }
 
+/* The image the outcome is about: the one now running in @pid (a
+ * wrapper's exec shows the next one), or the program named on the command
+ * line when it was reported in memlock itself, before the exec. */
+static const char *image_name(const struct run_ctx *c, pid_t pid, struct memlock_status *st,
+			      bool *have)
+{
+	const char *slash = strrchr(c->prog, '/');
+
+	*have = pid != getpid() && memlock_proc_read_status(NULL, pid, st) == 0;
+	return *have ? st->name : slash ? slash + 1 : c->prog;
+}
+
 /* Once the lock was tried at the program's first instruction, in the
  * library's reporter: a process forked from this one (memlock is
  * single-threaded, so it may run any code), as this one is the program by
@@ -102,46 +117,53 @@ static void warn_headroom(const struct run_ctx *c, pid_t pid, const struct memlo
 static void report(pid_t pid, long ret, const struct memlock_verdict *why, uint64_t vmlck,
 		   void *data)
 {
-	const struct run_ctx *c = data;
+	struct run_ctx *c = data;
+	struct memlock_status st;
+	char by[96] = "", b[32], flags[96];
+	const char *name;
+	bool have;
 
+	name = image_name(c, pid, &st, &have);
+	/* an image a wrapper executed: say by which, it is not the one named */
+	if (c->last[0] && strcmp(c->last, name) != 0)
+		snprintf(by, sizeof(by), " (executed by %s)", c->last);
+	snprintf(c->last, sizeof(c->last), "%s", name);
 	if (ret == 0) {
-		struct memlock_status st;
-		bool have = memlock_proc_read_status(NULL, pid, &st) == 0;
-		char b[32];
-
-		/* the image now running: a wrapper's exec shows the next one */
-		if (c->verbose)
-			fprintf(stderr, "memlock: %s (pid %d): mlockall(0x%x) = 0, VmLck %s\n",
-				have ? st.name : c->prog, (int)pid, c->mcl,
-				size_to_human(vmlck, b, sizeof(b)));
+		if (c->verbose) {
+			call_name(&(struct call_record){ .nr = SYS_mlockall, .args = { c->mcl } },
+				  flags, sizeof(flags));
+			fprintf(stderr, "memlock: %s (pid %d): %s = 0, VmLck %s\n", name, (int)pid,
+				flags, size_to_human(vmlck, b, sizeof(b)));
+		}
 		if (have)
 			warn_headroom(c, pid, &st);
 		return;
 	}
-	if (c->best_effort && why->cause == MEMLOCK_CAUSE_SECCOMP)
-		fprintf(stderr, "memlock: %s runs unlocked: mlockall not tried: %s\n", c->prog,
+	/* a trace would take its privileges, or a filter forbids the call:
+	 * mlockall was not even tried */
+	if (c->best_effort && (why->cause == MEMLOCK_CAUSE_SECCOMP ||
+			       why->cause == MEMLOCK_CAUSE_PTRACE_DENIED))
+		fprintf(stderr, "memlock: %s%s runs unlocked: mlockall not tried: %s\n", name, by,
 			why->reason);
-	else if (c->best_effort && why->cause == MEMLOCK_CAUSE_NONE)	/* memlock's own failure */
-		fprintf(stderr, "memlock: %s runs unlocked: %s: %s\n", c->prog,
-			strerrorname_np((int)-ret) ?: "?", why->reason);
 	else if (c->best_effort)
-		fprintf(stderr, "memlock: %s runs unlocked: mlockall failed with %s: %s\n", c->prog,
+		fprintf(stderr, "memlock: %s%s runs unlocked: %s: %s\n", name, by,
 			strerrorname_np((int)-ret) ?: "?", why->reason);
 	else
-		fprintf(stderr, "memlock: cannot lock %s, not running it: %s: %s\n", c->prog,
+		fprintf(stderr, "memlock: cannot lock %s%s, not running it: %s: %s\n", name, by,
 			strerrorname_np((int)-ret) ?: "?", why->reason);
 	print_why(why);
 }
 
-/* --limit: the soft limit, and the hard one when it must grow too. When the
- * hard one cannot grow, the limit does not matter with CAP_IPC_LOCK, and
- * with --best-effort the soft one goes up to the hard one: both go on. */
-static int set_limit(uint64_t want, bool best_effort)
+/* --limit SOFT: the soft limit, and the hard one when it must grow too;
+ * --limit SOFT:HARD (or :HARD, SOFT:) as memlock limit and prlimit(1) take
+ * them. When the hard one cannot grow, the limit does not matter with
+ * CAP_IPC_LOCK, and with --best-effort the soft one goes up to the hard
+ * one at most: both go on. */
+static int set_limit(const char *arg, bool best_effort)
 {
-	struct memlock_limits lim;
+	struct memlock_limits lim, want;
 	struct memlock_verdict why;
 	struct memlock_status st;
-	uint64_t hard;
 	int rc;
 
 	rc = memlock_pid_get_limit(0, &lim);
@@ -149,31 +171,35 @@ static int set_limit(uint64_t want, bool best_effort)
 		warn_rc(rc, "cannot read RLIMIT_MEMLOCK");
 		return rc;
 	}
-	hard = lim.hard;
-	lim.soft = want;
-	if (lim.hard != MEMLOCK_UNLIMITED && (want == MEMLOCK_UNLIMITED || want > lim.hard))
-		lim.hard = want;
-	rc = memlock_pid_set_limit(0, &lim, &why);
+	want = lim;
+	if (parse_limits(arg, &want) < 0)
+		return -EINVAL;
+	if (strchr(arg, ':') == NULL && lim.hard != MEMLOCK_UNLIMITED &&
+	    (want.soft == MEMLOCK_UNLIMITED || want.soft > lim.hard))
+		want.hard = want.soft;
+	rc = memlock_pid_set_limit(0, &want, &why);
 	if (rc == 0)
 		return 0;
 	if (rc == -EPERM && memlock_proc_read_status(NULL, 0, &st) == 0 &&
 	    memlock_proc_has_cap_ipc_lock(NULL, &st, NULL)) {
 		warnx("cannot raise RLIMIT_MEMLOCK to %s (no CAP_SYS_RESOURCE), but CAP_IPC_LOCK "
 		      "lifts the limit: going on",
-		      size_to_human(want, (char[32]){ 0 }, 32));
+		      arg);
 		return 0;
 	}
 	if (rc == -EPERM && best_effort) {
-		lim.soft = lim.hard = hard;
-		if (memlock_pid_set_limit(0, &lim, NULL) == 0) {
+		if (want.soft == MEMLOCK_UNLIMITED ||
+		    (lim.hard != MEMLOCK_UNLIMITED && want.soft > lim.hard))
+			want.soft = lim.hard;
+		want.hard = lim.hard;
+		if (memlock_pid_set_limit(0, &want, NULL) == 0) {
 			warnx("cannot raise RLIMIT_MEMLOCK to %s (no CAP_SYS_RESOURCE): going on with "
 			      "the hard limit, %s",
-			      size_to_human(want, (char[32]){ 0 }, 32),
-			      size_to_human(lim.hard, (char[32]){ 0 }, 32));
+			      arg, size_to_human(lim.hard, (char[32]){ 0 }, 32));
 			return 0;
 		}
 	}
-	warnx("cannot set RLIMIT_MEMLOCK to %s: %s", size_to_human(want, (char[32]){ 0 }, 32),
+	warnx("cannot set RLIMIT_MEMLOCK to %s: %s", arg,
 	      why.reason[0] ? why.reason : strerror(-rc));
 	print_why(&why);
 	return rc;
@@ -194,7 +220,6 @@ int cmd_run(int argc, char **argv)
 	struct lock_flags lf = { 0 };
 	struct memlock_verdict why = { 0 };
 	const char *limit = NULL;
-	uint64_t want;
 	int c, rc;
 
 	int mode = 0;	/* 's' or 'b', as given */
@@ -254,12 +279,15 @@ int cmd_run(int argc, char **argv)
 	o.mcl = ctx.mcl;
 	o.best_effort = ctx.best_effort;
 	if (limit) {
-		if (parse_size(limit, &want) < 0) {
+		struct memlock_limits any = { 0 };
+
+		if (parse_limits(limit, &any) < 0) {
 			warnx("invalid --limit: '%s'", limit);
-			hint("give bytes, with a K, M, G or T suffix, or unlimited (e.g. 64M)");
+			hint("give SOFT or SOFT:HARD (:HARD, SOFT: keep the other), in bytes with a "
+			     "K, M, G or T suffix, or unlimited (e.g. 64M, 64M:128M)");
 			return MEMLOCK_EXEC_FAILED;
 		}
-		if (set_limit(want, ctx.best_effort) < 0)
+		if (set_limit(limit, ctx.best_effort) < 0)
 			return MEMLOCK_EXEC_FAILED;
 	}
 	fflush(NULL);

@@ -65,6 +65,27 @@ int parse_size(const char *s, uint64_t *bytes)
 	return 0;
 }
 
+/* "SOFT", "SOFT:HARD", ":HARD", "SOFT:" over the current limits */
+int parse_limits(const char *arg, struct memlock_limits *lim)
+{
+	const char *colon = strchr(arg, ':');
+	char soft[64];
+
+	if (colon == NULL)
+		return parse_size(arg, &lim->soft);
+	if ((size_t)(colon - arg) >= sizeof(soft))
+		return -EINVAL;
+	memcpy(soft, arg, (size_t)(colon - arg));
+	soft[colon - arg] = '\0';
+	if (soft[0] == '\0' && colon[1] == '\0')
+		return -EINVAL;
+	if (soft[0] && parse_size(soft, &lim->soft) < 0)
+		return -EINVAL;
+	if (colon[1] && parse_size(colon + 1, &lim->hard) < 0)
+		return -EINVAL;
+	return 0;
+}
+
 int parse_pid(const char *s, pid_t *pid)
 {
 	long long v;

@@ -128,22 +128,25 @@ static int seccomp_probe(unsigned int mcl)
 }
 
 int mlk_exec_check(const char *path, unsigned int mcl, bool best_effort,
-		   struct memlock_verdict *why, bool *skip_lock)
+		   struct memlock_verdict *why, enum mlk_exec_plan *plan)
 {
 	struct memlock_request req = { .op = MEMLOCK_OP_MLOCKALL, .kflags = mcl };
 	struct memlock_verdict v = { 0 };
 	int r;
 
-	*skip_lock = false;
+	*plan = MLK_PLAN_LOCK;
 	if (mlk_exec_loses_privileges(path)) {
 		mlk_refuse(why, EPERM, MEMLOCK_CAUSE_PTRACE_DENIED,
 		       "run memlock as root (with CAP_SYS_PTRACE the kernel keeps them), lock it "
 		       "from inside, or lock it once running: memlock attach PID",
 		       "%.200s is a set-user-ID, set-group-ID or file-capability program: under "
 		       "ptrace by a tracer without CAP_SYS_PTRACE the kernel would run it without "
-		       "its privileges",
-		       path);
-		return -EPERM;
+		       "its privileges%s",
+		       path, best_effort ? ", so it runs untraced, with them" : "");
+		if (!best_effort)
+			return -EPERM;
+		*plan = MLK_PLAN_UNTRACED;
+		return 0;
 	}
 	if (mlk_elf_class(path) == ELFCLASS32) {
 		mlk_refuse(why, EOPNOTSUPP, MEMLOCK_CAUSE_COMPAT_TASK,
@@ -176,6 +179,6 @@ int mlk_exec_check(const char *path, unsigned int mcl, bool best_effort,
 			 " (%s)", strerrorname_np(r) ?: "?");
 	if (!best_effort)
 		return -why->err;
-	*skip_lock = true;
+	*plan = MLK_PLAN_SKIP_LOCK;
 	return 0;
 }

@@ -413,6 +413,7 @@ int memlock_execvp_locked(const char *file, char *const argv[],
 	struct mlk_exec_config cfg = { .proto = MLK_EXEC_PROTO, .size = sizeof(cfg) };
 	struct memlock_exec_opts o = { .sz = sizeof(o) };
 	struct launch l = { -1, -1, -1 };
+	enum mlk_exec_plan plan = MLK_PLAN_LOCK;
 	struct memlock_verdict local;
 	char path[4096];
 	bool infra;
@@ -431,11 +432,19 @@ int memlock_execvp_locked(const char *file, char *const argv[],
 		return mlk_err(-EINVAL);
 	rc = mlk_exec_resolve(file, path, sizeof(path));
 	if (rc == 0)
-		rc = mlk_exec_check(path, o.mcl, o.best_effort, &cfg.skip, &cfg.skip_lock);
+		rc = mlk_exec_check(path, o.mcl, o.best_effort, &cfg.skip, &plan);
 	if (rc < 0) {
 		*why = cfg.skip;	/* the refusal's reason, or still all zero */
 		return mlk_err(rc);
 	}
+	if (plan == MLK_PLAN_UNTRACED) {
+		/* best effort for a program a trace would harm: not traced at
+		 * all, said here, in the caller */
+		if (o.report)
+			o.report(getpid(), -cfg.skip.err, &cfg.skip, 0, o.userdata);
+		return mlk_err(exec_file(path, argv));
+	}
+	cfg.skip_lock = plan == MLK_PLAN_SKIP_LOCK;
 	cfg.tid = gettid();
 	cfg.mcl = o.mcl;
 	cfg.follow_ms = o.follow_ms;

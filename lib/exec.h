@@ -16,15 +16,23 @@ MLK_HIDDEN int mlk_exec_resolve(const char *file, char *out, size_t sz);
 /* A set-user-ID, set-group-ID or file-capability program, which under our
  * ptrace would run without its privileges (we have no CAP_SYS_PTRACE). */
 MLK_HIDDEN bool mlk_exec_loses_privileges(const char *path);
+/* What memlock_execvp_locked() does with a program mlk_exec_check() let through. */
+enum mlk_exec_plan {
+	MLK_PLAN_LOCK = 0,	/* trace it and lock it */
+	MLK_PLAN_SKIP_LOCK,	/* trace it (to report each image), lock nothing */
+	MLK_PLAN_UNTRACED,	/* exec it untraced: any trace would harm it */
+};
 /*
  * Refusals known before the exec, each explained in @why (not NULL): a
  * program that would lose its privileges (EPERM), a 32-bit one
  * (EOPNOTSUPP), bad flags, a zero limit (unless @best_effort), a seccomp
- * filter that kills or denies mlockall. With @best_effort the last one is
- * not a refusal: 0 with *@skip_lock set and @why saying why.
+ * filter that kills or denies mlockall. With @best_effort the first and
+ * the last are not refusals: 0 with *@plan saying what to do instead and
+ * @why saying why (a privileged program runs untraced, so that it keeps
+ * its privileges).
  */
 MLK_HIDDEN int mlk_exec_check(const char *path, unsigned int mcl, bool best_effort,
-			      struct memlock_verdict *why, bool *skip_lock);
+			      struct memlock_verdict *why, enum mlk_exec_plan *plan);
 /* The terminal's and a service manager's signals, which the helper and the
  * reporter ignore (they live no longer than the program and --follow), and
  * SIGCHLD set to its default and blocked, for the helper's waits. */

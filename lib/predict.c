@@ -175,10 +175,11 @@ static void predict_mlock(const struct mlk_facts *f, const struct memlock_reques
 		else
 			fail(v, ENOMEM, MEMLOCK_CAUSE_OVER_LIMIT,
 			     "locking %s on top of VmLck %s%s needs %s, over the soft "
-			     "RLIMIT_MEMLOCK of %s (%llu pages)",
+			     "RLIMIT_MEMLOCK of %s (%llu page%s)",
 			     MLK_SZ(len), MLK_SZ(f->vm_lck),
 			     v->already ? " (less the part already locked)" : "", MLK_SZ(v->need),
-			     MLK_SZ(f->lim.soft), (unsigned long long)lim_pages);
+			     MLK_SZ(f->lim.soft), (unsigned long long)lim_pages,
+			     lim_pages == 1 ? "" : "s");
 		return;
 	}
 	if (req->has_addr) {
@@ -238,11 +239,11 @@ static void predict_mlockall(const struct mlk_facts *f, unsigned int fl,
 		else
 			fail(v, ENOMEM, MEMLOCK_CAUSE_ADDRESS_SPACE,
 			     "MCL_CURRENT needs the whole address space, VmSize %s (%llu pages), "
-			     "above the soft RLIMIT_MEMLOCK of %s (%llu pages); the kernel counts "
+			     "above the soft RLIMIT_MEMLOCK of %s (%llu page%s); the kernel counts "
 			     "every mapping, PROT_NONE reservations included, not only what it "
 			     "would lock",
 			     MLK_SZ(f->vm_size), (unsigned long long)size_pages, MLK_SZ(f->lim.soft),
-			     (unsigned long long)lim_pages);
+			     (unsigned long long)lim_pages, lim_pages == 1 ? "" : "s");
 		return;
 	}
 	v->ok = true;

@@ -115,8 +115,8 @@ check "seccomp kill filter, --best-effort: runs unlocked, alive, and says why ($
 
 # -v: the lock of each image, on stderr
 out=$("$MEMLOCK" run -v -- $H/selfcheck 2>&1 >/dev/null)
-check "-v: the mlockall result and VmLck ($out)" \
-	grep -q "^memlock: selfcheck (pid [0-9]*): mlockall(0x3) = 0, VmLck [0-9.]*[KM]" <<<"$out"
+check "-v: the mlockall flags by name, its result and VmLck ($out)" \
+	grep -q "^memlock: selfcheck (pid [0-9]*): mlockall(MCL_CURRENT|MCL_FUTURE) = 0, VmLck [0-9.]*[KM]" <<<"$out"
 
 # --follow: the wrapper's exec is locked, and the helper is gone at the deadline
 out=$("$MEMLOCK" run --follow 3000 -- sh -c "exec $H/selfcheck")
@@ -179,7 +179,7 @@ is "not executable: 126" "$?" 126
 printf 'echo "no #! line: $*"\n' >/tmp/memlock-nosh.$$ && chmod +x /tmp/memlock-nosh.$$
 is "a script without #!: run by /bin/sh, locked, as execvp and env(1) do" \
 	"$("$MEMLOCK" run -v -- /tmp/memlock-nosh.$$ a b 2>&1 | sort | sed 's/(pid [0-9]*)//; s/VmLck .*/VmLck/')" \
-	"$(printf '%s\n' 'memlock: sh : mlockall(0x3) = 0, VmLck' 'no #! line: a b')"
+	"$(printf '%s\n' 'memlock: sh : mlockall(MCL_CURRENT|MCL_FUTURE) = 0, VmLck' 'no #! line: a b')"
 rm -f /tmp/memlock-nosh.$$
 # (an exec that fails after the helper is up: under ASan, LeakSanitizer
 # aborts at exit if memlock is still traced)
@@ -197,16 +197,29 @@ is "unknown option: 125" "$?" 125
 is "bad --limit: 125" "$?" 125
 "$MEMLOCK" run --follow -5 -- true 2>/dev/null
 is "bad --follow: 125" "$?" 125
+# --limit SOFT:HARD, as prlimit and memlock limit take it (lowering the hard
+# limit needs no privilege)
+out=$("$MEMLOCK" run --limit 1M:2M -- sh -c 'grep "locked memory" /proc/$$/limits' 2>&1)
+check "--limit 1M:2M sets both limits ($out)" \
+	eval '[ "$(awk "{ print \$4, \$5 }" <<<"$out")" = "1048576 2097152" ]'
 # set-user-ID: a tracer without CAP_SYS_PTRACE would make it run unprivileged
 if [ "$(id -u)" -eq 0 ]; then
 	out=$("${NOBODY[@]}" "$MEMLOCK" run -- /usr/bin/passwd --help 2>&1)
 	rc=$?
 	check "set-user-ID program, unprivileged: refused with the reason, 125 ($rc)" \
 		eval '[ $rc -eq 125 ] && grep -q "set-user-ID" <<<"$out"'
+	out=$("${NOBODY[@]}" "$MEMLOCK" run --best-effort -- /usr/bin/passwd --help 2>&1)
+	rc=$?
+	check "set-user-ID program, unprivileged, --best-effort: runs, untraced, and says so ($rc)" \
+		eval '[ $rc -eq 0 ] && grep -q "^memlock: passwd runs unlocked: mlockall not tried: .*untraced" <<<"$out"'
 	out=$("${NOBODY[@]}" "$MEMLOCK" run --follow 1000 -- env /usr/bin/passwd --help 2>&1)
 	rc=$?
-	check "set-user-ID program exec'ed within --follow: ended before it runs, 125 ($rc)" \
-		eval '[ $rc -eq 125 ] && grep -q "within --follow" <<<"$out"'
+	check "set-user-ID program exec'ed within --follow: ended before it runs, 125, named ($rc)" \
+		eval '[ $rc -eq 125 ] && grep -q "^memlock: cannot lock passwd (executed by env), not running it: EPERM: .*within --follow" <<<"$out"'
+	out=$("${NOBODY[@]}" "$MEMLOCK" run --best-effort --follow 1000 -- env /usr/bin/passwd --help 2>&1)
+	check "the same with --best-effort: passwd, not env, runs unlocked, and mlockall was not tried" \
+		eval 'grep -q "^memlock: passwd (executed by env) runs unlocked: mlockall not tried" <<<"$out" &&
+		      ! grep -q "env runs unlocked" <<<"$out"'
 	"$MEMLOCK" run -- /usr/bin/passwd --help >/dev/null 2>&1
 	is "set-user-ID program as root (CAP_SYS_PTRACE keeps its privileges): it runs" "$?" 0
 	if command -v setcap >/dev/null; then
@@ -236,6 +249,9 @@ if [ "$(id -u)" -eq 0 ]; then
 		eval '[ $rc -eq 125 ] && [ ! -e /tmp/memlock-ran.$$ ]'
 	check "--strict: with the predictor's reason and a fix" \
 		eval 'grep -q "MCL_CURRENT needs the whole address space" <<<"$out" && grep -q "^hint: " <<<"$out"'
+	out=$("${NOBODY[@]}" prlimit --memlock=4096:8388608 "$MEMLOCK" run -- true 2>&1)
+	check "a limit of one page is said as 1 page, not 1 pages" \
+		eval 'grep -q "of 4 KiB (1 page)" <<<"$out"'
 	out=$("${NOBODY[@]}" prlimit --memlock=65536:8388608 "$MEMLOCK" run --best-effort -- \
 		sh -c 'grep VmLck /proc/$$/status' 2>&1)
 	check "--best-effort: runs unlocked and says so" \
