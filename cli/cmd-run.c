@@ -21,11 +21,15 @@
 #define EXIT_CANNOT_RUN 126
 #define OPT_FOLLOW 0x100
 #define EXIT_NOT_FOUND 127
+/* --follow's default: a wrapper script on a loaded machine (ten times as
+ * long after a shell's or env's exec, in the helper) */
+#define FOLLOW_MS 1000
 
 struct run_ctx {
 	const char *prog;
 	unsigned int mcl;
 	bool verbose, best_effort;
+	unsigned int follow_ms;
 	char last[64];		/* the image reported before, in the reporter */
 };
 
@@ -49,8 +53,9 @@ static void __attribute__((noreturn)) usage(void)
 	      " -b, --best-effort         if the lock fails, run it anyway and say so\n"
 	      " -v, --verbose             report the lock (VmLck, the mlockall result)\n"
 	      "     --follow <ms>         lock again at an exec within this long of the\n"
-	      "                             one before (wrapper scripts, shims, env);\n"
-	      "                             default 500, 0 locks the first program only\n",
+	      "                             one before (wrapper scripts, shims, env), ten\n"
+	      "                             times as long after a shell's or env's;\n"
+	      "                             default 1000, 0 locks the first program only\n",
 	      stdout);
 	fputs(USAGE_SEPARATOR, stdout);
 	fputs(USAGE_HELP_OPTIONS, stdout);
@@ -154,6 +159,25 @@ static void report(pid_t pid, long ret, const struct memlock_verdict *why, uint6
 	print_why(why);
 }
 
+/* --follow's window ended: after a launcher (a shell, env), whatever it
+ * executes from now on runs unlocked, which must not go unsaid. */
+static void follow_end(pid_t pid, const char *image, unsigned int ms, bool launcher, void *data)
+{
+	const struct run_ctx *c = data;
+
+	if (launcher) {
+		fprintf(stderr, "memlock: warning: --follow ended %u ms after %s (pid %d) started, "
+				"and it still runs: a program it executes from now on runs unlocked\n",
+			ms, image, (int)pid);
+		hint("if that wrapper is slower than this, give a longer window: memlock run "
+		     "--follow %u -- ...", c->follow_ms * 4);
+	} else if (c->verbose) {
+		fprintf(stderr, "memlock: %s (pid %d): no exec within --follow (%u ms): no longer "
+				"followed\n",
+			image, (int)pid, ms);
+	}
+}
+
 /* --limit SOFT: the soft limit, and the hard one when it must grow too;
  * --limit SOFT:HARD (or :HARD, SOFT:) as memlock limit and prlimit(1) take
  * them. When the hard one cannot grow, the limit does not matter with
@@ -216,7 +240,7 @@ int cmd_run(int argc, char **argv)
 	};
 	struct run_ctx ctx = { 0 };
 	struct memlock_exec_opts o = { .sz = sizeof(o), .report = report, .userdata = &ctx,
-				       .follow_ms = 500 };
+				       .follow_ms = FOLLOW_MS, .follow_end = follow_end };
 	struct lock_flags lf = { 0 };
 	struct memlock_verdict why = { 0 };
 	const char *limit = NULL;
@@ -275,6 +299,7 @@ int cmd_run(int argc, char **argv)
 		return MEMLOCK_EXEC_FAILED;
 	}
 	ctx.prog = argv[optind];
+	ctx.follow_ms = o.follow_ms;
 	ctx.mcl = lock_flags_mcl(&lf);
 	o.mcl = ctx.mcl;
 	o.best_effort = ctx.best_effort;

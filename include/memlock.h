@@ -615,6 +615,14 @@ MEMLOCK_API MEMLOCK_MUST_CHECK int memlock_pid_set_limit(pid_t pid, const struct
 typedef void (*memlock_exec_report_fn)(pid_t pid, long ret, const struct memlock_verdict *why,
 				       uint64_t vmlck, void *userdata);
 
+/* Called when --follow's window ends with no exec in it: @pid runs
+ * @image (the file's name), not followed any more after @ms of it;
+ * @launcher: it is a shell, env or a command like it, which wrappers run
+ * before the real program - an exec of it from now on is not locked. In
+ * the reporter, as the report callback. */
+typedef void (*memlock_exec_follow_fn)(pid_t pid, const char *image, unsigned int ms,
+				       bool launcher, void *userdata);
+
 /**
  * struct memlock_exec_opts - how memlock_execvp_locked() locks the program.
  * @sz: sizeof(struct memlock_exec_opts), for growth.
@@ -629,6 +637,10 @@ typedef void (*memlock_exec_report_fn)(pid_t pid, long ret, const struct memlock
  *             pyenv shims and `env` exec the real program right away), so
  *             a chain is followed to its end; 0 locks the first image only.
  *             An exec by another thread than the one followed ends it.
+ *             After the exec of a launcher (a shell, env, nice...) the
+ *             window is ten times as long: the real program comes next.
+ * @follow_end: called when the window ends (may be NULL); needs @report's
+ *              single-threaded caller too.
  */
 struct memlock_exec_opts {
 	size_t sz;
@@ -637,6 +649,7 @@ struct memlock_exec_opts {
 	memlock_exec_report_fn report;
 	void *userdata;
 	unsigned int follow_ms;
+	memlock_exec_follow_fn follow_end;
 };
 
 /**

@@ -202,15 +202,21 @@ static void __attribute__((noreturn)) reporter(int fd, pid_t pid, const struct m
 		case MLK_MSG_INJECTING:
 			injecting = true;
 			break;
+		case MLK_MSG_FOLLOW_END:
+			if (o->follow_end)
+				o->follow_end(m.pid, m.image, m.ms, m.launcher, o->userdata);
+			break;
 		case MLK_MSG_RESULT:
-			o->report(m.pid, m.ret, m.has_why ? &m.why : NULL, m.vmlck, o->userdata);
+			if (o->report)
+				o->report(m.pid, m.ret, m.has_why ? &m.why : NULL, m.vmlck,
+					  o->userdata);
 			(void)mlk_msg_send(fd, &m);
 			reported = true;
 			injecting = false;
 			break;
 		}
 	}
-	if (!reported && (!o->best_effort || !injecting || runs_on(pid)))
+	if (!reported && o->report && (!o->best_effort || !injecting || runs_on(pid)))
 		report_helper_gone(o, pid);
 	_exit(0);
 }
@@ -449,7 +455,7 @@ int memlock_execvp_locked(const char *file, char *const argv[],
 	cfg.mcl = o.mcl;
 	cfg.follow_ms = o.follow_ms;
 	cfg.best_effort = o.best_effort;
-	if (o.report) {
+	if (o.report || o.follow_end) {
 		rc = start_reporter(&o, &l, why);
 		if (rc < 0)
 			return mlk_err(rc);

@@ -47,7 +47,7 @@ MLK_HIDDEN void mlk_exec_ignore_job_signals(void);
  * configuration (EPROTO).
  */
 #define MLK_EXEC_HELPER "memlock-exec-helper"
-#define MLK_EXEC_PROTO 1
+#define MLK_EXEC_PROTO 2
 #define MLK_CTL_FD 3
 #define MLK_REPORT_FD 4
 
@@ -74,6 +74,8 @@ enum mlk_exec_msg_kind {
 				 * with the same message once it has reported it */
 	MLK_MSG_DONE,		/* helper to reporter: ending by itself */
 	MLK_MSG_CANCEL,		/* caller to reporter: not exec'ed, report nothing */
+	MLK_MSG_FOLLOW_END,	/* helper to reporter: --follow ended on @image,
+				 * @ms after its exec; the helper lets go */
 };
 
 struct mlk_exec_msg {
@@ -83,6 +85,9 @@ struct mlk_exec_msg {
 	uint64_t vmlck;
 	bool has_why;
 	struct memlock_verdict why;
+	char image[64];		/* MLK_MSG_FOLLOW_END: the file's name */
+	unsigned int ms;	/* its window */
+	bool launcher;		/* a shell, env...: it will likely exec again */
 };
 
 /* 0, or -EPIPE when the peer is gone or sent something else. */

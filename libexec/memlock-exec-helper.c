@@ -12,6 +12,7 @@
  * and exits at once otherwise.
  */
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -141,8 +142,81 @@ static int next_exec(struct helper *h, uint64_t deadline_ns)
 	}
 }
 
-/* After the last exec of the window, or when the caller's exec failed:
- * stop the task once more, to detach. */
+/* Shells, env and the commands that set something up and exec their
+ * argument: what wrapper scripts and shims (pyenv, rbenv, nvm, sh -c)
+ * run before the real program. After their exec another one is all but
+ * sure, and a loaded machine may take seconds to get to it. */
+static bool is_launcher(const char *name)
+{
+	static const char *const names[] = {
+		"sh", "bash", "dash", "zsh", "ksh", "ksh93", "mksh", "busybox", "env",
+		"nice", "nohup", "ionice", "chrt", "taskset", "numactl", "stdbuf", "setpriv",
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(names); i++)
+		if (strcmp(name, names[i]) == 0)
+			return true;
+	return false;
+}
+
+/* The image now in h->pid (the file's name, which a script's comm is not)
+ * and whether it is a launcher. */
+static bool image_of(struct helper *h, char *name, size_t sz)
+{
+	char exe[64], path[4096];
+	const char *base;
+	ssize_t n;
+
+	snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)h->pid);
+	n = readlink(exe, path, sizeof(path) - 1);
+	path[n > 0 ? n : 0] = '\0';
+	base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	snprintf(name, sz, "%.63s", base);
+	return is_launcher(base);
+}
+
+/* The window after an exec: --follow's, ten times as long after a
+ * launcher's (the exec that follows is why the window exists). */
+static unsigned int window_ms(struct helper *h, struct mlk_exec_msg *end)
+{
+	bool launcher = image_of(h, end->image, sizeof(end->image));
+
+	end->launcher = launcher;
+	end->ms = launcher && h->cfg.follow_ms <= UINT_MAX / 10 ? h->cfg.follow_ms * 10
+								 : h->cfg.follow_ms;
+	return end->ms;
+}
+
+/*
+ * The window ended: stop the task once more. An exec that comes first is
+ * still followed (1: lock it); otherwise the reporter learns that the
+ * window ended, and on what image - a launcher still running is about to
+ * exec a program that will run unlocked - and we detach.
+ */
+static int end_window(struct helper *h, struct mlk_exec_msg *end)
+{
+	int status;
+	pid_t r;
+
+	ptrace(PTRACE_INTERRUPT, h->pid, 0, 0);
+	r = wait_stop(h, &status, 0);
+	if (r < 0 || WIFEXITED(status) || WIFSIGNALED(status))
+		finish(h);
+	h->pid = r;
+	if (status >> 8 == (SIGTRAP | (PTRACE_EVENT_EXEC << 8)))
+		return 1;
+	end->kind = MLK_MSG_FOLLOW_END;
+	end->pid = h->pid;
+	if (h->rep >= 0 && mlk_msg_send(h->rep, end) < 0)
+		h->rep = -1;
+	/* a signal on its way: detach with it */
+	ptrace(PTRACE_DETACH, r, 0,
+	       (void *)(long)(status >> 16 == PTRACE_EVENT_STOP ? 0 : WSTOPSIG(status)));
+	finish(h);
+}
+
+/* When the caller's exec failed: stop the task once more, to detach. */
 static void __attribute__((noreturn)) detach_running(struct helper *h)
 {
 	int status;
@@ -332,7 +406,7 @@ static void start(struct helper *h)
  * Trace thread cfg.tid (the caller's, which execs) through its exec(s),
  * lock each new image, detach. --follow's window restarts at each exec, so
  * a chain of wrappers is followed to its end, and the program proper is
- * traced only cfg.follow_ms after its own exec.
+ * traced only cfg.follow_ms after its own exec (a launcher: ten times).
  */
 int main(void)
 {
@@ -342,9 +416,12 @@ int main(void)
 	next_exec(&h, 0);	/* the caller's own exec: no deadline yet */
 	lock_image(&h, false);
 	while (h.cfg.follow_ms) {
+		struct mlk_exec_msg end = { 0 };
+		uint64_t ms = window_ms(&h, &end);
+
 		ptrace(PTRACE_CONT, h.pid, 0, 0);
-		if (!next_exec(&h, mlk_now_ns() + (uint64_t)h.cfg.follow_ms * 1000000ull))
-			detach_running(&h);
+		if (!next_exec(&h, mlk_now_ns() + ms * 1000000ull) && !end_window(&h, &end))
+			break;
 		lock_image(&h, true);
 	}
 	ptrace(PTRACE_DETACH, h.pid, 0, 0);

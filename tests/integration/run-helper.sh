@@ -46,7 +46,10 @@ out=$("$MEMLOCK" run --follow 3000 -- sh -c '
 check "the helper is not in the program's process group ($out)" \
 	eval '[ -n "$(field helper "$out")" ] && [ "$(field helper "$out")" != "$(field pgrp "$out")" ]'
 # neither the helper nor the reporter is ever the program's child
-out=$("$MEMLOCK" run -v --follow 100 -- sh -c 'sleep 0.4; read -r c </proc/$$/task/$$/children; echo "children=[$c]"' 2>/dev/null)
+# (once it is not traced any more: polled, 60 s at most)
+out=$("$MEMLOCK" run -v --follow 100 -- sh -c 'for i in $(seq 1200); do
+	grep -q "^TracerPid:[[:space:]]*0$" /proc/$$/status && break; sleep 0.05; done
+	read -r c </proc/$$/task/$$/children; echo "children=[$c]"' 2>/dev/null)
 is "the program has no child it did not make, after the helper and the reporter are gone" "$out" "children=[]"
 
 # SIGKILL to the helper at random moments: from its start, or from its
