@@ -93,7 +93,7 @@ static void warn_headroom(const struct run_ctx *c, pid_t pid, const struct memlo
 		return;
 	fprintf(stderr, "memlock: warning: %s has %s of RLIMIT_MEMLOCK left for all it maps from "
 			"now on (libraries, heap, thread stacks): with MCL_FUTURE a mapping past it "
-			"fails (EAGAIN), and the program may not even start\n",
+			"fails (EAGAIN)\n",
 		st->name, size_to_human(left, (char[32]){ 0 }, 32));
 	if (lim.hard == MEMLOCK_UNLIMITED || lim.hard >= (64ull << 20))
 		hint("give it more room: memlock run --limit 64M (or unlimited), or CAP_IPC_LOCK");
@@ -134,14 +134,22 @@ static void report(pid_t pid, long ret, const struct memlock_verdict *why, uint6
 		snprintf(by, sizeof(by), " (executed by %s)", c->last);
 	snprintf(c->last, sizeof(c->last), "%s", name);
 	if (ret == 0) {
-		if (c->verbose) {
-			call_name(&(struct call_record){ .nr = SYS_mlockall, .args = { c->mcl } },
-				  flags, sizeof(flags));
+		/* with @why: best effort locked without MCL_FUTURE, to let it start */
+		unsigned int mcl = why ? c->mcl & ~(unsigned int)MCL_FUTURE : c->mcl;
+
+		call_name(&(struct call_record){ .nr = SYS_mlockall, .args = { mcl } }, flags,
+			  sizeof(flags));
+		if (c->verbose)
 			fprintf(stderr, "memlock: %s (pid %d): %s = 0, VmLck %s\n", name, (int)pid,
 				flags, size_to_human(vmlck, b, sizeof(b)));
-		}
-		if (have)
+		if (why) {
+			fprintf(stderr, "memlock: warning: %s%s locked with %s only, without "
+					"MCL_FUTURE (what it maps from now on stays unlocked): %s\n",
+				name, by, flags, why->reason);
+			print_why(why);
+		} else if (have) {
 			warn_headroom(c, pid, &st);
+		}
 		return;
 	}
 	/* a trace would take its privileges, or a filter forbids the call:

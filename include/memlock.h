@@ -608,7 +608,9 @@ MEMLOCK_API MEMLOCK_MUST_CHECK int memlock_pid_set_limit(pid_t pid, const struct
 /* Called once the lock was tried at the program's first instruction: @ret
  * is mlockall's answer (-EPIPE when memlock's helper was killed before it
  * locked the program), @why its explanation when it failed (NULL when it
- * worked), @vmlck the program's VmLck after it. It runs in a reporter
+ * worked; with best effort, @ret 0 and @why set mean that it was locked
+ * without MCL_FUTURE, under which its start-up would not fit, @why saying
+ * why), @vmlck the program's VmLck after it. It runs in a reporter
  * process forked from the caller before the exec, so only a single-threaded
  * caller may give one; with best effort and no usable helper it is called
  * in the caller itself, before the exec. */

@@ -2,8 +2,9 @@
 /*
  * What memlock_execvp_locked() knows before the exec: where the program is,
  * whether ptrace would take its privileges, whether it is a 64-bit image
- * memlock can inject into, and whether a seccomp filter the program would
- * inherit lets mlockall through.
+ * memlock can inject into, whether its start-up fits under MCL_FUTURE
+ * (exec-startup.c), and whether a seccomp filter the program would inherit
+ * lets mlockall through.
  */
 #include <signal.h>
 #include <stdlib.h>
@@ -162,6 +163,12 @@ int mlk_exec_check(const char *path, unsigned int mcl, bool best_effort,
 	     (v.cause == MEMLOCK_CAUSE_LIMIT_ZERO && !best_effort))) {
 		*why = v;
 		return -v.err;
+	}
+	/* with best effort the helper locks without MCL_FUTURE instead */
+	if (!best_effort) {
+		r = mlk_exec_startup_check(0, path, mcl, why);
+		if (r < 0)
+			return r;
 	}
 	if (mlk_seccomp_mode(getpid()) != 2 || (r = seccomp_probe(mcl)) == 0)
 		return 0;

@@ -33,6 +33,15 @@ enum mlk_exec_plan {
  */
 MLK_HIDDEN int mlk_exec_check(const char *path, unsigned int mcl, bool best_effort,
 			      struct memlock_verdict *why, enum mlk_exec_plan *plan);
+/* exec-startup.c: the bytes @path (or a script's #! interpreter) maps
+ * before main - its span, its loader's and its libraries' - at least:
+ * a library not found is not counted. */
+MLK_HIDDEN uint64_t mlk_exec_startup_size(const char *path, unsigned int *n_objects);
+/* With MCL_FUTURE in @mcl: 0 when that start-up fits the soft limit of
+ * @pid (0: the caller, before the exec; or it has CAP_IPC_LOCK), else
+ * -ENOMEM with @why saying why, the limit's fixes and --current. */
+MLK_HIDDEN int mlk_exec_startup_check(pid_t pid, const char *path, unsigned int mcl,
+				      struct memlock_verdict *why);
 /* The terminal's and a service manager's signals, which the helper and the
  * reporter ignore (they live no longer than the program and --follow), and
  * SIGCHLD set to its default and blocked, for the helper's waits. */

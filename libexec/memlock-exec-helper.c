@@ -291,10 +291,11 @@ static void report(struct helper *h, long ret, const struct memlock_verdict *why
 }
 
 /* mlockall in the stopped new image; @why filled when it fails. */
-static long inject_lock(struct helper *h, struct memlock_target *t, struct memlock_verdict *why)
+static long inject_lock(struct helper *h, struct memlock_target *t, unsigned int mcl,
+			struct memlock_verdict *why)
 {
-	struct memlock_request req = { .op = MEMLOCK_OP_MLOCKALL, .kflags = h->cfg.mcl };
-	long ret = 0, args[6] = { (long)h->cfg.mcl };
+	struct memlock_request req = { .op = MEMLOCK_OP_MLOCKALL, .kflags = mcl };
+	long ret = 0, args[6] = { (long)mcl };
 	int rc;
 
 	/* changed registers must not outlive us: with best effort, EXITKILL
@@ -322,10 +323,12 @@ static long inject_lock(struct helper *h, struct memlock_target *t, struct memlo
  */
 static void lock_image(struct helper *h, bool followed)
 {
-	struct memlock_verdict why;
+	unsigned int mcl = h->cfg.mcl;
+	struct memlock_verdict why = { 0 };
 	struct memlock_target *t;
-	bool injected = false;
+	bool injected = false, caveat = false;
 	int status, sig = 0;
+	char exe[64];
 	long ret;
 
 	/* the exec event comes inside execve: go on to its exit stop, where the
@@ -346,11 +349,21 @@ static void lock_image(struct helper *h, bool followed)
 		ret = -why.err;
 	} else if (followed && followed_refusal(h->pid, &why)) {
 		ret = -why.err;
+	} else if (snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)h->pid) > 0 &&
+		   mlk_exec_startup_check(h->pid, exe, mcl, &why) < 0 &&
+		   (!h->cfg.best_effort || !(mcl & MCL_CURRENT))) {
+		/* its start-up does not fit under MCL_FUTURE: it would die in
+		 * its loader; best effort without MCL_CURRENT has nothing left */
+		ret = -why.err;
 	} else {
-		ret = inject_lock(h, t, &why);
+		/* best effort: MCL_CURRENT alone, so that it starts (said) */
+		caveat = why.err != 0;
+		if (caveat)
+			mcl &= ~(unsigned int)MCL_FUTURE;
+		ret = inject_lock(h, t, mcl, &why);
 		injected = true;
 	}
-	report(h, ret, ret < 0 ? &why : NULL);
+	report(h, ret, ret < 0 || caveat ? &why : NULL);
 	if (injected && h->cfg.best_effort)
 		exitkill(h, false);
 	if (ret < 0 && !h->cfg.best_effort)

@@ -33,7 +33,16 @@ build/helpers/run-chaos: tests/helpers/run-chaos.c
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) -O2 -g -o $@ $(SRCS_OF)
 
-HELPERS += build/helpers/run-mtcaller build/helpers/run-chaos
+# A program whose start-up (a 12 MiB library) does not fit under MCL_FUTURE
+# in the default 8 MiB RLIMIT_MEMLOCK: tests/integration/run-startup.sh.
+build/helpers/librun-big.so: tests/helpers/run-biglib.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) -O2 -shared -fPIC -o $@ $<
+
+build/helpers/run-bigload: tests/helpers/run-bigload.c build/helpers/librun-big.so
+	$(CC) $(BASE_CFLAGS) -O2 -g -o $@ $< -Lbuild/helpers -lrun-big -Wl,-rpath,'$$ORIGIN'
+
+HELPERS += build/helpers/run-mtcaller build/helpers/run-chaos build/helpers/run-bigload
 
 # make demo and make bench run the memlock of $(B), uninstalled
 demo bench: export MEMLOCK_LIBEXECDIR := $(CURDIR)/$(B)

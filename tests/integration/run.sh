@@ -260,9 +260,14 @@ if [ "$(id -u)" -eq 0 ]; then
 	rc=$?
 	check "--strict: fails before the program runs, 125 ($rc)" \
 		eval '[ $rc -eq 125 ] && [ ! -e /tmp/memlock-ran.$$ ]'
-	check "--strict: with the predictor's reason and a fix" \
-		eval 'grep -q "MCL_CURRENT needs the whole address space" <<<"$out" && grep -q "^hint: " <<<"$out"'
-	out=$("${NOBODY[@]}" prlimit --memlock=4096:8388608 "$MEMLOCK" run -- true 2>&1)
+	check "--strict: with the reason (its start-up under MCL_FUTURE) and a fix" \
+		eval 'grep -q "sh maps at least .* before main" <<<"$out" && grep -q "^hint: " <<<"$out"'
+	out=$("${NOBODY[@]}" prlimit --memlock=65536:8388608 "$MEMLOCK" run --current -- \
+		sh -c "touch /tmp/memlock-ran.$$" 2>&1)
+	rc=$?
+	check "--strict --current: the lock fails at the exec stop, the program does not run, 125 ($rc)" \
+		eval '[ $rc -eq 125 ] && [ ! -e /tmp/memlock-ran.$$ ] && grep -q "MCL_CURRENT needs the whole address space" <<<"$out"'
+	out=$("${NOBODY[@]}" prlimit --memlock=4096:8388608 "$MEMLOCK" run --current -- true 2>&1)
 	check "a limit of one page is said as 1 page, not 1 pages" \
 		eval 'grep -q "of 4 KiB (1 page)" <<<"$out"'
 	out=$("${NOBODY[@]}" prlimit --memlock=65536:8388608 "$MEMLOCK" run --best-effort -- \
@@ -281,7 +286,7 @@ if [ "$(id -u)" -eq 0 ]; then
 		$H/selfcheck 2>&1)
 	check "--limit above the hard limit, --best-effort: goes on with the hard limit, locked" \
 		eval 'grep -q "going on with the hard limit" <<<"$out" && [ "$(field vmlck "$out")" -gt 0 ]'
-	out=$("${NOBODY[@]}" prlimit --memlock=524288:8388608 "$MEMLOCK" run -- $H/selfcheck 2>&1)
+	out=$("${NOBODY[@]}" prlimit --memlock=4194304:8388608 "$MEMLOCK" run -- $H/selfcheck 2>&1)
 	check "a limit that leaves little room for MCL_FUTURE: warned" \
 		grep -q "^memlock: warning: selfcheck has .* of RLIMIT_MEMLOCK left" <<<"$out"
 	out=$("$MEMLOCK" run --limit 16M -- $H/selfcheck 2>&1)
