@@ -114,7 +114,11 @@ build/helpers/victim: tests/helpers/victim.c build/libmemlock.a
 HELPERS = build/helpers/victim build/helpers/target build/helpers/target-static \
           build/helpers/target-static-stripped build/helpers/selfcheck \
           build/helpers/selfcheck-static build/helpers/seccomp-exec build/helpers/exec-thread \
-          build/helpers/pairtime build/helpers/sigtarget
+          build/helpers/pairtime build/helpers/sigtarget build/helpers/oddname
+build/helpers/oddname: tests/helpers/oddname.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) -O2 -o $@ $(SRCS_OF)
+
 build/helpers/sigtarget: tests/helpers/sigtarget.c
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) -O2 -pthread -o $@ $(SRCS_OF)

@@ -66,6 +66,11 @@ void errtryhelp(const char *cmd) __attribute__((noreturn));
 void warn_rc(int rc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* "hint: <text>" on its own line, after an error */
 void hint(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* output.c: @s, a string the user gave (or a name, a path) made safe to
+ * echo in a message: control characters, bytes that are not UTF-8 and the
+ * backslash of "\x" as \xHH, and at most 64 characters, then "..." (valid
+ * until three more calls) */
+const char *user_str(const char *s);
 /* flush stdout; a write error fails the command (close_stdout idea) */
 int close_stdout_rc(int rc);
 extern const char *proc_root;	/* --proc-root, NULL for the live system */

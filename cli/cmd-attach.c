@@ -90,7 +90,7 @@ static int dry_run(const struct inject_args *a, const char *comm, unsigned int m
 	/* as the real run does it: on fault there is nothing to fault in, and
 	 * MCL_FUTURE alone locks nothing now - one stop either way */
 	bounded = bounded && !(mcl & MCL_ONFAULT) && (a->nranges || (mcl & MCL_CURRENT));
-	printf("would lock process %d (%s): ", (int)a->pid, comm);
+	printf("would lock process %d (%s): ", (int)a->pid, user_str(comm));
 	if (a->nranges) {
 		printf("%zu range%s%s\n", a->nranges, a->nranges == 1 ? "" : "s",
 		       bounded ? " in bounded stops" : "");

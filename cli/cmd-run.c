@@ -94,7 +94,7 @@ static void warn_headroom(const struct run_ctx *c, pid_t pid, const struct memlo
 	fprintf(stderr, "memlock: warning: %s has %s of RLIMIT_MEMLOCK left for all it maps from "
 			"now on (libraries, heap, thread stacks): with MCL_FUTURE a mapping past it "
 			"fails (EAGAIN)\n",
-		st->name, size_to_human(left, (char[32]){ 0 }, 32));
+		user_str(st->name), size_to_human(left, (char[32]){ 0 }, 32));
 	if (lim.hard == MEMLOCK_UNLIMITED || lim.hard >= (64ull << 20))
 		hint("give it more room: memlock run --limit 64M (or unlimited), or CAP_IPC_LOCK");
 	else

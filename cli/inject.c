@@ -275,7 +275,7 @@ int inject_finish(struct memlock_target *t, struct inject_report *rep, int rc)
 			fputs("null", stdout);
 		fputs("\n}\n", stdout);
 	} else if (rep->ncalls > 0 || rc == 0) {	/* a refusal made no call: no report */
-		printf("process %d (%s): VmLck %s -> %s\n", (int)rep->pid, rep->comm,
+		printf("process %d (%s): VmLck %s -> %s\n", (int)rep->pid, user_str(rep->comm),
 		       size_to_human(rep->vmlck_before, b1, sizeof(b1)),
 		       size_to_human(rep->vmlck_after, b2, sizeof(b2)));
 		for (i = 0; i < rep->ncalls; i++) {

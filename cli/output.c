@@ -46,6 +46,7 @@ int output_column_id(const struct output *out, const char *name)
 }
 
 static int position(const struct output *out, int id);
+static char *safe_encode(const char *s, bool ctrl, size_t max);
 
 /* -o LIST: names separated by commas, case ignored; a column named twice
  * (or already among the defaults of -o +LIST) is shown once */
@@ -218,7 +219,17 @@ static void set_cell(struct output *out, struct libscols_line *ln, int id, const
 
 void output_set_str(struct output *out, struct libscols_line *ln, int id, const char *s)
 {
-	set_cell(out, ln, id, s ? s : "", 0);
+	char *safe;
+
+	/* names and paths are bytes: libsmartcols escapes control characters
+	 * in JSON, but copies other bytes as they are, invalid UTF-8 too */
+	if (!out->json || s == NULL) {
+		set_cell(out, ln, id, s ? s : "", 0);
+		return;
+	}
+	safe = safe_encode(s, false, SIZE_MAX);
+	set_cell(out, ln, id, safe, 0);
+	free(safe);
 }
 
 void output_set_num(struct output *out, struct libscols_line *ln, int id, uint64_t v)
@@ -305,10 +316,90 @@ void output_usage_columns(const char *title, const struct colinfo *infos, size_t
 		printf(" %13s  %s\n", infos[i].name, infos[i].help);
 }
 
-void json_string(FILE *f, const char *s)
+/*
+ * Length of the UTF-8 sequence at @u, 0 when the bytes there are not valid
+ * UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing past U+10FFFF,
+ * which strict JSON parsers refuse too). @u is NUL-terminated: a sequence cut
+ * short ends at a byte that is not a continuation byte.
+ */
+static size_t utf8_len(const unsigned char *u)
 {
+	unsigned int cp, len, i;
+
+	if (u[0] < 0x80)
+		return 1;
+	if (u[0] >= 0xc2 && u[0] <= 0xdf)
+		len = 2, cp = u[0] & 0x1f;
+	else if (u[0] >= 0xe0 && u[0] <= 0xef)
+		len = 3, cp = u[0] & 0x0f;
+	else if (u[0] >= 0xf0 && u[0] <= 0xf4)
+		len = 4, cp = u[0] & 0x07;
+	else
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((u[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (u[i] & 0x3f);
+	}
+	if (len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff)))
+		return 0;
+	if (len == 4 && (cp < 0x10000 || cp > 0x10ffff))
+		return 0;
+	return len;
+}
+
+/*
+ * @s with each byte that is not part of valid UTF-8 written as \xHH, and
+ * so is the backslash of a "\x" already in @s, so that \xHH always stands
+ * for one byte: util-linux's convention (mbs_safe_encode(), lsblk, the raw
+ * output of libsmartcols). With @ctrl, control characters are written so
+ * too. At most @max characters of @s, then "...". Returns a malloc'ed string.
+ */
+static char *safe_encode(const char *s, bool ctrl, size_t max)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t n = strlen(s), chars = 0, l;
+	char *buf, *p;
+
+	buf = malloc((max < n ? max : n) * 4 + sizeof("..."));
+	if (buf == NULL)
+		err(EXIT_FAILURE, "cannot allocate memory");
+	for (p = buf; *u; chars++) {
+		if (chars == max) {
+			p = stpcpy(p, "...");
+			break;
+		}
+		l = utf8_len(u);
+		if (l == 0 || (ctrl && (*u < 0x20 || *u == 0x7f)) || (*u == '\\' && u[1] == 'x')) {
+			p += sprintf(p, "\\x%02x", *u);
+			u++;
+		} else {
+			memcpy(p, u, l);
+			p += l;
+			u += l;
+		}
+	}
+	*p = '\0';
+	return buf;
+}
+
+const char *user_str(const char *s)
+{
+	static char *ring[4];
+	static unsigned int next;
+	char **slot = &ring[next++ % ARRAY_SIZE(ring)];
+
+	free(*slot);
+	*slot = safe_encode(s ? s : "", true, 64);
+	return *slot;
+}
+
+void json_string(FILE *f, const char *str)
+{
+	char *safe = safe_encode(str, false, SIZE_MAX), *s;
+
 	fputc('"', f);
-	for (; *s; s++) {
+	for (s = safe; *s; s++) {
 		unsigned char c = (unsigned char)*s;
 
 		if (c == '"' || c == '\\')
@@ -323,4 +414,5 @@ void json_string(FILE *f, const char *s)
 			fputc(c, f);
 	}
 	fputc('"', f);
+	free(safe);
 }

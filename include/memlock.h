@@ -243,6 +243,8 @@ MEMLOCK_API MEMLOCK_MUST_CHECK int memlock_self_unlock_all(void);
 /**
  * struct memlock_status - the lock-related lines of /proc/PID/status.
  * Byte values; @has_mm is false for kernel threads (no Vm* lines).
+ * @name: the command name's bytes as the process set them (any but NUL:
+ *        control characters, invalid UTF-8), the kernel's \n and \\ undone.
  */
 struct memlock_status {
 	pid_t pid;
@@ -291,7 +293,8 @@ memlock_proc_read_limits(const char *root, pid_t pid, struct memlock_limits *lim
 /**
  * struct memlock_mapping - one mapping of /proc/PID/smaps (or the totals of
  * smaps_rollup, where @start/@end span all mappings and @path is NULL).
- * @path: "" for anonymous memory; points into the reader, valid until the
+ * @path: "" for anonymous memory; a file's path as bytes (the kernel's \012
+ *        for a newline undone); points into the reader, valid until the
  *        next memlock_maps_next() or memlock_maps_close().
  * @size ... @anonymous: the smaps fields, in bytes.
  */

@@ -67,8 +67,18 @@ static int set_path(struct memlock_maps *it, const char *s, const char *end)
 		it->path = np;
 		it->path_cap = n + 1;
 	}
-	memcpy(it->path, s, n);
-	it->path[n] = '\0';
+	/* the kernel writes a newline in a path as \012 (seq_file_path(),
+	 * mangle_path()) and every other byte as it is: undo that. (A file
+	 * named with a real "\012" cannot be told apart: it reads as a newline.) */
+	for (np = it->path; s < end; s++) {
+		if (*s == '\\' && end - s >= 4 && memcmp(s, "\\012", 4) == 0) {
+			*np++ = '\n';
+			s += 3;
+		} else {
+			*np++ = *s;
+		}
+	}
+	*np = '\0';
 	return 0;
 }
 

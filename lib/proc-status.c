@@ -51,10 +51,17 @@ int mlk_parse_status(const char *buf, size_t len, struct memlock_status *st)
 		v = colon + 1;
 		switch (status_key(line, (size_t)(colon - line))) {
 		case K_NAME:
-			while (v < le && (*v == '\t' || *v == ' '))
+			if (v < le && *v == '\t')	/* (a name may start with blanks) */
 				v++;
-			for (i = 0; v < le && i < sizeof(st->name) - 1; v++, i++)
-				st->name[i] = ((unsigned char)*v < 0x20 || *v == 0x7f) ? '?' : *v;
+			/* the kernel writes a newline in the name as \n and a
+			 * backslash as \\ (proc_task_name()), every other byte
+			 * as it is: undo that, so @name holds the name's bytes */
+			for (i = 0; v < le && i < sizeof(st->name) - 1; v++, i++) {
+				if (*v == '\\' && v + 1 < le && (v[1] == 'n' || v[1] == '\\'))
+					st->name[i] = *++v == 'n' ? '\n' : '\\';
+				else
+					st->name[i] = *v;
+			}
 			st->name[i] = '\0';
 			have_name = true;
 			break;

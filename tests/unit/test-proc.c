@@ -72,15 +72,15 @@ static struct status_case status_cases[] = {
 	{ "status: binary junk is EBADMSG", GARBLED, 200, -EBADMSG, { .pid = 0 } },
 	{ "status: missing pid is ENOENT", LOCKED, 12345, -ENOENT, { .pid = 0 } },
 	{ "status: negative pid is EINVAL", LOCKED, -1, -EINVAL, { .pid = 0 } },
-	/* ESC in Name neutralised, 5000-byte Name cut, TracerPid -1, VmLck
+	/* ESC in Name kept (the CLI escapes it), 5000-byte Name cut, TracerPid -1, VmLck
 	 * "lots", Threads 2^32: each bad field is dropped, the rest is read */
 	{ "status: garbled fields dropped one by one", GARBLED, 201, 0,
-	  { .pid = 201, .name = "sh?[31mred" "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+	  { .pid = 201, .name = "sh\x1b[31mred" "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
 	    .state = 'Z', .ruid = 1000, .euid = 1001, .cap_eff = 1ull << 14 } },
-	/* Only control characters are replaced: comm may hold any other
-	 * byte, and the result must not depend on the signedness of char. */
-	{ "status: UTF-8 Name bytes are kept", GARBLED, 202, 0,
-	  { .pid = 202, .name = "caf\xc3\xa9?x?" } },
+	/* comm may hold any byte but NUL, control characters too, and the
+	 * result must not depend on the signedness of char. */
+	{ "status: Name bytes are kept, control characters too", GARBLED, 202, 0,
+	  { .pid = 202, .name = "caf\xc3\xa9\tx\x7f" } },
 	{ "status: 2^54 kB saturates", BIGNUM, 300, 0,
 	  { .pid = 300, .name = "huge", .has_mm = true, .vm_size = UINT64_MAX,
 	    .vm_lck = UINT64_MAX, .vm_rss = UINT64_MAX - 1023 /* (2^54 - 1) kB */,
