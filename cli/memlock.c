@@ -81,9 +81,56 @@ void hint_read_error(const char *file, int rc)
 		     file);
 }
 
+/* capability(7) names, by bit */
+static const char *const cap_names[] = {
+	"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID",
+	"CAP_KILL", "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE",
+	"CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST", "CAP_NET_ADMIN", "CAP_NET_RAW",
+	"CAP_IPC_LOCK", "CAP_IPC_OWNER", "CAP_SYS_MODULE", "CAP_SYS_RAWIO", "CAP_SYS_CHROOT",
+	"CAP_SYS_PTRACE", "CAP_SYS_PACCT", "CAP_SYS_ADMIN", "CAP_SYS_BOOT", "CAP_SYS_NICE",
+	"CAP_SYS_RESOURCE", "CAP_SYS_TIME", "CAP_SYS_TTY_CONFIG", "CAP_MKNOD", "CAP_LEASE",
+	"CAP_AUDIT_WRITE", "CAP_AUDIT_CONTROL", "CAP_SETFCAP", "CAP_MAC_OVERRIDE",
+	"CAP_MAC_ADMIN", "CAP_SYSLOG", "CAP_WAKE_ALARM", "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ",
+	"CAP_PERFMON", "CAP_BPF", "CAP_CHECKPOINT_RESTORE",
+};
+#define CAP_SYS_PTRACE_BIT 19
+
+/*
+ * Why a process of memlock's own user could not be read: the kernel's
+ * ptrace access check (which guards smaps, limits of others, attach) also
+ * wants every capability the process holds (CapPrm) among the caller's
+ * (cap_ptrace_access_check()), unless the caller has CAP_SYS_PTRACE.
+ */
+static void hint_caps(pid_t pid, const struct memlock_status *st,
+		      const struct memlock_status *self)
+{
+	uint64_t missing = st->cap_prm & ~self->cap_eff;
+	char names[512] = "";
+	size_t i, len = 0;
+
+	for (i = 0; i < 64 && len < sizeof(names); i++) {
+		if (!(missing & (1ull << i)))
+			continue;
+		if (i < ARRAY_SIZE(cap_names))
+			len += (size_t)snprintf(names + len, sizeof(names) - len, "%s%s",
+						len ? ", " : "", cap_names[i]);
+		else
+			len += (size_t)snprintf(names + len, sizeof(names) - len, "%scapability %zu",
+						len ? ", " : "", i);
+	}
+	hint("process %d has memlock's user ID (%u) but holds %s that memlock lacks: %s; the "
+	     "kernel lets a process read another's memory maps only when it holds every "
+	     "capability the other holds, or CAP_SYS_PTRACE: run memlock with them",
+	     (int)pid, (unsigned int)self->euid,
+	     missing & (missing - 1) ? "capabilities" : "a capability", names);
+	if (self->cap_eff & (1ull << CAP_SYS_PTRACE_BIT))
+		hint("memlock has CAP_SYS_PTRACE, which is enough by those rules: a security "
+		     "module (Landlock, AppArmor, SELinux, a BPF LSM) may be refusing as well");
+}
+
 void hint_pid_error(pid_t pid, int rc)
 {
-	struct memlock_status st;
+	struct memlock_status st, self;
 
 	if ((rc == -ESRCH || rc == -ENOENT) &&
 	    memlock_proc_read_status(proc_root, pid, &st) == 0 && st.state == 'Z')
@@ -93,6 +140,11 @@ void hint_pid_error(pid_t pid, int rc)
 	else if (rc == -ESRCH || rc == -ENOENT)
 		hint("no process %d: it exited, or the PID is wrong (see ps -p %d)", (int)pid,
 		     (int)pid);
+	else if ((rc == -EACCES || rc == -EPERM) && proc_root == NULL &&
+		 memlock_proc_read_status(NULL, pid, &st) == 0 &&
+		 memlock_proc_read_status(NULL, 0, &self) == 0 && st.ruid == self.euid &&
+		 st.euid == self.euid && (st.cap_prm & ~self.cap_eff))
+		hint_caps(pid, &st, &self);
 	else if (rc == -EACCES || rc == -EPERM)
 		hint("process %d belongs to another user: run memlock as that user or as root",
 		     (int)pid);

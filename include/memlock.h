@@ -256,6 +256,7 @@ struct memlock_status {
 	bool has_mm;
 	uint64_t vm_size, vm_lck, vm_pin, vm_rss, vm_swap;
 	uint64_t cap_eff;
+	uint64_t cap_prm;	/* CapPrm: what another process must hold to read it */
 };
 
 /**

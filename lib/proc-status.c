@@ -8,7 +8,7 @@
 
 enum status_key {
 	K_NAME, K_STATE, K_PID, K_UID, K_TRACER, K_THREADS, K_VMSIZE, K_VMLCK, K_VMPIN,
-	K_VMRSS, K_VMSWAP, K_CAPEFF, K_OTHER,
+	K_VMRSS, K_VMSWAP, K_CAPEFF, K_CAPPRM, K_OTHER,
 };
 
 /* status has ~60 lines and `memlock status` reads it for every process: find
@@ -25,6 +25,7 @@ static enum status_key status_key(const char *k, size_t kl)
 		KEY("Uid", K_UID),	   KEY("TracerPid", K_TRACER), KEY("Threads", K_THREADS),
 		KEY("VmSize", K_VMSIZE),  KEY("VmLck", K_VMLCK),	KEY("VmPin", K_VMPIN),
 		KEY("VmRSS", K_VMRSS),	   KEY("VmSwap", K_VMSWAP),	KEY("CapEff", K_CAPEFF),
+		KEY("CapPrm", K_CAPPRM),
 	};
 #undef KEY
 	size_t i;
@@ -111,6 +112,9 @@ int mlk_parse_status(const char *buf, size_t len, struct memlock_status *st)
 			break;
 		case K_CAPEFF:
 			(void)mlk_parse_u64(&v, le, 16, &st->cap_eff);
+			break;
+		case K_CAPPRM:
+			(void)mlk_parse_u64(&v, le, 16, &st->cap_prm);
 			break;
 		case K_OTHER:
 			break;
