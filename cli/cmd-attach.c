@@ -75,7 +75,7 @@ static uint64_t parse_pause_or_die(const char *arg)
 	errno = 0;
 	v = strtoull(arg, &end, 10);
 	if (errno || *end || v == 0 || v > 3600 * 1000 || *arg == '-') {
-		warnx("invalid --max-pause: '%s'", arg);
+		warnx("invalid --max-pause: '%s'", user_str(arg));
 		hint("give milliseconds, from 1 to 3600000");
 		exit(EXIT_FAILURE);
 	}

@@ -88,8 +88,13 @@ static void print_json(pid_t pid, const char *call, const struct memlock_verdict
 		fputs("null", stdout);
 	else
 		json_string(stdout, strerrorname_np(v->err) ? strerrorname_np(v->err) : "?");
-	printf(",\n   \"errno_value\": %d,\n   \"cause\": \"%s\",\n   \"pid\": %d,\n   \"call\": ",
-	       v->err, memlock_cause_name(v->cause), (int)pid);
+	printf(",\n   \"errno_value\": %d,\n   \"cause\": \"%s\",\n   \"pid\": ", v->err,
+	       memlock_cause_name(v->cause));
+	if (pid == 0)	/* no -p: a process like memlock, not memlock itself */
+		fputs("null", stdout);
+	else
+		printf("%d", (int)pid);
+	fputs(",\n   \"call\": ", stdout);
 	json_string(stdout, call);
 	fputs(",\n   \"reason\": ", stdout);
 	json_string(stdout, v->reason);
@@ -104,12 +109,13 @@ static void print_json(pid_t pid, const char *call, const struct memlock_verdict
 		json_string(stdout, v->note[i]);
 	}
 	fputs("],\n", stdout);
+	/* as status -J -b: a number of bytes, or the string "unlimited" */
 	if (v->limit == MEMLOCK_UNLIMITED)
-		fputs("   \"limit\": null,\n", stdout);
+		fputs("   \"limit\": \"unlimited\",\n", stdout);
 	else
 		printf("   \"limit\": %" PRIu64 ",\n", v->limit);
 	if (v->hard_limit == MEMLOCK_UNLIMITED)
-		fputs("   \"hard_limit\": null,\n", stdout);
+		fputs("   \"hard_limit\": \"unlimited\",\n", stdout);
 	else
 		printf("   \"hard_limit\": %" PRIu64 ",\n", v->hard_limit);
 	printf("   \"locked\": %" PRIu64 ",\n   \"vm_size\": %" PRIu64 ",\n"
@@ -128,12 +134,20 @@ static void print_json(pid_t pid, const char *call, const struct memlock_verdict
 
 static void print_text(pid_t pid, const char *call, const struct memlock_verdict *v)
 {
+	char where[64];
 	int i;
 
-	if (v->ok)
-		printf("ok: %s in process %d would succeed\n", call, (int)pid);
+	/* without -p the verdict is for a new process with memlock's limits
+	 * and capabilities (those of its shell): memlock's own PID, gone when
+	 * this is read, would say nothing */
+	if (pid == 0)
+		snprintf(where, sizeof(where), "a new process like memlock");
 	else
-		printf("fail: %s in process %d would fail with %s (%s)\n", call, (int)pid,
+		snprintf(where, sizeof(where), "process %d", (int)pid);
+	if (v->ok)
+		printf("ok: %s in %s would succeed\n", call, where);
+	else
+		printf("fail: %s in %s would fail with %s (%s)\n", call, where,
 		       strerrorname_np(v->err) ? strerrorname_np(v->err) : "?", strerror(v->err));
 	printf("reason: %s\n", v->reason);
 	for (i = 0; i < v->n_fix; i++)
@@ -189,7 +203,7 @@ int cmd_check(int argc, char **argv)
 		}
 	}
 	if (optind < argc) {
-		warnx("unexpected argument: %s", argv[optind]);
+		warnx("unexpected argument: %s", user_str(argv[optind]));
 		errtryhelp("check");
 	}
 	if (size && range) {
@@ -204,7 +218,7 @@ int cmd_check(int argc, char **argv)
 	if (size) {
 		rc = parse_size(size, &req.len);
 		if (rc < 0 || req.len == MEMLOCK_UNLIMITED) {
-			warnx("invalid size: '%s'", size);
+			warnx("invalid size: '%s'", user_str(size));
 			hint("give bytes, optionally with a K, M, G or T suffix (e.g. 64K, 8M)");
 			return EXIT_FAILURE;
 		}
@@ -212,7 +226,7 @@ int cmd_check(int argc, char **argv)
 	if (range) {
 		rc = parse_range(range, &req.addr, &end);
 		if (rc < 0) {
-			warnx("invalid range: '%s'", range);
+			warnx("invalid range: '%s'", user_str(range));
 			hint("give START-END in hex as /proc/PID/maps shows it, with END above "
 			     "START (e.g. 7f12a000-7f12c000)");
 			return EXIT_FAILURE;
@@ -242,8 +256,6 @@ int cmd_check(int argc, char **argv)
 		return EXIT_FAILURE;
 	}
 	describe_call(&req, call, sizeof(call));
-	if (pid == 0)
-		pid = getpid();
 	if (json)
 		print_json(pid, call, &v);
 	else

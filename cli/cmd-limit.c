@@ -194,14 +194,14 @@ int cmd_limit(int argc, char **argv)
 		if (arg[strspn(arg, "0123456789")] == '\0' && strcmp(arg, "0") != 0) {
 			warnx("'%s' is a bare number: a limit needs a unit (%sB for bytes, or K, M, "
 			      "G) or the form SOFT:HARD",
-			      arg, arg);
+			      user_str(arg), user_str(arg));
 			hint("memlock limit takes one PID; to set the limit, e.g. memlock limit %d 64M",
 			     (int)pid);
 			return EXIT_FAILURE;
 		}
 		want = lim;
 		if (parse_limits(arg, &want) < 0) {
-			warnx("invalid limit: '%s'", argv[optind + 1]);
+			warnx("invalid limit: '%s'", user_str(argv[optind + 1]));
 			hint("give SOFT, SOFT:HARD, SOFT: or :HARD, sizes like 64K, 8M or unlimited");
 			return EXIT_FAILURE;
 		}

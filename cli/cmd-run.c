@@ -285,7 +285,7 @@ int cmd_run(int argc, char **argv)
 			errno = 0;
 			v = strtoul(optarg, &end, 10);
 			if (errno || *end || *optarg == '-' || !*optarg || v > 3600 * 1000) {
-				warnx("invalid --follow: '%s'", optarg);
+				warnx("invalid --follow: '%s'", user_str(optarg));
 				hint("give milliseconds, 0 to 3600000");
 				return MEMLOCK_EXEC_FAILED;
 			}
@@ -315,7 +315,7 @@ int cmd_run(int argc, char **argv)
 		struct memlock_limits any = { 0 };
 
 		if (parse_limits(limit, &any) < 0) {
-			warnx("invalid --limit: '%s'", limit);
+			warnx("invalid --limit: '%s'", user_str(limit));
 			hint("give SOFT or SOFT:HARD (:HARD, SOFT: keep the other), in bytes with a "
 			     "K, M, G or T suffix, or unlimited (e.g. 64M, 64M:128M)");
 			return MEMLOCK_EXEC_FAILED;
@@ -327,7 +327,7 @@ int cmd_run(int argc, char **argv)
 	rc = memlock_execvp_locked(ctx.prog, argv + optind, &o, &why);
 	/* only on failure; a reason is memlock's (a missing helper's ENOENT too) */
 	if (why.reason[0]) {
-		warnx("cannot run %s locked: %s", ctx.prog, why.reason);
+		warnx("cannot run %s locked: %s", user_str(ctx.prog), why.reason);
 		print_why(&why);
 		return MEMLOCK_EXEC_FAILED;
 	}

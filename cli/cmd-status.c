@@ -22,9 +22,11 @@ static const struct colinfo proc_infos[] = {
 	[P_LIMIT] = { "LIMIT", 5, SCOLS_FL_RIGHT, COL_SIZE, "soft RLIMIT_MEMLOCK" },
 	[P_CAP] = { "CAP_IPC_LOCK", 3, 0, COL_BOOL,
 		    "CAP_IPC_LOCK effective in the initial user namespace" },
-	[P_HARD] = { "HARDLIMIT", 5, SCOLS_FL_RIGHT, COL_SIZE, "hard RLIMIT_MEMLOCK" },
-	[P_VMSIZE] = { "VMSIZE", 5, SCOLS_FL_RIGHT, COL_SIZE,
-		       "address space size (VmSize, what MCL_CURRENT needs)" },
+	/* JSON keys are the names in lower case: words joined by '_', as in
+	 * every JSON memlock prints (hard_limit, vm_size of check -J) */
+	[P_HARD] = { "HARD_LIMIT", 5, SCOLS_FL_RIGHT, COL_SIZE, "hard RLIMIT_MEMLOCK", "HARDLIMIT" },
+	[P_VMSIZE] = { "VM_SIZE", 5, SCOLS_FL_RIGHT, COL_SIZE,
+		       "address space size (VmSize, what MCL_CURRENT needs)", "VMSIZE" },
 	[P_UID] = { "UID", 5, SCOLS_FL_RIGHT, COL_NUM, "real user ID" },
 	[P_RLOCKED] = { "RLOCKED", 5, SCOLS_FL_RIGHT, COL_SIZE,
 			"resident locked memory, proportional (smaps_rollup Locked; slow)" },
@@ -351,7 +353,7 @@ int cmd_status(int argc, char **argv)
 		errtryhelp("status");
 	}
 	if ((maps != NULL || system) && optind < argc) {
-		warnx("unexpected argument: %s", argv[optind]);
+		warnx("unexpected argument: %s", user_str(argv[optind]));
 		errtryhelp("status");
 	}
 	if (maps != NULL) {
@@ -368,6 +370,9 @@ int cmd_status(int argc, char **argv)
 	if (system) {
 		out.infos = sys_infos;
 		out.ninfos = ARRAY_SIZE(sys_infos);
+		/* VALUE holds bytes and page counts: with -J both are numbers
+		 * (a human "1.5G" would make the counters strings too) */
+		out.bytes = out.bytes || out.json;
 		if (output_init(&out, sys_defaults, ARRAY_SIZE(sys_defaults), "system") < 0)
 			errtryhelp("status");
 		c = show_system(&out);

@@ -30,8 +30,11 @@ void inject_refusal_json(pid_t pid, const struct memlock_verdict *why)
 {
 	int i;
 
+	/* "error" and "message" as in the attach result: symbol and text */
 	printf("{\n   \"pid\": %d,\n   \"error\": ", (int)pid);
 	json_string(stdout, strerrorname_np(why->err) ?: "?");
+	printf(",\n   \"message\": ");
+	json_string(stdout, strerror(why->err));
 	printf(",\n   \"cause\": ");
 	json_string(stdout, memlock_cause_name(why->cause));
 	printf(",\n   \"reason\": ");
@@ -167,7 +170,7 @@ int inject_option(struct inject_args *a, int c, const char *arg)
 	switch (c) {
 	case 'R':
 		if (add_range(arg, &a->ranges, &a->nranges) < 0) {
-			warnx("invalid range: '%s'", arg);
+			warnx("invalid range: '%s'", user_str(arg));
 			hint("give START-END in hex as /proc/PID/maps shows it, END above START");
 			exit(EXIT_FAILURE);
 		}
@@ -185,7 +188,7 @@ int inject_option(struct inject_args *a, int c, const char *arg)
 		return 1;
 	case 't':
 		if (parse_pid(arg, &a->tid) < 0) {
-			warnx("invalid thread ID: '%s'", arg);
+			warnx("invalid thread ID: '%s'", user_str(arg));
 			hint("a thread ID is a positive decimal number, as ls /proc/PID/task shows it");
 			exit(EXIT_FAILURE);
 		}
@@ -212,7 +215,8 @@ void inject_args_finish(struct inject_args *a, int argc, char **argv, const char
 	a->pid = parse_pid_or_die(argv[optind]);
 	for (i = 0; i < a->nmappings; i++) {
 		if (add_mapping(a->pid, a->mappings[i], &a->ranges, &a->nranges) < 0) {
-			warnx("process %d has no mapping named '%s'", (int)a->pid, a->mappings[i]);
+			warnx("process %d has no mapping named '%s'", (int)a->pid,
+			      user_str(a->mappings[i]));
 			hint("see its mappings: memlock status --maps %d", (int)a->pid);
 			exit(EXIT_FAILURE);
 		}
@@ -237,6 +241,7 @@ int inject_finish(struct memlock_target *t, struct inject_report *rep, int rc)
 	char name[96], b1[32], b2[32];
 	const struct call_record *failed = NULL;
 	size_t i;
+	int err;
 
 	memlock_target_stats(t, &st);
 	if (memlock_proc_read_status(NULL, rep->pid, &s) == 0)
@@ -267,12 +272,15 @@ int inject_finish(struct memlock_target *t, struct inject_report *rep, int rc)
 		json_string(stdout, st.why_tid ? st.why_tid : "");
 		printf(",\n   \"eintr_risk\": %s,\n   \"job_stopped\": %s,\n   \"error\": ",
 		       st.eintr_risk ? "true" : "false", st.job_stopped ? "true" : "false");
-		if (rc < 0)
-			json_string(stdout, strerror(-rc));
-		else if (!failed && rep->ret < 0)
-			json_string(stdout, strerror((int)-rep->ret));
-		else
-			fputs("null", stdout);
+		/* the errno symbol, and its text in "message", as in a refusal */
+		err = rc < 0 ? -rc : !failed && rep->ret < 0 ? (int)-rep->ret : 0;
+		if (err) {
+			json_string(stdout, strerrorname_np(err) ?: "?");
+			fputs(",\n   \"message\": ", stdout);
+			json_string(stdout, strerror(err));
+		} else {
+			fputs("null,\n   \"message\": null", stdout);
+		}
 		fputs("\n}\n", stdout);
 	} else if (rep->ncalls > 0 || rc == 0) {	/* a refusal made no call: no report */
 		printf("process %d (%s): VmLck %s -> %s\n", (int)rep->pid, user_str(rep->comm),

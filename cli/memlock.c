@@ -70,12 +70,12 @@ void hint_read_error(const char *file, int rc)
 {
 	if (rc == -ENOENT && proc_root)
 		hint("--proc-root %s has no proc/%s: give the directory that holds proc/",
-		     proc_root, file);
+		     user_str(proc_root), file);
 	else if (rc == -ENOENT)
 		hint("/proc/%s is missing: is /proc mounted? (mount -t proc proc /proc)", file);
 	else if (rc == -EBADMSG)
 		hint("%s%sproc/%s is not in the kernel's format (cut short or garbled)",
-		     proc_root ? proc_root : "/", proc_root ? "/" : "", file);
+		     proc_root ? user_str(proc_root) : "/", proc_root ? "/" : "", file);
 	else if (rc == -EACCES || rc == -EPERM)
 		hint("run memlock as root to read %sproc/%s", proc_root ? "the captured " : "/",
 		     file);
@@ -234,6 +234,6 @@ int main(int argc, char **argv)
 			return close_stdout_rc(commands[i].handler(argc, argv));
 		}
 	}
-	warnx("unknown command: %s", argv[optind]);
+	warnx("unknown command: %s", user_str(argv[optind]));
 	errtryhelp(NULL);
 }

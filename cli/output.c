@@ -40,7 +40,8 @@ int output_column_id(const struct output *out, const char *name)
 	size_t i;
 
 	for (i = 0; i < out->ninfos; i++)
-		if (strcasecmp(out->infos[i].name, name) == 0)
+		if (strcasecmp(out->infos[i].name, name) == 0 ||
+		    (out->infos[i].alias && strcasecmp(out->infos[i].alias, name) == 0))
 			return (int)i;
 	return -1;
 }
@@ -62,7 +63,7 @@ static int add_columns(struct output *out, const char *list)
 
 		named++;
 		if (id < 0) {
-			warnx("unknown column: %s", tok);
+			warnx("unknown column: %s", user_str(tok));
 			rc = -EINVAL;
 			break;
 		}
@@ -77,7 +78,7 @@ static int add_columns(struct output *out, const char *list)
 	}
 	free(copy);
 	if (rc == 0 && named == 0) {
-		warnx("no column named in -o '%s'", list);
+		warnx("no column named in -o '%s'", user_str(list));
 		rc = -EINVAL;
 	}
 	return rc;
@@ -102,10 +103,13 @@ int output_option(struct output *out, int c, const char *arg)
 		out->bytes = true;
 		return 1;
 	case 'o':
-		pending_list = arg;
+		/* column names ignore case: so does "all", as a whole list */
+		out->all = strcasecmp(arg, "all") == 0;
+		pending_list = out->all ? NULL : arg;
 		return 1;
 	case OPT_OUTPUT_ALL:
-		pending_list = "ALL";
+		out->all = true;
+		pending_list = NULL;
 		return 1;
 	case OPT_SORT:
 		out->sort = arg;
@@ -125,7 +129,7 @@ int output_init(struct output *out, const int *defaults, size_t ndefaults, const
 		warnx("-J (--json) and -r (--raw) cannot go together");
 		return -EINVAL;
 	}
-	if (pending_list != NULL && strcmp(pending_list, "ALL") == 0) {
+	if (out->all) {
 		for (i = 0; i < out->ninfos && i < OUT_MAX_COLUMNS; i++)
 			out->columns[out->ncolumns++] = (int)i;
 	} else {
@@ -140,7 +144,7 @@ int output_init(struct output *out, const int *defaults, size_t ndefaults, const
 		int id = output_column_id(out, out->sort);
 
 		if (id < 0) {
-			warnx("unknown column for --sort: %s", out->sort);
+			warnx("unknown column for --sort: %s", user_str(out->sort));
 			return -EINVAL;
 		}
 		/* as lsblk: a sort column not shown is added, hidden */
@@ -246,8 +250,10 @@ void output_set_size(struct output *out, struct libscols_line *ln, int id, uint6
 
 	if (out->bytes && v != MEMLOCK_UNLIMITED)
 		snprintf(buf, sizeof(buf), "%" PRIu64, v);
-	else if (out->bytes)	/* JSON: null stands for unlimited */
-		snprintf(buf, sizeof(buf), out->json ? "" : "unlimited");
+	else if (out->bytes)	/* JSON: the string "unlimited" in a number
+				 * column (libsmartcols prints it as it is);
+				 * null is for what could not be read */
+		snprintf(buf, sizeof(buf), out->json ? "\"unlimited\"" : "unlimited");
 	else
 		size_to_human(v, buf, sizeof(buf));
 	set_cell(out, ln, id, buf, v);
@@ -290,7 +296,7 @@ int output_print(struct output *out)
 		struct libscols_column *cl;
 
 		if (pos < 0) {	/* only when OUT_MAX_COLUMNS were all taken */
-			warnx("--sort %s: too many columns to add it", out->sort);
+			warnx("--sort %s: too many columns to add it", user_str(out->sort));
 			output_free(out);
 			return -EINVAL;
 		}

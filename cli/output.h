@@ -22,6 +22,7 @@ struct colinfo {
 	int flags;	/* SCOLS_FL_* */
 	enum col_kind kind;
 	const char *help;
+	const char *alias;	/* an older name, still accepted by -o and --sort */
 };
 
 #define OUT_MAX_COLUMNS 32
@@ -32,6 +33,7 @@ struct output {
 	int columns[OUT_MAX_COLUMNS];	/* indexes into infos */
 	size_t ncolumns;
 	bool json, raw, noheadings, bytes;
+	bool all;	/* --output-all, or -o all */
 	const char *sort;
 	struct libscols_table *tb;
 };

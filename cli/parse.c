@@ -110,7 +110,7 @@ pid_t parse_pid_or_die(const char *s)
 	int rc = parse_pid(s, &pid);
 
 	if (rc < 0) {
-		warnx("invalid PID: '%s'", s);
+		warnx("invalid PID: '%s'", user_str(s));
 		if (rc == -ERANGE && *s != '-' && *s != '0')
 			hint("no PID is above 4194304, the kernel's PID_MAX_LIMIT");
 		else

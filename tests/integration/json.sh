@@ -62,4 +62,86 @@ out=$("$MEMLOCK" status -r -n -o COMMAND "$pid"; "$MEMLOCK" status --maps "$pid"
 check "text output (status, attach): no raw control character or byte above 0x7e" \
 	test -z "$(LC_ALL=C tr -d '\n -~' <<<"$out")"
 
+# ---- item: one shape for keys, numbers, errors ----------------------------
+if command -v python3 >/dev/null; then
+	# keys: lower-case words joined by "_", the same word for the same thing
+	keys='sorted(set(k for o in (j if isinstance(j, list) else next(iter(j.values())) if len(j) == 1 else [j]) for k in o))'
+	sk=$("$MEMLOCK" status -J --output-all "$pid" | strict_json "$keys")
+	ck=$("$MEMLOCK" check -J | strict_json "$keys")
+	is "status -J and check -J: hard_limit and vm_size in both" \
+		"$(python3 -c 'import sys; s, c = (eval(a) for a in sys.argv[1:]); print([k for k in ("hard_limit", "vm_size") if k in s and k in c])' "$sk" "$ck")" \
+		"['hard_limit', 'vm_size']"
+	check "every key of status, limit and check -J is snake_case" \
+		python3 -c 'import re, sys; sys.exit(not all(re.fullmatch(r"[a-z0-9]+(_[a-z0-9]+)*", k) for a in sys.argv[1:] for k in eval(a)))' \
+		"$sk" "$ck" "$("$MEMLOCK" limit -J "$pid" | strict_json "$keys")"
+	is "the old column names HARDLIMIT and VMSIZE are still accepted by -o" \
+		"$("$MEMLOCK" status -J -o hardlimit,VMSIZE "$pid" | strict_json "$keys")" "['hard_limit', 'vm_size']"
+
+	# errors: "error" the errno symbol, "message" its text, in a refusal
+	# and in an attach result alike
+	is "attach -J refusal (a kernel thread): error symbol and message" \
+		"$("$MEMLOCK" attach -J 2 2>/dev/null | strict_json 'j["error"], j["message"]')" \
+		"('EINVAL', 'Invalid argument')"
+	if [ "$(id -u)" -eq 0 ]; then
+		is "attach -J result: error and message both null when it worked" \
+			"$("$MEMLOCK" attach -J --future "$pid" | strict_json 'j["error"], j["message"]')" \
+			"(None, None)"
+	else
+		skip "attach -J result's error and message" "needs root to attach"
+	fi
+
+	# numbers: --system counters are numbers without -b as well
+	is "status --system -J: every value and total a number (or null)" \
+		"$("$MEMLOCK" status --system -J | strict_json 'all(isinstance(r[k], int) or r[k] is None for r in j["system"] for k in ("value", "total"))')" \
+		True
+
+	# -J -b: unlimited is "unlimited", null only what is not there
+	root=$DIR/root
+	mkdir -p "$root/proc"
+	cp -r tests/fixtures/ctx-systemd/proc/4242 "$root/proc/"
+	sed -i 's/^Max locked memory .*/Max locked memory         unlimited            unlimited            bytes/' \
+		"$root/proc/4242/limits"
+	is "-J -b: an unlimited limit is \"unlimited\", not null" \
+		"$("$MEMLOCK" --proc-root "$root" status -J -b -o PID,LIMIT,HARD_LIMIT 4242 | strict_json 'j["processes"][0]["limit"], j["processes"][0]["hard_limit"]')" \
+		"('unlimited', 'unlimited')"
+	if grep -q "^Max locked memory  *unlimited" /proc/1/limits; then
+		is "limit -J -b: the same (process 1)" \
+			"$("$MEMLOCK" limit -J -b 1 | strict_json 'j["limits"][0]["soft"]')" unlimited
+	else
+		skip "limit -J -b with an unlimited limit" "process 1 has a limit"
+	fi
+	is "check -J: the same" \
+		"$("$MEMLOCK" --proc-root "$root" check -J -p 4242 | strict_json 'j["limit"], j["hard_limit"]')" \
+		"('unlimited', 'unlimited')"
+	is "-J -b: a kernel thread's LOCKED (not there) is null" \
+		"$("$MEMLOCK" status -J -b -o PID,LOCKED 2 | strict_json 'j["processes"][0]["locked"]')" None
+
+	# check without -p: a new process like memlock, not memlock's own PID
+	is "check -J without -p: pid null" "$("$MEMLOCK" check -J | strict_json 'j["pid"]')" None
+else
+	skip "JSON keys, errors and numbers" "$(strict_json </dev/null)"
+fi
+check "check without -p: 'in a new process like memlock', no PID" \
+	grep -q "^ok: mlockall(MCL_CURRENT|MCL_FUTURE) in a new process like memlock would" \
+	<<<"$("$MEMLOCK" check)"
+
+# -o all: column names ignore case, so does "all"
+is "-o all is --output-all" "$("$MEMLOCK" status -o all -r "$pid")" "$("$MEMLOCK" status --output-all -r "$pid")"
+is "-o All is --output-all for limit too" "$("$MEMLOCK" limit -o All -r "$pid")" \
+	"$("$MEMLOCK" limit --output-all -r "$pid")"
+
+# errors echo an argument shortened and escaped, not 100 kB of it raw
+long=$(head -c 100000 /dev/zero | tr '\0' 7)
+for args in "status x$long" "status -o $long" "check --size $long" "limit 1 x$long"; do
+	err=$("$MEMLOCK" $args 2>&1 >/dev/null)
+	check "${args:0:14}... (100 kB): the echo is cut (${#err} bytes)" \
+		eval '[ ${#err} -lt 400 ] && grep -q "7\.\.\." <<<"$err"'
+done
+err=$("$MEMLOCK" check --size $'\xff\x1b[31m' 2>&1 >/dev/null)
+is "check --size with raw bytes: echoed as \\xHH" "$(head -1 <<<"$err")" \
+	"memlock: invalid size: '\\xff\\x1b[31m'"
+err=$("$MEMLOCK" status $'1\x1b]0;x\a' 2>&1 >/dev/null)
+check "status PID with control characters: none reaches the terminal" \
+	test -z "$(LC_ALL=C tr -d '\n -~' <<<"$err")"
+
 done_testing
