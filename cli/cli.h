@@ -62,6 +62,10 @@ int cmd_limit(int argc, char **argv);
 /* memlock.c */
 void print_version(void) __attribute__((noreturn));
 void errtryhelp(const char *cmd) __attribute__((noreturn));
+/* getopt_long() whose error messages (unknown option, missing argument)
+ * echo the option through user_str(), not 100 kB of it raw */
+struct option;
+int cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts);
 /* "memlock: <what>: <strerror(-rc)>" */
 void warn_rc(int rc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* "hint: <text>" on its own line, after an error */

@@ -178,7 +178,7 @@ int cmd_check(int argc, char **argv)
 	uint64_t end;
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "p:cfFs:R:JhV", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "p:cfFs:R:JhV", longopts)) != -1) {
 		if (lock_flags_option(&lf, c))
 			continue;
 		switch (c) {

@@ -330,7 +330,7 @@ int cmd_status(int argc, char **argv)
 	bool system = false;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "m:s" OUTPUT_SHORTOPTS "hV", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "m:s" OUTPUT_SHORTOPTS "hV", longopts)) != -1) {
 		if (output_option(&out, c, optarg))
 			continue;
 		switch (c) {

@@ -34,6 +34,46 @@ void errtryhelp(const char *cmd)
 	exit(EXIT_FAILURE);
 }
 
+/* the long option in @arg ("--name" or "--name=value") that has @val */
+static bool is_long_opt(const char *arg, int val, const struct option *longopts)
+{
+	size_t n = strcspn(arg + 2, "=");
+
+	for (; longopts && longopts->name; longopts++)
+		if (longopts->val == val && strncmp(longopts->name, arg + 2, n) == 0)
+			return true;
+	return false;
+}
+
+int cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts)
+{
+	const char *arg;
+	char opt[2];
+	int c;
+
+	opterr = 0;	/* glibc would echo the whole argument, raw */
+	c = getopt_long(argc, argv, shortopts, longopts, NULL);
+	if (c != '?')
+		return c;
+	/* glibc: optopt is 0 for an unknown or ambiguous long option, the
+	 * option's val for a long one with a missing or extra argument, the
+	 * letter for a short one */
+	arg = optind > 0 && optind <= argc ? argv[optind - 1] : "";
+	opt[0] = (char)optopt;
+	opt[1] = '\0';
+	if (optopt == 0)
+		warnx("unrecognized or ambiguous option '%s'", user_str(arg));
+	else if (strncmp(arg, "--", 2) == 0 && is_long_opt(arg, optopt, longopts))
+		warnx(strchr(arg, '=') ? "option '%s' doesn't allow an argument"
+				       : "option '%s' requires an argument",
+		      user_str(arg));
+	else if (strchr(shortopts, optopt) && optopt != '+' && optopt != ':')
+		warnx("option requires an argument -- '%s'", user_str(opt));
+	else
+		warnx("invalid option -- '%s'", user_str(opt));
+	return '?';
+}
+
 void warn_rc(int rc, const char *fmt, ...)
 {
 	va_list ap;
@@ -202,7 +242,7 @@ int main(int argc, char **argv)
 
 	/* getopt prefixes its messages with argv[0]: make them "memlock: ..." */
 	argv[0] = program_invocation_short_name;
-	while ((c = getopt_long(argc, argv, "+hV", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "+hV", longopts)) != -1) {
 		switch (c) {
 		case OPT_PROC_ROOT:
 			proc_root = optarg;

@@ -132,7 +132,8 @@ is "-o All is --output-all for limit too" "$("$MEMLOCK" limit -o All -r "$pid")"
 
 # errors echo an argument shortened and escaped, not 100 kB of it raw
 long=$(head -c 100000 /dev/zero | tr '\0' 7)
-for args in "status x$long" "status -o $long" "check --size $long" "limit 1 x$long"; do
+for args in "status x$long" "status -o $long" "check --size $long" "limit 1 x$long" \
+	"status --x$long" "--x$long status"; do
 	err=$("$MEMLOCK" $args 2>&1 >/dev/null)
 	check "${args:0:14}... (100 kB): the echo is cut (${#err} bytes)" \
 		eval '[ ${#err} -lt 400 ] && grep -q "7\.\.\." <<<"$err"'
@@ -140,6 +141,8 @@ done
 err=$("$MEMLOCK" check --size $'\xff\x1b[31m' 2>&1 >/dev/null)
 is "check --size with raw bytes: echoed as \\xHH" "$(head -1 <<<"$err")" \
 	"memlock: invalid size: '\\xff\\x1b[31m'"
+is "an unknown option letter: escaped too" "$("$MEMLOCK" check -J$'\x1b' 2>&1 >/dev/null | head -1)" \
+	"memlock: invalid option -- '\\x1b'"
 err=$("$MEMLOCK" status $'1\x1b]0;x\a' 2>&1 >/dev/null)
 check "status PID with control characters: none reaches the terminal" \
 	test -z "$(LC_ALL=C tr -d '\n -~' <<<"$err")"
