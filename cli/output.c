@@ -335,13 +335,14 @@ static size_t utf8_len(const unsigned char *u)
 	if (u[0] < 0x80)
 		return 1;
 	if (u[0] >= 0xc2 && u[0] <= 0xdf)
-		len = 2, cp = u[0] & 0x1f;
+		len = 2;
 	else if (u[0] >= 0xe0 && u[0] <= 0xef)
-		len = 3, cp = u[0] & 0x0f;
+		len = 3;
 	else if (u[0] >= 0xf0 && u[0] <= 0xf4)
-		len = 4, cp = u[0] & 0x07;
+		len = 4;
 	else
 		return 0;
+	cp = u[0] & (0x7f >> len);	/* the lead byte's payload bits */
 	for (i = 1; i < len; i++) {
 		if ((u[i] & 0xc0) != 0x80)
 			return 0;

@@ -54,6 +54,13 @@ if command -v python3 >/dev/null; then
 	else
 		skip "attach -J with the name" "needs root to attach"
 	fi
+	# valid UTF-8 stays as it is; a UTF-8 surrogate and an overlong '/'
+	# are not UTF-8 for a strict decoder: bytes
+	name2=$'\xc3\xa9\xf0\x9f\x98\x80\xed\xa0\x80\xc0\xaf'
+	coproc_start ODD2 "$H/oddname" "$name2" || not_ok "oddname starts"
+	is "status -J: UTF-8 kept, surrogate and overlong bytes as \\xHH" \
+		"$("$MEMLOCK" status -J -o COMMAND "$ODD2_PID" | strict_json 'j["processes"][0]["command"]')" \
+		"$(printf '\u00e9\U0001f600')\\xed\\xa0\\x80\\xc0\\xaf"
 else
 	skip "JSON of names and paths round-trips" "$(strict_json </dev/null)"
 fi
