@@ -129,7 +129,7 @@ int cmd_limit(int argc, char **argv)
 	pid_t pid;
 	int c, rc, i;
 
-	while ((c = getopt_long(argc, argv, OUTPUT_SHORTOPTS "hV", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, OUTPUT_SHORTOPTS "hV", longopts)) != -1) {
 		if (output_option(&out, c, optarg))
 			continue;
 		switch (c) {

@@ -257,7 +257,7 @@ int cmd_run(int argc, char **argv)
 	int mode = 0;	/* 's' or 'b', as given */
 
 	/* '+': the program's own options are not ours */
-	while ((c = getopt_long(argc, argv, "+cfFl:sbvhV", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "+cfFl:sbvhV", longopts)) != -1) {
 		if (lock_flags_option(&lf, c))
 			continue;
 		switch (c) {
