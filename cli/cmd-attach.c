@@ -42,13 +42,16 @@ static void __attribute__((noreturn)) usage(void)
 	exit(close_stdout_rc(EXIT_SUCCESS));
 }
 
-/* The predictor first: a lock that would fail is refused unless --force. */
-static bool predicted_ok(pid_t pid, const struct memlock_request *req, bool force, bool quiet)
+/* The predictor first, over every call in turn: a lock that would fail is
+ * refused unless --force. */
+static bool predicted_ok(pid_t pid, const struct memlock_request *reqs, size_t n, bool force,
+			 bool quiet)
 {
 	struct memlock_verdict v;
+	size_t at;
 	int i;
 
-	if (memlock_predict(NULL, pid, req, &v) < 0 || v.ok)
+	if (memlock_predict_many(NULL, pid, reqs, n, &v, &at) < 0 || at == n)
 		return true;
 	if (force) {
 		if (!quiet)
@@ -94,10 +97,14 @@ static int dry_run(const struct inject_args *a, const char *comm, unsigned int m
 	if (a->nranges) {
 		printf("%zu range%s%s\n", a->nranges, a->nranges == 1 ? "" : "s",
 		       bounded ? " in bounded stops" : "");
+		if (a->already_locked)
+			printf("every mapping in them is locked already\n");
 		return EXIT_SUCCESS;
 	}
 	call_name(&cr, name, sizeof(name));
 	printf("%s%s\n", name, bounded ? " in bounded stops" : "");
+	if (a->already_locked && (mcl & MCL_CURRENT))
+		printf("every mapping of process %d is locked already\n", (int)a->pid);
 	return EXIT_SUCCESS;
 }
 
@@ -117,6 +124,7 @@ int cmd_attach(int argc, char **argv)
 	bool dry = false;
 	struct inject_args a = { 0 };
 	struct inject_report *rep = NULL;
+	struct memlock_request *reqs = NULL;
 	struct memlock_target *t;
 	uint64_t max_pause = 0;
 	unsigned int mcl;
@@ -154,25 +162,20 @@ int cmd_attach(int argc, char **argv)
 	mcl = lock_flags_mcl(&lf);
 
 	/* predict every call before touching anything */
-	if (a.nranges == 0) {
-		struct memlock_request req = { .op = MEMLOCK_OP_MLOCKALL, .kflags = mcl };
-
-		if (!predicted_ok(a.pid, &req, a.tflags & MEMLOCK_T_FORCE, a.json)) {
-			rc = EXIT_FAILURE;
-			goto out;
-		}
-	}
-	for (i = 0; i < a.nranges; i++) {
-		struct memlock_request req = {
+	reqs = calloc(a.nranges ? a.nranges : 1, sizeof(*reqs));
+	if (reqs == NULL)
+		err(EXIT_FAILURE, "cannot allocate memory");
+	reqs[0] = (struct memlock_request){ .op = MEMLOCK_OP_MLOCKALL, .kflags = mcl };
+	for (i = 0; i < a.nranges; i++)
+		reqs[i] = (struct memlock_request){
 			.op = lf.onfault ? MEMLOCK_OP_MLOCK2 : MEMLOCK_OP_MLOCK,
 			.kflags = lf.onfault ? MLOCK_ONFAULT : 0, .addr = a.ranges[i].start,
 			.len = a.ranges[i].end - a.ranges[i].start, .has_addr = true,
 		};
-
-		if (!predicted_ok(a.pid, &req, a.tflags & MEMLOCK_T_FORCE, a.json)) {
-			rc = EXIT_FAILURE;
-			goto out;
-		}
+	if (!predicted_ok(a.pid, reqs, a.nranges ? a.nranges : 1, a.tflags & MEMLOCK_T_FORCE,
+			  a.json)) {
+		rc = EXIT_FAILURE;
+		goto out;
 	}
 	rep = calloc(1, sizeof(*rep));
 	if (rep == NULL)
@@ -182,6 +185,10 @@ int cmd_attach(int argc, char **argv)
 		rc = EXIT_FAILURE;
 		goto out;
 	}
+	/* MCL_FUTURE alone is about mappings to come: whether the process set it
+	 * already, /proc does not show */
+	inject_check_locked(&a, rep);
+	rep->already_locked = a.nranges || (mcl & MCL_CURRENT) ? a.already_locked : -1;
 	if (dry) {
 		rc = dry_run(&a, rep->comm, mcl, max_pause != 0);
 		memlock_target_close(t);
@@ -197,6 +204,7 @@ int cmd_attach(int argc, char **argv)
 	rc = inject_finish(t, rep, rc);
 out:
 	inject_args_free(&a);
+	free(reqs);
 	free(rep);
 	return rc;
 }

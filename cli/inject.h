@@ -18,12 +18,16 @@ struct inject_report {
 	struct call_record calls[INJECT_MAX_CALLS];
 	size_t ncalls, dropped;
 	long ret;		/* the library's answer for the whole lock (-EAGAIN: incomplete) */
+	int already_locked;	/* attach: 1, 0, or -1 (--future: cannot be seen) */
+	bool nsel;		/* ranges were asked for, not the whole process */
+	bool attach;		/* (not unlock) */
 	bool json;
 };
 
 /* A range to lock: from --range or --mapping. */
 struct range_arg {
 	uint64_t start, end;
+	bool locked;		/* (of a mapping: VM_LOCKED) */
 };
 
 /* The options attach and unlock share. */
@@ -35,6 +39,8 @@ struct inject_args {
 	pid_t pid, tid;
 	unsigned int tflags;		/* MEMLOCK_T_* */
 	bool json;
+	bool maps_read;
+	bool already_locked;		/* every lockable mapping selected is locked */
 	const char *cmd;		/* "attach" or "unlock", for the messages */
 };
 
@@ -48,8 +54,12 @@ enum { OPT_FORCE = 0x100, OPT_NO_EINTR };
 
 /* Handle one of INJECT_LONGOPTS: 1 if @c was one, 0 if not; bad values exit. */
 int inject_option(struct inject_args *a, int c, const char *arg);
-/* The PID argument, then --mapping names into ranges; exits on bad input. */
+/* The PID argument, then with --mapping one read of its maps: the names
+ * into ranges, and @already_locked; exits on bad input. */
 void inject_args_finish(struct inject_args *a, int argc, char **argv, const char *cmd);
+/* @already_locked, from that same read, or from one now if there was none
+ * (none at all while VmLck is 0). */
+void inject_check_locked(struct inject_args *a, const struct inject_report *rep);
 void inject_args_free(struct inject_args *a);
 /* Open the target (and its --tid), or print the refusal with its fix and
  * return NULL. */

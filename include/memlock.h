@@ -177,6 +177,18 @@ memlock_predict(const char *root, pid_t pid, const struct memlock_request *req,
 		struct memlock_verdict *v);
 
 /**
+ * memlock_predict_many() - memlock_predict() for the calls @reqs[0..@n), made
+ * in that order: each is predicted on top of the ones before it (VmLck grows
+ * by what they lock), from one read of /proc for all of them.
+ * @v: the verdict of the first call that would fail, or of the last one.
+ * @at: set to the index of that failing call, or to @n when all would succeed.
+ * Return: as memlock_predict(); -EINVAL also for @n == 0.
+ */
+MEMLOCK_API MEMLOCK_MUST_CHECK int
+memlock_predict_many(const char *root, pid_t pid, const struct memlock_request *reqs, size_t n,
+		     struct memlock_verdict *v, size_t *at);
+
+/**
  * memlock_cause_name() - short stable name of a cause ("over-limit", ...).
  * Return: a static string.
  */

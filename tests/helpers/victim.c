@@ -6,6 +6,8 @@
  *   map PAGES            mmap PAGES rw private anonymous pages   -> ok ADDR
  *                        (between two holes: never merged with a neighbour)
  *   mapnone PAGES        mmap PAGES PROT_NONE (grows VmSize)      -> ok ADDR
+ *   mapfile PATH N       mmap the first page of PATH N times, read-only: N
+ *                        mappings of one name                -> ok ADDR
  *   unmap ADDR PAGES     munmap
  *   mremap ADDR OLD NEW  mremap(MREMAP_MAYMOVE), sizes in pages   -> ok ADDR
  *   touch ADDR PAGES     write one byte in each page
@@ -113,6 +115,22 @@ int main(void)
 				munmap((char *)p + (num(argv[1]) + 1) * page, page);
 				printf("ok %p\n", (char *)p + page);
 			}
+		} else if (strcmp(argv[0], "mapfile") == 0) {
+			FILE *f = fopen(argv[1] ? argv[1] : "", "re");
+
+			p = MAP_FAILED;
+			/* each at its own file offset 0: neighbours never merge */
+			for (unsigned long long i = 0; f && i < num(argv[2]); i++) {
+				p = mmap(NULL, page, PROT_READ, MAP_PRIVATE, fileno(f), 0);
+				if (p == MAP_FAILED)
+					break;
+			}
+			if (f)
+				fclose(f);
+			if (p == MAP_FAILED)
+				reply_rc(-1);
+			else
+				printf("ok %p\n", p);
 		} else if (strcmp(argv[0], "unmap") == 0) {
 			reply_rc(munmap((void *)num(argv[1]), num(argv[2]) * page));
 		} else if (strcmp(argv[0], "mremap") == 0) {
