@@ -69,22 +69,6 @@ static bool predicted_ok(pid_t pid, const struct memlock_request *reqs, size_t n
 	return false;
 }
 
-/* --max-pause MS, 1 ms to 1 hour */
-static uint64_t parse_pause_or_die(const char *arg)
-{
-	unsigned long long v;
-	char *end;
-
-	errno = 0;
-	v = strtoull(arg, &end, 10);
-	if (errno || *end || v == 0 || v > 3600 * 1000 || *arg == '-') {
-		warnx("invalid --max-pause: '%s'", user_str(arg));
-		hint("give milliseconds, from 1 to 3600000");
-		exit(EXIT_FAILURE);
-	}
-	return v * 1000000;
-}
-
 static int dry_run(const struct inject_args *a, const char *comm, unsigned int mcl, bool bounded)
 {
 	struct call_record cr = { .nr = SYS_mlockall, .args = { (long)mcl } };
@@ -137,7 +121,7 @@ int cmd_attach(int argc, char **argv)
 			continue;
 		switch (c) {
 		case 'P':
-			max_pause = parse_pause_or_die(optarg);
+			max_pause = inject_parse_pause(optarg);
 			break;
 		case 'n':
 			dry = true;

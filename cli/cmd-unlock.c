@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * memlock unlock PID [--range START-END | --mapping NAME]... [--tid TID] [-J]
+ * memlock unlock PID [--range START-END | --mapping NAME]... [--max-pause MS]
+ *                    [--tid TID] [--dry-run] [--force] [-J]
  *
  * munlockall() (or munlock() per range) injected into a running process.
  */
@@ -8,6 +9,7 @@
 #include <sys/syscall.h>
 
 #include "inject.h"
+#include "output.h"
 
 static void __attribute__((noreturn)) usage(void)
 {
@@ -21,7 +23,9 @@ static void __attribute__((noreturn)) usage(void)
 	fputs(USAGE_OPTIONS, stdout);
 	fputs(" -R, --range <start-end>   munlock this range (hex as in maps); repeatable\n"
 	      " -m, --mapping <name>      munlock every mapping of this file or [name]\n"
+	      " -P, --max-pause <ms>      bound every stop: unlock in chunks of that duration\n"
 	      " -t, --tid <tid>           inject through this thread\n"
+	      " -n, --dry-run             check and say what would be done, touch nothing\n"
 	      "     --force               go ahead despite a seccomp filter\n"
 	      " -J, --json                use JSON output format\n",
 	      stdout);
@@ -31,10 +35,47 @@ static void __attribute__((noreturn)) usage(void)
 	exit(close_stdout_rc(EXIT_SUCCESS));
 }
 
+/*
+ * Locks do not nest, and nothing in /proc says who took one: the program
+ * itself (mlock of a key store, its own mlockall) or an earlier attach look
+ * the same. So munlockall is said to drop them all, as a possibility, never
+ * as a fact about this process.
+ */
+static void warn_all(const struct inject_report *rep)
+{
+	char b[32];
+
+	if (rep->json || !rep->vmlck_before)
+		return;
+	warnx("munlockall drops every lock of process %d (VmLck %s), any the program took "
+	      "itself included: memlock cannot tell those from an attach's",
+	      (int)rep->pid, size_to_human(rep->vmlck_before, b, sizeof(b)));
+	hint("to drop only some: memlock unlock --mapping NAME %d (or --range START-END)",
+	     (int)rep->pid);
+}
+
+static int dry_run(const struct inject_args *a, const struct inject_report *rep, bool bounded)
+{
+	char b[32];
+
+	printf("would unlock process %d (%s, VmLck %s): ", (int)a->pid, rep->comm,
+	       size_to_human(rep->vmlck_before, b, sizeof(b)));
+	if (a->nranges)
+		printf("%zu range%s", a->nranges, a->nranges == 1 ? "" : "s");
+	else
+		printf("munlockall()");
+	printf("%s\n", bounded ? " in bounded stops" : "");
+	if (a->nranges == 0)
+		warn_all(rep);
+	return EXIT_SUCCESS;
+}
+
 int cmd_unlock(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		INJECT_LONGOPTS,
+		{ "max-pause", required_argument, NULL, 'P' },
+		{ "dry-run", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -42,14 +83,22 @@ int cmd_unlock(int argc, char **argv)
 	struct inject_args a = { 0 };
 	struct inject_report *rep;
 	struct memlock_target *t;
-	long ret = 0, args[6] = { 0 };
+	uint64_t max_pause = 0;
+	bool dry = false;
+	long ret = 0;
 	size_t i;
 	int c, rc = 0;
 
-	while ((c = getopt_long(argc, argv, INJECT_SHORTOPTS "hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, INJECT_SHORTOPTS "P:nhV", longopts, NULL)) != -1) {
 		if (inject_option(&a, c, optarg))
 			continue;
 		switch (c) {
+		case 'P':
+			max_pause = inject_parse_pause(optarg);
+			break;
+		case 'n':
+			dry = true;
+			break;
 		case 'h':
 			usage();
 		case 'V':
@@ -67,16 +116,18 @@ int cmd_unlock(int argc, char **argv)
 		rc = EXIT_FAILURE;
 		goto out;
 	}
+	if (dry) {
+		rc = dry_run(&a, rep, max_pause != 0);
+		memlock_target_close(t);
+		goto out;
+	}
 	if (a.nranges == 0) {
-		if (!a.json && rep->vmlck_before)
-			warnx("munlockall also drops the locks process %d took itself", (int)a.pid);
-		rc = memlock_remote_syscallv(t, SYS_munlockall, &ret, args);
+		warn_all(rep);
+		rc = memlock_pid_unlock_all(t, max_pause, &ret);
 	}
-	for (i = 0; i < a.nranges && rc == 0 && ret == 0; i++) {
-		args[0] = (long)a.ranges[i].start;
-		args[1] = (long)(a.ranges[i].end - a.ranges[i].start);
-		rc = memlock_remote_syscallv(t, SYS_munlock, &ret, args);
-	}
+	for (i = 0; i < a.nranges && rc == 0 && ret == 0; i++)
+		rc = memlock_pid_unlock_range(t, a.ranges[i].start,
+					      a.ranges[i].end - a.ranges[i].start, max_pause, &ret);
 	rc = inject_finish(t, rep, rc);
 out:
 	inject_args_free(&a);

@@ -51,7 +51,9 @@ struct memlock_target *inject_open(const struct inject_args *a, struct inject_re
 {
 	struct memlock_verdict why;
 	struct memlock_status st;
+	bool unlock = a->cmd && strcmp(a->cmd, "unlock") == 0;
 	struct memlock_target *t;
+	size_t len;
 	int i;
 
 	t = memlock_target_open(a->pid, a->tflags, &why);
@@ -60,8 +62,12 @@ struct memlock_target *inject_open(const struct inject_args *a, struct inject_re
 			why.err = errno;
 		if (!why.reason[0])
 			snprintf(why.reason, sizeof(why.reason), "%s", strerror(why.err));
-		warnx("cannot %s process %d: %s",
-		      a->cmd && strcmp(a->cmd, "unlock") == 0 ? "unlock" : "attach to", (int)a->pid,
+		len = strlen(why.reason);
+		/* the library words a kernel thread's refusal for a lock */
+		if (unlock && why.cause == MEMLOCK_CAUSE_KERNEL_THREAD && len > 8 &&
+		    strcmp(why.reason + len - 8, " to lock") == 0 && len + 2 < sizeof(why.reason))
+			strcpy(why.reason + len - 4, "unlock");
+		warnx("cannot %s process %d: %s", unlock ? "unlock" : "attach to", (int)a->pid,
 		      why.reason);
 		for (i = 0; i < why.n_fix; i++)
 			hint("%s", why.fix[i]);
@@ -320,6 +326,22 @@ void inject_args_finish(struct inject_args *a, int argc, char **argv, const char
 		warn_rc(rc == -ENOENT ? -ESRCH : rc, "cannot read the mappings of process %d", (int)a->pid);
 		exit(EXIT_FAILURE);
 	}
+}
+
+/* --max-pause MS, 1 ms to 1 hour */
+uint64_t inject_parse_pause(const char *arg)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(arg, &end, 10);
+	if (errno || *end || v == 0 || v > 3600 * 1000 || *arg == '-') {
+		warnx("invalid --max-pause: '%s'", user_str(arg));
+		hint("give milliseconds, from 1 to 3600000");
+		exit(EXIT_FAILURE);
+	}
+	return v * 1000000;
 }
 
 void inject_check_locked(struct inject_args *a, const struct inject_report *rep)

@@ -61,6 +61,8 @@ void inject_args_finish(struct inject_args *a, int argc, char **argv, const char
  * (none at all while VmLck is 0). */
 void inject_check_locked(struct inject_args *a, const struct inject_report *rep);
 void inject_args_free(struct inject_args *a);
+/* --max-pause MS, 1 ms to 1 hour, in ns; exits on a bad value. */
+uint64_t inject_parse_pause(const char *arg);
 /* Open the target (and its --tid), or print the refusal with its fix and
  * return NULL. */
 struct memlock_target *inject_open(const struct inject_args *a, struct inject_report *rep);

@@ -593,6 +593,27 @@ MEMLOCK_API MEMLOCK_MUST_CHECK int memlock_pid_lock_range(struct memlock_target 
 							  unsigned int flags, uint64_t max_pause_ns,
 							  long *ret);
 
+/**
+ * memlock_pid_unlock_all() - munlockall() in the target.
+ * @max_pause_ns: 0 for one stop; else each locked mapping is munlock()ed in
+ *   chunks sized to the bound as memlock_pid_lock_all() does (a mapping is
+ *   split in two between the stops that unlock it), then munlockall()
+ *   ends MCL_FUTURE and unlocks what was mapped meanwhile.
+ * @ret: the first failing call's answer (-errno), or 0.
+ * Return: as memlock_pid_lock_all().
+ */
+MEMLOCK_API MEMLOCK_MUST_CHECK int memlock_pid_unlock_all(struct memlock_target *t,
+							  uint64_t max_pause_ns, long *ret);
+
+/**
+ * memlock_pid_unlock_range() - munlock(@start, @len) in the target, in
+ * chunks sized to @max_pause_ns when it is not 0.
+ * Return: as memlock_pid_lock_range().
+ */
+MEMLOCK_API MEMLOCK_MUST_CHECK int memlock_pid_unlock_range(struct memlock_target *t,
+							    uint64_t start, uint64_t len,
+							    uint64_t max_pause_ns, long *ret);
+
 /* memlock_remote_syscall(t, nr, &ret, args...): up to six integer arguments. */
 #define memlock_remote_syscall(t, nr, ret, ...)                                  \
 	memlock_remote_syscallv((t), (nr), (ret), (const long[6]){ __VA_ARGS__ })

@@ -41,9 +41,9 @@ struct range {
 	bool write;	/* private and writable: faulted in for writing, as mlock does */
 };
 
-/* The mappings worth faulting in: not PROT_NONE, not already locked, not the
- * special ones mlock skips anyway. */
-static int lockable_ranges(pid_t pid, struct range **out, size_t *n)
+/* The mappings worth faulting in: not already locked (@locked: the locked
+ * ones, to unlock), not the special ones mlock skips anyway. */
+static int lockable_ranges(pid_t pid, bool locked, struct range **out, size_t *n)
 {
 	struct memlock_maps *it = memlock_maps_open(NULL, pid);
 	struct memlock_mapping m;
@@ -57,9 +57,10 @@ static int lockable_ranges(pid_t pid, struct range **out, size_t *n)
 		bool none = m.perms[0] != 'r' && m.perms[1] != 'w' && m.perms[2] != 'x';
 		bool write = m.perms[1] == 'w' && m.perms[3] == 'p';
 
-		if ((m.vmflags & (MEMLOCK_VMA_LOCKED | MEMLOCK_VMA_IO | MEMLOCK_VMA_PFNMAP |
-				  MEMLOCK_VMA_DONTEXPAND | MEMLOCK_VMA_MIXEDMAP |
-				  MEMLOCK_VMA_HUGETLB | MEMLOCK_VMA_DROPPABLE)) ||
+		if ((m.vmflags & (MEMLOCK_VMA_IO | MEMLOCK_VMA_PFNMAP | MEMLOCK_VMA_DONTEXPAND |
+				  MEMLOCK_VMA_MIXEDMAP | MEMLOCK_VMA_HUGETLB |
+				  MEMLOCK_VMA_DROPPABLE)) ||
+		    !(m.vmflags & MEMLOCK_VMA_LOCKED) != !locked ||
 		    strcmp(m.path, "[vsyscall]") == 0)
 			continue;
 		/* neighbours make one range: fewer, fuller stops */
@@ -150,16 +151,19 @@ uint64_t mlk_pace_next(uint64_t chunk, uint64_t len, uint64_t took_ns, uint64_t 
 }
 
 /*
- * mlock (mlock2 with @mflags) of [@at, @end) in chunks of one stop each,
- * paced by @p; *@calls counts the injections. @vanish_ok: ENOMEM over a
- * range no longer fully mapped means it went away meanwhile, not an error.
- * Return as memlock_remote_syscallv(), the first failing answer in *@ret.
+ * mlock (mlock2 with @mflags; munlock with @unlock) of [@at, @end) in chunks
+ * of one stop each, paced by @p; *@calls counts the injections. @vanish_ok:
+ * ENOMEM over a range no longer fully mapped means it went away meanwhile,
+ * not an error. Return as memlock_remote_syscallv(), the first failing
+ * answer in *@ret.
  */
-static int lock_span(struct memlock_target *t, uint64_t at, uint64_t end, unsigned int mflags,
-		     bool vanish_ok, struct pacer *p, long *ret, unsigned int *calls)
+static int lock_span(struct memlock_target *t, bool unlock, uint64_t at, uint64_t end,
+		     unsigned int mflags, bool vanish_ok, struct pacer *p, long *ret,
+		     unsigned int *calls)
 {
 	uint64_t page = (uint64_t)getpagesize();
 	bool none = mflags & MLOCK_ONFAULT;	/* nothing to fault in: one call */
+	long nr = unlock ? SYS_munlock : mflags ? SYS_mlock2 : SYS_mlock;
 	int rc;
 
 	*ret = 0;
@@ -168,7 +172,7 @@ static int lock_span(struct memlock_target *t, uint64_t at, uint64_t end, unsign
 		uint64_t before = t->stats.total_ns, took;
 		long a[6] = { (long)at, (long)len, (long)mflags };
 
-		rc = memlock_remote_syscallv(t, mflags ? SYS_mlock2 : SYS_mlock, ret, a);
+		rc = memlock_remote_syscallv(t, nr, ret, a);
 		if (rc < 0)
 			return rc;
 		(*calls)++;
@@ -252,19 +256,19 @@ static int chunked(struct memlock_target *t, uint64_t bound, long *ret, unsigned
 
 	*calls = 0;
 	*ret = 0;
-	rc = lockable_ranges(t->pid, &r, &n);
+	rc = lockable_ranges(t->pid, false, &r, &n);
 	if (rc < 0)
 		return rc;
 	for (i = 0; i < n && rc == 0 && *ret == 0; i++) {
 		if (r[i].none || t->no_populate) {
-			rc = lock_span(t, r[i].start, r[i].end, r[i].none ? MLOCK_ONFAULT : 0,
-				       true, &p, ret, calls);
+			rc = lock_span(t, false, r[i].start, r[i].end,
+				       r[i].none ? MLOCK_ONFAULT : 0, true, &p, ret, calls);
 			continue;
 		}
 		rc = populate_span(t, r[i].start, r[i].end, r[i].write, &p, ret, calls,
 				   &t->no_populate);
 		if (rc == 0 && *ret == 0 && t->no_populate)	/* before Linux 5.14 */
-			rc = lock_span(t, r[i].start, r[i].end, 0, true, &p, ret, calls);
+			rc = lock_span(t, false, r[i].start, r[i].end, 0, true, &p, ret, calls);
 	}
 	free(r);
 	return rc;
@@ -293,7 +297,7 @@ int memlock_pid_lock_range(struct memlock_target *t, uint64_t start, uint64_t le
 
 		return mlk_err(memlock_remote_syscallv(t, flags ? SYS_mlock2 : SYS_mlock, ret, a));
 	}
-	return mlk_err(lock_span(t, start, end, flags, false, &p, ret, &calls));
+	return mlk_err(lock_span(t, false, start, end, flags, false, &p, ret, &calls));
 }
 
 #define MAX_PASSES 8
@@ -341,4 +345,56 @@ int memlock_pid_lock_all(struct memlock_target *t, unsigned int mcl, uint64_t ma
 			return mlk_err(rc);
 	}
 	return 0;
+}
+
+/*
+ * Unlocking, bounded: munlock walks the locked pages as mlock's populate
+ * does (munlockall of 1 GiB locked: one 26 ms stop), so each locked mapping
+ * is unlocked in chunks paced as the lock's are. A mapping half-way through
+ * is split in two (locked, unlocked) between two stops; its last chunk makes
+ * it whole again. A last munlockall() ends MCL_FUTURE and unlocks what was
+ * mapped (and locked by MCL_FUTURE) during the walk.
+ */
+int memlock_pid_unlock_all(struct memlock_target *t, uint64_t max_pause_ns, long *ret)
+{
+	struct pacer p = { max_pause_ns, 0 };
+	unsigned int calls = 0;
+	long a[6] = { 0 };
+	struct range *r = NULL;
+	size_t n = 0, i;
+	int rc;
+
+	if (t == NULL || ret == NULL)
+		return mlk_err(-EINVAL);
+	*ret = 0;
+	if (max_pause_ns) {
+		p.chunk = mlk_pace_first(max_pause_ns, (uint64_t)getpagesize());
+		rc = lockable_ranges(t->pid, true, &r, &n);
+		if (rc < 0)
+			return mlk_err(rc);
+		for (i = 0; i < n && rc == 0 && *ret == 0; i++)
+			rc = lock_span(t, true, r[i].start, r[i].end,
+				       r[i].none ? MLOCK_ONFAULT : 0, true, &p, ret, &calls);
+		free(r);
+		if (rc < 0 || *ret < 0)
+			return mlk_err(rc);
+	}
+	return mlk_err(memlock_remote_syscallv(t, SYS_munlockall, ret, a));
+}
+
+int memlock_pid_unlock_range(struct memlock_target *t, uint64_t start, uint64_t len,
+			     uint64_t max_pause_ns, long *ret)
+{
+	struct pacer p = { max_pause_ns, max_pause_ns ? mlk_pace_first(max_pause_ns,
+								       (uint64_t)getpagesize())
+						     : UINT64_MAX };
+	unsigned int calls = 0;
+	long a[6] = { (long)start, (long)len };
+
+	if (t == NULL || ret == NULL)
+		return mlk_err(-EINVAL);
+	/* zero or wrapping: the kernel's to answer, as it is */
+	if (len == 0 || start + len < start)
+		return mlk_err(memlock_remote_syscallv(t, SYS_munlock, ret, a));
+	return mlk_err(lock_span(t, true, start, start + len, 0, false, &p, ret, &calls));
 }

@@ -1,6 +1,7 @@
 #!/bin/bash
-# attach beyond one call: --mapping over many mappings (the maps read once,
-# the calls predicted in turn), and a process locked already.
+# attach and unlock beyond one call: --mapping over many mappings (the maps
+# read once), a process locked already, and unlock's --dry-run, --max-pause
+# and its warning.
 . "$(dirname "$0")/lib.sh"
 
 NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all --)
@@ -70,5 +71,44 @@ j=$("$MEMLOCK" attach -J --future "$A_PID")
 is "--future alone: already_locked null (MCL_FUTURE is not in /proc)" \
 	"$(jget "$j" 'j["already_locked"]')" None
 
+# unlock: the warning says what memlock can know - not that the locks are
+# the program's own, which it cannot tell from an attach's
+vcmd A "munlockall"
+"$MEMLOCK" attach "$A_PID" >/dev/null
+out=$("$MEMLOCK" unlock --dry-run "$A_PID" 2>/dev/null)
+vcmd A status
+check "unlock --dry-run: says what it would do, unlocks nothing ($out; VmLck ${R%% *} kB)" \
+	eval '[[ $out == "would unlock process $A_PID (victim, VmLck "*"): munlockall()" ]] && [ "${R%% *}" -gt 0 ]'
+err=$("$MEMLOCK" unlock "$A_PID" 2>&1 >/dev/null)
+check "unlock after an attach: no claim that the process locked memory itself ($err)" \
+	eval '! grep -q "drops the locks process $A_PID took itself" <<<"$err" && grep -q "cannot tell" <<<"$err"'
+err=$("$MEMLOCK" unlock 2 2>&1)
+check "unlock of a kernel thread: the refusal says unlock ($err)" \
+	eval '[[ $err == *"no user memory to unlock"* ]]'
+
+# unlock --max-pause: 256 MiB locked, unlocked in many stops, MCL_FUTURE
+# ended, and the mapping whole again (the program's mremap of it works)
+vcmd A "map 65536"; big=$R
+vcmd A "munlockall"
+"$MEMLOCK" attach "$A_PID" >/dev/null
+j=$("$MEMLOCK" unlock -J --max-pause 5 "$A_PID")
+is "unlock --max-pause 5 of 256 MiB: many stops, all unlocked, munlockall last" \
+	"$(jget "$j" '(j["stops"] > 5, j["vmlck_after"], j["calls"][-1]["call"], j["error"])')" \
+	"(True, 0, 'munlockall()', None)"
+check "unlock --max-pause: every munlock chunk far below the 256 MiB" \
+	test "$(jget "$j" 'max(int(c["call"].split(", ")[1].rstrip(")")) for c in j["calls"] if c["call"].startswith("munlock("))')" \
+	-lt $((64 << 20))
+vcmd A "map 16"
+vcmd A status
+is "unlock --max-pause: MCL_FUTURE ended, a later mapping is not locked" "${R%% *}" 0
+vcmd A "mremap $big 65536 65600"
+is "unlock --max-pause: the mapping is whole again, its mremap works" "$?" 0
+big=$R
+range=$(printf '%x-%x' $big $((big + 65600 * PAGE)))
+"$MEMLOCK" attach --range "$range" "$A_PID" >/dev/null
+j=$("$MEMLOCK" unlock -J --max-pause 5 --range "$range" "$A_PID")
+is "unlock --max-pause --range: many munlock stops, all unlocked" \
+	"$(jget "$j" '(j["stops"] > 5, j["vmlck_after"], j["calls"][-1]["call"].startswith("munlock("), j["error"])')" \
+	"(True, 0, True, None)"
 echo quit >&"${A[1]}"
 done_testing
