@@ -15,7 +15,7 @@ fi
 one_mode() {
 	local label=$1 bin=$2 mode=$3 eintr=${4:-no} j vm
 	target_start T "$bin" "$mode" || { not_ok "$label: target starts"; return; }
-	sleep 0.2
+	target_settle "$T_PID" "$mode"
 	j=$("$MEMLOCK" attach -J "$T_PID" 2>/dev/null)
 	is "$label: attach succeeds, one thread stopped once, EINTR risk $eintr" \
 		"$(jget "$j" '(j["error"], j["calls"][-1]["ret"], j["stops"], j["eintr_risk"])')" \
@@ -41,7 +41,7 @@ one_mode "spin" $H/target spin
 # checksum it computes in them) come back intact, 5 times over (the torture
 # test does it at random, many more times)
 target_start T $H/target spin
-sleep 0.2
+target_settle "$T_PID" spin
 tid=$(ls /proc/"$T_PID"/task | grep -vx "$T_PID" | head -1)
 bad=0
 for _ in $(seq 5); do
@@ -55,18 +55,23 @@ is "spin: its checksum, computed in registers, survived ($R)" "$RC" 0
 one_mode "read" $H/target read
 one_mode "nanosleep loop" $H/target sleep
 one_mode "timed futex" $H/target futex
-# a 2 s nanosleep attached in its middle keeps its deadline (restart_syscall
-# carries the remaining time): it neither starts over (3 s or more) nor ends
-# short (the deadline is a floor; 900 ms are left for a slow machine)
+# a 3 s nanosleep attached in its middle keeps its deadline (restart_syscall
+# carries the remaining time): it neither ends short (the deadline is a
+# floor) nor starts over - which would end it 3 s after the attach began,
+# and the attach begins 1.5 s in: a machine would have to be stalled for
+# more than 1.5 s for a right run to look wrong
 t0=$(date +%s%N)
-sleep 2 & sp=$!
-sleep 1
+sleep 3 & sp=$!
+wait_syscall "$sp" sleep
+sleep 1.5
+ta=$(date +%s%N)
 "$MEMLOCK" attach "$sp" >/dev/null 2>&1
 a=$?
 wait "$sp"
-ms=$((($(date +%s%N) - t0) / 1000000))
-check "sleep 2, attached at 1 s: locked, and it slept 2 s, not more or less ($ms ms)" \
-	test $a -eq 0 -a $ms -ge 2000 -a $ms -lt 2900
+t1=$(date +%s%N)
+ms=$(((t1 - t0) / 1000000)) since=$(((t1 - ta) / 1000000))
+check "sleep 3, attached at 1.5 s: locked, not short, not started over ($ms ms in all, $since ms after the attach began)" \
+	test $a -eq 0 -a $ms -ge 3000 -a $since -lt 3000
 one_mode "epoll, single thread" $H/target epoll yes
 one_mode "64 threads" $H/target mt64
 one_mode "static" $H/target-static sleep
@@ -74,7 +79,7 @@ one_mode "static stripped" $H/target-static-stripped read
 
 # --no-eintr refuses the lone epoll thread; --dry-run changes nothing; --tid
 target_start T $H/target epoll
-sleep 0.1
+target_settle "$T_PID" epoll
 out=$("$MEMLOCK" attach --no-eintr "$T_PID" 2>&1)
 rc=$?
 check "--no-eintr: a lone epoll thread is refused, exit 1 ($rc)" test $rc -eq 1
@@ -85,7 +90,7 @@ target_end T
 check "--no-eintr and --dry-run: the epoll target saw no EINTR ($R)" grep -q "eintr=0 " <<<"$R"
 # --mapping and --range: only those are locked, and unlocked again
 target_start T $H/target read
-sleep 0.1
+target_settle "$T_PID" read
 # lomaps [WORD]: mappings with lo (whose path has WORD)
 lomaps() { "$MEMLOCK" status --maps "$T_PID" -r -n -o LOCK,PATH | awk -v w="${1:-}" '$1 == "lo" && (w == "" || $2 ~ w)' | wc -l; }
 "$MEMLOCK" attach --mapping libc.so.6 "$T_PID" >/dev/null
@@ -108,7 +113,7 @@ is "--mapping and --range: the target exits normally ($R)" "$RC" 0
 # the lone epoll thread with --max-pause: many stops, the risk reported
 # (sticky over the stops), the wait for a better thread made once
 target_start T $H/target epoll
-sleep 0.1
+target_settle "$T_PID" epoll
 j=$("$MEMLOCK" attach -J --max-pause 5 "$T_PID" 2>/dev/null)
 check "--max-pause on a lone epoll thread: the EINTR risk is reported ($(jget "$j" '(j["stops"], j["eintr_risk"])'))" \
 	test "$(jget "$j" 'j["stops"] > 1 and j["eintr_risk"]')" = True
@@ -116,7 +121,7 @@ target_end T
 
 # a thread's ID given as the PID: named as a thread of its process
 target_start T $H/target spin
-sleep 0.1
+target_settle "$T_PID" spin
 tid=$(ls /proc/"$T_PID"/task | grep -vx "$T_PID" | head -1)
 out=$("$MEMLOCK" attach "$tid" 2>&1)
 rc=$?
@@ -163,7 +168,8 @@ target_end T
 # a thread in recv() with SO_RCVTIMEO is EINTR-prone (a stop makes it
 # return EINTR): the sleeping main thread is chosen instead
 target_start T $H/target rcvtimeo
-sleep 0.2
+target_settle "$T_PID" rcvtimeo
+wait_syscall "$T_PID" sleep
 j=$("$MEMLOCK" attach -J "$T_PID" 2>/dev/null)
 is "SO_RCVTIMEO: the timed recv() thread is passed over for the sleeping one" \
 	"$(jget "$j" '(j["tid"], j["eintr_risk"])')" "($T_PID, False)"
@@ -176,7 +182,7 @@ check "SO_RCVTIMEO: the receiver saw no EINTR ($R)" eval '[[ $R == "done eintr=0
 job=$!
 for _ in $(seq 100); do grep -q ready /tmp/memlock-vfork.$$ && break; sleep 0.01; done
 vp=$(sed -n 's/^ready //p' /tmp/memlock-vfork.$$)
-sleep 0.1
+wait_state "$vp" D
 out=$(timeout 10 "$MEMLOCK" attach "$vp" 2>&1)
 rc=$?
 check "D state (vfork parent): refused with the reason, exit 1 ($rc)" \
@@ -193,7 +199,7 @@ rm -f /tmp/memlock-vfork.$$
 job=$!
 for _ in $(seq 100); do grep -q ready /tmp/memlock-zl.$$ && break; sleep 0.01; done
 zp=$(sed -n 's/^ready //p' /tmp/memlock-zl.$$)
-sleep 0.1
+wait_state "$zp" Z
 "$MEMLOCK" attach "$zp" >/dev/null 2>&1
 is "a zombie leader with a live thread: attach succeeds" "$?" 0
 check "a zombie leader with a live thread: status shows it locked" \
@@ -212,7 +218,7 @@ is "a zombie leader with a live thread: the process ends normally" "$?" 0
 rm -f /tmp/memlock-zl.$$
 
 target_start T $H/target mt64
-sleep 0.2
+target_settle "$T_PID" mt64
 tid=$(ls /proc/"$T_PID"/task | sort -n | tail -1)
 j=$("$MEMLOCK" attach -J --onfault --tid "$tid" "$T_PID")
 is "--tid: the injection goes through the thread asked for" "$(jget "$j" 'j["tid"]')" "$tid"
@@ -221,9 +227,9 @@ is "--tid: the 64-thread target exits normally" "$RC" 0
 
 # a job-control-stopped target stays stopped, then resumes cleanly
 target_start T $H/target sleep
-sleep 0.1
+target_settle "$T_PID" sleep
 kill -STOP "$T_PID"
-sleep 0.1
+wait_state "$T_PID" T
 j=$("$MEMLOCK" attach -J "$T_PID")
 is "stopped: attach works and reports the stop" "$(jget "$j" '(j["error"], j["job_stopped"])')" \
 	"(None, True)"
@@ -248,8 +254,11 @@ refused() {	# refused LABEL PATTERN ARGS...
 refused "refused: no such process" "there is no process" attach 4194303
 refused "refused: kernel thread" "kernel thread" attach 2
 ( sleep 0.01 & exec sleep 3 ) & zparent=$!
-sleep 0.3
-zombie=$(ps -o pid= --ppid $zparent | tr -d ' ')
+for _ in $(seq 1000); do	# its child exited, unreaped (exec'd sleep never waits)
+	zombie=$(ps -o pid=,stat= --ppid $zparent | awk '$2 ~ /^Z/ { print $1 }')
+	[ -n "$zombie" ] && break
+	sleep 0.01
+done
 refused "refused: zombie" "zombie" attach "$zombie"
 kill $zparent; wait $zparent 2>/dev/null
 # The kernel may have IA32 emulation built in and still refuse ia32 binaries
@@ -262,7 +271,10 @@ elif ! timeout 5 $H/target32 probe </dev/null >/dev/null 2>&1; then
 fi
 if [ -z "$t32_why" ]; then
 	$H/target32 & t32=$!
-	sleep 0.1
+	for _ in $(seq 1000); do	# (until the fork has exec'd it)
+		[ "$(readlink /proc/$t32/exe)" = "$(readlink -f $H/target32)" ] && break
+		sleep 0.01
+	done
 	refused "refused: a 32-bit task" "32-bit" attach $t32
 	kill $t32; wait $t32 2>/dev/null
 else

@@ -104,5 +104,71 @@ wait_traced() {
 	return 1
 }
 
-# jget JSON EXPR: a python expression over the parsed object "j"
-jget() { python3 -c 'import json, sys; j = json.loads(sys.argv[1]); print(eval(sys.argv[2]))' "$1" "$2"; }
+# jget JSON EXPR: a python expression over the parsed object "j" (the JSON
+# through stdin: an argument is limited to 128 KiB, 4096 calls are more)
+jget() { python3 -c 'import json, sys; j = json.load(sys.stdin); print(eval(sys.argv[1]))' "$2" <<<"$1"; }
+
+# syscall_nrs CALL...: the numbers of the system calls a libc call of that
+# name makes (sleep: nanosleep or clock_nanosleep; epoll: epoll_wait or
+# epoll_pwait(2)), as /proc/PID/task/TID/syscall shows them
+syscall_nrs() {
+	local c
+	for c in "$@"; do
+		case $(uname -m)/$c in
+		x86_64/read) echo 0 ;; x86_64/epoll) echo 232 281 441 ;;
+		x86_64/sleep) echo 35 230 ;; x86_64/futex) echo 202 ;; x86_64/recv) echo 45 ;;
+		aarch64/read) echo 63 ;; aarch64/epoll) echo 22 441 ;;
+		aarch64/sleep) echo 101 115 ;; aarch64/futex) echo 98 ;; aarch64/recv) echo 207 ;;
+		esac
+	done
+}
+
+# wait_syscall PID CALL...: until a thread of PID is blocked in one of the
+# CALLs (see syscall_nrs): the thread is in its wait now, not on its way
+# there; at most about 10 s
+wait_syscall() {
+	local pid=$1 want f nr
+	shift
+	want=" $(syscall_nrs "$@" | tr '\n' ' ') "
+	for _ in $(seq 1000); do
+		for f in /proc/"$pid"/task/*/syscall; do
+			read -r nr _ <"$f" 2>/dev/null || continue
+			[[ $want == *" $nr "* ]] && return 0
+		done
+		sleep 0.01
+	done
+	return 1
+}
+
+# wait_state PID STATE: until PID's State: is STATE (Z, T, D...); about 10 s
+wait_state() {
+	for _ in $(seq 1000); do
+		[ "$(awk '/^State:/ { print $2 }' /proc/"$1"/status 2>/dev/null)" = "$2" ] && return 0
+		sleep 0.01
+	done
+	return 1
+}
+
+# wait_threads PID N: until PID has at least N threads; about 10 s
+wait_threads() {
+	local t
+	for _ in $(seq 1000); do
+		t=(/proc/"$1"/task/*)
+		[ ${#t[@]} -ge "$2" ] && [ -e "${t[0]}" ] && return 0
+		sleep 0.01
+	done
+	return 1
+}
+
+# target_settle PID MODE: until a tests/helpers/target in MODE is where the
+# test wants it: its threads started, the waiting one in its wait
+target_settle() {
+	case $2 in
+	spin) wait_threads "$1" 2 ;;
+	mt64) wait_threads "$1" 64 && wait_syscall "$1" read ;;
+	read | seccomp-*) wait_syscall "$1" read ;;
+	sleep) wait_syscall "$1" sleep ;;
+	rcvtimeo) wait_syscall "$1" recv ;;
+	*) wait_syscall "$1" "$2" ;;
+	esac
+}
