@@ -116,7 +116,7 @@ int cmd_attach(int argc, char **argv)
 	size_t i;
 	int c, rc = 0;
 
-	while ((c = getopt_long(argc, argv, INJECT_SHORTOPTS "cfFP:nhV", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, INJECT_SHORTOPTS "cfFP:nhV", longopts)) != -1) {
 		if (inject_option(&a, c, optarg) || lock_flags_option(&lf, c))
 			continue;
 		switch (c) {

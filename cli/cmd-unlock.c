@@ -89,7 +89,7 @@ int cmd_unlock(int argc, char **argv)
 	size_t i;
 	int c, rc = 0;
 
-	while ((c = getopt_long(argc, argv, INJECT_SHORTOPTS "P:nhV", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, INJECT_SHORTOPTS "P:nhV", longopts)) != -1) {
 		if (inject_option(&a, c, optarg))
 			continue;
 		switch (c) {
