@@ -519,9 +519,10 @@ for ((trial = 1; trial <= TRIALS; trial++)); do
 			rnd 51; delay=$RN
 			[ "$anchor" = traced ] && delay=$((delay / 5))	# a stop lasts ms, not tens
 			# SIGKILL to the worker alone, by its PID: the rescue puts
-			# the thread back, except in the microseconds between the
-			# registers' change and the call's entry (memlock(1), HOW
-			# ATTACH WORKS): 2 harmed in 500 trials, so not by default
+			# the thread back, except a thread sent to the borrowed
+			# instruction, in the microseconds between the registers'
+			# change and the call's entry (memlock(1), Signals): about
+			# 1 harmed in 200 trials, so not by default
 			[ "$sig" = KILL ] && [ "$dest" = worker ] && [ "${TORTURE_WORKER_KILL:-0}" != 1 ] &&
 				dest=memlock
 		fi
