@@ -34,6 +34,7 @@
 #endif
 #define MAX_STRAY_STOPS 64
 #define MAX_TRIES 8		/* signals that come before anything changed */
+#define NEXT_ENTRY_NS 2000000	/* the wait for a thread's next call (2 ms) */
 
 enum stop_kind { STOP_EVENT, STOP_SYSCALL, STOP_SIGNAL };
 
@@ -49,6 +50,20 @@ struct session {
 	bool retry;		/* a signal came before anything changed: try again */
 };
 
+/* What waitpid() said of @s->tid: 0 for a stop (its kind noted), -ESRCH if
+ * it died. */
+static int wait_stop_status(struct session *s, int st)
+{
+	if (WIFEXITED(st) || WIFSIGNALED(st)) {
+		s->seized = s->stopped = false;
+		return -ESRCH;
+	}
+	s->stopped = true;
+	s->kind = (st >> 16) == PTRACE_EVENT_STOP ? STOP_EVENT
+		  : WSTOPSIG(st) == (SIGTRAP | 0x80) ? STOP_SYSCALL : STOP_SIGNAL;
+	return 0;
+}
+
 /* Wait for the next stop of @s->tid: 0 with *status, -ESRCH if it died,
  * -ECHILD if it is not (or no longer) ours to wait for. */
 static int wait_stop(struct session *s, int *status)
@@ -62,15 +77,8 @@ static int wait_stop(struct session *s, int *status)
 			continue;
 		if (r < 0)
 			return -errno;
-		if (WIFEXITED(st) || WIFSIGNALED(st)) {
-			s->seized = s->stopped = false;
-			return -ESRCH;
-		}
-		s->stopped = true;
-		s->kind = (st >> 16) == PTRACE_EVENT_STOP ? STOP_EVENT
-			  : WSTOPSIG(st) == (SIGTRAP | 0x80) ? STOP_SYSCALL : STOP_SIGNAL;
 		*status = st;
-		return 0;
+		return wait_stop_status(s, st);
 	}
 }
 
@@ -362,6 +370,7 @@ struct undo {
 	bool mask;		/* its signal mask is ours */
 	bool regs;		/* its registers are ours (direct path) */
 	bool entry;		/* the entry stop of its own syscall was reached (hijack) */
+	bool fresh;		/* hijack of its next call, not of a restart */
 };
 
 /* The direct path: run @nr at the borrowed instruction @insn. */
@@ -418,6 +427,55 @@ static int reach_own_entry(struct session *s, struct mlk_regs *entry)
 	return -EIO;
 }
 
+/*
+ * The approach of a thread stopped right after a call of its own (its next
+ * one is usually near: a loop around read or recv): let it run, untouched,
+ * to its next syscall entry, passing on the signals it gets meanwhile.
+ * -ETIME when none comes within NEXT_ENTRY_NS: then it is back in an
+ * interrupt stop, and the injection starts again from a new stop (@s->retry)
+ * by the borrowed instruction.
+ */
+static int reach_next_entry(struct session *s, struct mlk_regs *entry)
+{
+	struct timespec tick = { 0, 20000 };
+	uint64_t deadline = mlk_now_ns() + NEXT_ENTRY_NS;
+	int st, rc, sig = 0;
+	bool late = false;
+
+	for (int i = 0; i < MAX_STRAY_STOPS; i++) {
+		rc = resume(s, PTRACE_SYSCALL, sig);
+		if (rc < 0)
+			return rc;
+		sig = 0;
+		for (;;) {
+			pid_t w = waitpid(s->tid, &st, __WALL | WNOHANG);
+
+			if (w == s->tid || (w < 0 && errno != EINTR))
+				break;
+			if (!late && mlk_now_ns() > deadline) {
+				late = true;	/* (a stop that comes first is taken) */
+				if (ptrace(PTRACE_INTERRUPT, s->tid, 0, 0) < 0)
+					return -errno;
+			}
+			nanosleep(&tick, NULL);
+		}
+		rc = wait_stop_status(s, st);
+		if (rc < 0)
+			return rc;
+		if (s->kind == STOP_SYSCALL)
+			return arch_get_regs(s->tid, entry);
+		if (s->kind == STOP_EVENT) {
+			/* our interrupt, or a group stop: from a new stop */
+			if (mlk_is_stop_signal(WSTOPSIG(st)))
+				s->job_stopped = true;
+			s->retry = true;
+			return -ETIME;
+		}
+		sig = WSTOPSIG(st);	/* its own signal: delivered, on */
+	}
+	return -EIO;
+}
+
 /* The entry-hijack path (reptyr's): let the thread re-enter the syscall it
  * was interrupted in, replace it at the entry stop, read the result at the
  * exit stop. @entry: the registers at that entry stop, to rewind with.
@@ -425,16 +483,25 @@ static int reach_own_entry(struct session *s, struct mlk_regs *entry)
  * rescue net is queued before they change: no window is left. */
 static int inject_hijack(struct memlock_target *t, struct session *s, long nr,
 			 const long args[6], struct mlk_regs *entry, struct mlk_regs *cur,
-			 struct undo *undo)
+			 uint64_t *mask, struct undo *undo)
 {
 	uint64_t all = ~0ull;
 	int rc;
 
-	rc = reach_own_entry(s, entry);
+	rc = undo->fresh ? reach_next_entry(s, entry) : reach_own_entry(s, entry);
+	if (rc == -ETIME)
+		t->no_next_entry = true;	/* (a busy thread: not again) */
 	if (rc < 0)
-		return rc;
-	if (t->rescue && !arch_late_restart) {
+		return rc == -ETIME ? -EAGAIN : rc;
+	pr_debug("pid %d: thread %d taken at the entry of its %s call (syscall %ld)",
+		 (int)t->pid, (int)s->tid, undo->fresh ? "next" : "restarted",
+		 arch_syscall_nr(entry));
+	/* (a fresh entry: the thread ran on, a handler's mask may be on now) */
+	if (undo->fresh && ptrace(PTRACE_GETSIGMASK, s->tid, (void *)sizeof(*mask), mask) < 0)
+		return -errno;
+	if (t->rescue && (undo->fresh || !arch_late_restart)) {
 		memcpy(t->rescue->regs, entry->raw, sizeof(entry->raw));
+		t->rescue->mask = *mask;
 		t->rescue->regs_valid = true;
 	}
 	queue_own_stop(t, s);
@@ -523,6 +590,12 @@ static int inject_in_stop(struct memlock_target *t, struct session *s, long nr, 
 	at_syscall = mlk_read_mem(s->tid, arch_pc(&saved), word, arch_syscall_insn_len) == 0 &&
 		     memcmp(word, arch_syscall_insn, arch_syscall_insn_len) == 0;
 	hijack = !arch_restart_state(&saved, &back, at_syscall);
+	/* right after a call of its own: its next one is taken, if it comes soon */
+	if (!hijack && at_event && !s->job_stopped && !t->no_next_entry &&
+	    arch_prev_syscall_insn(&saved) &&
+	    mlk_read_mem(s->tid, arch_prev_syscall_insn(&saved), word, arch_syscall_insn_len) == 0 &&
+	    memcmp(word, arch_syscall_insn, arch_syscall_insn_len) == 0)
+		hijack = undo.fresh = true;
 	if (t->rescue) {
 		struct memlock_rescue *r = t->rescue;
 
@@ -532,7 +605,8 @@ static int inject_in_stop(struct memlock_target *t, struct session *s, long nr, 
 		r->was_stopped = s->job_stopped;
 		r->stop_queued = false;
 		r->how = !hijack ? MEMLOCK_RESCUE_REGS
-			 : arch_late_restart ? MEMLOCK_RESCUE_IF_INJECTED : MEMLOCK_RESCUE_REWIND;
+			 : arch_late_restart && !undo.fresh ? MEMLOCK_RESCUE_IF_INJECTED
+							    : MEMLOCK_RESCUE_REWIND;
 		r->nr = nr;
 		memcpy(r->args, args, sizeof(r->args));
 		r->regs_valid = r->how != MEMLOCK_RESCUE_REWIND;	/* (else at the entry) */
@@ -548,7 +622,7 @@ static int inject_in_stop(struct memlock_target *t, struct session *s, long nr, 
 	}
 	undo.mask = !hijack;
 	if (hijack)
-		rc = inject_hijack(t, s, nr, args, &entry, &cur, &undo);
+		rc = inject_hijack(t, s, nr, args, &entry, &cur, &saved_mask, &undo);
 	else
 		rc = inject_direct(t, s, &saved, insn, nr, args, &cur, &undo);
 	if (rc == -EIO)
@@ -580,7 +654,7 @@ static int inject_in_stop(struct memlock_target *t, struct session *s, long nr, 
 	 * when it can be - then put back only what was changed, only from
 	 * state captured in a stop. Restore failures are reported above the
 	 * original error. */
-	late = undo.entry && arch_late_restart;
+	late = undo.entry && arch_late_restart && !undo.fresh;
 	if (s->own_stop && s->stopped)
 		(void)take_own_stop(s);
 	else if ((undo.regs || late) && at_event && s->stopped && s->kind == STOP_SYSCALL)
@@ -593,14 +667,18 @@ static int inject_in_stop(struct memlock_target *t, struct session *s, long nr, 
 		arch_free_ext(&ext);
 		return rrc;
 	}
-	rrc = arch_restore_ext(s->tid, &ext);
+	/* (a fresh entry: the thread ran on since the save, and its own call
+	 * at that entry discarded the state beyond the V registers already) */
+	rrc = undo.fresh ? 0 : arch_restore_ext(s->tid, &ext);
 	arch_free_ext(&ext);
 	if (rrc < 0) {
 		pr_err("pid %d: cannot restore the vector registers of thread %d: %s",
 		       (int)t->pid, (int)s->tid, strerror(-rrc));
 		rc = rrc;
 	}
-	if (undo.entry && !late && s->kind != STOP_EVENT &&
+	/* (a fresh entry is rewound to: a signal then comes before the call,
+	 * which is what it did) */
+	if (undo.entry && !late && !undo.fresh && s->kind != STOP_EVENT &&
 	    rejoin_own_call(s, &entry, saved_mask) == 0)
 		return rc;
 	/* The mask first, then the registers */

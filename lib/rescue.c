@@ -124,7 +124,10 @@ int memlock_rescue(struct memlock_rescue *r)
 	}
 	if (rc == 0)
 		rc = wait_trap(r->tid, &seized);
-	if (rc == 0 && ptrace(PTRACE_SETSIGMASK, r->tid, (void *)sizeof(r->mask), &r->mask) < 0)
+	/* (the entry path of a thread's next call changes nothing before
+	 * that entry, where @regs and @mask are recorded) */
+	if (rc == 0 && (r->how != MEMLOCK_RESCUE_REWIND || r->regs_valid) &&
+	    ptrace(PTRACE_SETSIGMASK, r->tid, (void *)sizeof(r->mask), &r->mask) < 0)
 		rc = -errno;
 	if (rc == 0 && r->how == MEMLOCK_RESCUE_REGS)
 		rc = arch_set_regs(r->tid, &regs);

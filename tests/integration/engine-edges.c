@@ -8,7 +8,11 @@
  *    answers EINVAL (not clipped into an ENOMEM or a partial lock);
  *  - the caller's signals, every blockable one, wait until the injection is
  *    over: a caller with SIGUSR1 at its default action, signalled in the
- *    middle of a long mlock, dies only after the target is restored.
+ *    middle of a long mlock, dies only after the target is restored;
+ *  - a thread that makes short calls back to back (stopped in user mode or
+ *    right after one) is taken at the entry of its next call, not sent to
+ *    the borrowed instruction, and goes on counting and checking its
+ *    registers as if nothing happened.
  */
 #include <errno.h>
 #include <signal.h>
@@ -202,6 +206,66 @@ static void caller_signals(void)
 	munmap(big, BIG);
 }
 
+/* A child that calls getppid() back to back and checks, around each call,
+ * that the registers the compiler keeps across it are unchanged: it exits 3
+ * on a mismatch, 2 when its parent is not the test any more. */
+static pid_t busy_caller(void)
+{
+	pid_t parent = getpid(), pid = fork();
+
+	if (pid == 0) {
+		for (unsigned long i = 0;; i++) {
+			unsigned long a = i * 7 + 1, b = i ^ 0x5a5a5a5aul;
+
+			if (syscall(SYS_getppid) != parent)
+				_exit(2);
+			__asm__ volatile("" : "+r"(a), "+r"(b));
+			if (a != i * 7 + 1 || b != (i ^ 0x5a5a5a5aul))
+				_exit(3);
+		}
+	}
+	return pid;
+}
+
+static char debug_log[8192];
+
+static void keep_log(enum memlock_log_level level, const char *msg, void *userdata)
+{
+	(void)level, (void)userdata;
+	if (strlen(debug_log) + strlen(msg) + 2 < sizeof(debug_log)) {
+		strcat(debug_log, msg);
+		strcat(debug_log, "\n");
+	}
+}
+
+static void next_call(void)
+{
+	struct memlock_target *t;
+	pid_t pid = busy_caller();
+	int status = 0, taken = 0;
+	long ret = 0;
+
+	usleep(50000);
+	t = memlock_target_open(pid, 0, NULL);
+	ok(t != NULL, "next call: the busy caller opens");
+	if (t == NULL)
+		return;
+	memlock_set_log(keep_log, MEMLOCK_LOG_DEBUG, NULL);
+	for (int i = 0; i < 20; i++) {
+		debug_log[0] = '\0';
+		if (memlock_remote_syscall(t, SYS_getpid, &ret) == 0 && ret == pid &&
+		    strstr(debug_log, "taken at the entry of its next call"))
+			taken++;
+	}
+	memlock_set_log(NULL, MEMLOCK_LOG_ERR, NULL);
+	memlock_target_close(t);
+	ok(taken >= 10, "next call: a thread busy with short calls is taken at its next call's entry");
+	usleep(50000);
+	ok(waitpid(pid, &status, WNOHANG) == 0, "next call: the caller runs on, its checks intact");
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+}
+
 int main(void)
 {
 	if (geteuid() != 0) {
@@ -219,6 +283,7 @@ int main(void)
 	across_exec();
 	wrapping_range();
 	caller_signals();
+	next_call();
 	printf("1..%d\n", tests);
 	return 0;
 }
