@@ -100,23 +100,26 @@ static void say(const char *fmt, ...)
 	(void)!write(STDERR_FILENO, buf, (size_t)n);
 }
 
-/* After the child: put back a thread it left in a stop, and say so. */
-static void rescue(int sig)
+/* After the child: put back a thread it left in a stop (killed, or gone
+ * with a record still set), and say so. */
+static void rescue(int status)
 {
+	const char *how = WIFSIGNALED(status) ? strsignal(WTERMSIG(status)) : "it exited";
 	int rc;
 
-	if (guard_rescue == NULL)
+	if (guard_rescue == NULL ||
+	    (!WIFSIGNALED(status) && __atomic_load_n(&guard_rescue->phase, __ATOMIC_ACQUIRE) == 0))
 		return;
 	memlock_set_log(NULL, MEMLOCK_LOG_ERR, NULL);	/* (stdio) */
 	rc = memlock_rescue(guard_rescue);
 	if (rc > 0)
 		say("the worker was killed (%s) in the middle of a stop: thread %d of process %d "
 		    "is put back as it was",
-		    strsignal(sig), (int)guard_rescue->tid, (int)guard_rescue->pid);
+		    how, (int)guard_rescue->tid, (int)guard_rescue->pid);
 	else if (rc < 0)
 		say("the worker was killed (%s) in the middle of a stop, and thread %d of process "
 		    "%d could not be put back: %s",
-		    strsignal(sig), (int)guard_rescue->tid, (int)guard_rescue->pid, strerror(-rc));
+		    how, (int)guard_rescue->tid, (int)guard_rescue->pid, strerror(-rc));
 }
 
 /* End as the child did: by its signal, or with its status. */
@@ -178,8 +181,7 @@ static void run_cloned(struct child *c, const sigset_t *prev)
 		else if (waitpid(pid, &status, WNOHANG) == pid)
 			break;
 	}
-	if (WIFSIGNALED(status))
-		rescue(WTERMSIG(status));
+	rescue(status);
 	leave(status, prev);
 }
 
@@ -230,7 +232,6 @@ int run_guarded(int (*fn)(int, char **), int argc, char **argv)
 		else if (waitpid(pid, &status, WNOHANG) == pid)
 			break;
 	}
-	if (WIFSIGNALED(status))
-		rescue(WTERMSIG(status));
+	rescue(status);
 	leave(status, &prev);
 }

@@ -534,6 +534,7 @@ struct memlock_rescue {
 	uint32_t how;			/* enum memlock_rescue_how */
 	volatile bool regs_valid;	/* @regs are filled in */
 	int64_t nr, args[6];		/* the injected call */
+	uint64_t insn;			/* the borrowed instruction (direct path) */
 };
 
 /**

@@ -167,7 +167,9 @@ static int resume_until(struct session *s, int req, enum stop_kind kind, int sig
 			return rc;
 		if (s->kind == kind && (kind != STOP_SIGNAL || WSTOPSIG(st) == sig))
 			return 0;
-		if (s->kind == STOP_SIGNAL && mlk_is_stop_signal(WSTOPSIG(st)))
+		if (s->kind == STOP_SIGNAL && WSTOPSIG(st) == SIGSTOP && s->own_stop)
+			s->own_stop = false;	/* the net's: discarded by going on */
+		else if (s->kind == STOP_SIGNAL && mlk_is_stop_signal(WSTOPSIG(st)))
 			s->reraise = WSTOPSIG(st);
 	}
 	return -EIO;
@@ -310,19 +312,47 @@ _Static_assert(sizeof(struct mlk_regs) <= sizeof(((struct memlock_rescue *)0)->r
 	       "the rescue record holds the registers");
 
 /*
- * With a rescue record, the thread gets a SIGSTOP at the injected call's
- * entry: should we die during the call, it group-stops the process before
- * the thread runs one more instruction, and the record's keeper puts it
- * back. Here, from the exit stop, that SIGSTOP is taken at its delivery
- * stop - inside the kernel's signal code, before its restart rules, like
- * the interrupt stop park() reaches - and discarded by the detach.
+ * With a rescue record, the thread gets a SIGSTOP before anything it runs
+ * with is changed: should we die during the call, it group-stops the
+ * process before the thread runs one more instruction of its own, and the
+ * record's keeper puts it back. The end of the stop parks the thread at an
+ * interrupt stop first (never a plain PTRACE_CONT with our registers in
+ * place: a SIGCONT to the process takes a pending SIGSTOP away) and puts
+ * its registers back there; then this takes the SIGSTOP, if still pending,
+ * at its delivery stop, and the detach discards it. Every signal is still
+ * blocked: nothing else is delivered meanwhile, and if a SIGCONT takes it
+ * away first, the thread (its own registers back) is interrupted again.
  */
-static int take_own_stop(struct session *s)
+static int drop_own_stop(struct memlock_target *t, struct session *s)
 {
-	int rc = resume_until(s, PTRACE_CONT, STOP_SIGNAL, SIGSTOP);
+	struct timespec tick = { 0, 50000 };
+	int st, rc;
 
+	if (!s->own_stop)
+		return 0;
+	if (!(pending_signals(t->pid, s->tid) & SIGBIT(SIGSTOP))) {
+		s->own_stop = false;	/* (a SIGCONT took it) */
+		return 0;
+	}
+	rc = resume(s, PTRACE_CONT, 0);
+	for (int i = 0; rc == 0; i++) {
+		pid_t w = waitpid(s->tid, &st, __WALL | WNOHANG);
+
+		if (w < 0 && errno != EINTR)
+			return -errno;
+		if (w == s->tid) {
+			rc = wait_stop_status(s, st);
+			if (rc < 0 || s->kind != STOP_SIGNAL || WSTOPSIG(st) == SIGSTOP)
+				break;
+			rc = resume(s, PTRACE_CONT, 0);	/* (a forced signal: not delivered) */
+			continue;
+		}
+		if (i == 2000 && ptrace(PTRACE_INTERRUPT, s->tid, 0, 0) < 0)	/* ~100 ms */
+			return -errno;
+		nanosleep(&tick, NULL);
+	}
 	if (rc == 0)
-		s->own_stop = false;
+		s->own_stop = false;	/* taken, or gone: an interrupt stop */
 	return rc;
 }
 
@@ -333,10 +363,16 @@ static int take_own_stop(struct session *s)
  * re-raised after (resume_until()). */
 static void queue_own_stop(struct memlock_target *t, struct session *s)
 {
-	if (t->rescue == NULL || syscall(SYS_tgkill, t->pid, s->tid, SIGSTOP) < 0)
+	if (t->rescue == NULL)
 		return;
-	s->own_stop = true;
+	/* said before it is sent: a worker killed on the call's way out
+	 * has sent it */
 	t->rescue->stop_queued = true;
+	if (syscall(SYS_tgkill, t->pid, s->tid, SIGSTOP) < 0) {
+		t->rescue->stop_queued = false;
+		return;
+	}
+	s->own_stop = true;
 }
 
 /*
@@ -489,8 +525,8 @@ static int inject_hijack(struct memlock_target *t, struct session *s, long nr,
 	int rc;
 
 	rc = undo->fresh ? reach_next_entry(s, entry) : reach_own_entry(s, entry);
-	if (rc == -ETIME)
-		t->no_next_entry = true;	/* (a busy thread: not again) */
+	if (undo->fresh)	/* (a busy thread, or a busy machine: not every time) */
+		t->next_entry_misses = rc == -ETIME ? t->next_entry_misses + 1 : 0;
 	if (rc < 0)
 		return rc == -ETIME ? -EAGAIN : rc;
 	pr_debug("pid %d: thread %d taken at the entry of its %s call (syscall %ld)",
@@ -559,7 +595,7 @@ static int inject_in_stop(struct memlock_target *t, struct session *s, long nr, 
 	struct mlk_ext ext = { 0 };
 	struct undo undo = { 0 };
 	unsigned char word[8];
-	bool late;
+	bool late, parked;
 	int rc, rrc;
 
 	rc = arch_get_regs(s->tid, &saved);
@@ -591,7 +627,7 @@ static int inject_in_stop(struct memlock_target *t, struct session *s, long nr, 
 		     memcmp(word, arch_syscall_insn, arch_syscall_insn_len) == 0;
 	hijack = !arch_restart_state(&saved, &back, at_syscall);
 	/* right after a call of its own: its next one is taken, if it comes soon */
-	if (!hijack && at_event && !s->job_stopped && !t->no_next_entry &&
+	if (!hijack && at_event && !s->job_stopped && t->next_entry_misses < 3 &&
 	    arch_prev_syscall_insn(&saved) &&
 	    mlk_read_mem(s->tid, arch_prev_syscall_insn(&saved), word, arch_syscall_insn_len) == 0 &&
 	    memcmp(word, arch_syscall_insn, arch_syscall_insn_len) == 0)
@@ -608,6 +644,7 @@ static int inject_in_stop(struct memlock_target *t, struct session *s, long nr, 
 			 : arch_late_restart && !undo.fresh ? MEMLOCK_RESCUE_IF_INJECTED
 							    : MEMLOCK_RESCUE_REWIND;
 		r->nr = nr;
+		r->insn = insn;
 		memcpy(r->args, args, sizeof(r->args));
 		r->regs_valid = r->how != MEMLOCK_RESCUE_REWIND;	/* (else at the entry) */
 		if (r->regs_valid)
@@ -655,10 +692,9 @@ static int inject_in_stop(struct memlock_target *t, struct session *s, long nr, 
 	 * state captured in a stop. Restore failures are reported above the
 	 * original error. */
 	late = undo.entry && arch_late_restart && !undo.fresh;
-	if (s->own_stop && s->stopped)
-		(void)take_own_stop(s);
-	else if ((undo.regs || late) && at_event && s->stopped && s->kind == STOP_SYSCALL)
-		(void)park(s);
+	parked = s->stopped && s->kind == STOP_SYSCALL && (s->own_stop || ((undo.regs || late) &&
+									    at_event)) &&
+		 park(s) == 0;
 	rrc = regain_stop(s);
 	if (rrc < 0) {
 		if (rrc != -ESRCH)
@@ -678,26 +714,18 @@ static int inject_in_stop(struct memlock_target *t, struct session *s, long nr, 
 	}
 	/* (a fresh entry is rewound to: a signal then comes before the call,
 	 * which is what it did) */
-	if (undo.entry && !late && !undo.fresh && s->kind != STOP_EVENT &&
+	if (undo.entry && !late && !undo.fresh && (s->kind != STOP_EVENT || parked) &&
 	    rejoin_own_call(s, &entry, saved_mask) == 0)
 		return rc;
-	/* The mask first, then the registers */
-	if (undo.mask &&
-	    ptrace(PTRACE_SETSIGMASK, s->tid, (void *)sizeof(saved_mask), &saved_mask) < 0) {
-		rrc = -errno;
-		pr_err("pid %d: cannot restore the signal mask of thread %d: %s", (int)t->pid,
-		       (int)s->tid, strerror(-rrc));
-		rc = rrc;
-	}
+	/* The registers, then the net taken away, then the mask */
 	rrc = 0;
 	if (undo.regs || late) {
-		/* at an interrupt stop (parked) or the net's delivery stop, as
-		 * they were saved: the kernel's restart code runs after them;
-		 * at another stop, with the restart applied here - unless a
-		 * signal the thread takes is waiting: then the kernel's signal
-		 * code runs on the way out, and applies it as without us */
-		if (at_event && (s->kind == STOP_EVENT || (s->kind == STOP_SIGNAL && t->rescue &&
-							   !s->own_stop)))
+		/* at an interrupt stop (parked) as they were saved: the
+		 * kernel's restart code runs after them; at another stop, with
+		 * the restart applied here - unless a signal the thread takes
+		 * is waiting: then the kernel's signal code runs on the way
+		 * out, and applies it as without us */
+		if (at_event && s->kind == STOP_EVENT)
 			rrc = arch_set_regs(s->tid, &saved);
 		else if (undo.regs)
 			rrc = arch_restore_regs(s->tid, (pend & ~saved_mask) ? &saved : &back);
@@ -708,6 +736,17 @@ static int inject_in_stop(struct memlock_target *t, struct session *s, long nr, 
 	}
 	if (rrc < 0) {
 		pr_err("pid %d: cannot restore the registers of thread %d: %s", (int)t->pid,
+		       (int)s->tid, strerror(-rrc));
+		rc = rrc;
+	}
+	rrc = drop_own_stop(t, s);
+	if (rrc < 0 && rrc != -ESRCH)
+		pr_err("pid %d: cannot take back memlock's SIGSTOP to thread %d: %s", (int)t->pid,
+		       (int)s->tid, strerror(-rrc));
+	if (undo.mask &&
+	    ptrace(PTRACE_SETSIGMASK, s->tid, (void *)sizeof(saved_mask), &saved_mask) < 0) {
+		rrc = -errno;
+		pr_err("pid %d: cannot restore the signal mask of thread %d: %s", (int)t->pid,
 		       (int)s->tid, strerror(-rrc));
 		rc = rrc;
 	}
@@ -791,7 +830,11 @@ int memlock_remote_syscallv(struct memlock_target *t, long nr, long *ret, const 
 			__atomic_store_n(&t->rescue->phase, 2, __ATOMIC_RELEASE);
 		/* straight from the stop we are in; a group-stopped thread re-stops */
 		rrc = release(t, &s);
-		if (t->rescue && !s.own_stop)	/* (a net still pending: the keeper's to end) */
+		/* a net left pending (an error on the way): ended here, so that
+		 * no group stop outlives us */
+		if (s.own_stop && !s.job_stopped)
+			kill(t->pid, SIGCONT);
+		if (t->rescue)
 			__atomic_store_n(&t->rescue->phase, 0, __ATOMIC_RELEASE);
 		if (rc == 0)
 			rc = rrc;

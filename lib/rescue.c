@@ -26,8 +26,10 @@
 #endif
 
 /* The stop PTRACE_INTERRUPT asked for: 0, -ESRCH if the thread died
- * (@seized cleared), -EIO at a syscall stop (never, seized anew). */
-static int wait_trap(pid_t tid, bool *seized)
+ * (@seized cleared), -EIO at a syscall stop (never, seized anew). A
+ * delivery stop of a signal other than SIGSTOP comes first: its signal in
+ * @sig, to pass on. */
+static int wait_trap(pid_t tid, bool *seized, int *sig)
 {
 	int st;
 
@@ -42,102 +44,100 @@ static int wait_trap(pid_t tid, bool *seized)
 			*seized = false;
 			return -ESRCH;
 		}
-		return (st >> 16) != PTRACE_EVENT_STOP && WSTOPSIG(st) == (SIGTRAP | 0x80) ? -EIO : 0;
+		if ((st >> 16) == PTRACE_EVENT_STOP)
+			return 0;
+		if (WSTOPSIG(st) == (SIGTRAP | 0x80))
+			return -EIO;
+		if (WSTOPSIG(st) != SIGSTOP)
+			*sig = WSTOPSIG(st);
+		return 0;
 	}
 }
 
-/* Process @pid's state letter from /proc/PID/stat, or 0. Read on the stack:
- * the caller may share its heap with a process killed inside malloc. */
-static char proc_state(pid_t pid)
-{
-	char path[32], buf[512], *p;
-	ssize_t n;
-	int fd;
+#define SIGBIT(sig) (1ull << ((sig) - 1))
+/* the mask an injection sets: every signal (the kernel keeps SIGKILL and
+ * SIGSTOP out of any mask) */
+#define INJECTED_MASK (~0ull & ~(SIGBIT(SIGKILL) | SIGBIT(SIGSTOP)))
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	p = strrchr(buf, ')');	/* (the name may hold anything) */
-	return p && p[1] == ' ' ? p[2] : 0;
+/* The direct path: the thread still holds the injected state - the net
+ * caught it, or it is at the borrowed instruction, before or inside the
+ * call - and not its own, run on since (a worker that died before its
+ * change, or before the net). */
+static bool holds_direct(const struct memlock_rescue *r, const struct mlk_regs *cur)
+{
+	uint64_t pc = arch_pc(cur);
+
+	return r->stop_queued || pc == r->insn || pc == r->insn + arch_syscall_insn_len;
 }
 
-/* Wait (up to ~1 s) until process @pid is group-stopped. */
-static bool wait_group_stop(pid_t pid)
+/* Put back what the thread still holds of the injection: 0 or -errno. */
+static int undo_injected(const struct memlock_rescue *r)
 {
-	struct timespec ms = { 0, 1000000 };
-
-	for (int i = 0; i < 1000; i++) {
-		char c = proc_state(pid);
-
-		if (c == 0)
-			return false;
-		if (c == 'T')
-			return true;
-		nanosleep(&ms, NULL);
-	}
-	return false;
-}
-
-/* The entry path: the thread holds the injected call (it ran, its tracer
- * gone) or its own (the net came first): only the first is undone. */
-static int undo_injected(const struct memlock_rescue *r, const struct mlk_regs *regs)
-{
-	struct mlk_regs cur;
+	struct mlk_regs cur, regs;
+	uint64_t mask;
 	int rc = arch_get_regs(r->tid, &cur);
 
-	if (rc < 0 || !arch_is_hijacked(&cur, (long)r->nr, (const long *)r->args))
+	if (rc < 0)
 		return rc;
-	return r->how == MEMLOCK_RESCUE_REWIND ? arch_hijack_restore(r->tid, regs)
-					       : arch_set_regs(r->tid, regs);
+	/* the mask first: only the one an injection sets is taken back
+	 * (the thread may have run on with a mask of its own) */
+	if (ptrace(PTRACE_GETSIGMASK, r->tid, (void *)sizeof(mask), &mask) < 0)
+		return -errno;
+	if (mask == INJECTED_MASK && (r->how != MEMLOCK_RESCUE_REWIND || r->regs_valid) &&
+	    ptrace(PTRACE_SETSIGMASK, r->tid, (void *)sizeof(r->mask), &r->mask) < 0)
+		return -errno;
+	memcpy(regs.raw, r->regs, sizeof(regs.raw));
+	switch (r->how) {
+	case MEMLOCK_RESCUE_REGS:
+		return holds_direct(r, &cur) ? arch_set_regs(r->tid, &regs) : 0;
+	case MEMLOCK_RESCUE_IF_INJECTED:
+	case MEMLOCK_RESCUE_REWIND:
+		/* the injected call, or the thread's own (the net came first) */
+		if (!r->regs_valid || !arch_is_hijacked(&cur, (long)r->nr, (const long *)r->args))
+			return 0;
+		return r->how == MEMLOCK_RESCUE_REWIND ? arch_hijack_restore(r->tid, &regs)
+						       : arch_set_regs(r->tid, &regs);
+	}
+	return -EINVAL;
 }
 
 int memlock_rescue(struct memlock_rescue *r)
 {
-	struct mlk_regs regs;
 	uint64_t old_caller;
 	bool seized = false;
 	uint32_t phase;
-	int rc;
+	int rc, sig = 0;
 
 	if (r == NULL || r->sz < sizeof(*r))
 		return mlk_err(-EINVAL);
 	phase = __atomic_load_n(&r->phase, __ATOMIC_ACQUIRE);
-	if (phase == 2 && r->stop_queued && !r->was_stopped && wait_group_stop(r->pid))
-		kill(r->pid, SIGCONT);	/* put back, the net's SIGSTOP not yet discarded */
-	if (phase != 1)
+	if (phase == 0)
 		return 0;
-	memcpy(regs.raw, r->regs, sizeof(regs.raw));
 	mlk_block_signals(&old_caller);
-	/* wherever the thread is - still in the call, or group-stopped by
-	 * the net - a stop inside the kernel's signal code is reached, and
-	 * the registers put back there verbatim */
-	rc = ptrace(PTRACE_SEIZE, r->tid, 0, 0) < 0 ? -errno : 0;
-	if (rc == 0) {
-		seized = true;
-		rc = ptrace(PTRACE_INTERRUPT, r->tid, 0, 0) < 0 ? -errno : 0;
+	rc = 0;
+	if (phase == 1) {
+		/* wherever the thread is - still in the call, or stopped by the
+		 * net - an interrupt stops it before it runs user code (the
+		 * kernel takes the trap before any signal), and what it still
+		 * holds of the injection is put back there */
+		rc = ptrace(PTRACE_SEIZE, r->tid, 0, 0) < 0 ? -errno : 0;
+		if (rc == 0) {
+			seized = true;
+			rc = ptrace(PTRACE_INTERRUPT, r->tid, 0, 0) < 0 ? -errno : 0;
+		}
+		if (rc == 0)
+			rc = wait_trap(r->tid, &seized, &sig);
+		if (rc == 0)
+			rc = undo_injected(r);
+		/* a signal of the program's own, met in its delivery stop, goes on */
+		if (seized && ptrace(PTRACE_DETACH, r->tid, 0, (void *)(long)sig) < 0 && rc == 0)
+			rc = -errno;
 	}
-	if (rc == 0)
-		rc = wait_trap(r->tid, &seized);
-	/* (the entry path of a thread's next call changes nothing before
-	 * that entry, where @regs and @mask are recorded) */
-	if (rc == 0 && (r->how != MEMLOCK_RESCUE_REWIND || r->regs_valid) &&
-	    ptrace(PTRACE_SETSIGMASK, r->tid, (void *)sizeof(r->mask), &r->mask) < 0)
-		rc = -errno;
-	if (rc == 0 && r->how == MEMLOCK_RESCUE_REGS)
-		rc = arch_set_regs(r->tid, &regs);
-	else if (rc == 0 && r->regs_valid)
-		rc = undo_injected(r, &regs);
-	if (seized && ptrace(PTRACE_DETACH, r->tid, 0, 0) < 0 && rc == 0)
-		rc = -errno;
-	/* the net's group stop (the SIGSTOP taken by the thread, now or on
-	 * its way out) is ended, unless the process was stopped before */
-	if (rc == 0 && r->stop_queued && !r->was_stopped && wait_group_stop(r->pid))
+	/* The net's SIGSTOP, pending or taken, is ended with a SIGCONT: it
+	 * takes a pending one away, or ends the group stop, whenever it
+	 * comes (the thread group's leader may be a zombie: no state is
+	 * waited for). Not when the process was stopped before. */
+	if (rc == 0 && r->stop_queued && !r->was_stopped)
 		kill(r->pid, SIGCONT);
 	mlk_unblock_signals(&old_caller);
 	if (rc < 0) {
@@ -146,6 +146,5 @@ int memlock_rescue(struct memlock_rescue *r)
 		return mlk_err(rc);
 	}
 	__atomic_store_n(&r->phase, 0, __ATOMIC_RELEASE);
-	return 1;
+	return phase == 1 ? 1 : 0;
 }
-

@@ -18,7 +18,8 @@ struct memlock_target {
 	bool waited;			/* the wait for a better thread was made */
 	uint64_t insn;			/* borrowed syscall instruction, 0 until found */
 	bool no_populate;		/* its kernel has no MADV_POPULATE_* (< 5.14) */
-	bool no_next_entry;		/* a thread's next call did not come soon: do not wait */
+	unsigned int next_entry_misses;	/* waits for a thread's next call in a row that
+					 * timed out: from 3 on, none is made */
 	struct memlock_stop_stats stats;
 	struct memlock_rescue *rescue;	/* shared with a process that can put a thread back */
 	memlock_call_fn call_fn;
