@@ -38,19 +38,19 @@ echo
 # a fresh target for every run, so that both lock the same ~2.4 MiB from
 # nothing; the time of fork, exec and wait of the command, from pairtime
 us() { "$H/pairtime" once "$@" | awk '{ printf "%d\n", $1 * 1000 }'; }
-for i in $(seq 10); do
+for _ in $(seq 10); do
 	start sleep; us "$M" attach "$PID" >>/tmp/wall-m; finish >/dev/null
 	start sleep; us "${GDB[@]}" --pid "$PID" >>/tmp/wall-g; finish >/dev/null
 done
 wm=$(median </tmp/wall-m) wg=$(median </tmp/wall-g)
 echo "| tool | median [ms] | runs [ms] |"
 echo "|:---|---:|:---|"
-echo "| memlock attach | $(awk -v v=$wm 'BEGIN { printf "%.2f", v / 1000 }') | $(awk '{ printf "%.1f ", $1 / 1000 }' /tmp/wall-m) |"
-echo "| gdb call mlockall(3) | $(awk -v v=$wg 'BEGIN { printf "%.1f", v / 1000 }') | $(awk '{ printf "%.0f ", $1 / 1000 }' /tmp/wall-g) |"
+echo "| memlock attach | $(awk -v v="$wm" 'BEGIN { printf "%.2f", v / 1000 }') | $(awk '{ printf "%.1f ", $1 / 1000 }' /tmp/wall-m) |"
+echo "| gdb call mlockall(3) | $(awk -v v="$wg" 'BEGIN { printf "%.1f", v / 1000 }') | $(awk '{ printf "%.0f ", $1 / 1000 }' /tmp/wall-g) |"
 echo
-echo "gdb / memlock: $(awk -v a=$wg -v b=$wm 'BEGIN { printf "%.0f", a / b }')x (goal: at least 30x)"
+echo "gdb / memlock: $(awk -v a="$wg" -v b="$wm" 'BEGIN { printf "%.0f", a / b }')x (goal: at least 30x)"
 rm -f /tmp/wall-m /tmp/wall-g
-for i in $(seq 10); do
+for _ in $(seq 10); do
 	start sleep
 	"$M" attach -J "$PID" 2>/dev/null | python3 -c 'import json, sys; print(json.load(sys.stdin)["longest_stop_ms"])'
 	finish >/dev/null
@@ -78,7 +78,7 @@ echo
 
 echo "### longest pause of a spinning target thread (5 fresh targets each, alternating; median)"
 echo
-for i in 1 2 3 4 5; do
+for _ in 1 2 3 4 5; do
 	start spin; "$M" attach "$PID" >/dev/null 2>&1; l=$(finish)
 	g=${l#*gap_us=}; echo "${g%% *}" >>/tmp/gap-m
 	start spin; "${GDB[@]}" --pid "$PID" >/dev/null 2>&1; l=$(finish)
@@ -96,7 +96,7 @@ echo
 echo "### EINTR seen by a 64-thread target (16 of them in epoll_wait), 3 fresh targets each, mlockall(3) both"
 echo
 em="" eg=""
-for i in 1 2 3; do
+for _ in 1 2 3; do
 	start mt64; "$M" attach "$PID" >/dev/null 2>&1; l=$(finish)
 	e=${l#*eintr=}; em="$em ${e%% *}"
 	start mt64; "${GDB[@]}" --pid "$PID" >/dev/null 2>&1; l=$(finish)

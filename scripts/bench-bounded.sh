@@ -7,6 +7,7 @@ set -u
 . "$(dirname "$0")/bench-lib.sh"
 B=${1:-build}
 M=$PWD/$B/memlock
+# shellcheck disable=SC2034 # read by the eval'ed coproc in victim()
 V=$PWD/build/helpers/victim
 RUNS=5
 
@@ -31,10 +32,10 @@ echo
 echo "| attach | stops (median) | longest stop [ms]: median | max | runs | total [ms] (median) |"
 echo "|:---|---:|---:|---:|:---|---:|"
 row() {	# row LABEL ARGS...: ARGS may hold @RANGE@
-	local label=$1 i s l t a r
+	local label=$1 s l t a r
 	shift
 	: >/tmp/bb-s; : >/tmp/bb-l; : >/tmp/bb-t
-	for i in $(seq $RUNS); do
+	for _ in $(seq $RUNS); do
 		victim
 		r=$(printf '%s-0x%x' "$ADDR" $((ADDR + (1 << 30))))
 		a=("${@//@RANGE@/$r}")

@@ -30,9 +30,9 @@ pair "true" "nice -n 0 true (any exec prefix, for scale)" true :: nice -n 0 true
 pair "true" "memlock run --future -- true" true :: "$M" run --future -- true
 pair "true" "memlock run -- true" true :: "$M" run -- true
 pair "true" "memlock run --onfault --future -- true" true :: "$M" run --onfault --future -- true
-pair "python3 -c pass" "memlock run --future -- python3 -c pass" $PY -c pass :: "$M" run --future -- $PY -c pass
+pair "python3 -c pass" "memlock run --future -- python3 -c pass" "$PY" -c pass :: "$M" run --future -- "$PY" -c pass
 pair "python3 -c pass" "memlock run --onfault --future -- python3 -c pass" \
-	$PY -c pass :: "$M" run --onfault --future -- $PY -c pass
+	"$PY" -c pass :: "$M" run --onfault --future -- "$PY" -c pass
 echo
 echo "(goal: at most +2 ms, median; --onfault leaves out faulting the pages in, so its row is"
 echo "the cost of the mechanism alone: helper, ptrace handshake, exec stop, one injection)"

@@ -17,9 +17,8 @@ echo "- command: make bench (scripts/bench.sh), hyperfine --warmup 5 --runs 50 -
 echo
 
 run() {
-	local n
-	n=$(ls -d /proc/[0-9]* | wc -l)
-	echo "### $1 ($n processes)"
+	local p=(/proc/[0-9]*)
+	echo "### $1 (${#p[@]} processes)"
 	echo
 	hyperfine -N --warmup 5 --runs 50 --style none --export-markdown /tmp/memlock-bench.md \
 		-n "memlock status" "$M status" \
@@ -34,7 +33,7 @@ run() {
 
 run "this machine as it is"
 pids=()
-for i in $(seq 1000); do sleep 600 & pids+=($!); done
+for _ in $(seq 1000); do sleep 600 & pids+=($!); done
 trap 'kill "${pids[@]}" 2>/dev/null' EXIT
 run "with 1000 extra sleep processes"
 kill "${pids[@]}" 2>/dev/null

@@ -9,6 +9,7 @@ cc_sample() {
 [ "$B/sample" -nt examples/sample.c ] || cc_sample || exit 1
 
 pids=()
+# shellcheck disable=SC2317 # called by the trap below
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; }
 trap cleanup EXIT
 
