@@ -38,6 +38,7 @@ target_start T $H/target seccomp-kill "${NOBODY[@]}"
 tp=$T_PID	# (bash unsets T_PID when the coprocess ends)
 out=$("${NOBODY[@]}" "$MEMLOCK" attach --force "$tp" 2>&1)
 rc=$?
+# shellcheck disable=SC2016 # expanded by the eval, when check runs it
 check "seccomp kill filter, unprivileged, --force: the kill is reported, exit 1 ($rc)" \
 	eval '[ $rc -eq 1 ] && grep -q "seccomp filter answered" <<<"$out"'
 wait "$tp" 2>/dev/null
@@ -53,6 +54,7 @@ is "seccomp strict mode: the target lives on and exits normally ($R)" "$RC" 0
 target_start T $H/target seccomp-strict "${NOBODY[@]}"
 out=$("${NOBODY[@]}" "$MEMLOCK" attach --force "$T_PID" 2>&1)
 rc=$?
+# shellcheck disable=SC2016 # expanded by the eval, when check runs it
 check "seccomp strict mode, unprivileged, --force: refused ($rc)" \
 	eval '[ $rc -eq 1 ] && grep -q "strict mode" <<<"$out"'
 target_end T
@@ -143,6 +145,7 @@ killed_mid_stop() {	# SIGNAL: the victim must come out of it intact
 	wait_traced "$W_PID" 0	# the injection finishes in memlock's child
 	st=$(awk '/^State:|^TracerPid:/ { printf "%s ", $2 }' /proc/"$W_PID"/status)
 	vcmd W status
+	# shellcheck disable=SC2016 # expanded by the eval, when check runs it
 	check "SIG$sig to memlock during the stop: the target answers, not stopped or traced ($st, $R)" \
 		eval '[ "$st" = "S 0 " ] && [ -n "$R" ]'
 	vcmd W "munlockall"
@@ -215,8 +218,7 @@ BAD="" MISSED=0
 # sig_retry SIGNAL worker|group: again (up to 3 times) when the stop was over
 # before the signal could be sent (a loaded machine)
 sig_retry() {
-	local try
-	for try in 1 2 3; do
+	for _ in 1 2 3; do
 		MISS=0
 		sig_mid_stop "$@"
 		[ $MISS = 0 ] && return

@@ -15,7 +15,6 @@ fi
 
 # one long-lived target per kind (epoll is left out: a lone epoll thread
 # sees EINTR by design, tested in attach.sh)
-kinds=(spin read sleep futex)
 names=(T0 T1 T2 T3 T4)
 target_start T0 $H/target spin
 target_start T1 $H/target read

@@ -2,6 +2,9 @@
 # attach and unlock beyond one call: --mapping over many mappings (the maps
 # read once), a process locked already, and unlock's --dry-run, --max-pause
 # and its warning.
+# The checks are written check DESC eval '...': the single quotes keep the
+# expansions for the eval, run when check runs it.
+# shellcheck disable=SC2016
 . "$(dirname "$0")/lib.sh"
 
 NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all --)
@@ -47,8 +50,8 @@ echo quit >&"${V[1]}"
 victim_start L prlimit --memlock=65536:65536 "${NOBODY[@]}"
 vcmd L "map 10"; a=$R
 vcmd L "map 10"; b=$R
-out=$("$MEMLOCK" attach --range "$(printf '%x-%x' $a $((a + 10 * PAGE)))" \
-	--range "$(printf '%x-%x' $b $((b + 10 * PAGE)))" "$L_PID" 2>&1)
+out=$("$MEMLOCK" attach --range "$(printf '%x-%x' "$a" $((a + 10 * PAGE)))" \
+	--range "$(printf '%x-%x' "$b" $((b + 10 * PAGE)))" "$L_PID" 2>&1)
 rc=$?
 vcmd L status
 check "two ranges of 40 KiB under a 64 KiB limit: refused beforehand, nothing locked ($rc, $R)" \
@@ -104,7 +107,7 @@ is "unlock --max-pause: MCL_FUTURE ended, a later mapping is not locked" "${R%% 
 vcmd A "mremap $big 65536 65600"
 is "unlock --max-pause: the mapping is whole again, its mremap works" "$?" 0
 big=$R
-range=$(printf '%x-%x' $big $((big + 65600 * PAGE)))
+range=$(printf '%x-%x' "$big" $((big + 65600 * PAGE)))
 "$MEMLOCK" attach --range "$range" "$A_PID" >/dev/null
 j=$("$MEMLOCK" unlock -J --max-pause 5 --range "$range" "$A_PID")
 is "unlock --max-pause --range: many munlock stops, all unlocked" \

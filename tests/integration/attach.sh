@@ -3,6 +3,9 @@
 # target itself, unlocked again, and the target undisturbed (no EINTR, no
 # short or long sleep, registers intact, normal exit) - except the documented
 # case of a lone thread in epoll_wait, which must be reported.
+# The checks are written check DESC eval '...': the single quotes keep the
+# expansions for the eval, run when check runs it.
+# shellcheck disable=SC2016
 . "$(dirname "$0")/lib.sh"
 
 H=build/helpers
@@ -42,6 +45,7 @@ one_mode "spin" $H/target spin
 # test does it at random, many more times)
 target_start T $H/target spin
 target_settle "$T_PID" spin
+# shellcheck disable=SC2010 # /proc/PID/task holds only thread IDs, digits
 tid=$(ls /proc/"$T_PID"/task | grep -vx "$T_PID" | head -1)
 bad=0
 for _ in $(seq 5); do
@@ -122,6 +126,7 @@ target_end T
 # a thread's ID given as the PID: named as a thread of its process
 target_start T $H/target spin
 target_settle "$T_PID" spin
+# shellcheck disable=SC2010 # /proc/PID/task holds only thread IDs, digits
 tid=$(ls /proc/"$T_PID"/task | grep -vx "$T_PID" | head -1)
 out=$("$MEMLOCK" attach "$tid" 2>&1)
 rc=$?
@@ -188,6 +193,7 @@ rc=$?
 check "D state (vfork parent): refused with the reason, exit 1 ($rc)" \
 	eval '[ $rc -eq 1 ] && grep -q "uninterruptible" <<<"$out"'
 # its vfork child, by PID (ours: started by the helper we started)
+# shellcheck disable=SC2013 # children holds PIDs separated by spaces: words
 for c in $(cat /proc/"$vp"/task/*/children 2>/dev/null); do kill "$c"; done
 wait "$job"
 is "D state: the vfork parent exits normally" "$?" 0
@@ -219,6 +225,7 @@ rm -f /tmp/memlock-zl.$$
 
 target_start T $H/target mt64
 target_settle "$T_PID" mt64
+# shellcheck disable=SC2012 # /proc/PID/task holds only thread IDs, digits
 tid=$(ls /proc/"$T_PID"/task | sort -n | tail -1)
 j=$("$MEMLOCK" attach -J --onfault --tid "$tid" "$T_PID")
 is "--tid: the injection goes through the thread asked for" "$(jget "$j" 'j["tid"]')" "$tid"

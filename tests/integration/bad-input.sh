@@ -1,6 +1,9 @@
 #!/bin/bash
 # Bad input: a clear "memlock: ..." error, exit 1, never a crash (the CLI runs
 # under ASan+UBSan in make check, which abort on any memory error).
+# The checks are written check DESC eval '...': the single quotes keep the
+# expansions for the eval, run when check runs it.
+# shellcheck disable=SC2016
 . "$(dirname "$0")/lib.sh"
 
 # fails "description" ARGS...: exit 1, first stderr line "memlock: ..."
@@ -122,6 +125,7 @@ sleep 0.3
 zp=$(awk '/^PPid:/ { print $2 }' /proc/"$z"/status)
 [ -n "$zp" ] && [ "$zp" -gt 1 ] && at_exit "kill $zp"
 for c in "check -p" attach; do
+	# shellcheck disable=SC2086 # "check -p" is two arguments
 	err=$("$MEMLOCK" $c "$z" 2>&1 >/dev/null)
 	rc=$?
 	check "$c of a zombie: exit 1, named a zombie ($rc)" \
@@ -161,7 +165,7 @@ check "status, status cut short: exit 1 with the reason ($rc)" \
 # status of all processes while processes come and go
 ( for i in $(seq 300); do /bin/true; done ) & churn=$!
 bad=0
-for i in $(seq 20); do
+for _ in $(seq 20); do
 	"$MEMLOCK" status >/dev/null 2>&1 || bad=$((bad + 1))
 done
 wait $churn

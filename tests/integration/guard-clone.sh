@@ -73,8 +73,10 @@ for s in KILL KILL KILL TERM QUIT USR1 ALRM; do mid_stop $s w; done
 is "signals to memlock, its group and the cloned worker mid-stop: target intact" "${BAD:-none}" none
 
 # exit status and output pass through the waiting memlock
+# shellcheck disable=SC2034 # out is read by the eval below
 out=$("$REL" attach -J "$G_PID" 2>&1)
 rc=$?
+# shellcheck disable=SC2016 # expanded by the eval, when check runs it
 check "attach -J through the cloned worker: exit 0 and the JSON on stdout" \
 	eval '[ $rc = 0 ] && printf "%s" "$out" | python3 -c "import json,sys; json.load(sys.stdin)"'
 "$REL" unlock 1 >/dev/null 2>&1

@@ -141,7 +141,9 @@ is "-o All is --output-all for limit too" "$("$MEMLOCK" limit -o All -r "$pid")"
 long=$(head -c 100000 /dev/zero | tr '\0' 7)
 for args in "status x$long" "status -o $long" "check --size $long" "limit 1 x$long" \
 	"status --x$long" "--x$long status"; do
+	# shellcheck disable=SC2086 # the words of $args are the arguments
 	err=$("$MEMLOCK" $args 2>&1 >/dev/null)
+	# shellcheck disable=SC2016 # expanded by the eval, when check runs it
 	check "${args:0:14}... (100 kB): the echo is cut (${#err} bytes)" \
 		eval '[ ${#err} -lt 400 ] && grep -q "7\.\.\." <<<"$err"'
 done

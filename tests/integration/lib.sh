@@ -1,13 +1,13 @@
 # Shared helpers of the integration tests: TAP output, the victim, cleanup.
 # Source it; MEMLOCK and VICTIM come from tests/run.sh (or set them by hand).
+# shellcheck shell=bash
 set -u
 : "${MEMLOCK:=build/memlock}" "${VICTIM:=build/helpers/victim}"
 T_N=0
-T_FAILED=0
 CLEANUPS=()
 
 ok() { T_N=$((T_N + 1)); echo "ok $T_N - $*"; }
-not_ok() { T_N=$((T_N + 1)); T_FAILED=1; echo "not ok $T_N - $*"; }
+not_ok() { T_N=$((T_N + 1)); echo "not ok $T_N - $*"; }
 skip() { T_N=$((T_N + 1)); echo "ok $T_N - $1 # SKIP $2"; }
 diag() { printf '# %s\n' "$@"; }
 done_testing() { echo "1..$T_N"; }
@@ -89,6 +89,7 @@ target_end() {
 	echo q >&"${fds[1]}"
 	read -r R <&"${fds[0]}"
 	wait "${!pidvar}"
+	# shellcheck disable=SC2034 # read by the tests
 	RC=$?
 }
 

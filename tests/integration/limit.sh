@@ -1,6 +1,9 @@
 #!/bin/bash
 # memlock limit: show, lower soft, lower hard, a raise refused with the
 # explanation; bad sizes and PIDs. Targets are sleep processes of our own.
+# The checks are written check DESC eval '...': the single quotes keep the
+# expansions for the eval, run when check runs it.
+# shellcheck disable=SC2016
 . "$(dirname "$0")/lib.sh"
 
 M=1048576
@@ -141,6 +144,7 @@ else
 	out=$("$MEMLOCK" attach --force --range "$r" $n 2>&1)
 	check "a refused --range ($r, over 64K): see why names the range" \
 		grep -qx "hint: see why: $want" <<<"$out"
+	# shellcheck disable=SC2086 # the suggested command line, split into its words
 	out=$("$MEMLOCK" ${want#memlock } 2>&1)
 	rc=$?
 	check "the suggested check predicts that mlock's refusal ($rc)" \

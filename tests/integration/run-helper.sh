@@ -6,6 +6,9 @@
 # program's process group; and a helper killed at any moment leaves no
 # program that runs unlocked against --strict, nor one with changed
 # registers, and no signal to the program is lost meanwhile.
+# The checks are written check DESC eval '...': the single quotes keep the
+# expansions for the eval, run when check runs it (and for sh in sh -c '...').
+# shellcheck disable=SC2016
 . "$(dirname "$0")/lib.sh"
 # the helper of the memlock under test, not an installed one
 export MEMLOCK_LIBEXECDIR=${MEMLOCK_LIBEXECDIR:-$(dirname "$MEMLOCK")}

@@ -5,6 +5,9 @@
 # the loader fail, exit 127, after a mere warning. --strict refuses before
 # the exec, with the reason and the fixes; --best-effort locks without
 # MCL_FUTURE and the program runs. As uid 65534 with the default 8 MiB.
+# The checks are written check DESC eval '...': the single quotes keep the
+# expansions for the eval, run when check runs it.
+# shellcheck disable=SC2016
 . "$(dirname "$0")/lib.sh"
 export MEMLOCK_LIBEXECDIR=${MEMLOCK_LIBEXECDIR:-$(dirname "$MEMLOCK")}
 

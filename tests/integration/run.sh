@@ -3,6 +3,9 @@
 # static, a static busybox builtin, python3 behind whatever wrapper), and
 # otherwise it is exactly a plain exec: PID, stdio, environment, signals,
 # exit status. Unprivileged: --strict, --best-effort and --limit.
+# The checks are written check DESC eval '...': the single quotes keep the
+# expansions for the eval, run when check runs it (and for sh in sh -c '...').
+# shellcheck disable=SC2016
 . "$(dirname "$0")/lib.sh"
 # the helper of the memlock under test, not an installed one
 export MEMLOCK_LIBEXECDIR=${MEMLOCK_LIBEXECDIR:-$(dirname "$MEMLOCK")}

@@ -28,6 +28,7 @@ if ! command -v swapon >/dev/null; then
 fi
 
 at_exit "rm -f $SWAPFILE"
+# shellcheck disable=SC2015 # any of the three failing is the failure
 dd if=/dev/zero of="$SWAPFILE" bs=1M count=256 status=none && chmod 600 "$SWAPFILE" &&
 	mkswap "$SWAPFILE" >/dev/null || { not_ok "swapfile created"; done_testing; exit 0; }
 at_exit "swapoff $SWAPFILE"
@@ -57,14 +58,18 @@ is "status --system lists the swapfile with its size" "$(echo "$swap_row" | cut 
 	$(((256 << 20) - PAGE))
 
 # The victim joins the cgroup before it allocates, so all its pages are charged.
+# shellcheck disable=SC2016 # $$ and $0 are the sh -c's own
 victim_start V sh -c 'echo $$ > '"$CG"'/cgroup.procs && exec "$0"'
 pid=$V_PID
 is "victim is in the cgroup" "$(grep -c "^$pid\$" "$CG/cgroup.procs")" 1
 vcmd V "map $((LOCK_MB << 20 >> 12))"; locked=$R
-vcmd V "mlock $locked $((LOCK_MB << 20))" && ok "victim locks $LOCK_MB MiB" || not_ok "mlock: $R"
+if vcmd V "mlock $locked $((LOCK_MB << 20))"; then ok "victim locks $LOCK_MB MiB"; else not_ok "mlock: $R"; fi
 vcmd V "map $((FREE_MB << 20 >> 12))"; free=$R
-vcmd V "touch $free $((FREE_MB << 20 >> 12))" && ok "victim touches $FREE_MB MiB in a $LIMIT_MB MiB cgroup" ||
+if vcmd V "touch $free $((FREE_MB << 20 >> 12))"; then
+	ok "victim touches $FREE_MB MiB in a $LIMIT_MB MiB cgroup"
+else
 	not_ok "touch"
+fi
 
 row() {	# row ADDR: SIZE RSS LOCKED SWAP LOCK of the mapping at ADDR
 	"$MEMLOCK" status --maps "$pid" -J -b -o START,SIZE,RSS,LOCKED,SWAP,LOCK | python3 -c '

@@ -316,6 +316,7 @@ session_live() {
 	for f in /proc/[0-9]*/stat; do
 		read -r l 2>/dev/null <"$f" || continue
 		l=${l##*) }
+		# shellcheck disable=SC2086 # the fields, split on purpose (no glob chars)
 		set -- $l	# state ppid pgrp session ...
 		[ "$4" = "$sid" ] && [ "$1" != Z ] && LIVE+="${f//[^0-9]/}($1) "
 	done
