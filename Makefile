@@ -240,3 +240,4 @@ clean:
 include mk/torture.mk
 include mk/aarch64.mk
 include mk/exec-helper.mk
+include mk/shellcheck.mk

@@ -6,7 +6,7 @@ set -u
 build="gcc make pkg-config libc6-dev libsmartcols-dev"
 case ${1:-build} in
 build) want=$build ;;
-check) want="$build libcmocka-dev util-linux python3 busybox-static" ;;
+check) want="$build libcmocka-dev util-linux python3 busybox-static shellcheck" ;;
 bench) want="$build hyperfine gdb python3" ;;
 cross) want="$build gcc-aarch64-linux-gnu libc6-dev-arm64-cross" ;;
 aarch64) want="$build gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm cpio" ;;
