@@ -15,13 +15,15 @@
 
 enum { L_PID, L_COMMAND, L_SOFT, L_HARD, L_CAP, L_LOCKED };
 static const struct colinfo infos[] = {
-	[L_PID] = { "PID", 5, SCOLS_FL_RIGHT, COL_NUM, "process ID" },
-	[L_COMMAND] = { "COMMAND", 0.2, SCOLS_FL_TRUNC, COL_STR, "command name" },
-	[L_SOFT] = { "SOFT", 5, SCOLS_FL_RIGHT, COL_SIZE, "soft RLIMIT_MEMLOCK (what mlock checks)" },
-	[L_HARD] = { "HARD", 5, SCOLS_FL_RIGHT, COL_SIZE, "hard RLIMIT_MEMLOCK (the soft one's ceiling)" },
+	[L_PID] = { "PID", 5, SCOLS_FL_RIGHT, COL_NUM, "process ID", NULL },
+	[L_COMMAND] = { "COMMAND", 0.2, SCOLS_FL_TRUNC, COL_STR, "command name", NULL },
+	[L_SOFT] = { "SOFT", 5, SCOLS_FL_RIGHT, COL_SIZE, "soft RLIMIT_MEMLOCK (what mlock checks)",
+		     NULL },
+	[L_HARD] = { "HARD", 5, SCOLS_FL_RIGHT, COL_SIZE,
+		     "hard RLIMIT_MEMLOCK (the soft one's ceiling)", NULL },
 	[L_CAP] = { "CAP_IPC_LOCK", 3, 0, COL_BOOL,
-		    "CAP_IPC_LOCK in the initial user namespace (no limit applies)" },
-	[L_LOCKED] = { "LOCKED", 5, SCOLS_FL_RIGHT, COL_SIZE, "locked memory now (VmLck)" },
+		    "CAP_IPC_LOCK in the initial user namespace (no limit applies)", NULL },
+	[L_LOCKED] = { "LOCKED", 5, SCOLS_FL_RIGHT, COL_SIZE, "locked memory now (VmLck)", NULL },
 };
 static const int defaults[] = { L_PID, L_COMMAND, L_SOFT, L_HARD, L_CAP, L_LOCKED };
 

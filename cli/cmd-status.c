@@ -13,23 +13,23 @@
 enum { P_PID, P_COMMAND, P_LOCKED, P_PINNED, P_RSS, P_SWAP, P_LIMIT, P_CAP, P_HARD,
        P_VMSIZE, P_UID, P_RLOCKED };
 static const struct colinfo proc_infos[] = {
-	[P_PID] = { "PID", 5, SCOLS_FL_RIGHT, COL_NUM, "process ID" },
-	[P_COMMAND] = { "COMMAND", 0.2, SCOLS_FL_TRUNC, COL_STR, "command name" },
-	[P_LOCKED] = { "LOCKED", 5, SCOLS_FL_RIGHT, COL_SIZE, "locked memory (VmLck)" },
-	[P_PINNED] = { "PINNED", 5, SCOLS_FL_RIGHT, COL_SIZE, "pinned memory (VmPin)" },
-	[P_RSS] = { "RSS", 5, SCOLS_FL_RIGHT, COL_SIZE, "resident memory (VmRSS)" },
-	[P_SWAP] = { "SWAP", 5, SCOLS_FL_RIGHT, COL_SIZE, "swapped-out memory (VmSwap)" },
-	[P_LIMIT] = { "LIMIT", 5, SCOLS_FL_RIGHT, COL_SIZE, "soft RLIMIT_MEMLOCK" },
+	[P_PID] = { "PID", 5, SCOLS_FL_RIGHT, COL_NUM, "process ID", NULL },
+	[P_COMMAND] = { "COMMAND", 0.2, SCOLS_FL_TRUNC, COL_STR, "command name", NULL },
+	[P_LOCKED] = { "LOCKED", 5, SCOLS_FL_RIGHT, COL_SIZE, "locked memory (VmLck)", NULL },
+	[P_PINNED] = { "PINNED", 5, SCOLS_FL_RIGHT, COL_SIZE, "pinned memory (VmPin)", NULL },
+	[P_RSS] = { "RSS", 5, SCOLS_FL_RIGHT, COL_SIZE, "resident memory (VmRSS)", NULL },
+	[P_SWAP] = { "SWAP", 5, SCOLS_FL_RIGHT, COL_SIZE, "swapped-out memory (VmSwap)", NULL },
+	[P_LIMIT] = { "LIMIT", 5, SCOLS_FL_RIGHT, COL_SIZE, "soft RLIMIT_MEMLOCK", NULL },
 	[P_CAP] = { "CAP_IPC_LOCK", 3, 0, COL_BOOL,
-		    "CAP_IPC_LOCK effective in the initial user namespace" },
+		    "CAP_IPC_LOCK effective in the initial user namespace", NULL },
 	/* JSON keys are the names in lower case: words joined by '_', as in
 	 * every JSON memlock prints (hard_limit, vm_size of check -J) */
 	[P_HARD] = { "HARD_LIMIT", 5, SCOLS_FL_RIGHT, COL_SIZE, "hard RLIMIT_MEMLOCK", "HARDLIMIT" },
 	[P_VMSIZE] = { "VM_SIZE", 5, SCOLS_FL_RIGHT, COL_SIZE,
 		       "address space size (VmSize, what MCL_CURRENT needs)", "VMSIZE" },
-	[P_UID] = { "UID", 5, SCOLS_FL_RIGHT, COL_NUM, "real user ID" },
+	[P_UID] = { "UID", 5, SCOLS_FL_RIGHT, COL_NUM, "real user ID", NULL },
 	[P_RLOCKED] = { "RLOCKED", 5, SCOLS_FL_RIGHT, COL_SIZE,
-			"resident locked memory, proportional (smaps_rollup Locked; slow)" },
+			"resident locked memory, proportional (smaps_rollup Locked; slow)", NULL },
 };
 static const int proc_defaults[] = { P_PID, P_COMMAND, P_LOCKED, P_PINNED, P_RSS,
 				     P_SWAP, P_LIMIT, P_CAP };
@@ -37,17 +37,17 @@ static const int proc_defaults[] = { P_PID, P_COMMAND, P_LOCKED, P_PINNED, P_RSS
 /* ------------------------------------------------------------- mappings */
 enum { M_START, M_END, M_PERMS, M_LOCK, M_SIZE, M_RSS, M_LOCKED, M_SWAP, M_PATH, M_PSS };
 static const struct colinfo maps_infos[] = {
-	[M_START] = { "START", 12, SCOLS_FL_RIGHT, COL_HEX, "start address" },
-	[M_END] = { "END", 12, SCOLS_FL_RIGHT, COL_HEX, "end address" },
-	[M_PERMS] = { "PERMS", 4, 0, COL_STR, "permissions (rwxp/s)" },
-	[M_LOCK] = { "LOCK", 2, 0, COL_STR, "lo: locked (VM_LOCKED), lf: locked on fault" },
-	[M_SIZE] = { "SIZE", 5, SCOLS_FL_RIGHT, COL_SIZE, "mapping size" },
-	[M_RSS] = { "RSS", 5, SCOLS_FL_RIGHT, COL_SIZE, "resident (Rss)" },
+	[M_START] = { "START", 12, SCOLS_FL_RIGHT, COL_HEX, "start address", NULL },
+	[M_END] = { "END", 12, SCOLS_FL_RIGHT, COL_HEX, "end address", NULL },
+	[M_PERMS] = { "PERMS", 4, 0, COL_STR, "permissions (rwxp/s)", NULL },
+	[M_LOCK] = { "LOCK", 2, 0, COL_STR, "lo: locked (VM_LOCKED), lf: locked on fault", NULL },
+	[M_SIZE] = { "SIZE", 5, SCOLS_FL_RIGHT, COL_SIZE, "mapping size", NULL },
+	[M_RSS] = { "RSS", 5, SCOLS_FL_RIGHT, COL_SIZE, "resident (Rss)", NULL },
 	[M_LOCKED] = { "LOCKED", 5, SCOLS_FL_RIGHT, COL_SIZE,
-		       "resident locked, proportional (Locked)" },
-	[M_SWAP] = { "SWAP", 5, SCOLS_FL_RIGHT, COL_SIZE, "swapped out (Swap)" },
-	[M_PATH] = { "PATH", 0.3, SCOLS_FL_TRUNC, COL_STR, "file or [name]" },
-	[M_PSS] = { "PSS", 5, SCOLS_FL_RIGHT, COL_SIZE, "proportional resident (Pss)" },
+		       "resident locked, proportional (Locked)", NULL },
+	[M_SWAP] = { "SWAP", 5, SCOLS_FL_RIGHT, COL_SIZE, "swapped out (Swap)", NULL },
+	[M_PATH] = { "PATH", 0.3, SCOLS_FL_TRUNC, COL_STR, "file or [name]", NULL },
+	[M_PSS] = { "PSS", 5, SCOLS_FL_RIGHT, COL_SIZE, "proportional resident (Pss)", NULL },
 };
 static const int maps_defaults[] = { M_START, M_END,    M_PERMS, M_LOCK, M_SIZE,
 				     M_RSS,   M_LOCKED, M_SWAP,  M_PATH };
@@ -55,10 +55,10 @@ static const int maps_defaults[] = { M_START, M_END,    M_PERMS, M_LOCK, M_SIZE,
 /* --------------------------------------------------------------- system */
 enum { S_NAME, S_VALUE, S_TOTAL, S_DESC };
 static const struct colinfo sys_infos[] = {
-	[S_NAME] = { "NAME", 12, 0, COL_STR, "item" },
-	[S_VALUE] = { "VALUE", 6, SCOLS_FL_RIGHT, COL_SIZE, "value (bytes, or pages for counters)" },
-	[S_TOTAL] = { "TOTAL", 6, SCOLS_FL_RIGHT, COL_SIZE, "out of" },
-	[S_DESC] = { "DESCRIPTION", 0.4, SCOLS_FL_TRUNC, COL_STR, "what it means" },
+	[S_NAME] = { "NAME", 12, 0, COL_STR, "item", NULL },
+	[S_VALUE] = { "VALUE", 6, SCOLS_FL_RIGHT, COL_SIZE, "value (bytes, or pages for counters)", NULL },
+	[S_TOTAL] = { "TOTAL", 6, SCOLS_FL_RIGHT, COL_SIZE, "out of", NULL },
+	[S_DESC] = { "DESCRIPTION", 0.4, SCOLS_FL_TRUNC, COL_STR, "what it means", NULL },
 };
 static const int sys_defaults[] = { S_NAME, S_VALUE, S_TOTAL, S_DESC };
 

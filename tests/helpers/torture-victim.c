@@ -492,9 +492,15 @@ static void *cond_consumer(void *arg)
 }
 
 /* --------------------------------------------------------------- spinners */
-/* noipa: two calls with the same arguments must both really run */
-static __attribute__((noipa)) uint64_t mix(uint64_t a, uint64_t b, uint64_t c, uint64_t d,
-					   long n)
+/* noipa: two calls with the same arguments must both really run (clang has
+ * no noipa: optnone keeps it from folding the two calls into one) */
+#ifdef __clang__
+#define NOIPA __attribute__((noinline, optnone))
+#else
+#define NOIPA __attribute__((noipa))
+#endif
+
+static NOIPA uint64_t mix(uint64_t a, uint64_t b, uint64_t c, uint64_t d, long n)
 {
 	for (long i = 0; i < n; i++) {
 		a ^= a << 13;
@@ -544,7 +550,7 @@ static void *spinner(void *arg)
 typedef double v2d __attribute__((vector_size(16)));
 
 /* four rotations of vector pairs, all in xmm registers: |p, q| stays ~1 */
-static __attribute__((noipa)) void fp_rotate(v2d out[8], const v2d in[8], long n)
+static NOIPA void fp_rotate(v2d out[8], const v2d in[8], long n)
 {
 	const v2d c0 = { 0.99995000041666528, 0.99980000266665778 };
 	const v2d s0 = { 0.0099998333341666645, 0.019998666693333080 };
