@@ -3,6 +3,7 @@
 #   make / make all     library (static + shared), the memlock CLI
 #   make demo           installs missing build deps, builds, shows memlock on a sample
 #   make check          installs missing test deps, runs every test (last line: N passed, N failed)
+#   make check-build    the build honours B=, CPPFLAGS, CFLAGS and LDFLAGS (CI)
 #   make check-long     1,000 randomized torture and stress trials of attach/unlock (mk/torture.mk)
 #   make bench          benchmarks, results go to docs/BENCHMARKS.md by hand
 #   make cross          cross-compiles the library (and the CLI's objects) for aarch64 (CI)
@@ -29,6 +30,9 @@ WARN        := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prot
 BASE_CFLAGS := -std=gnu11 $(WARN) -D_GNU_SOURCE -Iinclude -MD -MP \
                -DMEMLOCK_VERSION_STRING='"$(VERSION)"'
 CFLAGS      ?= -O2 -g
+# CPPFLAGS, CFLAGS and LDFLAGS (dpkg-buildflags' hardening) reach every
+# compile and link; the test helpers keep their -O2 (never sanitized) but
+# take CPPFLAGS and LDFLAGS too. Everything built goes under $(B).
 SAN_FLAGS   := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
                -fno-sanitize-recover=all
 SCOLS_CFLAGS = $(shell $(PKG_CONFIG) --cflags smartcols)
@@ -54,13 +58,13 @@ all: $(B)/libmemlock.a $(B)/libmemlock.so.$(VERSION) $(B)/memlock $(B)/memlock.p
 # ---------------------------------------------------------------- library
 $(B)/lib/%.o: lib/%.c
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) -fPIC -fvisibility=hidden -c $< -o $@
+	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(CFLAGS) -fPIC -fvisibility=hidden -c $< -o $@
 
 $(B)/libmemlock.a: $(LIB_OBJS)
 	$(AR) rcs $@ $^
 
 $(B)/libmemlock.so.$(VERSION): $(LIB_OBJS) lib/libmemlock.map
-	$(CC) $(CFLAGS) -shared -Wl,-soname,libmemlock.so.$(SOVERSION) \
+	$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,-soname,libmemlock.so.$(SOVERSION) \
 		-Wl,--version-script=lib/libmemlock.map -o $@ $(LIB_OBJS)
 	ln -sf libmemlock.so.$(VERSION) $(B)/libmemlock.so.$(SOVERSION)
 	ln -sf libmemlock.so.$(SOVERSION) $(B)/libmemlock.so
@@ -71,94 +75,94 @@ $(B)/memlock.pc: memlock.pc.in Makefile
 # -------------------------------------------------------------------- CLI
 $(B)/cli/%.o: cli/%.c
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) $(SCOLS_CFLAGS) -c $< -o $@
+	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(SCOLS_CFLAGS) -c $< -o $@
 
 $(B)/memlock: $(CLI_OBJS) $(B)/libmemlock.a
-	$(CC) $(CFLAGS) -o $@ $(CLI_OBJS) $(B)/libmemlock.a $(SCOLS_LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJS) $(B)/libmemlock.a $(SCOLS_LIBS)
 
 # ------------------------------------------------------------------ tests
 # Unit tests link the library objects directly (hidden symbols included).
 $(B)/tests/%.o: tests/unit/%.c
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) -Ilib -c $< -o $@
+	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(CFLAGS) -Ilib -c $< -o $@
 
 $(B)/tests/test-%: $(B)/tests/test-%.o $(LIB_OBJS)
-	$(CC) $(CFLAGS) -o $@ $(SRCS_OF) $(CMOCKA_LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(SRCS_OF) $(CMOCKA_LIBS)
 
 $(B)/tests/fuzz-proc: tests/fuzz/fuzz-proc.c tests/fuzz/standalone.c $(LIB_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) -Ilib -o $@ $(SRCS_OF)
+	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -Ilib -o $@ $(SRCS_OF)
 
 $(B)/tests/predict-matrix: tests/integration/predict-matrix.c $(LIB_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $(SRCS_OF)
+	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(SRCS_OF)
 
 $(B)/tests/pid-reuse: tests/integration/pid-reuse.c $(LIB_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $(SRCS_OF)
+	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(SRCS_OF)
 
 $(B)/tests/engine-edges: tests/integration/engine-edges.c $(LIB_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $(SRCS_OF)
+	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(SRCS_OF)
 
 tests: $(UNIT_BINS) $(B)/tests/fuzz-proc $(B)/tests/predict-matrix $(B)/tests/pid-reuse \
        $(B)/tests/engine-edges all
 
 # The victim locks memory for real: never sanitized (ASan's shadow would be
 # locked and populated by mlockall(MCL_CURRENT)).
-build/helpers/victim: tests/helpers/victim.c build/libmemlock.a
+$(B)/helpers/victim: tests/helpers/victim.c $(B)/libmemlock.a
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) -O2 -g -o $@ $(SRCS_OF)
+	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(LDFLAGS) -O2 -g -o $@ $(SRCS_OF)
 
 # Targets for attach: dynamic, static, and static stripped (no symbols at all).
-HELPERS = build/helpers/victim build/helpers/target build/helpers/target-static \
-          build/helpers/target-static-stripped build/helpers/selfcheck \
-          build/helpers/selfcheck-static build/helpers/seccomp-exec build/helpers/exec-thread \
-          build/helpers/pairtime build/helpers/sigtarget build/helpers/oddname
-build/helpers/oddname: tests/helpers/oddname.c
+HELPERS = $(B)/helpers/victim $(B)/helpers/target $(B)/helpers/target-static \
+          $(B)/helpers/target-static-stripped $(B)/helpers/selfcheck \
+          $(B)/helpers/selfcheck-static $(B)/helpers/seccomp-exec $(B)/helpers/exec-thread \
+          $(B)/helpers/pairtime $(B)/helpers/sigtarget $(B)/helpers/oddname
+$(B)/helpers/oddname: tests/helpers/oddname.c
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) -O2 -o $@ $(SRCS_OF)
+	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(LDFLAGS) -O2 -o $@ $(SRCS_OF)
 
-build/helpers/sigtarget: tests/helpers/sigtarget.c
+$(B)/helpers/sigtarget: tests/helpers/sigtarget.c
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) -O2 -pthread -o $@ $(SRCS_OF)
+	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(LDFLAGS) -O2 -pthread -o $@ $(SRCS_OF)
 
-build/helpers/pairtime: tests/helpers/pairtime.c
+$(B)/helpers/pairtime: tests/helpers/pairtime.c
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) -O2 -o $@ $(SRCS_OF)
+	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(LDFLAGS) -O2 -o $@ $(SRCS_OF)
 
-build/helpers/seccomp-exec: tests/helpers/seccomp-exec.c
+$(B)/helpers/seccomp-exec: tests/helpers/seccomp-exec.c
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) -O2 -o $@ $(SRCS_OF)
+	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(LDFLAGS) -O2 -o $@ $(SRCS_OF)
 
-build/helpers/exec-thread: tests/helpers/exec-thread.c build/libmemlock.a
+$(B)/helpers/exec-thread: tests/helpers/exec-thread.c $(B)/libmemlock.a
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) -O2 -pthread -o $@ $(SRCS_OF)
+	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(LDFLAGS) -O2 -pthread -o $@ $(SRCS_OF)
 
-build/helpers/selfcheck: tests/helpers/selfcheck.c
+$(B)/helpers/selfcheck: tests/helpers/selfcheck.c
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) -O2 -o $@ $(SRCS_OF)
+	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(LDFLAGS) -O2 -o $@ $(SRCS_OF)
 
-build/helpers/selfcheck-static: tests/helpers/selfcheck.c
+$(B)/helpers/selfcheck-static: tests/helpers/selfcheck.c
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) -O2 -static -o $@ $(SRCS_OF)
+	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(LDFLAGS) -O2 -static -o $@ $(SRCS_OF)
 
-build/helpers/target: tests/helpers/target.c
+$(B)/helpers/target: tests/helpers/target.c
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) -O2 -g -pthread -o $@ $(SRCS_OF)
+	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(LDFLAGS) -O2 -g -pthread -o $@ $(SRCS_OF)
 
-build/helpers/target-static: tests/helpers/target.c
+$(B)/helpers/target-static: tests/helpers/target.c
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) -O2 -static -pthread -o $@ $(SRCS_OF)
+	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(LDFLAGS) -O2 -static -pthread -o $@ $(SRCS_OF)
 
-build/helpers/target-static-stripped: build/helpers/target-static
+$(B)/helpers/target-static-stripped: $(B)/helpers/target-static
 	strip -o $@ $<
 
 # an ia32 task, which attach refuses (binutils alone: no 32-bit libc needed)
 ifeq ($(ARCH),x86_64)
-HELPERS += build/helpers/target32
+HELPERS += $(B)/helpers/target32
 endif
-build/helpers/target32: tests/helpers/target32.S
+$(B)/helpers/target32: tests/helpers/target32.S
 	@mkdir -p $(@D)
 	$(CC) -m32 -nostdlib -static -c -o $@.o $<
 	$(LD) -m elf_i386 -o $@ $@.o
@@ -167,11 +171,11 @@ build/helpers/target32: tests/helpers/target32.S
 tests-san:
 	$(MAKE) B=$(SAN) CFLAGS='$(SAN_FLAGS)' tests
 
-# libFuzzer build of the same target (clang): make fuzz && build/fuzz-proc tests/fuzz/corpus
+# libFuzzer build of the same target (clang): make fuzz && $(B)/fuzz-proc tests/fuzz/corpus
 fuzz:
-	$(MAKE) B=build/libfuzzer CC=clang CFLAGS='-O1 -g -fsanitize=fuzzer-no-link,address,undefined' $(addprefix build/libfuzzer/,$(LIB_SRCS:.c=.o))
-	clang $(BASE_CFLAGS) -Ilib -O1 -g -fsanitize=fuzzer,address,undefined -o build/fuzz-proc \
-		tests/fuzz/fuzz-proc.c $(addprefix build/libfuzzer/,$(LIB_SRCS:.c=.o))
+	$(MAKE) B=$(B)/libfuzzer CC=clang CFLAGS='-O1 -g -fsanitize=fuzzer-no-link,address,undefined' $(addprefix $(B)/libfuzzer/,$(LIB_SRCS:.c=.o))
+	clang $(BASE_CFLAGS) $(CPPFLAGS) -Ilib -O1 -g -fsanitize=fuzzer,address,undefined $(LDFLAGS) \
+		-o $(B)/fuzz-proc tests/fuzz/fuzz-proc.c $(addprefix $(B)/libfuzzer/,$(LIB_SRCS:.c=.o))
 
 # (the two builds in parallel jobs: make check must stay under 4 minutes)
 NPROC := $(shell nproc 2>/dev/null || echo 2)
@@ -179,12 +183,19 @@ check:
 	@scripts/deps.sh check
 	$(MAKE) -j$(NPROC) all tests $(HELPERS)
 	$(MAKE) -j$(NPROC) tests-san
-	@tests/run.sh $(SAN)
+	@VICTIM=$(abspath $(B))/helpers/victim tests/run.sh $(SAN)
+
+# make check-build (CI): B=, CPPFLAGS, CFLAGS and LDFLAGS honoured, the
+# whole tree built out of tree with Debian's hardening flags
+.PHONY: check-build
+check-build:
+	@scripts/deps.sh check
+	tests/make/flags.sh
 
 # ------------------------------------------------------------------- demo
 demo:
 	@scripts/deps.sh build
-	@$(MAKE) --no-print-directory all build/helpers/victim
+	@$(MAKE) --no-print-directory all $(B)/helpers/victim
 	@scripts/demo.sh $(B)
 
 bench:
@@ -201,10 +212,10 @@ deps:
 # header is the same on every architecture, so the host's is used.
 cross:
 	@scripts/deps.sh cross
-	$(MAKE) B=build/aarch64 CC=aarch64-linux-gnu-gcc AR=aarch64-linux-gnu-ar \
+	$(MAKE) B=$(B)/aarch64 CC=aarch64-linux-gnu-gcc AR=aarch64-linux-gnu-ar \
 		SCOLS_CFLAGS='$(SCOLS_CFLAGS)' \
-		build/aarch64/libmemlock.a build/aarch64/libmemlock.so.$(VERSION) \
-		$(CLI_SRCS:%.c=build/aarch64/%.o)
+		$(B)/aarch64/libmemlock.a $(B)/aarch64/libmemlock.so.$(VERSION) \
+		$(CLI_SRCS:%.c=$(B)/aarch64/%.o)
 
 # ---------------------------------------------------------------- install
 install: all
@@ -234,10 +245,14 @@ uninstall:
 	-rmdir $(DESTDIR)$(LIBEXECDIR)
 
 clean:
-	rm -rf build
+	rm -rf $(B)
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 include mk/torture.mk
 include mk/aarch64.mk
 include mk/exec-helper.mk
 include mk/shellcheck.mk
+
+# every test helper of $(B)/helpers (after the includes: they add to HELPERS)
+.PHONY: helpers
+helpers: $(HELPERS)

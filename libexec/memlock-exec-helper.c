@@ -107,8 +107,13 @@ static pid_t wait_stop(struct helper *h, int *status, uint64_t deadline_ns)
 		}
 		if (ppoll(p, h->ctl >= 0 ? 2 : 1, tp, NULL) < 0 && errno != EINTR)
 			return -1;
-		if (p[0].revents & POLLIN)
-			(void)read(h->sfd, &si, sizeof(si));
+		if (p[0].revents & POLLIN) {
+			/* drained only; (void) does not quiet -D_FORTIFY_SOURCE's
+			 * warn_unused_result */
+			ssize_t n = read(h->sfd, &si, sizeof(si));
+
+			(void)n;
+		}
 		if (h->ctl >= 0 && p[1].revents)
 			caller_spoke(h);
 	}

@@ -5,7 +5,7 @@
 #   make check-aarch64 [AARCH64_CASES="sve eintr"]
 # The kernel and busybox .debs are downloaded once into build/aarch64-vm/.
 
-AVM          := build/aarch64-vm
+AVM          := $(B)/aarch64-vm
 A64_CC       := aarch64-linux-gnu-gcc
 A64_CFLAGS   := -std=gnu11 $(WARN) -D_GNU_SOURCE -Iinclude -O2 -g -static -pthread \
                 -mbranch-protection=standard
@@ -25,19 +25,19 @@ check-aarch64:
 $(AVM)/Image $(AVM)/busybox &: scripts/aarch64-fetch.sh
 	scripts/aarch64-fetch.sh $(AVM)
 
-# build/aarch64/libmemlock.a is make cross's (check-aarch64 runs it first)
+# $(B)/aarch64/libmemlock.a is make cross's (check-aarch64 runs it first)
 $(AVM)/driver: $(A64_DRIVER) tests/aarch64/harness.h tests/aarch64/cases.h \
-               include/memlock.h build/aarch64/libmemlock.a
+               include/memlock.h $(B)/aarch64/libmemlock.a
 	@mkdir -p $(@D)
-	$(A64_CC) $(A64_CFLAGS) -o $@ $(A64_DRIVER) build/aarch64/libmemlock.a
+	$(A64_CC) $(A64_CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $(A64_DRIVER) $(B)/aarch64/libmemlock.a
 
 $(AVM)/victim-sve: tests/aarch64/victim-sve.c tests/aarch64/victim.h
 	@mkdir -p $(@D)
-	$(A64_CC) $(A64_CFLAGS) -march=armv8-a+sve -o $@ $<
+	$(A64_CC) $(A64_CFLAGS) $(CPPFLAGS) $(LDFLAGS) -march=armv8-a+sve -o $@ $<
 
 $(AVM)/victim-%: tests/aarch64/victim-%.c tests/aarch64/victim.h
 	@mkdir -p $(@D)
-	$(A64_CC) $(A64_CFLAGS) -o $@ $<
+	$(A64_CC) $(A64_CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $<
 
 $(AVM)/initramfs.cpio.gz: scripts/aarch64-initramfs.sh tests/aarch64/init $(AVM)/busybox \
                           $(AVM)/driver $(A64_VICTIMS)

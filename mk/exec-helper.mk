@@ -7,7 +7,7 @@
 LIBEXECDIR ?= $(PREFIX)/libexec/memlock
 
 $(B)/memlock-exec-helper: libexec/memlock-exec-helper.c $(B)/libmemlock.a
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) -Ilib -o $@ $(SRCS_OF)
+	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -Ilib -o $@ $(SRCS_OF)
 
 # The path is compiled into exec.o, which is rebuilt when it changes (so
 # `make install PREFIX=/usr` after a plain `make` does not install a library
@@ -25,24 +25,24 @@ FORCE:
 # async-signal-safe functions) and the driver that kills the helper at
 # random moments: tests/integration/run-helper.sh. Never sanitized, like
 # the other helpers.
-build/helpers/run-mtcaller: tests/helpers/run-mtcaller.c build/libmemlock.a
+$(B)/helpers/run-mtcaller: tests/helpers/run-mtcaller.c $(B)/libmemlock.a
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) -O2 -g -pthread -o $@ $(SRCS_OF)
+	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(LDFLAGS) -O2 -g -pthread -o $@ $(SRCS_OF)
 
-build/helpers/run-chaos: tests/helpers/run-chaos.c
+$(B)/helpers/run-chaos: tests/helpers/run-chaos.c
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) -O2 -g -o $@ $(SRCS_OF)
+	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(LDFLAGS) -O2 -g -o $@ $(SRCS_OF)
 
 # A program whose start-up (a 12 MiB library) does not fit under MCL_FUTURE
 # in the default 8 MiB RLIMIT_MEMLOCK: tests/integration/run-startup.sh.
-build/helpers/librun-big.so: tests/helpers/run-biglib.c
+$(B)/helpers/librun-big.so: tests/helpers/run-biglib.c
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) -O2 -shared -fPIC -o $@ $<
+	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(LDFLAGS) -O2 -shared -fPIC -o $@ $<
 
-build/helpers/run-bigload: tests/helpers/run-bigload.c build/helpers/librun-big.so
-	$(CC) $(BASE_CFLAGS) -O2 -g -o $@ $< -Lbuild/helpers -lrun-big -Wl,-rpath,'$$ORIGIN'
+$(B)/helpers/run-bigload: tests/helpers/run-bigload.c $(B)/helpers/librun-big.so
+	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(LDFLAGS) -O2 -g -o $@ $< -L$(@D) -lrun-big -Wl,-rpath,'$$ORIGIN'
 
-HELPERS += build/helpers/run-mtcaller build/helpers/run-chaos build/helpers/run-bigload
+HELPERS += $(B)/helpers/run-mtcaller $(B)/helpers/run-chaos $(B)/helpers/run-bigload
 
 # make demo and make bench run the memlock of $(B), uninstalled
-demo bench: export MEMLOCK_LIBEXECDIR := $(CURDIR)/$(B)
+demo bench: export MEMLOCK_LIBEXECDIR := $(abspath $(B))

@@ -6,11 +6,11 @@
 
 # Its victim locks memory for real and checks its own registers: never
 # sanitized, built like the other helpers.
-build/helpers/torture-victim: tests/helpers/torture-victim.c
+$(B)/helpers/torture-victim: tests/helpers/torture-victim.c
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) -O2 -g -pthread -o $@ $(SRCS_OF)
+	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(LDFLAGS) -O2 -g -pthread -o $@ $(SRCS_OF)
 
-HELPERS += build/helpers/torture-victim
+HELPERS += $(B)/helpers/torture-victim
 
 # the environment of tests/run.sh: its sanitized memlock, its options. The
 # TAP goes to the terminal and to $(B)/check-long.log; any "not ok", or no
@@ -18,14 +18,14 @@ HELPERS += build/helpers/torture-victim
 .PHONY: check-long
 check-long:
 	@scripts/deps.sh check
-	$(MAKE) all build/helpers/victim build/helpers/torture-victim build/helpers/target \
-		build/helpers/target-static
+	$(MAKE) all $(B)/helpers/victim $(B)/helpers/torture-victim $(B)/helpers/target \
+		$(B)/helpers/target-static
 	$(MAKE) B=$(SAN) CFLAGS='$(SAN_FLAGS)' $(SAN)/memlock
-	MEMLOCK=$(CURDIR)/$(SAN)/memlock VICTIM=$(CURDIR)/build/helpers/victim \
+	MEMLOCK=$(abspath $(SAN))/memlock VICTIM=$(abspath $(B))/helpers/victim \
 		ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-		TORTURE_TRIALS=1000 bash tests/integration/torture.sh 2>&1 | tee $(B)/check-long.log
-	MEMLOCK=$(CURDIR)/$(SAN)/memlock VICTIM=$(CURDIR)/build/helpers/victim \
+		TORTURE_VICTIM=$(abspath $(B))/helpers/torture-victim TORTURE_TRIALS=1000 bash tests/integration/torture.sh 2>&1 | tee $(B)/check-long.log
+	MEMLOCK=$(abspath $(SAN))/memlock VICTIM=$(abspath $(B))/helpers/victim \
 		ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		ATTACH_TRIALS=1000 ATTACH_SIGTERMS=100 bash tests/integration/attach-stress.sh 2>&1 | tee -a $(B)/check-long.log

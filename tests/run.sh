@@ -1,13 +1,15 @@
 #!/bin/bash
 # Runs every test and ends with "N passed, N failed" (skips listed above it).
 #   tests/run.sh [BUILD_DIR]    BUILD_DIR holds memlock and tests/ (default build/san)
+# VICTIM is the victim helper (default build/helpers/victim).
 # Each test prints TAP; a test program that dies, or runs fewer tests than it
 # planned, counts as a failure.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 B=${1:-build/san}
-export MEMLOCK=$PWD/$B/memlock
-export VICTIM=$PWD/build/helpers/victim
+case $B in /*) ;; *) B=$PWD/$B ;; esac
+export MEMLOCK=$B/memlock
+export VICTIM=${VICTIM:-$PWD/build/helpers/victim}
 export CMOCKA_MESSAGE_OUTPUT=TAP
 export ASAN_OPTIONS=abort_on_error=1:detect_leaks=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
