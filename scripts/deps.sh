@@ -1,7 +1,12 @@
 #!/bin/sh
-# Installs the Debian packages a make target needs, when they are missing:
-# with apt-get when root, otherwise it says exactly what to install.
-#   scripts/deps.sh build|check|bench|cross
+# What a make target needs, by its Debian package names. On Debian and its
+# derivatives (os-release ID or ID_LIKE debian or ubuntu, with dpkg-query):
+# the missing packages are installed with apt-get when root, otherwise the
+# exact apt-get line is printed. Elsewhere nothing is installed: each need is
+# probed (a command, a pkg-config module, a header) and what is missing is
+# named, with exit status 1.
+#   scripts/deps.sh build|check|bench|cross|aarch64|clang
+# MEMLOCK_OS_RELEASE: the os-release file to read (default /etc/os-release).
 set -u
 build="gcc make pkg-config libc6-dev libsmartcols-dev"
 case ${1:-build} in
@@ -10,8 +15,53 @@ check) want="$build libcmocka-dev util-linux python3 busybox-static shellcheck" 
 bench) want="$build hyperfine gdb python3" ;;
 cross) want="$build gcc-aarch64-linux-gnu libc6-dev-arm64-cross" ;;
 aarch64) want="$build gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm cpio" ;;
-*) echo "usage: $0 build|check|bench|cross" >&2; exit 2 ;;
+clang) want="$build clang libcmocka-dev" ;;
+*) echo "usage: $0 build|check|bench|cross|aarch64|clang" >&2; exit 2 ;;
 esac
+
+debian_like() {
+	# shellcheck disable=SC1090,SC2153 # os-release is shell, its names are its own
+	os=$(. "${MEMLOCK_OS_RELEASE:-/etc/os-release}" 2>/dev/null && echo "$ID ${ID_LIKE:-}")
+	case " $os " in
+	*" debian "* | *" ubuntu "*) command -v dpkg-query >/dev/null ;;
+	*) return 1 ;;
+	esac
+}
+
+# probe PACKAGE: succeeds when what the Debian package gives is there;
+# $what says what was looked for.
+probe() {
+	case $1 in
+	gcc) what="a C compiler (${CC:-cc})"; command -v "${CC:-cc}" >/dev/null ;;
+	libc6-dev) what="the C library's headers (stdio.h)"
+		echo '#include <stdio.h>' | "${CC:-cc}" -E - >/dev/null 2>&1 ;;
+	libsmartcols-dev) what="pkg-config module smartcols (libsmartcols headers)"
+		pkg-config --exists smartcols 2>/dev/null ;;
+	libcmocka-dev) what="pkg-config module cmocka (cmocka headers)"
+		pkg-config --exists cmocka 2>/dev/null ;;
+	util-linux) what="command setpriv"; command -v setpriv >/dev/null ;;
+	busybox-static) what="command busybox"; command -v busybox >/dev/null ;;
+	gcc-aarch64-linux-gnu) what="command aarch64-linux-gnu-gcc"
+		command -v aarch64-linux-gnu-gcc >/dev/null ;;
+	libc6-dev-arm64-cross) what="the aarch64 C library's headers"
+		echo '#include <stdio.h>' | aarch64-linux-gnu-gcc -E - >/dev/null 2>&1 ;;
+	qemu-system-arm) what="command qemu-system-aarch64"
+		command -v qemu-system-aarch64 >/dev/null ;;
+	*) what="command $1"; command -v "$1" >/dev/null ;;
+	esac
+}
+
+if ! debian_like; then
+	missing=""
+	for p in $want; do
+		probe "$p" || missing="$missing
+  $what (Debian: $p)"
+	done
+	[ -z "$missing" ] && exit 0
+	echo "memlock: missing, and not installed (not a Debian-like system):$missing" >&2
+	echo "hint: install them with the system's package manager, then run make again" >&2
+	exit 1
+fi
 
 missing=""
 for p in $want; do
