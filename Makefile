@@ -3,7 +3,7 @@
 #   make / make all     library (static + shared), the memlock CLI
 #   make demo           installs missing build deps, builds, shows memlock on a sample
 #   make check          installs missing test deps, runs every test (last line: N passed, N failed)
-#   make check-build    the build honours B=, CPPFLAGS, CFLAGS and LDFLAGS (CI)
+#   make check-build check-clang check-release    more builds and runs (CI)
 #   make check-long     1,000 randomized torture and stress trials of attach/unlock (mk/torture.mk)
 #   make bench          benchmarks, results go to docs/BENCHMARKS.md by hand
 #   make cross          cross-compiles the library (and the CLI's objects) for aarch64 (CI)
@@ -185,12 +185,27 @@ check:
 	$(MAKE) -j$(NPROC) tests-san
 	@VICTIM=$(abspath $(B))/helpers/victim tests/run.sh $(SAN)
 
-# make check-build (CI): B=, CPPFLAGS, CFLAGS and LDFLAGS honoured, the
-# whole tree built out of tree with Debian's hardening flags
-.PHONY: check-build
+# CI's other builds and runs (.ci/run), each in a build dir of its own:
+# check-build: B=, CPPFLAGS, CFLAGS and LDFLAGS honoured (Debian's hardening
+#   flags, out of tree); check-clang: the whole tree with clang -Werror in
+#   $(B)/clang and its unit tests; check-release: the -O2 build of make check
+#   under the unit tests, the test programs and the quick scripts (the whole
+#   suite again would double make check's 3.5 minutes).
+RELEASE_SCRIPTS ?= check-cli limit status-reality json bad-input run
+.PHONY: check-build check-clang check-release
 check-build:
 	@scripts/deps.sh check
 	tests/make/flags.sh
+
+check-clang:
+	@scripts/deps.sh clang
+	$(MAKE) -j$(NPROC) B=$(B)/clang CC=clang all tests helpers
+	@tests/run.sh $(B)/clang --unit
+
+check-release:
+	@scripts/deps.sh check
+	$(MAKE) -j$(NPROC) all tests $(HELPERS)
+	@VICTIM=$(abspath $(B))/helpers/victim tests/run.sh $(B) $(RELEASE_SCRIPTS)
 
 # ------------------------------------------------------------------- demo
 demo:

@@ -1,12 +1,16 @@
 #!/bin/bash
 # Runs every test and ends with "N passed, N failed" (skips listed above it).
-#   tests/run.sh [BUILD_DIR]    BUILD_DIR holds memlock and tests/ (default build/san)
+#   tests/run.sh [BUILD_DIR [--unit | NAME...]]
+# BUILD_DIR holds memlock and tests/ (default build/san). --unit runs its unit
+# tests only; NAMEs the unit tests, the test programs and only the scripts
+# tests/integration/NAME.sh.
 # VICTIM is the victim helper (default build/helpers/victim).
 # Each test prints TAP; a test program that dies, or runs fewer tests than it
 # planned, counts as a failure.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 B=${1:-build/san}
+shift $(($# > 0))
 case $B in /*) ;; *) B=$PWD/$B ;; esac
 export MEMLOCK=$B/memlock
 export VICTIM=${VICTIM:-$PWD/build/helpers/victim}
@@ -55,18 +59,26 @@ run_tap() {
 	fi
 }
 
+scripts=("$@")
+if [ $# -eq 0 ]; then
+	for t in tests/integration/*.sh; do
+		[ "${t##*/}" = lib.sh ] || scripts+=("$(basename "$t" .sh)")
+	done
+fi
+
 for t in "$B"/tests/test-*; do
 	[ -x "$t" ] || continue
 	run_tap "unit/${t##*/}" "$t"
 done
-run_tap "fuzz/proc-parsers" "$B/tests/fuzz-proc" -n 20000 -s 1 tests/fuzz/corpus/*
-run_tap "integration/predict-matrix" "$B/tests/predict-matrix" "$VICTIM"
-run_tap "integration/pid-reuse" "$B/tests/pid-reuse"
-run_tap "integration/engine-edges" "$B/tests/engine-edges"
-for t in tests/integration/*.sh; do
-	[ "${t##*/}" = lib.sh ] && continue
-	run_tap "integration/$(basename "$t" .sh)" bash "$t"
-done
+if [ "${scripts[0]:-}" != --unit ]; then
+	run_tap "fuzz/proc-parsers" "$B/tests/fuzz-proc" -n 20000 -s 1 tests/fuzz/corpus/*
+	run_tap "integration/predict-matrix" "$B/tests/predict-matrix" "$VICTIM"
+	run_tap "integration/pid-reuse" "$B/tests/pid-reuse"
+	run_tap "integration/engine-edges" "$B/tests/engine-edges"
+	for t in "${scripts[@]}"; do
+		run_tap "integration/$t" bash "tests/integration/$t.sh"
+	done
+fi
 
 echo
 printf '%s\n' "${times[@]}" | sort -rn | head -5 | sed 's/^/slowest: /'
