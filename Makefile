@@ -3,7 +3,7 @@
 #   make / make all     library (static + shared), the memlock CLI
 #   make demo           installs missing build deps, builds, shows memlock on a sample
 #   make check          installs missing test deps, runs every test (last line: N passed, N failed)
-#   make check-build check-clang check-release    more builds and runs (CI)
+#   make check-build check-clang check-release check-pkgconfig    more builds and runs (CI)
 #   make check-long     1,000 randomized torture and stress trials of attach/unlock (mk/torture.mk)
 #   make bench          benchmarks, results go to docs/BENCHMARKS.md by hand
 #   make cross          cross-compiles the library (and the CLI's objects) for aarch64 (CI)
@@ -183,16 +183,18 @@ check:
 	@scripts/deps.sh check
 	$(MAKE) -j$(NPROC) all tests $(HELPERS)
 	$(MAKE) -j$(NPROC) tests-san
-	@VICTIM=$(abspath $(B))/helpers/victim tests/run.sh $(SAN)
+	@VICTIM=$(abspath $(B))/helpers/victim INSTALL_B=$(B) tests/run.sh $(SAN)
 
 # CI's other builds and runs (.ci/run), each in a build dir of its own:
 # check-build: B=, CPPFLAGS, CFLAGS and LDFLAGS honoured (Debian's hardening
 #   flags, out of tree); check-clang: the whole tree with clang -Werror in
 #   $(B)/clang and its unit tests; check-release: the -O2 build of make check
 #   under the unit tests, the test programs and the quick scripts (the whole
-#   suite again would double make check's 3.5 minutes).
+#   suite again would double make check's 3.5 minutes); check-pkgconfig: a
+#   program built with pkg-config against the installed library alone (make
+#   check runs it too, through tests/run.sh).
 RELEASE_SCRIPTS ?= check-cli limit status-reality json bad-input run
-.PHONY: check-build check-clang check-release
+.PHONY: check-build check-clang check-release check-pkgconfig
 check-build:
 	@scripts/deps.sh check
 	tests/make/flags.sh
@@ -205,7 +207,10 @@ check-clang:
 check-release:
 	@scripts/deps.sh check
 	$(MAKE) -j$(NPROC) all tests $(HELPERS)
-	@VICTIM=$(abspath $(B))/helpers/victim tests/run.sh $(B) $(RELEASE_SCRIPTS)
+	@VICTIM=$(abspath $(B))/helpers/victim INSTALL_B=$(B) tests/run.sh $(B) $(RELEASE_SCRIPTS)
+
+check-pkgconfig: all
+	@tests/pkgconfig/pkgconfig.sh $(B)
 
 # ------------------------------------------------------------------- demo
 demo:

@@ -3,8 +3,9 @@
 #   tests/run.sh [BUILD_DIR [--unit | NAME...]]
 # BUILD_DIR holds memlock and tests/ (default build/san). --unit runs its unit
 # tests only; NAMEs the unit tests, the test programs and only the scripts
-# tests/integration/NAME.sh.
-# VICTIM is the victim helper (default build/helpers/victim).
+# tests/integration/NAME.sh (or pkgconfig: tests/pkgconfig/pkgconfig.sh).
+# VICTIM is the victim helper (default build/helpers/victim), INSTALL_B the
+# build dir whose `make install` tests/pkgconfig checks (default build).
 # Each test prints TAP; a test program that dies, or runs fewer tests than it
 # planned, counts as a failure.
 set -u
@@ -64,6 +65,7 @@ if [ $# -eq 0 ]; then
 	for t in tests/integration/*.sh; do
 		[ "${t##*/}" = lib.sh ] || scripts+=("$(basename "$t" .sh)")
 	done
+	scripts+=(pkgconfig)
 fi
 
 for t in "$B"/tests/test-*; do
@@ -76,7 +78,10 @@ if [ "${scripts[0]:-}" != --unit ]; then
 	run_tap "integration/pid-reuse" "$B/tests/pid-reuse"
 	run_tap "integration/engine-edges" "$B/tests/engine-edges"
 	for t in "${scripts[@]}"; do
-		run_tap "integration/$t" bash "tests/integration/$t.sh"
+		case $t in
+		pkgconfig) run_tap pkgconfig/pkgconfig bash tests/pkgconfig/pkgconfig.sh "${INSTALL_B:-build}" ;;
+		*) run_tap "integration/$t" bash "tests/integration/$t.sh" ;;
+		esac
 	done
 fi
 
