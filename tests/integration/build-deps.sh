@@ -1,4 +1,5 @@
 #!/bin/bash
+# shellcheck disable=SC2016 # (stubs and checks are written in single quotes on purpose: they expand later)
 # scripts/deps.sh (make check's first step) installs with apt-get only on a
 # Debian-like system; elsewhere it names what is missing and stops (issue 10).
 # An os-release of another system, and stubs of apt-get (records its calls),

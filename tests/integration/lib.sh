@@ -4,10 +4,12 @@
 set -u
 : "${MEMLOCK:=build/memlock}" "${VICTIM:=build/helpers/victim}"
 T_N=0
+T_FAILED=0	# 1 after a not_ok: for scripts that exit with it (tests/make, tests/pkgconfig)
 CLEANUPS=()
 
 ok() { T_N=$((T_N + 1)); echo "ok $T_N - $*"; }
-not_ok() { T_N=$((T_N + 1)); echo "not ok $T_N - $*"; }
+# shellcheck disable=SC2034 # (T_FAILED is read by the scripts that source this)
+not_ok() { T_N=$((T_N + 1)); T_FAILED=1; echo "not ok $T_N - $*"; }
 skip() { T_N=$((T_N + 1)); echo "ok $T_N - $1 # SKIP $2"; }
 diag() { printf '# %s\n' "$@"; }
 done_testing() { echo "1..$T_N"; }

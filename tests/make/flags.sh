@@ -56,4 +56,4 @@ for f in memlock libmemlock.so memlock-exec-helper tests/test-self; do
 	check "$f: stack protector (CFLAGS)" grep -q '__stack_chk_fail' <<<"$syms"
 done
 done_testing
-exit $T_FAILED
+exit "$T_FAILED"

@@ -49,7 +49,7 @@ esac
 
 out=$(LD_LIBRARY_PATH=$libdir "$tmp/use-memlock" 2>&1)
 check "it runs: memlock_self_lock, memlock_proc_read_status, memlock_self_unlock" test $? -eq 0
-[ -n "$out" ] && sed "s/^/# /" <<<"$out"
+[ -n "$out" ] && printf '# %s\n' "${out//$'\n'/$'\n'# }"
 is "memlock_version() is the version memlock.pc names" \
 	"$(sed -n 's/^version //p' <<<"$out")" "$("$PKG_CONFIG" --modversion memlock)"
 locked=$(sed -n 's/^locked //p' <<<"$out")
@@ -58,4 +58,4 @@ check "VmLck read through the library counts the locked page ($locked bytes)" \
 	test "${locked:-0}" -ge "$(getconf PAGESIZE)"
 is "and drops by a page when it is unlocked" "$((${locked:-0} - ${unlocked:-0}))" "$(getconf PAGESIZE)"
 done_testing
-exit $T_FAILED
+exit "$T_FAILED"
