@@ -28,7 +28,7 @@ int mlk_read_mem(pid_t pid, uint64_t addr, void *buf, size_t len)
 static uint64_t scan(pid_t pid, uint64_t start, uint64_t end)
 {
 	unsigned char buf[65536];
-	unsigned int n = arch_syscall_insn_len, a = arch_syscall_insn_align;
+	unsigned int n = mlk_arch_syscall_insn_len, a = mlk_arch_syscall_insn_align;
 	uint64_t at;
 
 	for (at = start; at < end; at += sizeof(buf) - n) {
@@ -37,7 +37,7 @@ static uint64_t scan(pid_t pid, uint64_t start, uint64_t end)
 		if (len < n || mlk_read_mem(pid, at, buf, len) < 0)
 			return 0;
 		for (size_t i = 0; i + n <= len; i += a)
-			if (memcmp(buf + i, arch_syscall_insn, n) == 0)
+			if (memcmp(buf + i, mlk_arch_syscall_insn, n) == 0)
 				return at + i;
 		if (len < sizeof(buf))
 			break;
@@ -107,8 +107,8 @@ int mlk_find_syscall_insn(pid_t pid, uint64_t prev, uint64_t *insn)
 			return 0;
 		}
 	}
-	if (prev && mlk_read_mem(pid, prev, b, arch_syscall_insn_len) == 0 &&
-	    memcmp(b, arch_syscall_insn, arch_syscall_insn_len) == 0) {
+	if (prev && mlk_read_mem(pid, prev, b, mlk_arch_syscall_insn_len) == 0 &&
+	    memcmp(b, mlk_arch_syscall_insn, mlk_arch_syscall_insn_len) == 0) {
 		*insn = prev;
 		pr_debug("pid %d: borrowing the syscall instruction at 0x%llx the thread stopped "
 			 "after", (int)pid, (unsigned long long)prev);

@@ -186,7 +186,7 @@ static int step(struct session *s, struct mlk_regs *r)
 {
 	int rc = next_syscall_stop(s);
 
-	return rc < 0 ? rc : arch_get_regs(s->tid, r);
+	return rc < 0 ? rc : mlk_arch_get_regs(s->tid, r);
 }
 
 /*
@@ -386,8 +386,8 @@ static int borrowed_insn(struct memlock_target *t, pid_t tid, const struct mlk_r
 	unsigned char word[8];
 	int rc;
 
-	if (t->insn && mlk_read_mem(tid, t->insn, word, arch_syscall_insn_len) == 0 &&
-	    memcmp(word, arch_syscall_insn, arch_syscall_insn_len) == 0) {
+	if (t->insn && mlk_read_mem(tid, t->insn, word, mlk_arch_syscall_insn_len) == 0 &&
+	    memcmp(word, mlk_arch_syscall_insn, mlk_arch_syscall_insn_len) == 0) {
 		*insn = t->insn;
 		return 0;
 	}
@@ -395,7 +395,7 @@ static int borrowed_insn(struct memlock_target *t, pid_t tid, const struct mlk_r
 		pr_debug("pid %d: the syscall instruction at 0x%llx is gone, looking again",
 			 (int)t->pid, (unsigned long long)t->insn);
 	t->insn = 0;
-	rc = mlk_find_syscall_insn(tid, arch_prev_syscall_insn(saved), insn);
+	rc = mlk_find_syscall_insn(tid, mlk_arch_prev_syscall_insn(saved), insn);
 	if (rc == 0)
 		t->insn = *insn;
 	return rc;
@@ -417,20 +417,20 @@ static int inject_direct(struct memlock_target *t, struct session *s, const stru
 	struct mlk_regs inj = *saved;
 	int rc;
 
-	arch_prepare_syscall(&inj, insn, nr, args);
+	mlk_arch_prepare_syscall(&inj, insn, nr, args);
 	undo->regs = true;
-	rc = arch_set_regs(s->tid, &inj);
+	rc = mlk_arch_set_regs(s->tid, &inj);
 	if (rc == 0)
 		rc = next_syscall_stop(s);	/* the entry stop */
 	if (rc == 0)
 		queue_own_stop(t, s);
 	if (rc == 0)
-		rc = arch_get_regs(s->tid, cur);
-	if (rc == 0 && (arch_syscall_nr(cur) != nr || arch_pc(cur) != insn + arch_syscall_insn_len))
+		rc = mlk_arch_get_regs(s->tid, cur);
+	if (rc == 0 && (mlk_arch_syscall_nr(cur) != nr || mlk_arch_pc(cur) != insn + mlk_arch_syscall_insn_len))
 		rc = -EIO;
 	if (rc == 0)
 		rc = step(s, cur);	/* the exit stop */
-	if (rc == 0 && arch_pc(cur) != insn + arch_syscall_insn_len)
+	if (rc == 0 && mlk_arch_pc(cur) != insn + mlk_arch_syscall_insn_len)
 		rc = -EIO;
 	return rc;
 }
@@ -452,7 +452,7 @@ static int reach_own_entry(struct session *s, struct mlk_regs *entry)
 		if (rc < 0)
 			return rc;
 		if (s->kind == STOP_SYSCALL)
-			return arch_get_regs(s->tid, entry);
+			return mlk_arch_get_regs(s->tid, entry);
 		if (s->kind == STOP_SIGNAL) {
 			s->detach_sig = WSTOPSIG(st);
 			s->retry = true;
@@ -499,7 +499,7 @@ static int reach_next_entry(struct session *s, struct mlk_regs *entry)
 		if (rc < 0)
 			return rc;
 		if (s->kind == STOP_SYSCALL)
-			return arch_get_regs(s->tid, entry);
+			return mlk_arch_get_regs(s->tid, entry);
 		if (s->kind == STOP_EVENT) {
 			/* our interrupt, or a group stop: from a new stop */
 			if (mlk_is_stop_signal(WSTOPSIG(st)))
@@ -531,11 +531,11 @@ static int inject_hijack(struct memlock_target *t, struct session *s, long nr,
 		return rc == -ETIME ? -EAGAIN : rc;
 	pr_debug("pid %d: thread %d taken at the entry of its %s call (syscall %ld)",
 		 (int)t->pid, (int)s->tid, undo->fresh ? "next" : "restarted",
-		 arch_syscall_nr(entry));
+		 mlk_arch_syscall_nr(entry));
 	/* (a fresh entry: the thread ran on, a handler's mask may be on now) */
 	if (undo->fresh && ptrace(PTRACE_GETSIGMASK, s->tid, (void *)sizeof(*mask), mask) < 0)
 		return -errno;
-	if (t->rescue && (undo->fresh || !arch_late_restart)) {
+	if (t->rescue && (undo->fresh || !mlk_arch_late_restart)) {
 		memcpy(t->rescue->regs, entry->raw, sizeof(entry->raw));
 		t->rescue->mask = *mask;
 		t->rescue->regs_valid = true;
@@ -546,10 +546,10 @@ static int inject_hijack(struct memlock_target *t, struct session *s, long nr,
 		return -errno;
 	undo->mask = true;
 	undo->entry = true;
-	rc = arch_hijack_entry(s->tid, entry, nr, args);
+	rc = mlk_arch_hijack_entry(s->tid, entry, nr, args);
 	if (rc == 0)
 		rc = step(s, cur);
-	if (rc == 0 && arch_pc(cur) != arch_pc(entry))
+	if (rc == 0 && mlk_arch_pc(cur) != mlk_arch_pc(entry))
 		rc = -EIO;
 	return rc;
 }
@@ -569,11 +569,11 @@ static int rejoin_own_call(struct session *s, const struct mlk_regs *entry,
 	struct mlk_regs cur;
 	int rc;
 
-	rc = arch_hijack_restore(s->tid, entry);
+	rc = mlk_arch_hijack_restore(s->tid, entry);
 	if (rc == 0)
 		rc = step(s, &cur);
-	if (rc == 0 && (arch_syscall_nr(&cur) != arch_syscall_nr(entry) ||
-			arch_pc(&cur) != arch_pc(entry)))
+	if (rc == 0 && (mlk_arch_syscall_nr(&cur) != mlk_arch_syscall_nr(entry) ||
+			mlk_arch_pc(&cur) != mlk_arch_pc(entry)))
 		rc = -EIO;
 	if (rc == 0 &&
 	    ptrace(PTRACE_SETSIGMASK, s->tid, (void *)sizeof(saved_mask), &saved_mask) < 0)
@@ -598,39 +598,39 @@ static int inject_in_stop(struct memlock_target *t, struct session *s, long nr, 
 	bool late, parked;
 	int rc, rrc;
 
-	rc = arch_get_regs(s->tid, &saved);
+	rc = mlk_arch_get_regs(s->tid, &saved);
 	if (rc < 0)
 		return rc;
-	rc = arch_check_task(&saved);
+	rc = mlk_arch_check_task(&saved);
 	if (rc < 0)
 		return rc;
 	/* the stop made the thread's call return EINTR, restart or not (a
 	 * timed recv, a call outside the known lists): say so */
-	if (arch_syscall_nr(&saved) >= 0 && arch_syscall_ret(&saved) == -EINTR) {
+	if (mlk_arch_syscall_nr(&saved) >= 0 && mlk_arch_syscall_ret(&saved) == -EINTR) {
 		t->stats.eintr_risk = true;
 		pr_warn("thread %d of process %d: its syscall %ld returned EINTR at the stop",
-			(int)s->tid, (int)t->pid, arch_syscall_nr(&saved));
+			(int)s->tid, (int)t->pid, mlk_arch_syscall_nr(&saved));
 	}
 	if (ptrace(PTRACE_GETSIGMASK, s->tid, (void *)sizeof(saved_mask), &saved_mask) < 0)
 		return -errno;
 	rc = borrowed_insn(t, s->tid, &saved, &insn);
 	if (rc < 0)
 		return rc;
-	rc = arch_save_ext(s->tid, &ext);
+	rc = mlk_arch_save_ext(s->tid, &ext);
 	if (rc == -EOPNOTSUPP)
 		pr_err("thread %d of process %d uses SME (streaming mode or ZA), whose state "
 		       "memlock does not restore",
 		       (int)s->tid, (int)t->pid);
 	if (rc < 0)
 		return rc;
-	at_syscall = mlk_read_mem(s->tid, arch_pc(&saved), word, arch_syscall_insn_len) == 0 &&
-		     memcmp(word, arch_syscall_insn, arch_syscall_insn_len) == 0;
-	hijack = !arch_restart_state(&saved, &back, at_syscall);
+	at_syscall = mlk_read_mem(s->tid, mlk_arch_pc(&saved), word, mlk_arch_syscall_insn_len) == 0 &&
+		     memcmp(word, mlk_arch_syscall_insn, mlk_arch_syscall_insn_len) == 0;
+	hijack = !mlk_arch_restart_state(&saved, &back, at_syscall);
 	/* right after a call of its own: its next one is taken, if it comes soon */
 	if (!hijack && at_event && !s->job_stopped && t->next_entry_misses < 3 &&
-	    arch_prev_syscall_insn(&saved) &&
-	    mlk_read_mem(s->tid, arch_prev_syscall_insn(&saved), word, arch_syscall_insn_len) == 0 &&
-	    memcmp(word, arch_syscall_insn, arch_syscall_insn_len) == 0)
+	    mlk_arch_prev_syscall_insn(&saved) &&
+	    mlk_read_mem(s->tid, mlk_arch_prev_syscall_insn(&saved), word, mlk_arch_syscall_insn_len) == 0 &&
+	    memcmp(word, mlk_arch_syscall_insn, mlk_arch_syscall_insn_len) == 0)
 		hijack = undo.fresh = true;
 	if (t->rescue) {
 		struct memlock_rescue *r = t->rescue;
@@ -641,7 +641,7 @@ static int inject_in_stop(struct memlock_target *t, struct session *s, long nr, 
 		r->was_stopped = s->job_stopped;
 		r->stop_queued = false;
 		r->how = !hijack ? MEMLOCK_RESCUE_REGS
-			 : arch_late_restart && !undo.fresh ? MEMLOCK_RESCUE_IF_INJECTED
+			 : mlk_arch_late_restart && !undo.fresh ? MEMLOCK_RESCUE_IF_INJECTED
 							    : MEMLOCK_RESCUE_REWIND;
 		r->nr = nr;
 		r->insn = insn;
@@ -654,7 +654,7 @@ static int inject_in_stop(struct memlock_target *t, struct session *s, long nr, 
 	/* block every signal in the target so none is delivered at our pc
 	 * (the entry path: at the entry stop, with the net set first) */
 	if (!hijack && ptrace(PTRACE_SETSIGMASK, s->tid, (void *)sizeof(mask), &mask) < 0) {
-		arch_free_ext(&ext);
+		mlk_arch_free_ext(&ext);
 		return -errno;
 	}
 	undo.mask = !hijack;
@@ -665,8 +665,8 @@ static int inject_in_stop(struct memlock_target *t, struct session *s, long nr, 
 	if (rc == -EIO)
 		pr_err("pid %d: unexpected stop of thread %d in syscall %ld (at 0x%llx); its "
 		       "state is put back",
-		       (int)t->pid, (int)s->tid, arch_syscall_nr(&cur),
-		       (unsigned long long)arch_pc(&cur));
+		       (int)t->pid, (int)s->tid, mlk_arch_syscall_nr(&cur),
+		       (unsigned long long)mlk_arch_pc(&cur));
 	/* the pending signals matter only for a filter's SIGSYS, the hijack
 	 * path and a restore away from an interrupt stop: read them then */
 	pend = s->seized && (t->filtered || (!hijack && (!at_event || s->kind != STOP_SYSCALL ||
@@ -676,7 +676,7 @@ static int inject_in_stop(struct memlock_target *t, struct session *s, long nr, 
 	if (s->own_stop)	/* (the net's) */
 		pend &= ~SIGBIT(SIGSTOP);
 	if (rc == 0) {
-		*ret = arch_syscall_ret(&cur);
+		*ret = mlk_arch_syscall_ret(&cur);
 		/* a seccomp filter that kills: the call was not made, its
 		 * registers were rolled back, and SIGSYS is on its way */
 		if (pend & SIGBIT(SIGSYS)) {
@@ -691,7 +691,7 @@ static int inject_in_stop(struct memlock_target *t, struct session *s, long nr, 
 	 * when it can be - then put back only what was changed, only from
 	 * state captured in a stop. Restore failures are reported above the
 	 * original error. */
-	late = undo.entry && arch_late_restart && !undo.fresh;
+	late = undo.entry && mlk_arch_late_restart && !undo.fresh;
 	parked = s->stopped && s->kind == STOP_SYSCALL && (s->own_stop || ((undo.regs || late) &&
 									    at_event)) &&
 		 park(s) == 0;
@@ -700,13 +700,13 @@ static int inject_in_stop(struct memlock_target *t, struct session *s, long nr, 
 		if (rrc != -ESRCH)
 			pr_err("pid %d: cannot stop thread %d again to restore it: %s", (int)t->pid,
 			       (int)s->tid, strerror(-rrc));
-		arch_free_ext(&ext);
+		mlk_arch_free_ext(&ext);
 		return rrc;
 	}
 	/* (a fresh entry: the thread ran on since the save, and its own call
 	 * at that entry discarded the state beyond the V registers already) */
-	rrc = undo.fresh ? 0 : arch_restore_ext(s->tid, &ext);
-	arch_free_ext(&ext);
+	rrc = undo.fresh ? 0 : mlk_arch_restore_ext(s->tid, &ext);
+	mlk_arch_free_ext(&ext);
 	if (rrc < 0) {
 		pr_err("pid %d: cannot restore the vector registers of thread %d: %s",
 		       (int)t->pid, (int)s->tid, strerror(-rrc));
@@ -726,13 +726,13 @@ static int inject_in_stop(struct memlock_target *t, struct session *s, long nr, 
 		 * is waiting: then the kernel's signal code runs on the way
 		 * out, and applies it as without us */
 		if (at_event && s->kind == STOP_EVENT)
-			rrc = arch_set_regs(s->tid, &saved);
+			rrc = mlk_arch_set_regs(s->tid, &saved);
 		else if (undo.regs)
-			rrc = arch_restore_regs(s->tid, (pend & ~saved_mask) ? &saved : &back);
+			rrc = mlk_arch_restore_regs(s->tid, (pend & ~saved_mask) ? &saved : &back);
 		else
-			rrc = arch_hijack_restore(s->tid, &entry);
+			rrc = mlk_arch_hijack_restore(s->tid, &entry);
 	} else if (undo.entry) {
-		rrc = arch_hijack_restore(s->tid, &entry);
+		rrc = mlk_arch_hijack_restore(s->tid, &entry);
 	}
 	if (rrc < 0) {
 		pr_err("pid %d: cannot restore the registers of thread %d: %s", (int)t->pid,

@@ -65,9 +65,9 @@ static int wait_trap(pid_t tid, bool *seized, int *sig)
  * change, or before the net). */
 static bool holds_direct(const struct memlock_rescue *r, const struct mlk_regs *cur)
 {
-	uint64_t pc = arch_pc(cur);
+	uint64_t pc = mlk_arch_pc(cur);
 
-	return r->stop_queued || pc == r->insn || pc == r->insn + arch_syscall_insn_len;
+	return r->stop_queued || pc == r->insn || pc == r->insn + mlk_arch_syscall_insn_len;
 }
 
 /* Put back what the thread still holds of the injection: 0 or -errno. */
@@ -75,7 +75,7 @@ static int undo_injected(const struct memlock_rescue *r)
 {
 	struct mlk_regs cur, regs;
 	uint64_t mask;
-	int rc = arch_get_regs(r->tid, &cur);
+	int rc = mlk_arch_get_regs(r->tid, &cur);
 
 	if (rc < 0)
 		return rc;
@@ -89,14 +89,14 @@ static int undo_injected(const struct memlock_rescue *r)
 	memcpy(regs.raw, r->regs, sizeof(regs.raw));
 	switch (r->how) {
 	case MEMLOCK_RESCUE_REGS:
-		return holds_direct(r, &cur) ? arch_set_regs(r->tid, &regs) : 0;
+		return holds_direct(r, &cur) ? mlk_arch_set_regs(r->tid, &regs) : 0;
 	case MEMLOCK_RESCUE_IF_INJECTED:
 	case MEMLOCK_RESCUE_REWIND:
 		/* the injected call, or the thread's own (the net came first) */
-		if (!r->regs_valid || !arch_is_hijacked(&cur, (long)r->nr, (const long *)r->args))
+		if (!r->regs_valid || !mlk_arch_is_hijacked(&cur, (long)r->nr, (const long *)r->args))
 			return 0;
-		return r->how == MEMLOCK_RESCUE_REWIND ? arch_hijack_restore(r->tid, &regs)
-						       : arch_set_regs(r->tid, &regs);
+		return r->how == MEMLOCK_RESCUE_REWIND ? mlk_arch_hijack_restore(r->tid, &regs)
+						       : mlk_arch_set_regs(r->tid, &regs);
 	}
 	return -EINVAL;
 }

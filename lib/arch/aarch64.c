@@ -50,14 +50,14 @@ struct sve_hdr {
 #define PSR_BTYPE_MASK 0xc00	/* BTI: clear when jumping into a guarded page */
 #endif
 
-const char arch_name[] = "aarch64";
-const unsigned char arch_syscall_insn[] = {
+const char mlk_arch_name[] = "aarch64";
+const unsigned char mlk_arch_syscall_insn[] = {
 	0x01, 0x00, 0x00, 0xd4,	/* svc #0 */
 };
-const unsigned int arch_syscall_insn_len = sizeof(arch_syscall_insn);
-const unsigned int arch_syscall_insn_align = 4;
-const bool arch_late_restart = false;
-_Static_assert(sizeof(arch_syscall_insn) == 4, "svc is one 32-bit word");
+const unsigned int mlk_arch_syscall_insn_len = sizeof(mlk_arch_syscall_insn);
+const unsigned int mlk_arch_syscall_insn_align = 4;
+const bool mlk_arch_late_restart = false;
+_Static_assert(sizeof(mlk_arch_syscall_insn) == 4, "svc is one 32-bit word");
 
 static struct user_pt_regs get(const struct mlk_regs *r)
 {
@@ -72,7 +72,7 @@ static void put(struct mlk_regs *r, const struct user_pt_regs *u)
 	memcpy(r->raw, u, sizeof(*u));
 }
 
-int arch_get_regs(pid_t tid, struct mlk_regs *r)
+int mlk_arch_get_regs(pid_t tid, struct mlk_regs *r)
 {
 	struct iovec iov = { r->raw, sizeof(struct user_pt_regs) };
 
@@ -81,7 +81,7 @@ int arch_get_regs(pid_t tid, struct mlk_regs *r)
 	return 0;
 }
 
-int arch_set_regs(pid_t tid, const struct mlk_regs *r)
+int mlk_arch_set_regs(pid_t tid, const struct mlk_regs *r)
 {
 	struct iovec iov = { (void *)r->raw, sizeof(struct user_pt_regs) };
 
@@ -99,31 +99,31 @@ static int set_syscallno(pid_t tid, int nr)
 	return 0;
 }
 
-int arch_restore_regs(pid_t tid, const struct mlk_regs *r)
+int mlk_arch_restore_regs(pid_t tid, const struct mlk_regs *r)
 {
-	int rc = arch_set_regs(tid, r);
+	int rc = mlk_arch_set_regs(tid, r);
 
 	/* syscallno is still the injected call's: with x0 by chance in
 	 * -ERESTART* range the kernel would "restart" it on the thread's pc */
 	return rc < 0 ? rc : set_syscallno(tid, -1);
 }
 
-int arch_check_task(const struct mlk_regs *r)
+int mlk_arch_check_task(const struct mlk_regs *r)
 {
 	return get(r).pstate & PSR_MODE32_BIT ? -EOPNOTSUPP : 0;
 }
 
-uint64_t arch_pc(const struct mlk_regs *r)
+uint64_t mlk_arch_pc(const struct mlk_regs *r)
 {
 	return get(r).pc;
 }
 
-uint64_t arch_prev_syscall_insn(const struct mlk_regs *r)
+uint64_t mlk_arch_prev_syscall_insn(const struct mlk_regs *r)
 {
 	return get(r).pc - 4;	/* the caller checks the word there */
 }
 
-bool arch_restart_state(const struct mlk_regs *saved, struct mlk_regs *ret, bool at_syscall)
+bool mlk_arch_restart_state(const struct mlk_regs *saved, struct mlk_regs *ret, bool at_syscall)
 {
 	/* pc at an svc: a syscall being restarted, maybe via restart_syscall,
 	 * which the kernel only sets up after this stop: hijack its entry */
@@ -131,7 +131,7 @@ bool arch_restart_state(const struct mlk_regs *saved, struct mlk_regs *ret, bool
 	return !at_syscall;
 }
 
-void arch_prepare_syscall(struct mlk_regs *r, uint64_t insn, long nr, const long a[6])
+void mlk_arch_prepare_syscall(struct mlk_regs *r, uint64_t insn, long nr, const long a[6])
 {
 	struct user_pt_regs u = get(r);
 
@@ -143,17 +143,17 @@ void arch_prepare_syscall(struct mlk_regs *r, uint64_t insn, long nr, const long
 	put(r, &u);
 }
 
-long arch_syscall_nr(const struct mlk_regs *r)
+long mlk_arch_syscall_nr(const struct mlk_regs *r)
 {
 	return (long)get(r).regs[8];
 }
 
-long arch_syscall_ret(const struct mlk_regs *r)
+long mlk_arch_syscall_ret(const struct mlk_regs *r)
 {
 	return (long)get(r).regs[0];
 }
 
-int arch_hijack_entry(pid_t tid, const struct mlk_regs *entry, long nr, const long a[6])
+int mlk_arch_hijack_entry(pid_t tid, const struct mlk_regs *entry, long nr, const long a[6])
 {
 	struct mlk_regs r = *entry;
 	struct user_pt_regs u = get(&r);
@@ -162,16 +162,16 @@ int arch_hijack_entry(pid_t tid, const struct mlk_regs *entry, long nr, const lo
 	for (int i = 0; i < 6; i++)
 		u.regs[i] = (uint64_t)a[i];
 	/* the kernel takes the number from syscallno; x8 too, for
-	 * arch_is_hijacked() (the rewind puts the thread's own back) */
+	 * mlk_arch_is_hijacked() (the rewind puts the thread's own back) */
 	u.regs[8] = (uint64_t)nr;
 	put(&r, &u);
-	rc = arch_set_regs(tid, &r);
+	rc = mlk_arch_set_regs(tid, &r);
 	if (rc < 0)
 		return rc;
 	return set_syscallno(tid, (int)nr);
 }
 
-int arch_hijack_restore(pid_t tid, const struct mlk_regs *entry)
+int mlk_arch_hijack_restore(pid_t tid, const struct mlk_regs *entry)
 {
 	struct mlk_regs r = *entry;
 	struct user_pt_regs u = get(&r);
@@ -181,17 +181,17 @@ int arch_hijack_restore(pid_t tid, const struct mlk_regs *entry)
 	 * own syscall again (restart_syscall keeps a timeout's remainder) */
 	u.pc -= 4;
 	put(&r, &u);
-	rc = arch_set_regs(tid, &r);
+	rc = mlk_arch_set_regs(tid, &r);
 	if (rc < 0)
 		return rc;
 	return set_syscallno(tid, -1);
 }
 
-bool arch_is_hijacked(const struct mlk_regs *cur, long nr, const long a[6])
+bool mlk_arch_is_hijacked(const struct mlk_regs *cur, long nr, const long a[6])
 {
 	struct user_pt_regs u = get(cur);
 
-	/* x0 holds the result by now; x1-x5 and x8 are as arch_hijack_entry()
+	/* x0 holds the result by now; x1-x5 and x8 are as mlk_arch_hijack_entry()
 	 * left them (signal code has reset syscallno) */
 	if (u.regs[8] != (uint64_t)nr)
 		return false;
@@ -213,7 +213,7 @@ static int get_hdr(pid_t tid, int type, struct sve_hdr *h)
 	return 0;
 }
 
-int arch_save_ext(pid_t tid, struct mlk_ext *e)
+int mlk_arch_save_ext(pid_t tid, struct mlk_ext *e)
 {
 	struct sve_hdr h;
 	struct iovec iov;
@@ -238,14 +238,14 @@ int arch_save_ext(pid_t tid, struct mlk_ext *e)
 	if (ptrace(PTRACE_GETREGSET, tid, (void *)NT_ARM_SVE, &iov) < 0) {
 		int rc = -errno;
 
-		arch_free_ext(e);
+		mlk_arch_free_ext(e);
 		return rc;
 	}
 	e->len = iov.iov_len;
 	return 0;
 }
 
-int arch_restore_ext(pid_t tid, const struct mlk_ext *e)
+int mlk_arch_restore_ext(pid_t tid, const struct mlk_ext *e)
 {
 	struct iovec iov = { e->buf, e->len };
 
@@ -256,7 +256,7 @@ int arch_restore_ext(pid_t tid, const struct mlk_ext *e)
 	return 0;
 }
 
-void arch_free_ext(struct mlk_ext *e)
+void mlk_arch_free_ext(struct mlk_ext *e)
 {
 	free(e->buf);
 	e->buf = NULL;

@@ -19,14 +19,14 @@ _Static_assert(sizeof(struct user_regs_struct) <= sizeof(struct mlk_regs), "mlk_
 #define ERESTART_RESTARTBLOCK 516
 #define USER_CS_32 0x23	/* an ia32 task; reptyr's test */
 
-const char arch_name[] = "x86_64";
-const unsigned char arch_syscall_insn[] = {
+const char mlk_arch_name[] = "x86_64";
+const unsigned char mlk_arch_syscall_insn[] = {
 	0x0f, 0x05,	/* syscall */
 };
-const unsigned int arch_syscall_insn_len = sizeof(arch_syscall_insn);
-const unsigned int arch_syscall_insn_align = 1;
-const bool arch_late_restart = true;
-_Static_assert(sizeof(arch_syscall_insn) == 2, "syscall is two bytes");
+const unsigned int mlk_arch_syscall_insn_len = sizeof(mlk_arch_syscall_insn);
+const unsigned int mlk_arch_syscall_insn_align = 1;
+const bool mlk_arch_late_restart = true;
+_Static_assert(sizeof(mlk_arch_syscall_insn) == 2, "syscall is two bytes");
 
 /* mlk_regs is an opaque buffer: copy in and out, never alias it */
 static struct user_regs_struct get(const struct mlk_regs *r)
@@ -42,7 +42,7 @@ static void put(struct mlk_regs *r, const struct user_regs_struct *u)
 	memcpy(r->raw, u, sizeof(*u));
 }
 
-int arch_get_regs(pid_t tid, struct mlk_regs *r)
+int mlk_arch_get_regs(pid_t tid, struct mlk_regs *r)
 {
 	struct iovec iov = { r->raw, sizeof(struct user_regs_struct) };
 
@@ -51,7 +51,7 @@ int arch_get_regs(pid_t tid, struct mlk_regs *r)
 	return 0;
 }
 
-int arch_set_regs(pid_t tid, const struct mlk_regs *r)
+int mlk_arch_set_regs(pid_t tid, const struct mlk_regs *r)
 {
 	struct iovec iov = { (void *)r->raw, sizeof(struct user_regs_struct) };
 
@@ -60,22 +60,22 @@ int arch_set_regs(pid_t tid, const struct mlk_regs *r)
 	return 0;
 }
 
-int arch_restore_regs(pid_t tid, const struct mlk_regs *r)
+int mlk_arch_restore_regs(pid_t tid, const struct mlk_regs *r)
 {
-	return arch_set_regs(tid, r);
+	return mlk_arch_set_regs(tid, r);
 }
 
-int arch_check_task(const struct mlk_regs *r)
+int mlk_arch_check_task(const struct mlk_regs *r)
 {
 	return get(r).cs == USER_CS_32 ? -EOPNOTSUPP : 0;
 }
 
-uint64_t arch_pc(const struct mlk_regs *r)
+uint64_t mlk_arch_pc(const struct mlk_regs *r)
 {
 	return get(r).rip;
 }
 
-uint64_t arch_prev_syscall_insn(const struct mlk_regs *r)
+uint64_t mlk_arch_prev_syscall_insn(const struct mlk_regs *r)
 {
 	struct user_regs_struct u = get(r);
 
@@ -83,7 +83,7 @@ uint64_t arch_prev_syscall_insn(const struct mlk_regs *r)
 	return (long long)u.orig_rax >= 0 ? u.rip - 2 : 0;
 }
 
-bool arch_restart_state(const struct mlk_regs *saved, struct mlk_regs *ret, bool at_syscall)
+bool mlk_arch_restart_state(const struct mlk_regs *saved, struct mlk_regs *ret, bool at_syscall)
 {
 	struct user_regs_struct v = get(saved), *u = &v;
 
@@ -109,7 +109,7 @@ bool arch_restart_state(const struct mlk_regs *saved, struct mlk_regs *ret, bool
 	return true;
 }
 
-void arch_prepare_syscall(struct mlk_regs *r, uint64_t insn, long nr, const long a[6])
+void mlk_arch_prepare_syscall(struct mlk_regs *r, uint64_t insn, long nr, const long a[6])
 {
 	struct user_regs_struct v = get(r), *u = &v;
 
@@ -125,18 +125,18 @@ void arch_prepare_syscall(struct mlk_regs *r, uint64_t insn, long nr, const long
 	put(r, u);
 }
 
-long arch_syscall_nr(const struct mlk_regs *r)
+long mlk_arch_syscall_nr(const struct mlk_regs *r)
 {
 	return (long)get(r).orig_rax;
 }
 
-long arch_syscall_ret(const struct mlk_regs *r)
+long mlk_arch_syscall_ret(const struct mlk_regs *r)
 {
 	return (long)get(r).rax;
 }
 
 /* the kernel keeps the FPU/vector state across syscalls */
-int arch_save_ext(pid_t tid, struct mlk_ext *e)
+int mlk_arch_save_ext(pid_t tid, struct mlk_ext *e)
 {
 	(void)tid;
 	e->buf = NULL;
@@ -144,20 +144,20 @@ int arch_save_ext(pid_t tid, struct mlk_ext *e)
 	return 0;
 }
 
-int arch_restore_ext(pid_t tid, const struct mlk_ext *e)
+int mlk_arch_restore_ext(pid_t tid, const struct mlk_ext *e)
 {
 	(void)tid, (void)e;
 	return 0;
 }
 
-void arch_free_ext(struct mlk_ext *e)
+void mlk_arch_free_ext(struct mlk_ext *e)
 {
 	(void)e;
 }
 
 /* At the entry stop the kernel takes the number from orig_rax; the
  * arguments are still in their registers. */
-int arch_hijack_entry(pid_t tid, const struct mlk_regs *entry, long nr, const long a[6])
+int mlk_arch_hijack_entry(pid_t tid, const struct mlk_regs *entry, long nr, const long a[6])
 {
 	struct mlk_regs r = *entry;
 	struct user_regs_struct v = get(&r), *u = &v;
@@ -170,10 +170,10 @@ int arch_hijack_entry(pid_t tid, const struct mlk_regs *entry, long nr, const lo
 	u->r8 = (unsigned long long)a[4];
 	u->r9 = (unsigned long long)a[5];
 	put(&r, u);
-	return arch_set_regs(tid, &r);
+	return mlk_arch_set_regs(tid, &r);
 }
 
-int arch_hijack_restore(pid_t tid, const struct mlk_regs *entry)
+int mlk_arch_hijack_restore(pid_t tid, const struct mlk_regs *entry)
 {
 	struct mlk_regs r = *entry;
 	struct user_regs_struct v = get(&r), *u = &v;
@@ -185,10 +185,10 @@ int arch_hijack_restore(pid_t tid, const struct mlk_regs *entry)
 	u->rip -= 2;
 	u->orig_rax = (unsigned long long)-1;
 	put(&r, u);
-	return arch_set_regs(tid, &r);
+	return mlk_arch_set_regs(tid, &r);
 }
 
-bool arch_is_hijacked(const struct mlk_regs *cur, long nr, const long a[6])
+bool mlk_arch_is_hijacked(const struct mlk_regs *cur, long nr, const long a[6])
 {
 	struct user_regs_struct u = get(cur);
 
