@@ -6,6 +6,8 @@
 
 #include "internal.h"
 
+/* A parser's own type takes void *: a call through a cast pointer to
+ * mlk_parse_meminfo() would be undefined (C11 6.3.2.3p8). */
 typedef int (*parse_fn)(const char *buf, size_t len, void *out);
 
 static int read_and_parse(const char *root, const char *file, parse_fn fn, void *out)
@@ -54,11 +56,16 @@ int mlk_parse_meminfo(const char *buf, size_t len, struct memlock_meminfo *mi)
 	return (seen & 0x5) == 0x5 ? 0 : -EBADMSG;
 }
 
+static int parse_meminfo(const char *buf, size_t len, void *mi)
+{
+	return mlk_parse_meminfo(buf, len, mi);
+}
+
 int memlock_proc_read_meminfo(const char *root, struct memlock_meminfo *mi)
 {
 	if (mi == NULL)
 		return mlk_err(-EINVAL);
-	return read_and_parse(root, "meminfo", (parse_fn)mlk_parse_meminfo, mi);
+	return read_and_parse(root, "meminfo", parse_meminfo, mi);
 }
 
 int mlk_parse_vmstat(const char *buf, size_t len, struct memlock_vmstat *vs)
@@ -101,11 +108,16 @@ int mlk_parse_vmstat(const char *buf, size_t len, struct memlock_vmstat *vs)
 	return seen ? 0 : -EBADMSG;
 }
 
+static int parse_vmstat(const char *buf, size_t len, void *vs)
+{
+	return mlk_parse_vmstat(buf, len, vs);
+}
+
 int memlock_proc_read_vmstat(const char *root, struct memlock_vmstat *vs)
 {
 	if (vs == NULL)
 		return mlk_err(-EINVAL);
-	return read_and_parse(root, "vmstat", (parse_fn)mlk_parse_vmstat, vs);
+	return read_and_parse(root, "vmstat", parse_vmstat, vs);
 }
 
 /* /proc/swaps escapes ' ', '\t', '\n' and '\\' in paths as octal \ooo. */
