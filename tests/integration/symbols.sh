@@ -12,8 +12,12 @@ if ! command -v nm >/dev/null; then
 	exit 0
 fi
 
-# the library's defined global symbols, one a line (weak ones too)
-globals() { nm -g --defined-only "$@" 2>/dev/null | awk 'NF == 3 && $2 != "A" { print $3 }'; }
+# the library's defined global symbols, one a line (weak ones too), but
+# for the ODR indicators ASan adds to the sanitizer build
+globals() {
+	nm -g --defined-only "$@" 2>/dev/null |
+		awk 'NF == 3 && $2 != "A" && $3 !~ /^__odr_asan[._]/ { print $3 }'
+}
 
 for f in "$B/libmemlock.a" "$B/libmemlock.so"; do
 	if [ ! -e "$f" ]; then
