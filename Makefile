@@ -60,6 +60,11 @@ $(B)/lib/%.o: lib/%.c
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(CFLAGS) -fPIC -fvisibility=hidden -c $< -o $@
 
+# The library runs on its callers' threads, whose stacks may be small: a
+# frame past 48 KiB is an error (the largest, exec-startup.c's, is ~34 KiB
+# under ASan).
+$(B)/lib/%.o: BASE_CFLAGS += -Wframe-larger-than=49152
+
 $(B)/libmemlock.a: $(LIB_OBJS)
 	$(AR) rcs $@ $^
 

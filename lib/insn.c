@@ -24,25 +24,34 @@ int mlk_read_mem(pid_t pid, uint64_t addr, void *buf, size_t len)
 	return n == (ssize_t)len ? 0 : -EIO;
 }
 
+/* The target's code is read in chunks this big: on the heap, not on the
+ * stack of the caller's thread, which may be small. */
+#define SCAN_CHUNK 65536
+
 /* The first aligned copy of the instruction in [start, end). */
 static uint64_t scan(pid_t pid, uint64_t start, uint64_t end)
 {
-	unsigned char buf[65536];
 	unsigned int n = mlk_arch_syscall_insn_len, a = mlk_arch_syscall_insn_align;
-	uint64_t at;
+	unsigned char *buf = malloc(SCAN_CHUNK);
+	uint64_t at, found = 0;
 
-	for (at = start; at < end; at += sizeof(buf) - n) {
-		size_t len = end - at < sizeof(buf) ? end - at : sizeof(buf);
+	if (buf == NULL)
+		return 0;
+	for (at = start; at < end && !found; at += SCAN_CHUNK - n) {
+		size_t len = end - at < SCAN_CHUNK ? end - at : SCAN_CHUNK;
 
 		if (len < n || mlk_read_mem(pid, at, buf, len) < 0)
-			return 0;
+			break;
 		for (size_t i = 0; i + n <= len; i += a)
-			if (memcmp(buf + i, mlk_arch_syscall_insn, n) == 0)
-				return at + i;
-		if (len < sizeof(buf))
+			if (memcmp(buf + i, mlk_arch_syscall_insn, n) == 0) {
+				found = at + i;
+				break;
+			}
+		if (len < SCAN_CHUNK)
 			break;
 	}
-	return 0;
+	free(buf);
+	return found;
 }
 
 static uint64_t vdso_base(pid_t pid)
