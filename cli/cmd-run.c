@@ -331,8 +331,9 @@ int cmd_run(int argc, char **argv)
 		print_why(&why);
 		return MEMLOCK_EXEC_FAILED;
 	}
-	warn_rc(rc, "cannot run %s", ctx.prog);
+	warn_rc(rc, "cannot run %s", user_str(ctx.prog));
 	if (rc == -ENOENT)
 		return EXIT_NOT_FOUND;
-	return rc == -EACCES || rc == -ENOEXEC ? EXIT_CANNOT_RUN : MEMLOCK_EXEC_FAILED;
+	return rc == -EACCES || rc == -ENOEXEC || rc == -ENAMETOOLONG ? EXIT_CANNOT_RUN
+								     : MEMLOCK_EXEC_FAILED;
 }

@@ -704,7 +704,8 @@ struct memlock_exec_opts {
  * caller's PID, file descriptors, environment and exit status.
  * @why: if not NULL, filled when it refuses before exec.
  *
- * Return: only on failure, -errno: -ENOENT/-EACCES (as execvp), -EPERM (a
+ * Return: only on failure, -errno: -ENOENT/-EACCES/-ENAMETOOLONG (as execvp; a
+ * path too long is refused, never cut), -EPERM (a
  * set-user-ID or file-capability program, which ptrace would run without
  * its privileges; or a lock the predictor says fails, without best effort;
  * or ptrace refused), -EINVAL (bad flags, or a report callback from a

@@ -6,6 +6,7 @@
  * (exec-startup.c), and whether a seccomp filter the program would inherit
  * lets mlockall through.
  */
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,15 +29,21 @@ int mlk_exec_resolve(const char *file, char *out, size_t sz)
 	const char *path = getenv("PATH"), *p, *colon;
 	char dflt[256];
 	int err = -ENOENT;
+	size_t len;
 
 	if (*file == '\0')
 		return -ENOENT;
+	/* a path cut to fit @out would name another file: never run that */
 	if (strchr(file, '/')) {
-		snprintf(out, sz, "%s", file);
+		if ((size_t)snprintf(out, sz, "%s", file) >= sz)
+			return -ENAMETOOLONG;
 		return access(out, X_OK) == 0 ? 0 : -errno;
 	}
+	if (strlen(file) > NAME_MAX)	/* as execvp */
+		return -ENAMETOOLONG;
 	if (path == NULL) {	/* execvp's default search path */
-		if (confstr(_CS_PATH, dflt, sizeof(dflt)) == 0)
+		len = confstr(_CS_PATH, dflt, sizeof(dflt));
+		if (len == 0 || len > sizeof(dflt))
 			snprintf(dflt, sizeof(dflt), "/bin:/usr/bin");
 		path = dflt;
 	}
@@ -46,8 +53,9 @@ int mlk_exec_resolve(const char *file, char *out, size_t sz)
 
 		colon = strchr(p, ':');
 		n = colon ? (size_t)(colon - p) : strlen(p);
-		snprintf(out, sz, "%.*s%s%s", (int)n, n ? p : ".", "/", file);
-		if (stat(out, &st) == 0 && S_ISREG(st.st_mode)) {
+		/* a directory too long to join is skipped, as execvp does */
+		if ((size_t)snprintf(out, sz, "%.*s/%s", (int)n, n ? p : ".", file) < sz &&
+		    stat(out, &st) == 0 && S_ISREG(st.st_mode)) {
 			if (access(out, X_OK) == 0)
 				return 0;
 			err = -EACCES;

@@ -172,15 +172,19 @@ static bool in_dirs(struct startup *s, const char *list, const char *origin, con
 
 	for (p = list; p && *p; p = *end ? end + 1 : end) {
 		size_t n;
+		int len;
 
 		end = strchr(p, ':') ?: p + strlen(p);
 		n = (size_t)(end - p);
 		if (n >= 7 && strncmp(p, "$ORIGIN", 7) == 0)
-			snprintf(out, sz, "%s%.*s/%s", origin, (int)(n - 7), p + 7, name);
+			len = snprintf(out, sz, "%s%.*s/%s", origin, (int)(n - 7), p + 7, name);
 		else if (n == 0 || memchr(p, '$', n))
 			continue;
 		else
-			snprintf(out, sz, "%.*s/%s", (int)n, p, name);
+			len = snprintf(out, sz, "%.*s/%s", (int)n, p, name);
+		/* cut, it would name another file; the loader skips it too */
+		if (len < 0 || (size_t)len >= sz)
+			continue;
 		m = s->machine;
 		if (object_read(out, &m, &o) == 0) {
 			free(o.strtab);
@@ -214,9 +218,9 @@ static bool in_cache(struct startup *s, const char *name, char *out, size_t sz)
 		    !memchr(c + kv[0], '\0', s->cache_len - kv[0]) ||
 		    !memchr(c + kv[1], '\0', s->cache_len - kv[1]) || strcmp(c + kv[0], name) != 0)
 			continue;
-		snprintf(out, sz, "%s", c + kv[1]);
 		m = s->machine;
-		if (object_read(out, &m, &o) == 0) {
+		if ((size_t)snprintf(out, sz, "%s", c + kv[1]) < sz &&
+		    object_read(out, &m, &o) == 0) {
 			free(o.strtab);
 			return true;
 		}
@@ -233,10 +237,8 @@ static bool find_library(struct startup *s, const struct object *by, const char 
 				      ? by->strtab + by->runpath
 				      : NULL;
 
-	if (strchr(name, '/')) {
-		snprintf(out, sz, "%s", name);
-		return true;
-	}
+	if (strchr(name, '/'))
+		return (size_t)snprintf(out, sz, "%s", name) < sz;
 	return (runpath == NULL && in_dirs(s, rpath, origin, name, out, sz)) ||
 	       in_dirs(s, secure_getenv("LD_LIBRARY_PATH"), origin, name, out, sz) ||
 	       in_dirs(s, runpath, origin, name, out, sz) || in_cache(s, name, out, sz) ||
@@ -263,7 +265,11 @@ static void walk(struct startup *s, const char *path)
 
 		if (object_read(s->seen[next], &m, &o) < 0)
 			continue;
-		snprintf(origin, sizeof(origin), "%s", s->seen[next]);
+		/* (it was opened: it fits) */
+		if ((size_t)snprintf(origin, sizeof(origin), "%s", s->seen[next]) >= sizeof(origin)) {
+			free(o.strtab);
+			continue;
+		}
 		*strrchr(origin, '/') = '\0';
 		for (unsigned int i = 0; i < o.n_needed; i++) {
 			struct object lib;
@@ -284,7 +290,11 @@ static void interpreter(const char *path, char *out, size_t sz)
 	ssize_t n;
 	int fd;
 
-	snprintf(out, sz, "%s", path);
+	/* a path that does not fit: nothing counted, rather than another file */
+	if ((size_t)snprintf(out, sz, "%s", path) >= sz) {
+		out[0] = '\0';
+		return;
+	}
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return;
