@@ -44,7 +44,7 @@ static int userns_from_uid_map(const char *root, pid_t pid)
 
 int mlk_userns_is_init(const char *root, pid_t pid)
 {
-	char path[4096], link[64];
+	char path[PATH_MAX], link[64];
 	ssize_t n;
 	int rc;
 

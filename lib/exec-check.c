@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/capability.h>
+#include <linux/seccomp.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -178,7 +179,7 @@ int mlk_exec_check(const char *path, unsigned int mcl, bool best_effort,
 		if (r < 0)
 			return r;
 	}
-	if (mlk_seccomp_mode(getpid()) != 2 || (r = seccomp_probe(mcl)) == 0)
+	if (mlk_seccomp_mode(getpid()) != SECCOMP_MODE_FILTER || (r = seccomp_probe(mcl)) == 0)
 		return 0;
 	/* a zero hard limit: the kernel's own EPERM (best effort got here) */
 	if (r == EPERM && v.cause == MEMLOCK_CAUSE_LIMIT_ZERO)

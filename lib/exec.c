@@ -137,7 +137,7 @@ static bool exiting(pid_t pid)
 		if (*p == ' ' && ++field == 9)
 			(void)mlk_parse_u64(&p, end, 10, &flags);
 	free(buf);
-	return flags & 0x4;	/* PF_EXITING */
+	return flags & PF_EXITING;
 }
 
 /* Once its tracer is gone, does @pid run on, or die of the tracer's
@@ -339,7 +339,7 @@ static int start_helper(const struct mlk_exec_config *cfg, struct launch *l,
 			struct memlock_verdict *why, bool *infra)
 {
 	struct mlk_exec_msg m = { .kind = MLK_MSG_GO };
-	char path[4096];
+	char path[PATH_MAX];
 	int sv[2], rc;
 	pid_t h;
 
@@ -421,7 +421,7 @@ int memlock_execvp_locked(const char *file, char *const argv[],
 	struct launch l = { -1, -1, -1 };
 	enum mlk_exec_plan plan = MLK_PLAN_LOCK;
 	struct memlock_verdict local;
-	char path[4096];
+	char path[PATH_MAX];
 	bool infra;
 	int rc;
 

@@ -4,6 +4,7 @@
 #define MEMLOCK_INTERNAL_H
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -20,6 +21,11 @@
 #ifndef MLOCK_ONFAULT
 #define MLOCK_ONFAULT 0x01
 #endif
+
+/* Flags of /proc/PID/stat's field 9, as the kernel's include/linux/sched.h
+ * names them (no uapi header has them) */
+#define PF_EXITING 0x00000004	/* getting shut down */
+#define PF_KTHREAD 0x00200000	/* a kernel thread */
 
 #define MLK_HIDDEN __attribute__((visibility("hidden")))
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* RLIMIT_MEMLOCK of another process: prlimit(2), explained when refused. */
 #include <string.h>
+#include <linux/capability.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -35,15 +36,13 @@ int memlock_pid_get_limit(pid_t pid, struct memlock_limits *lim)
 
 /* capable(CAP_SYS_RESOURCE) in do_prlimit(): the caller's effective set, and
  * only in the initial user namespace */
-#define CAP_SYS_RESOURCE_BIT 24
-
 static bool can_raise_hard(void)
 {
 	struct memlock_status st;
 
 	if (memlock_proc_read_status(NULL, getpid(), &st) < 0)
 		return false;
-	return (st.cap_eff & (1ull << CAP_SYS_RESOURCE_BIT)) && mlk_userns_is_init(NULL, st.pid) > 0;
+	return (st.cap_eff & (1ull << CAP_SYS_RESOURCE)) && mlk_userns_is_init(NULL, st.pid) > 0;
 }
 
 /* A limit as memlock limit takes it, with a unit (a bare soft limit is

@@ -234,7 +234,7 @@ struct memlock_maps *mlk_maps_from_file(FILE *f)
 
 static FILE *open_proc(const char *root, pid_t pid, const char *file)
 {
-	char path[4096];
+	char path[PATH_MAX];
 	int rc;
 
 	rc = mlk_proc_path(path, sizeof(path), root, pid, file);

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
 
 #include "internal.h"
 
@@ -134,7 +135,7 @@ int mlk_parse_status(const char *buf, size_t len, struct memlock_status *st)
 static pid_t live_thread(const char *root, const struct memlock_status *leader,
 			 struct memlock_status *t)
 {
-	char dir[4096], file[64];
+	char dir[PATH_MAX], file[64];
 	struct dirent *d;
 	pid_t tid = 0;
 	size_t len;
@@ -255,8 +256,6 @@ int memlock_proc_read_limits(const char *root, pid_t pid, struct memlock_limits 
 	return mlk_err(rc);
 }
 
-#define CAP_IPC_LOCK_BIT 14
-
 bool memlock_proc_has_cap_ipc_lock(const char *root, const struct memlock_status *st,
 				   bool *in_child_userns)
 {
@@ -271,7 +270,7 @@ bool memlock_proc_has_cap_ipc_lock(const char *root, const struct memlock_status
 	init = mlk_userns_is_init(root, st->pid);
 	if (init == 0 && in_child_userns != NULL)
 		*in_child_userns = true;
-	if (!(st->cap_eff & (1ull << CAP_IPC_LOCK_BIT)))
+	if (!(st->cap_eff & (1ull << CAP_IPC_LOCK)))
 		return false;
 	/* unreadable (-errno): the capability cannot be shown to count */
 	return init > 0;

@@ -206,7 +206,7 @@ struct memlock_pids {
 struct memlock_pids *memlock_pids_open(const char *root)
 {
 	struct memlock_pids *it;
-	char path[4096];
+	char path[PATH_MAX];
 	int rc;
 
 	rc = mlk_proc_path(path, sizeof(path), root, -1, "");

@@ -87,7 +87,7 @@ fail:
 
 int mlk_read_proc(const char *root, pid_t pid, const char *file, char **buf, size_t *len)
 {
-	char path[4096];
+	char path[PATH_MAX];
 	int rc;
 
 	rc = mlk_proc_path(path, sizeof(path), root, pid, file);

@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/seccomp.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -134,13 +135,14 @@ static bool predict_ptrace_denied(pid_t pid, const struct memlock_status *st)
 	return stat(path, &sb) == 0 && sb.st_uid == 0 && getuid() != 0;
 }
 
-/* Seccomp mode of any thread: 2 when a filter is installed; -errno when no
+/* Seccomp mode of any thread: SECCOMP_MODE_FILTER when a filter is
+ * installed (the highest mode of all is the answer); -errno when no
  * thread's status could be read (unknown, never "none"). */
 int mlk_seccomp_mode(pid_t pid)
 {
 	char dir[64], file[512];
 	struct dirent *d;
-	int mode = 0, seen = 0;
+	int mode = SECCOMP_MODE_DISABLED, seen = 0;
 	DIR *dp;
 
 	snprintf(dir, sizeof(dir), "/proc/%d/task", (int)pid);
@@ -220,7 +222,7 @@ static bool is_kthread(pid_t pid)
 		}
 	}
 	free(buf);
-	return flags & 0x00200000;	/* PF_KTHREAD */
+	return flags & PF_KTHREAD;
 }
 
 /* The thread group of task @tid (any task ID), or -errno. */
@@ -350,12 +352,12 @@ struct memlock_target *memlock_target_open(pid_t pid, unsigned int flags,
 		goto fail;
 	}
 	mode = mlk_seccomp_mode(pid);
-	t->filtered = mode != 0;
-	if (mode != 0) {
+	t->filtered = mode != SECCOMP_MODE_DISABLED;
+	if (mode != SECCOMP_MODE_DISABLED) {
 		/* the kernel suspends seccomp for a tracer with CAP_SYS_ADMIN in
 		 * the initial user namespace that is not under seccomp itself */
 		if ((mlk_own_caps() & (1ull << CAP_SYS_ADMIN)) && mlk_userns_is_init(NULL, 0) > 0 &&
-		    mlk_seccomp_mode(getpid()) == 0) {
+		    mlk_seccomp_mode(getpid()) == SECCOMP_MODE_DISABLED) {
 			t->suspend_seccomp = true;	/* PTRACE_O_SUSPEND_SECCOMP */
 		} else if (mode < 0) {
 			err = -mode;
@@ -366,7 +368,7 @@ struct memlock_target *memlock_target_open(pid_t pid, unsigned int flags,
 			       "whether a seccomp filter would kill the process",
 			       (int)pid, strerror(-mode));
 			goto fail;
-		} else if (mode == 1) {
+		} else if (mode == SECCOMP_MODE_STRICT) {
 			/* strict mode: read, write, exit, sigreturn only - mlockall
 			 * would kill it for certain, --force or not */
 			mlk_refuse(why, EPERM, MEMLOCK_CAUSE_SECCOMP,
