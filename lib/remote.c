@@ -426,7 +426,8 @@ static int inject_direct(struct memlock_target *t, struct session *s, const stru
 		queue_own_stop(t, s);
 	if (rc == 0)
 		rc = mlk_arch_get_regs(s->tid, cur);
-	if (rc == 0 && (mlk_arch_syscall_nr(cur) != nr || mlk_arch_pc(cur) != insn + mlk_arch_syscall_insn_len))
+	if (rc == 0 && (mlk_arch_syscall_nr(cur) != nr ||
+			mlk_arch_pc(cur) != insn + mlk_arch_syscall_insn_len))
 		rc = -EIO;
 	if (rc == 0)
 		rc = step(s, cur);	/* the exit stop */
@@ -629,7 +630,8 @@ static int inject_in_stop(struct memlock_target *t, struct session *s, long nr, 
 	/* right after a call of its own: its next one is taken, if it comes soon */
 	if (!hijack && at_event && !s->job_stopped && t->next_entry_misses < 3 &&
 	    mlk_arch_prev_syscall_insn(&saved) &&
-	    mlk_read_mem(s->tid, mlk_arch_prev_syscall_insn(&saved), word, mlk_arch_syscall_insn_len) == 0 &&
+	    mlk_read_mem(s->tid, mlk_arch_prev_syscall_insn(&saved), word,
+			 mlk_arch_syscall_insn_len) == 0 &&
 	    memcmp(word, mlk_arch_syscall_insn, mlk_arch_syscall_insn_len) == 0)
 		hijack = undo.fresh = true;
 	if (t->rescue) {
