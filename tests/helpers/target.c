@@ -302,6 +302,9 @@ int main(int argc, char **argv)
 	       atomic_load(&shorts), atomic_load(&longs), atomic_load(&max_gap) / 1000,
 	       atomic_load(&bad_sum) ? "BAD" : "ok");
 	fflush(stdout);
-	return atomic_load(&eintr) || atomic_load(&shorts) || atomic_load(&longs) ||
-	       atomic_load(&bad_sum);
+	/* long= is reported, not failed on: a loaded VM stalls a 10 ms sleep for
+	 * over a second (seen at load 8-13 on 2 CPUs), and the harm it stood
+	 * for - a stuck thread - leaves no "done" line at all (performance is
+	 * make bench's) */
+	return atomic_load(&eintr) || atomic_load(&shorts) || atomic_load(&bad_sum);
 }
