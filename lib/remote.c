@@ -714,9 +714,11 @@ static int inject_in_stop(struct memlock_target *t, struct session *s, long nr, 
 		       (int)t->pid, (int)s->tid, strerror(-rrc));
 		rc = rrc;
 	}
-	/* (a fresh entry is rewound to: a signal then comes before the call,
-	 * which is what it did) */
-	if (undo.entry && !late && !undo.fresh && (s->kind != STOP_EVENT || parked) &&
+	/* (a fresh entry too: the thread had entered its call - a pause() -
+	 * so a signal that comes now must meet it there and end it, not run
+	 * its handler before a call that then waits on: torture caught a
+	 * pause() that did not return after its handler) */
+	if (undo.entry && !late && (s->kind != STOP_EVENT || parked) &&
 	    rejoin_own_call(s, &entry, saved_mask) == 0)
 		return rc;
 	/* The registers, then the net taken away, then the mask */
