@@ -42,9 +42,11 @@ check "and no apt-get either" test ! -e "$tmp/apt.log"
 rm -f "$tmp/apt.log"
 deps debian
 if [ "$(id -u)" -eq 0 ]; then
-	is "Debian, as root: apt-get installs the missing packages" \
-		"$(head -1 "$tmp/apt.log" 2>/dev/null)" \
-		"apt-get install -y -q --no-install-recommends gcc make pkg-config libc6-dev libsmartcols-dev libcmocka-dev util-linux python3 busybox-static"
+	# (the list grows with the project: its start and the test library)
+	line=$(head -1 "$tmp/apt.log" 2>/dev/null)
+	check "Debian, as root: apt-get installs the missing packages ($line)" \
+		eval '[[ $line == "apt-get install -y -q --no-install-recommends gcc make "* ]] &&
+			[[ " $line " == *" libcmocka-dev "* ]]'
 else
 	check "Debian, not root: the apt-get line to run" \
 		grep -q 'sudo apt-get install gcc make' <<<"$out"
