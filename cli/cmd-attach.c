@@ -97,35 +97,25 @@ int cmd_attach(int argc, char **argv)
 	static const struct option longopts[] = {
 		INJECT_LONGOPTS,
 		LOCK_FLAGS_LONGOPTS,
-		{ "max-pause", required_argument, NULL, 'P' },
-		{ "dry-run", no_argument, NULL, 'n' },
 		{ "no-eintr", no_argument, NULL, OPT_NO_EINTR },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct lock_flags lf = { 0 };
-	bool dry = false;
 	struct inject_args a = { 0 };
 	struct inject_report *rep = NULL;
 	struct memlock_request *reqs = NULL;
 	struct memlock_target *t;
-	uint64_t max_pause = 0;
 	unsigned int mcl;
 	long ret = 0;
 	size_t i;
 	int c, rc = 0;
 
-	while ((c = cli_getopt(argc, argv, INJECT_SHORTOPTS "cfFP:nhV", longopts)) != -1) {
+	while ((c = cli_getopt(argc, argv, INJECT_SHORTOPTS "cfFhV", longopts)) != -1) {
 		if (inject_option(&a, c, optarg) || lock_flags_option(&lf, c))
 			continue;
 		switch (c) {
-		case 'P':
-			max_pause = inject_parse_pause(optarg);
-			break;
-		case 'n':
-			dry = true;
-			break;
 		case OPT_NO_EINTR:
 			a.tflags |= MEMLOCK_T_NO_EINTR;
 			break;
@@ -173,17 +163,17 @@ int cmd_attach(int argc, char **argv)
 	 * already, /proc does not show */
 	inject_check_locked(&a, rep);
 	rep->already_locked = a.nranges || (mcl & MCL_CURRENT) ? a.already_locked : -1;
-	if (dry) {
-		rc = dry_run(&a, rep->comm, mcl, max_pause != 0);
+	if (a.dry) {
+		rc = dry_run(&a, rep->comm, mcl, a.max_pause != 0);
 		memlock_target_close(t);
 		goto out;
 	}
 	if (a.nranges == 0)
-		rc = memlock_pid_lock_all(t, mcl, max_pause, &ret);
+		rc = memlock_pid_lock_all(t, mcl, a.max_pause, &ret);
 	for (i = 0; i < a.nranges && rc == 0 && ret == 0; i++)
 		rc = memlock_pid_lock_range(t, a.ranges[i].start,
 					    a.ranges[i].end - a.ranges[i].start,
-					    lf.onfault ? MLOCK_ONFAULT : 0, max_pause, &ret);
+					    lf.onfault ? MLOCK_ONFAULT : 0, a.max_pause, &ret);
 	rep->ret = ret;
 	rc = inject_finish(t, rep, rc);
 out:

@@ -74,8 +74,6 @@ int cmd_unlock(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		INJECT_LONGOPTS,
-		{ "max-pause", required_argument, NULL, 'P' },
-		{ "dry-run", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -83,22 +81,14 @@ int cmd_unlock(int argc, char **argv)
 	struct inject_args a = { 0 };
 	struct inject_report *rep;
 	struct memlock_target *t;
-	uint64_t max_pause = 0;
-	bool dry = false;
 	long ret = 0;
 	size_t i;
 	int c, rc = 0;
 
-	while ((c = cli_getopt(argc, argv, INJECT_SHORTOPTS "P:nhV", longopts)) != -1) {
+	while ((c = cli_getopt(argc, argv, INJECT_SHORTOPTS "hV", longopts)) != -1) {
 		if (inject_option(&a, c, optarg))
 			continue;
 		switch (c) {
-		case 'P':
-			max_pause = inject_parse_pause(optarg);
-			break;
-		case 'n':
-			dry = true;
-			break;
 		case 'h':
 			usage();
 		case 'V':
@@ -116,18 +106,18 @@ int cmd_unlock(int argc, char **argv)
 		rc = EXIT_FAILURE;
 		goto out;
 	}
-	if (dry) {
-		rc = dry_run(&a, rep, max_pause != 0);
+	if (a.dry) {
+		rc = dry_run(&a, rep, a.max_pause != 0);
 		memlock_target_close(t);
 		goto out;
 	}
 	if (a.nranges == 0) {
 		warn_all(rep);
-		rc = memlock_pid_unlock_all(t, max_pause, &ret);
+		rc = memlock_pid_unlock_all(t, a.max_pause, &ret);
 	}
 	for (i = 0; i < a.nranges && rc == 0 && ret == 0; i++)
 		rc = memlock_pid_unlock_range(t, a.ranges[i].start,
-					      a.ranges[i].end - a.ranges[i].start, max_pause, &ret);
+					      a.ranges[i].end - a.ranges[i].start, a.max_pause, &ret);
 	rc = inject_finish(t, rep, rc);
 out:
 	inject_args_free(&a);

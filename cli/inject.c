@@ -267,6 +267,12 @@ static int read_maps(struct inject_args *a, size_t *missing)
 int inject_option(struct inject_args *a, int c, const char *arg)
 {
 	switch (c) {
+	case 'P':
+		a->max_pause = inject_parse_pause(arg);
+		return 1;
+	case 'n':
+		a->dry = true;
+		return 1;
 	case 'R':
 		if (add_range(arg, &a->ranges, &a->nranges) < 0) {
 			warnx("invalid range: '%s'", user_str(arg));

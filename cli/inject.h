@@ -41,16 +41,20 @@ struct inject_args {
 	bool json;
 	bool maps_read;
 	bool already_locked;		/* every lockable mapping selected is locked */
+	uint64_t max_pause;		/* --max-pause, ns (0: one stop) */
+	bool dry;			/* --dry-run */
 	const char *cmd;		/* "attach" or "unlock", for the messages */
 };
 
 enum { OPT_FORCE = 0x100, OPT_NO_EINTR };
-#define INJECT_SHORTOPTS "R:m:t:J"
+#define INJECT_SHORTOPTS "R:m:t:JP:n"
 #define INJECT_LONGOPTS                                                         \
 	{ "range", required_argument, NULL, 'R' },                              \
 	{ "mapping", required_argument, NULL, 'm' },                            \
 	{ "tid", required_argument, NULL, 't' },                                \
-	{ "force", no_argument, NULL, OPT_FORCE }, { "json", no_argument, NULL, 'J' }
+	{ "force", no_argument, NULL, OPT_FORCE }, { "json", no_argument, NULL, 'J' },  \
+	{ "max-pause", required_argument, NULL, 'P' },                          \
+	{ "dry-run", no_argument, NULL, 'n' }
 
 /* Handle one of INJECT_LONGOPTS: 1 if @c was one, 0 if not; bad values exit. */
 int inject_option(struct inject_args *a, int c, const char *arg);

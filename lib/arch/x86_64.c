@@ -109,6 +109,20 @@ bool mlk_arch_restart_state(const struct mlk_regs *saved, struct mlk_regs *ret, 
 	return true;
 }
 
+/* The syscall ABI's argument registers, in order. */
+static unsigned long long *arg_reg(struct user_regs_struct *u, int i)
+{
+	unsigned long long *regs[6] = { &u->rdi, &u->rsi, &u->rdx, &u->r10, &u->r8, &u->r9 };
+
+	return regs[i];
+}
+
+static void set_args(struct user_regs_struct *u, const long a[6])
+{
+	for (int i = 0; i < 6; i++)
+		*arg_reg(u, i) = (unsigned long long)a[i];
+}
+
 void mlk_arch_prepare_syscall(struct mlk_regs *r, uint64_t insn, long nr, const long a[6])
 {
 	struct user_regs_struct v = get(r), *u = &v;
@@ -116,12 +130,7 @@ void mlk_arch_prepare_syscall(struct mlk_regs *r, uint64_t insn, long nr, const 
 	u->rip = insn;
 	u->rax = (unsigned long long)nr;
 	u->orig_rax = (unsigned long long)-1;
-	u->rdi = (unsigned long long)a[0];
-	u->rsi = (unsigned long long)a[1];
-	u->rdx = (unsigned long long)a[2];
-	u->r10 = (unsigned long long)a[3];
-	u->r8 = (unsigned long long)a[4];
-	u->r9 = (unsigned long long)a[5];
+	set_args(u, a);
 	put(r, u);
 }
 
@@ -163,12 +172,7 @@ int mlk_arch_hijack_entry(pid_t tid, const struct mlk_regs *entry, long nr, cons
 	struct user_regs_struct v = get(&r), *u = &v;
 
 	u->orig_rax = (unsigned long long)nr;
-	u->rdi = (unsigned long long)a[0];
-	u->rsi = (unsigned long long)a[1];
-	u->rdx = (unsigned long long)a[2];
-	u->r10 = (unsigned long long)a[3];
-	u->r8 = (unsigned long long)a[4];
-	u->r9 = (unsigned long long)a[5];
+	set_args(u, a);
 	put(&r, u);
 	return mlk_arch_set_regs(tid, &r);
 }
@@ -193,8 +197,10 @@ bool mlk_arch_is_hijacked(const struct mlk_regs *cur, long nr, const long a[6])
 	struct user_regs_struct u = get(cur);
 
 	/* a syscall leaves orig_rax and the argument registers as they were */
-	return (long long)u.orig_rax == nr && u.rdi == (unsigned long long)a[0] &&
-	       u.rsi == (unsigned long long)a[1] && u.rdx == (unsigned long long)a[2] &&
-	       u.r10 == (unsigned long long)a[3] && u.r8 == (unsigned long long)a[4] &&
-	       u.r9 == (unsigned long long)a[5];
+	if ((long long)u.orig_rax != nr)
+		return false;
+	for (int i = 0; i < 6; i++)
+		if (*arg_reg(&u, i) != (unsigned long long)a[i])
+			return false;
+	return true;
 }
