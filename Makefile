@@ -42,7 +42,7 @@ CMOCKA_LIBS  = $(shell $(PKG_CONFIG) --libs cmocka)
 # compile-and-link rules: -MD lists headers as prerequisites too
 SRCS_OF      = $(filter %.c %.o %.a,$^)
 
-LIB_SRCS    := $(wildcard lib/*.c) lib/arch/$(ARCH).c
+LIB_SRCS    := $(wildcard lib/*/*.c) lib/inject/arch/$(ARCH).c
 CLI_SRCS    := $(wildcard cli/*.c)
 UNIT_SRCS   := $(wildcard tests/unit/test-*.c)
 LIB_OBJS     = $(LIB_SRCS:%.c=$(B)/%.o)
@@ -58,7 +58,7 @@ all: $(B)/libmemlock.a $(B)/libmemlock.so.$(VERSION) $(B)/memlock $(B)/memlock.p
 # ---------------------------------------------------------------- library
 $(B)/lib/%.o: lib/%.c
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(CFLAGS) -fPIC -fvisibility=hidden -c $< -o $@
+	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(CFLAGS) -Ilib -fPIC -fvisibility=hidden -c $< -o $@
 
 # The library runs on its callers' threads, whose stacks may be small: a
 # frame past 48 KiB is an error (the largest, exec-startup.c's, is ~34 KiB
@@ -216,6 +216,11 @@ check-release:
 
 check-pkgconfig: all
 	@tests/pkgconfig/pkgconfig.sh $(B)
+
+# the library's layers: no file includes a header of a layer above its own
+.PHONY: check-layers
+check-layers:
+	scripts/check-layers.sh
 
 # ------------------------------------------------------------------- demo
 demo:

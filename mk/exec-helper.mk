@@ -1,5 +1,5 @@
 # memlock-exec-helper, the tracer memlock_execvp_locked() spawns (issue 8;
-# lib/exec.c says why it is a program of its own). It links the static
+# lib/exec/exec.c says why it is a program of its own). It links the static
 # library for the injection engine, whose hidden symbols a static link
 # resolves. Installed in LIBEXECDIR, a path the library is built with;
 # MEMLOCK_LIBEXECDIR points an uninstalled build at $(B) instead.
@@ -12,8 +12,8 @@ $(B)/memlock-exec-helper: libexec/memlock-exec-helper.c $(B)/libmemlock.a
 # The path is compiled into exec.o, which is rebuilt when it changes (so
 # `make install PREFIX=/usr` after a plain `make` does not install a library
 # that looks in /usr/local).
-$(B)/lib/exec.o: BASE_CFLAGS += -DMLK_LIBEXECDIR='"$(LIBEXECDIR)"'
-$(B)/lib/exec.o: $(B)/libexecdir
+$(B)/lib/exec/exec.o: BASE_CFLAGS += -DMLK_LIBEXECDIR='"$(LIBEXECDIR)"'
+$(B)/lib/exec/exec.o: $(B)/libexecdir
 $(B)/libexecdir: FORCE
 	@mkdir -p $(@D)
 	@echo '$(LIBEXECDIR)' | cmp -s - $@ || echo '$(LIBEXECDIR)' > $@

@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "target.h"
+#include "inject/target.h"
 
 #define PAGE 4096ull
 #define KiB (1ull << 10)

@@ -16,7 +16,7 @@
 #include <sys/mman.h>
 #include <cmocka.h>
 
-#include "internal.h"
+#include "predict/predict.h"
 
 #define ROOT "tests/fixtures/predict-many"
 #define PID 4243

@@ -12,7 +12,7 @@
 #include <sys/mman.h>
 #include <cmocka.h>
 
-#include "internal.h"
+#include "predict/predict.h"
 
 #define PG 4096ull
 

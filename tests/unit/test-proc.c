@@ -15,7 +15,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "internal.h"
+#include "procfs/procfs.h"
 
 #define FX "tests/fixtures/proc/"
 #define LOCKED FX "locked"

@@ -22,7 +22,7 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 
-#include "internal.h"
+#include "predict/predict.h"
 
 #define PG ((size_t)getpagesize())
 

@@ -8,7 +8,7 @@
 #include <sys/uio.h>
 #include <sys/user.h>
 
-#include "../arch.h"
+#include "inject/arch.h"
 
 _Static_assert(sizeof(struct user_regs_struct) <= sizeof(struct mlk_regs), "mlk_regs too small");
 

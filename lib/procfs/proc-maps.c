@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "procfs/procfs.h"
 
 struct memlock_maps {
 	FILE *f;

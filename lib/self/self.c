@@ -5,7 +5,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "predict/predict.h"
 
 
 static long sys_mlock2(const void *addr, size_t len, unsigned int flags)

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "procfs/procfs.h"
 
 /* A parser's own type takes void *: a call through a cast pointer to
  * mlk_parse_meminfo() would be undefined (C11 6.3.2.3p8). */

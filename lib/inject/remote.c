@@ -26,8 +26,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "arch.h"
-#include "target.h"
+#include "inject/arch.h"
+#include "inject/target.h"
 
 #ifndef PTRACE_EVENT_STOP
 #define PTRACE_EVENT_STOP 128

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <linux/capability.h>
 
-#include "internal.h"
+#include "procfs/procfs.h"
 
 enum status_key {
 	K_NAME, K_STATE, K_PID, K_UID, K_TRACER, K_THREADS, K_VMSIZE, K_VMLCK, K_VMPIN,

@@ -22,8 +22,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "exec.h"
-#include "target.h"
+#include "exec/exec.h"
+#include "inject/target.h"
 
 #define MAX_OBJS 128
 #define MAX_NEEDED 64

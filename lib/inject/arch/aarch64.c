@@ -21,7 +21,7 @@
 #include <sys/uio.h>
 #include <asm/ptrace.h>
 
-#include "../arch.h"
+#include "inject/arch.h"
 
 _Static_assert(sizeof(struct user_pt_regs) <= sizeof(struct mlk_regs), "mlk_regs too small");
 

@@ -12,7 +12,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "predict/predict.h"
 
 
 const char *memlock_cause_name(enum memlock_cause cause)

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "predict/predict.h"
 
 /* the first of the sorted @v[0..n) that ends above @addr */
 static size_t first_above(const struct mlk_vma *v, size_t n, uint64_t addr)

@@ -11,32 +11,8 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "internal.h"
+#include "predict/predict.h"
 
-
-const char *mlk_size_str(uint64_t b, char *buf, size_t sz)
-{
-	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
-	unsigned int i = 0;
-	uint64_t div = 1;
-
-	if (b == MEMLOCK_UNLIMITED) {
-		snprintf(buf, sz, "unlimited");
-		return buf;
-	}
-	while (i + 1 < ARRAY_SIZE(unit) && b / div >= 1024) {
-		div *= 1024;
-		i++;
-	}
-	/* inexact small values in bytes: 4095 must not read "4.0 KiB" */
-	if (b % div != 0 && b < 10240)
-		snprintf(buf, sz, "%llu B", (unsigned long long)b);
-	else if (b % div == 0)
-		snprintf(buf, sz, "%llu %s", (unsigned long long)(b / div), unit[i]);
-	else
-		snprintf(buf, sz, "%.1f %s", (double)b / (double)div, unit[i]);
-	return buf;
-}
 
 static void add(int *n, int max, char (*arr)[MEMLOCK_TEXT_MAX], const char *fmt, va_list ap)
 {

@@ -22,8 +22,8 @@
 #include <elf.h>
 #include <unistd.h>
 
-#include "exec.h"
-#include "target.h"
+#include "exec/exec.h"
+#include "inject/target.h"
 
 int mlk_exec_resolve(const char *file, char *out, size_t sz)
 {

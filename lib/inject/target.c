@@ -17,8 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "internal.h"
-#include "target.h"
+#include "inject/target.h"
 
 void mlk_refuse(struct memlock_verdict *v, int err, enum memlock_cause cause,
 		const char *fix, const char *fmt, ...)

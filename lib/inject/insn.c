@@ -11,8 +11,8 @@
 #include <string.h>
 #include <sys/uio.h>
 
-#include "arch.h"
-#include "target.h"
+#include "inject/arch.h"
+#include "inject/target.h"
 
 int mlk_read_mem(pid_t pid, uint64_t addr, void *buf, size_t len)
 {

@@ -9,7 +9,7 @@
 
 #include <sys/socket.h>
 
-#include "internal.h"
+#include "predict/predict.h"
 
 /* execvp's search of PATH for @file: 0 with the path in @out, or -errno. */
 MLK_HIDDEN int mlk_exec_resolve(const char *file, char *out, size_t sz);

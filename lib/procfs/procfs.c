@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "procfs/procfs.h"
 
 /* /proc files report their size as 0: read until EOF. Cap the size so a
  * hostile fixture cannot make us allocate without bound. */

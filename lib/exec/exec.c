@@ -54,8 +54,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "exec.h"
-#include "target.h"
+#include "exec/exec.h"
+#include "inject/target.h"
 
 #ifndef MLK_LIBEXECDIR
 #define MLK_LIBEXECDIR "/usr/local/libexec/memlock"

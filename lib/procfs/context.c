@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "procfs/procfs.h"
 
 /* PROC_USER_INIT_INO: the initial user namespace's fixed inode number. */
 #define INIT_USERNS_LINK "user:[4026531837]"

@@ -5,7 +5,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "predict/predict.h"
 
 static uint64_t from_rlim(rlim_t v)
 {

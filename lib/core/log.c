@@ -4,7 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-#include "internal.h"
+#include "core/core.h"
 
 static memlock_log_fn log_fn;
 static enum memlock_log_level log_max = MEMLOCK_LOG_WARN;

@@ -16,7 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "target.h"
+#include "inject/target.h"
 
 /* best first; a call not known to restart transparently (R_BLOCKED) comes
  * after running threads: it may return EINTR where the program sees it */

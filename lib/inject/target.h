@@ -5,7 +5,7 @@
 
 #include <linux/capability.h>	/* CAP_* bit numbers, for mlk_own_caps() */
 
-#include "internal.h"
+#include "predict/predict.h"
 
 struct memlock_target {
 	pid_t pid;

@@ -22,7 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "target.h"
+#include "inject/target.h"
 
 #define CHUNK_MIN (256ull << 10)
 #define CHUNK_MAX (1ull << 30)

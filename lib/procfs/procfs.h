@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* lib/procfs: every reader of /proc, and where a process runs. */
+#ifndef MLK_PROCFS_H
+#define MLK_PROCFS_H
+
+#include "core/core.h"
+
+/* procfs.c: paths, whole-file reads and bounded line parsing */
+MLK_HIDDEN int mlk_proc_path(char *buf, size_t sz, const char *root, pid_t pid,
+			     const char *file);
+MLK_HIDDEN int mlk_read_file(const char *path, char **buf, size_t *len);
+/* @pid, or when its leader has exited (pthread_exit) while other threads run
+ * on, one of those: the task whose /proc files show the process's memory. */
+MLK_HIDDEN pid_t mlk_live_tid(const char *root, pid_t pid);
+MLK_HIDDEN int mlk_read_proc(const char *root, pid_t pid, const char *file,
+			     char **buf, size_t *len);
+/* Split [*p, end) at the next newline; 1 with a line, 0 at the end. */
+MLK_HIDDEN int mlk_next_line(const char **p, const char *end, const char **line,
+			     size_t *len);
+/* Match "key:" at the start of a line; returns the value start or NULL. */
+MLK_HIDDEN const char *mlk_field(const char *line, size_t len, const char *key);
+MLK_HIDDEN int mlk_parse_u64(const char **s, const char *end, int base, uint64_t *v);
+MLK_HIDDEN int mlk_parse_kb(const char *s, const char *end, uint64_t *bytes);
+MLK_HIDDEN uint64_t mlk_mul_sat(uint64_t a, uint64_t b);
+
+/* Buffer parsers behind the public readers (fuzzed in tests/fuzz). */
+MLK_HIDDEN int mlk_parse_status(const char *buf, size_t len, struct memlock_status *st);
+MLK_HIDDEN int mlk_parse_limits(const char *buf, size_t len, struct memlock_limits *lim);
+MLK_HIDDEN int mlk_parse_meminfo(const char *buf, size_t len, struct memlock_meminfo *mi);
+MLK_HIDDEN int mlk_parse_vmstat(const char *buf, size_t len, struct memlock_vmstat *vs);
+MLK_HIDDEN int mlk_parse_swaps(const char *buf, size_t len, struct memlock_swap *sw,
+			       size_t max);
+MLK_HIDDEN struct memlock_maps *mlk_maps_from_file(FILE *f);
+MLK_HIDDEN unsigned int mlk_parse_vmflags(const char *s, const char *end);
+
+/* context.c: where a process runs */
+struct mlk_context {
+	enum memlock_context kind;
+	bool user_unit;		/* a systemd --user service */
+	char unit[128];
+};
+MLK_HIDDEN void mlk_parse_cgroup(const char *buf, size_t len, struct mlk_context *ctx);
+MLK_HIDDEN int mlk_userns_is_init(const char *root, pid_t pid);
+
+#endif /* MLK_PROCFS_H */
