@@ -11,8 +11,8 @@
 #   make install        PREFIX=/usr/local DESTDIR=
 #   make deps           installs what is missing (root), or says what to install
 
-VERSION     := 0.1.0
-SOVERSION   := 0
+VERSION     := 1.0.0
+SOVERSION   := 1
 PREFIX      ?= /usr/local
 LIBDIR      ?= $(PREFIX)/lib
 BINDIR      ?= $(PREFIX)/bin
@@ -259,7 +259,9 @@ install: all
 	install -m 755 $(B)/libmemlock.so.$(VERSION) $(DESTDIR)$(LIBDIR)/
 	ln -sf libmemlock.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libmemlock.so.$(SOVERSION)
 	ln -sf libmemlock.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libmemlock.so
+	install -d $(DESTDIR)$(INCLUDEDIR)/memlock
 	install -m 644 include/memlock.h $(DESTDIR)$(INCLUDEDIR)/
+	install -m 644 include/memlock/*.h $(DESTDIR)$(INCLUDEDIR)/memlock/
 	# generated here, so that the PREFIX given to install is the one it names
 	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCLUDEDIR@|$(INCLUDEDIR)|; s|@VERSION@|$(VERSION)|' \
 		memlock.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/memlock.pc
@@ -269,10 +271,11 @@ install: all
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/memlock $(DESTDIR)$(LIBDIR)/libmemlock.* \
-		$(DESTDIR)$(INCLUDEDIR)/memlock.h $(DESTDIR)$(PKGCONFIGDIR)/memlock.pc \
+		$(DESTDIR)$(INCLUDEDIR)/memlock.h $(DESTDIR)$(INCLUDEDIR)/memlock/*.h \
+		$(DESTDIR)$(PKGCONFIGDIR)/memlock.pc \
 		$(DESTDIR)$(MANDIR)/man1/memlock.1 $(DESTDIR)$(MANDIR)/man3/libmemlock.3 \
 		$(DESTDIR)$(BASHCOMPDIR)/memlock $(DESTDIR)$(LIBEXECDIR)/memlock-exec-helper
-	-rmdir $(DESTDIR)$(LIBEXECDIR)
+	-rmdir $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(INCLUDEDIR)/memlock
 
 clean:
 	rm -rf $(B)

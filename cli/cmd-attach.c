@@ -117,7 +117,7 @@ int cmd_attach(int argc, char **argv)
 			continue;
 		switch (c) {
 		case OPT_NO_EINTR:
-			a.tflags |= MEMLOCK_T_NO_EINTR;
+			a.tflags |= MEMLOCK_F_NO_EINTR;
 			break;
 		case 'h':
 			usage();
@@ -146,7 +146,7 @@ int cmd_attach(int argc, char **argv)
 			.kflags = lf.onfault ? MLOCK_ONFAULT : 0, .addr = a.ranges[i].start,
 			.len = a.ranges[i].end - a.ranges[i].start, .has_addr = true,
 		};
-	if (!predicted_ok(a.pid, reqs, a.nranges ? a.nranges : 1, a.tflags & MEMLOCK_T_FORCE,
+	if (!predicted_ok(a.pid, reqs, a.nranges ? a.nranges : 1, a.tflags & MEMLOCK_F_FORCE,
 			  a.json)) {
 		rc = EXIT_FAILURE;
 		goto out;
@@ -169,11 +169,14 @@ int cmd_attach(int argc, char **argv)
 		goto out;
 	}
 	if (a.nranges == 0)
-		rc = memlock_pid_lock_all(t, mcl, a.max_pause, &ret);
+		rc = memlock_target_lock_all(t, (mcl & MCL_CURRENT ? MEMLOCK_F_CURRENT : 0) |
+							 (mcl & MCL_FUTURE ? MEMLOCK_F_FUTURE : 0) |
+							 (mcl & MCL_ONFAULT ? MEMLOCK_F_ONFAULT : 0),
+					     a.max_pause, &ret);
 	for (i = 0; i < a.nranges && rc == 0 && ret == 0; i++)
-		rc = memlock_pid_lock_range(t, a.ranges[i].start,
+		rc = memlock_target_lock_range(t, a.ranges[i].start,
 					    a.ranges[i].end - a.ranges[i].start,
-					    lf.onfault ? MLOCK_ONFAULT : 0, a.max_pause, &ret);
+					    lf.onfault ? MEMLOCK_F_ONFAULT : 0, a.max_pause, &ret);
 	rep->ret = ret;
 	rc = inject_finish(t, rep, rc);
 out:

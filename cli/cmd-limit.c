@@ -181,7 +181,7 @@ int cmd_limit(int argc, char **argv)
 			return EXIT_FAILURE;
 		}
 	} else {
-		rc = memlock_pid_get_limit(pid, &lim);
+		rc = memlock_limit_get(pid, &lim);
 	}
 	if (rc < 0) {
 		warn_rc(rc, "cannot read the limits of process %d", (int)pid);
@@ -207,7 +207,7 @@ int cmd_limit(int argc, char **argv)
 			hint("give SOFT, SOFT:HARD, SOFT: or :HARD, sizes like 64K, 8M or unlimited");
 			return EXIT_FAILURE;
 		}
-		rc = memlock_pid_set_limit(pid, &want, &why);
+		rc = memlock_limit_set(pid, &want, &why);
 		if (rc < 0) {
 			warn_rc(rc, "cannot set the memlock limit of process %d", (int)pid);
 			if (why.reason[0])
@@ -216,7 +216,7 @@ int cmd_limit(int argc, char **argv)
 				hint("%s", why.fix[i]);
 			return EXIT_FAILURE;
 		}
-		if (memlock_pid_get_limit(pid, &lim) < 0)
+		if (memlock_limit_get(pid, &lim) < 0)
 			lim = want;
 		/* mlock rounds the limit down to pages: not one page fits */
 		if (lim.soft != 0 && lim.soft < (uint64_t)getpagesize())

@@ -86,7 +86,7 @@ static void warn_headroom(const struct run_ctx *c, pid_t pid, const struct memlo
 	uint64_t left;
 
 	if (!(c->mcl & MCL_FUTURE) || memlock_proc_has_cap_ipc_lock(NULL, st, NULL) ||
-	    memlock_pid_get_limit(pid, &lim) < 0 || lim.soft == MEMLOCK_UNLIMITED)
+	    memlock_limit_get(pid, &lim) < 0 || lim.soft == MEMLOCK_UNLIMITED)
 		return;
 	left = lim.soft > st->vm_lck ? lim.soft - st->vm_lck : 0;
 	if (left >= HEADROOM_WARN)
@@ -198,7 +198,7 @@ static int set_limit(const char *arg, bool best_effort)
 	struct memlock_status st;
 	int rc;
 
-	rc = memlock_pid_get_limit(0, &lim);
+	rc = memlock_limit_get(0, &lim);
 	if (rc < 0) {
 		warn_rc(rc, "cannot read RLIMIT_MEMLOCK");
 		return rc;
@@ -209,7 +209,7 @@ static int set_limit(const char *arg, bool best_effort)
 	if (strchr(arg, ':') == NULL && lim.hard != MEMLOCK_UNLIMITED &&
 	    (want.soft == MEMLOCK_UNLIMITED || want.soft > lim.hard))
 		want.hard = want.soft;
-	rc = memlock_pid_set_limit(0, &want, &why);
+	rc = memlock_limit_set(0, &want, &why);
 	if (rc == 0)
 		return 0;
 	if (rc == -EPERM && memlock_proc_read_status(NULL, 0, &st) == 0 &&
@@ -224,7 +224,7 @@ static int set_limit(const char *arg, bool best_effort)
 		    (lim.hard != MEMLOCK_UNLIMITED && want.soft > lim.hard))
 			want.soft = lim.hard;
 		want.hard = lim.hard;
-		if (memlock_pid_set_limit(0, &want, NULL) == 0) {
+		if (memlock_limit_set(0, &want, NULL) == 0) {
 			warnx("cannot raise RLIMIT_MEMLOCK to %s (no CAP_SYS_RESOURCE): going on with "
 			      "the hard limit, %s",
 			      arg, size_to_human(lim.hard, (char[32]){ 0 }, 32));
@@ -324,7 +324,7 @@ int cmd_run(int argc, char **argv)
 			return MEMLOCK_EXEC_FAILED;
 	}
 	fflush(NULL);
-	rc = memlock_execvp_locked(ctx.prog, argv + optind, &o, &why);
+	rc = memlock_exec_locked(ctx.prog, argv + optind, &o, &why);
 	/* only on failure; a reason is memlock's (a missing helper's ENOENT too) */
 	if (why.reason[0]) {
 		warnx("cannot run %s locked: %s", user_str(ctx.prog), why.reason);

@@ -138,7 +138,7 @@ static int add_process(struct output *out, pid_t pid, const struct memlock_statu
 
 static int show_all(struct output *out)
 {
-	struct memlock_pids *it = memlock_pids_open(proc_root);
+	struct memlock_proc_pids *it = memlock_proc_pids_open(proc_root);
 	struct memlock_status st;
 	pid_t pid;
 	int rc;
@@ -149,14 +149,14 @@ static int show_all(struct output *out)
 		hint_read_error("", rc);
 		return EXIT_FAILURE;
 	}
-	while ((rc = memlock_pids_next(it, &pid)) == 0) {
+	while ((rc = memlock_proc_pids_next(it, &pid)) == 0) {
 		/* kernel threads have no memory: leave them out of the list */
 		if (memlock_proc_read_status(proc_root, pid, &st) < 0 || !st.has_mm)
 			continue;
 		/* a process may exit between readdir and read: not an error */
 		(void)add_process(out, pid, &st);
 	}
-	memlock_pids_close(it);
+	memlock_proc_pids_close(it);
 	if (rc < 0) {
 		warn_rc(rc, "cannot list processes");
 		hint_read_error("", rc);
@@ -197,7 +197,7 @@ static const char *lock_flag(unsigned int vmflags)
 
 static int show_maps(struct output *out, pid_t pid)
 {
-	struct memlock_maps *it = memlock_maps_open(proc_root, pid);
+	struct memlock_proc_maps *it = memlock_proc_maps_open(proc_root, pid);
 	struct memlock_mapping m;
 	size_t n = 0;
 	int rc;
@@ -209,7 +209,7 @@ static int show_maps(struct output *out, pid_t pid)
 		scols_unref_table(out->tb);
 		return EXIT_FAILURE;
 	}
-	while ((rc = memlock_maps_next(it, &m)) == 0) {
+	while ((rc = memlock_proc_maps_next(it, &m)) == 0) {
 		struct libscols_line *ln = output_new_line(out);
 
 		n++;
@@ -224,7 +224,7 @@ static int show_maps(struct output *out, pid_t pid)
 		output_set_size(out, ln, M_SWAP, m.swap);
 		output_set_str(out, ln, M_PATH, m.path);
 	}
-	memlock_maps_close(it);
+	memlock_proc_maps_close(it);
 	if (rc < 0) {
 		/* an empty smaps is a kernel thread or a process that exited */
 		warn_rc(rc == -ENOENT ? -ESRCH : rc, "cannot read the mappings of process %d",

@@ -113,10 +113,10 @@ int cmd_unlock(int argc, char **argv)
 	}
 	if (a.nranges == 0) {
 		warn_all(rep);
-		rc = memlock_pid_unlock_all(t, a.max_pause, &ret);
+		rc = memlock_target_unlock_all(t, a.max_pause, &ret);
 	}
 	for (i = 0; i < a.nranges && rc == 0 && ret == 0; i++)
-		rc = memlock_pid_unlock_range(t, a.ranges[i].start,
+		rc = memlock_target_unlock_range(t, a.ranges[i].start,
 					      a.ranges[i].end - a.ranges[i].start, a.max_pause, &ret);
 	rc = inject_finish(t, rep, rc);
 out:

@@ -111,7 +111,7 @@ static void rescue(int status)
 	    (!WIFSIGNALED(status) && __atomic_load_n(&guard_rescue->phase, __ATOMIC_ACQUIRE) == 0))
 		return;
 	memlock_set_log(NULL, MEMLOCK_LOG_ERR, NULL);	/* (stdio) */
-	rc = memlock_rescue(guard_rescue);
+	rc = memlock_rescue_run(guard_rescue);
 	if (rc > 0)
 		say("the worker was killed (%s) in the middle of a stop: thread %d of process %d "
 		    "is put back as it was",
@@ -194,7 +194,7 @@ int run_guarded(int (*fn)(int, char **), int argc, char **argv)
 
 	fflush(NULL);
 	/* should the worker be SIGKILLed inside a stop, what it takes to put
-	 * the thread back is in this shared page (memlock_rescue()) */
+	 * the thread back is in this shared page (memlock_rescue_run()) */
 	guard_rescue = mmap(NULL, sizeof(*guard_rescue), PROT_READ | PROT_WRITE,
 			    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (guard_rescue == MAP_FAILED)

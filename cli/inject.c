@@ -223,7 +223,7 @@ static bool all_locked(const struct inject_args *a, const struct range_arg *m, s
  */
 static int read_maps(struct inject_args *a, size_t *missing)
 {
-	struct memlock_maps *it = memlock_maps_open(proc_root, a->pid);
+	struct memlock_proc_maps *it = memlock_proc_maps_open(proc_root, a->pid);
 	struct range_arg *all = NULL;
 	struct memlock_mapping m;
 	bool found[ARRAY_SIZE(a->mappings)] = { 0 };
@@ -233,7 +233,7 @@ static int read_maps(struct inject_args *a, size_t *missing)
 	a->maps_read = true;
 	if (it == NULL)
 		return -errno;
-	while ((rc = memlock_maps_next(it, &m)) == 0) {
+	while ((rc = memlock_proc_maps_next(it, &m)) == 0) {
 		bool hit = false;
 
 		for (i = 0; i < a->nmappings; i++)
@@ -249,7 +249,7 @@ static int read_maps(struct inject_args *a, size_t *missing)
 		push(&all, &nall, &cap, m.start, m.end);
 		all[nall - 1].locked = m.vmflags & MEMLOCK_VMA_LOCKED;
 	}
-	memlock_maps_close(it);
+	memlock_proc_maps_close(it);
 	if (rc < 0) {
 		free(all);
 		return rc;
@@ -299,7 +299,7 @@ int inject_option(struct inject_args *a, int c, const char *arg)
 		}
 		return 1;
 	case OPT_FORCE:
-		a->tflags |= MEMLOCK_T_FORCE;
+		a->tflags |= MEMLOCK_F_FORCE;
 		return 1;
 	case 'J':
 		a->json = true;

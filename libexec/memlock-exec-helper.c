@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * memlock-exec-helper - the tracer of memlock_execvp_locked() (lib/exec/exec.c
+ * memlock-exec-helper - the tracer of memlock_exec_locked() (lib/exec/exec.c
  * says why it is a program of its own). Spawned by the caller, it reads
  * what to do, forks the tracer and exits, so that the program never sees a
  * child it did not make; the tracer seizes the caller's thread, and at each

@@ -27,7 +27,7 @@ $(AVM)/Image $(AVM)/busybox &: scripts/aarch64-fetch.sh
 
 # $(B)/aarch64/libmemlock.a is make cross's (check-aarch64 runs it first)
 $(AVM)/driver: $(A64_DRIVER) tests/aarch64/harness.h tests/aarch64/cases.h \
-               include/memlock.h $(B)/aarch64/libmemlock.a
+               include/memlock.h $(wildcard include/memlock/*.h) $(B)/aarch64/libmemlock.a
 	@mkdir -p $(@D)
 	$(A64_CC) $(A64_CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $(A64_DRIVER) $(B)/aarch64/libmemlock.a
 

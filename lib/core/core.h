@@ -52,6 +52,14 @@ static inline bool mlk_is_stop_signal(int sig)
 	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
 }
 
+/* The kernel's mlockall flags for MEMLOCK_F_CURRENT, _FUTURE, _ONFAULT. */
+static inline unsigned int mlk_mcl_of(unsigned int flags)
+{
+	return (flags & MEMLOCK_F_CURRENT ? MCL_CURRENT : 0u) |
+	       (flags & MEMLOCK_F_FUTURE ? MCL_FUTURE : 0u) |
+	       (flags & MEMLOCK_F_ONFAULT ? MCL_ONFAULT : 0u);
+}
+
 /* log.c */
 MLK_HIDDEN void mlk_log(enum memlock_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * What memlock_execvp_locked() knows before the exec: where the program is,
+ * What memlock_exec_locked() knows before the exec: where the program is,
  * whether ptrace would take its privileges, whether it is a 64-bit image
  * memlock can inject into, whether its start-up fits under MCL_FUTURE
  * (exec-startup.c), and whether a seccomp filter the program would inherit

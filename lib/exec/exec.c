@@ -246,7 +246,7 @@ static int start_reporter(const struct memlock_exec_opts *o, struct launch *l,
 		if (st.threads > 0)
 			snprintf(n, sizeof(n), "%u", st.threads);
 		mlk_refuse(why, EINVAL, MEMLOCK_CAUSE_NONE,
-			   "give no report callback, or call memlock_execvp_locked() before "
+			   "give no report callback, or call memlock_exec_locked() before "
 			   "any thread starts",
 			   "a report callback needs a single-threaded caller (this one has %s "
 			   "threads): it runs in a process forked from the caller, and a fork "
@@ -413,7 +413,7 @@ static int exec_file(const char *path, char *const argv[])
 	return -errno;
 }
 
-int memlock_execvp_locked(const char *file, char *const argv[],
+int memlock_exec_locked(const char *file, char *const argv[],
 			  const struct memlock_exec_opts *opts, struct memlock_verdict *why)
 {
 	struct mlk_exec_config cfg = { .proto = MLK_EXEC_PROTO, .size = sizeof(cfg) };

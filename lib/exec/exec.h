@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * memlock_execvp_locked(): what exec-check.c checks before the exec, and
+ * memlock_exec_locked(): what exec-check.c checks before the exec, and
  * what exec.c (the caller's side) and memlock-exec-helper (the tracer,
  * libexec/memlock-exec-helper.c) say to each other.
  */
-#ifndef MEMLOCK_EXEC_H
-#define MEMLOCK_EXEC_H
+#ifndef MLK_EXEC_H
+#define MLK_EXEC_H
 
 #include <sys/socket.h>
 
@@ -16,7 +16,7 @@ MLK_HIDDEN int mlk_exec_resolve(const char *file, char *out, size_t sz);
 /* A set-user-ID, set-group-ID or file-capability program, which under our
  * ptrace would run without its privileges (we have no CAP_SYS_PTRACE). */
 MLK_HIDDEN bool mlk_exec_loses_privileges(const char *path);
-/* What memlock_execvp_locked() does with a program mlk_exec_check() let through. */
+/* What memlock_exec_locked() does with a program mlk_exec_check() let through. */
 enum mlk_exec_plan {
 	MLK_PLAN_LOCK = 0,	/* trace it and lock it */
 	MLK_PLAN_SKIP_LOCK,	/* trace it (to report each image), lock nothing */
@@ -115,4 +115,4 @@ static inline int mlk_msg_recv(int fd, struct mlk_exec_msg *m)
 	return n == (ssize_t)sizeof(*m) ? 0 : -EPIPE;
 }
 
-#endif /* MEMLOCK_EXEC_H */
+#endif /* MLK_EXEC_H */

@@ -4,8 +4,8 @@
  * register, an instruction or a regset lives behind these hooks, in
  * lib/arch/<arch>.c (the Makefile picks exactly one).
  */
-#ifndef MEMLOCK_ARCH_H
-#define MEMLOCK_ARCH_H
+#ifndef MLK_ARCH_H
+#define MLK_ARCH_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -104,4 +104,4 @@ void mlk_arch_free_ext(struct mlk_ext *e);
 /* The architecture's name, as the Makefile's ARCH. */
 extern const char mlk_arch_name[];
 
-#endif /* MEMLOCK_ARCH_H */
+#endif /* MLK_ARCH_H */

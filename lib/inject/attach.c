@@ -45,7 +45,7 @@ struct range {
  * ones, to unlock), not the special ones mlock skips anyway. */
 static int lockable_ranges(pid_t pid, bool locked, struct range **out, size_t *n)
 {
-	struct memlock_maps *it = memlock_maps_open(NULL, pid);
+	struct memlock_proc_maps *it = memlock_proc_maps_open(NULL, pid);
 	struct memlock_mapping m;
 	struct range *r = NULL, *nr;
 	size_t cap = 0, cnt = 0;
@@ -53,7 +53,7 @@ static int lockable_ranges(pid_t pid, bool locked, struct range **out, size_t *n
 
 	if (it == NULL)
 		return -errno;
-	while ((rc = memlock_maps_next(it, &m)) == 0) {
+	while ((rc = memlock_proc_maps_next(it, &m)) == 0) {
 		bool none = m.perms[0] != 'r' && m.perms[1] != 'w' && m.perms[2] != 'x';
 		bool write = m.perms[1] == 'w' && m.perms[3] == 'p';
 
@@ -84,7 +84,7 @@ static int lockable_ranges(pid_t pid, bool locked, struct range **out, size_t *n
 		r[cnt].write = write;
 		cnt++;
 	}
-	memlock_maps_close(it);
+	memlock_proc_maps_close(it);
 	if (rc < 0) {
 		free(r);
 		return rc;
@@ -97,16 +97,16 @@ static int lockable_ranges(pid_t pid, bool locked, struct range **out, size_t *n
 /* Is [start, end) still fully mapped? */
 static bool still_mapped(pid_t pid, uint64_t start, uint64_t end)
 {
-	struct memlock_maps *it = memlock_maps_open(NULL, pid);
+	struct memlock_proc_maps *it = memlock_proc_maps_open(NULL, pid);
 	struct memlock_mapping m;
 	uint64_t at = start;
 
 	if (it == NULL)
 		return false;
-	while (at < end && memlock_maps_next(it, &m) == 0)
+	while (at < end && memlock_proc_maps_next(it, &m) == 0)
 		if (m.start <= at && m.end > at)
 			at = m.end;
-	memlock_maps_close(it);
+	memlock_proc_maps_close(it);
 	return at >= end;
 }
 
@@ -154,7 +154,7 @@ uint64_t mlk_pace_next(uint64_t chunk, uint64_t len, uint64_t took_ns, uint64_t 
  * mlock (mlock2 with @mflags; munlock with @unlock) of [@at, @end) in chunks
  * of one stop each, paced by @p; *@calls counts the injections. @vanish_ok:
  * ENOMEM over a range no longer fully mapped means it went away meanwhile,
- * not an error. Return as memlock_remote_syscallv(), the first failing
+ * not an error. Return as memlock_target_syscall(), the first failing
  * answer in *@ret.
  */
 static int lock_span(struct memlock_target *t, bool unlock, uint64_t at, uint64_t end,
@@ -172,7 +172,7 @@ static int lock_span(struct memlock_target *t, bool unlock, uint64_t at, uint64_
 		uint64_t before = t->stats.total_ns, took;
 		long a[6] = { (long)at, (long)len, (long)mflags };
 
-		rc = memlock_remote_syscallv(t, nr, ret, a);
+		rc = memlock_target_syscall(t, nr, ret, a);
 		if (rc < 0)
 			return rc;
 		(*calls)++;
@@ -206,7 +206,7 @@ static int populate_span(struct memlock_target *t, uint64_t at, uint64_t end, bo
 	int rc;
 
 	*ret = 0;
-	rc = memlock_remote_syscallv(t, SYS_mlock2, ret, a);
+	rc = memlock_target_syscall(t, SYS_mlock2, ret, a);
 	if (rc < 0)
 		return rc;
 	(*calls)++;
@@ -223,7 +223,7 @@ static int populate_span(struct memlock_target *t, uint64_t at, uint64_t end, bo
 		a[0] = (long)at;
 		a[1] = (long)len;
 		a[2] = write ? MADV_POPULATE_WRITE : MADV_POPULATE_READ;
-		rc = memlock_remote_syscallv(t, SYS_madvise, ret, a);
+		rc = memlock_target_syscall(t, SYS_madvise, ret, a);
 		if (rc < 0)
 			return rc;
 		(*calls)++;
@@ -274,7 +274,7 @@ static int chunked(struct memlock_target *t, uint64_t bound, long *ret, unsigned
 	return rc;
 }
 
-int memlock_pid_lock_range(struct memlock_target *t, uint64_t start, uint64_t len,
+int memlock_target_lock_range(struct memlock_target *t, uint64_t start, uint64_t len,
 			   unsigned int flags, uint64_t max_pause_ns, long *ret)
 {
 	uint64_t page = (uint64_t)getpagesize(), end;
@@ -282,12 +282,13 @@ int memlock_pid_lock_range(struct memlock_target *t, uint64_t start, uint64_t le
 							: UINT64_MAX };
 	unsigned int calls = 0;
 
-	if (t == NULL || ret == NULL || (flags & ~(unsigned int)MLOCK_ONFAULT))
+	if (t == NULL || ret == NULL || (flags & ~MEMLOCK_F_ONFAULT))
 		return mlk_err(-EINVAL);
+	flags = flags & MEMLOCK_F_ONFAULT ? MLOCK_ONFAULT : 0;
 	if (len == 0) {	/* no shortcut: the kernel still takes the limit test */
 		long a[6] = { (long)start, 0, (long)flags };
 
-		return mlk_err(memlock_remote_syscallv(t, flags ? SYS_mlock2 : SYS_mlock, ret, a));
+		return mlk_err(memlock_target_syscall(t, flags ? SYS_mlock2 : SYS_mlock, ret, a));
 	}
 	/* the kernel rounds each chunk out to pages: a page may be asked twice.
 	 * A range that wraps is the kernel's to refuse (EINVAL), unclipped. */
@@ -295,26 +296,27 @@ int memlock_pid_lock_range(struct memlock_target *t, uint64_t start, uint64_t le
 	if (end < start) {
 		long a[6] = { (long)start, (long)len, (long)flags };
 
-		return mlk_err(memlock_remote_syscallv(t, flags ? SYS_mlock2 : SYS_mlock, ret, a));
+		return mlk_err(memlock_target_syscall(t, flags ? SYS_mlock2 : SYS_mlock, ret, a));
 	}
 	return mlk_err(lock_span(t, false, start, end, flags, false, &p, ret, &calls));
 }
 
 #define MAX_PASSES 8
 
-int memlock_pid_lock_all(struct memlock_target *t, unsigned int mcl, uint64_t max_pause_ns,
-			 long *ret)
+int memlock_target_lock_all(struct memlock_target *t, unsigned int flags, uint64_t max_pause_ns,
+			    long *ret)
 {
-	unsigned int calls = 0, pass;
+	unsigned int calls = 0, pass, mcl = mlk_mcl_of(flags);
 	long a[6] = { 0 };
 	int rc;
 
-	if (t == NULL || ret == NULL || (mcl & ~(unsigned int)(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT)))
+	if (t == NULL || ret == NULL ||
+	    (flags & ~(MEMLOCK_F_CURRENT | MEMLOCK_F_FUTURE | MEMLOCK_F_ONFAULT)))
 		return mlk_err(-EINVAL);
 	/* on fault there is nothing to populate: one stop is short anyway */
 	if (!max_pause_ns || !(mcl & MCL_CURRENT) || (mcl & MCL_ONFAULT)) {
 		a[0] = (long)mcl;
-		return mlk_err(memlock_remote_syscallv(t, SYS_mlockall, ret, a));
+		return mlk_err(memlock_target_syscall(t, SYS_mlockall, ret, a));
 	}
 	/* again until a pass finds nothing left (mappings come and go); a
 	 * process that maps faster than the passes lock is not reported as
@@ -337,7 +339,7 @@ int memlock_pid_lock_all(struct memlock_target *t, unsigned int mcl, uint64_t ma
 	 * has already reached. Then the mappings made since the last pass. */
 	if (mcl & MCL_FUTURE) {
 		a[0] = MCL_FUTURE;
-		rc = memlock_remote_syscallv(t, SYS_mlockall, ret, a);
+		rc = memlock_target_syscall(t, SYS_mlockall, ret, a);
 		if (rc < 0 || *ret < 0)
 			return mlk_err(rc);
 		rc = chunked(t, max_pause_ns, ret, &calls);
@@ -355,7 +357,7 @@ int memlock_pid_lock_all(struct memlock_target *t, unsigned int mcl, uint64_t ma
  * it whole again. A last munlockall() ends MCL_FUTURE and unlocks what was
  * mapped (and locked by MCL_FUTURE) during the walk.
  */
-int memlock_pid_unlock_all(struct memlock_target *t, uint64_t max_pause_ns, long *ret)
+int memlock_target_unlock_all(struct memlock_target *t, uint64_t max_pause_ns, long *ret)
 {
 	struct pacer p = { max_pause_ns, 0 };
 	unsigned int calls = 0;
@@ -379,10 +381,10 @@ int memlock_pid_unlock_all(struct memlock_target *t, uint64_t max_pause_ns, long
 		if (rc < 0 || *ret < 0)
 			return mlk_err(rc);
 	}
-	return mlk_err(memlock_remote_syscallv(t, SYS_munlockall, ret, a));
+	return mlk_err(memlock_target_syscall(t, SYS_munlockall, ret, a));
 }
 
-int memlock_pid_unlock_range(struct memlock_target *t, uint64_t start, uint64_t len,
+int memlock_target_unlock_range(struct memlock_target *t, uint64_t start, uint64_t len,
 			     uint64_t max_pause_ns, long *ret)
 {
 	struct pacer p = { max_pause_ns, max_pause_ns ? mlk_pace_first(max_pause_ns,
@@ -395,6 +397,6 @@ int memlock_pid_unlock_range(struct memlock_target *t, uint64_t start, uint64_t 
 		return mlk_err(-EINVAL);
 	/* zero or wrapping: the kernel's to answer, as it is */
 	if (len == 0 || start + len < start)
-		return mlk_err(memlock_remote_syscallv(t, SYS_munlock, ret, a));
+		return mlk_err(memlock_target_syscall(t, SYS_munlock, ret, a));
 	return mlk_err(lock_span(t, true, start, start + len, 0, false, &p, ret, &calls));
 }

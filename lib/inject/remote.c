@@ -797,7 +797,7 @@ static void account(struct memlock_target *t, const struct session *s, uint64_t 
 			 nr, ret, (unsigned long long)(dt / 1000));
 }
 
-int memlock_remote_syscallv(struct memlock_target *t, long nr, long *ret, const long args[6])
+int memlock_target_syscall(struct memlock_target *t, long nr, long *ret, const long args[6])
 {
 	struct session s = { 0 };
 	uint64_t old_caller;

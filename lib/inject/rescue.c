@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * memlock_rescue(): the keeper's side of the rescue record that
+ * memlock_rescue_run(): the keeper's side of the rescue record that
  * memlock_target_set_rescue() keeps (lib/remote.c writes it in each stop).
  * Run by another process after the injecting one died in a stop: the thread
  * is seized again, its mask and registers put back, and the group stop of
@@ -101,7 +101,7 @@ static int undo_injected(const struct memlock_rescue *r)
 	return -EINVAL;
 }
 
-int memlock_rescue(struct memlock_rescue *r)
+int memlock_rescue_run(struct memlock_rescue *r)
 {
 	uint64_t old_caller;
 	bool seized = false;

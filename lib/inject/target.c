@@ -258,14 +258,14 @@ struct memlock_target *memlock_target_open(pid_t pid, unsigned int flags,
 	int err, cls, mode;
 	pid_t tgid;
 
-	if (pid <= 0 || (flags & ~(MEMLOCK_T_FORCE | MEMLOCK_T_NO_EINTR))) {
+	if (pid <= 0 || (flags & ~(MEMLOCK_F_FORCE | MEMLOCK_F_NO_EINTR))) {
 		/* @why is filled on every refusal, this one too */
 		if (pid <= 0)
 			mlk_refuse(why, EINVAL, MEMLOCK_CAUSE_NO_PROCESS, NULL,
 			       "%d is not a process ID", (int)pid);
 		else
 			mlk_refuse(why, EINVAL, MEMLOCK_CAUSE_BAD_FLAGS, NULL,
-			       "flags 0x%x: only MEMLOCK_T_FORCE and MEMLOCK_T_NO_EINTR are known",
+			       "flags 0x%x: only MEMLOCK_F_FORCE and MEMLOCK_F_NO_EINTR are known",
 			       flags);
 		errno = EINVAL;
 		return NULL;
@@ -379,7 +379,7 @@ struct memlock_target *memlock_target_open(pid_t pid, unsigned int flags,
 			memlock_target_close(t);
 			errno = EPERM;
 			return NULL;
-		} else if (!(flags & MEMLOCK_T_FORCE)) {
+		} else if (!(flags & MEMLOCK_F_FORCE)) {
 			mlk_refuse(why, EPERM, MEMLOCK_CAUSE_SECCOMP,
 			       "run memlock as root in the initial user namespace (CAP_SYS_ADMIN "
 			       "suspends the filter during the injection), or --force if the filter "

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The target handle, shared by target.c, threads.c and remote.c. */
-#ifndef MEMLOCK_TARGET_H
-#define MEMLOCK_TARGET_H
+#ifndef MLK_TARGET_H
+#define MLK_TARGET_H
 
 #include <linux/capability.h>	/* CAP_* bit numbers, for mlk_own_caps() */
 
@@ -50,7 +50,7 @@ MLK_HIDDEN void mlk_explain_ptrace_denied(pid_t pid, const struct memlock_status
 MLK_HIDDEN uint64_t mlk_pace_first(uint64_t bound_ns, uint64_t page);
 MLK_HIDDEN uint64_t mlk_pace_next(uint64_t chunk, uint64_t len, uint64_t took_ns,
 				  uint64_t bound_ns, uint64_t page);
-/* threads.c: the thread to stop; 0 or -EINTR (MEMLOCK_T_NO_EINTR) / -ESRCH */
+/* threads.c: the thread to stop; 0 or -EINTR (MEMLOCK_F_NO_EINTR) / -ESRCH */
 MLK_HIDDEN int mlk_choose_thread(struct memlock_target *t, pid_t *tid);
 /* remote.c: inject into a thread the caller has attached and stopped */
 MLK_HIDDEN int mlk_inject_stopped(struct memlock_target *t, pid_t tid, long nr, long *ret,
@@ -59,4 +59,4 @@ MLK_HIDDEN int mlk_inject_stopped(struct memlock_target *t, pid_t tid, long nr, 
 MLK_HIDDEN int mlk_read_mem(pid_t pid, uint64_t addr, void *buf, size_t len);
 MLK_HIDDEN int mlk_find_syscall_insn(pid_t pid, uint64_t prev, uint64_t *insn);
 
-#endif /* MEMLOCK_TARGET_H */
+#endif /* MLK_TARGET_H */

@@ -228,7 +228,7 @@ int mlk_choose_thread(struct memlock_target *t, pid_t *tid)
 		return -EAGAIN;
 	}
 	if (r == R_EINTR) {
-		if (t->flags & MEMLOCK_T_NO_EINTR)
+		if (t->flags & MEMLOCK_F_NO_EINTR)
 			return -EINTR;
 		t->stats.eintr_risk = true;
 		pr_warn("thread %d of process %d is in an EINTR-prone wait (syscall %ld): "

@@ -17,7 +17,7 @@ static rlim_t to_rlim(uint64_t v)
 	return v == MEMLOCK_UNLIMITED ? RLIM_INFINITY : (rlim_t)v;
 }
 
-int memlock_pid_get_limit(pid_t pid, struct memlock_limits *lim)
+int memlock_limit_get(pid_t pid, struct memlock_limits *lim)
 {
 	struct rlimit old;
 
@@ -79,7 +79,7 @@ static const char *limit_str(uint64_t v, char *buf, size_t sz)
 }
 #define LIM_SZ(x) limit_str((x), (char[32]){ 0 }, 32)
 
-int memlock_pid_set_limit(pid_t pid, const struct memlock_limits *lim, struct memlock_verdict *why)
+int memlock_limit_set(pid_t pid, const struct memlock_limits *lim, struct memlock_verdict *why)
 {
 	struct rlimit rl, old;
 	struct mlk_facts f;

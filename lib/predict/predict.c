@@ -289,15 +289,15 @@ static int load_vmas(const char *root, pid_t pid, uint64_t start, uint64_t end,
 		     struct mlk_vma **out, size_t *n)
 {
 	struct memlock_mapping m;
-	struct memlock_maps *it;
+	struct memlock_proc_maps *it;
 	struct mlk_vma *vmas = NULL, *nv;
 	size_t cap = 0, cnt = 0;
 	int rc;
 
-	it = memlock_maps_open(root, pid);
+	it = memlock_proc_maps_open(root, pid);
 	if (it == NULL)
 		return -errno;
-	while ((rc = memlock_maps_next(it, &m)) == 0) {
+	while ((rc = memlock_proc_maps_next(it, &m)) == 0) {
 		/* the gate VMA is listed but is not in the VMA tree: a hole */
 		if (m.end <= start || m.start >= end || strcmp(m.path, "[vsyscall]") == 0)
 			continue;
@@ -317,7 +317,7 @@ static int load_vmas(const char *root, pid_t pid, uint64_t start, uint64_t end,
 			m.perms[0] == 'r' || m.perms[1] == 'w' || m.perms[2] == 'x';
 		cnt++;
 	}
-	memlock_maps_close(it);
+	memlock_proc_maps_close(it);
 	if (rc < 0) {
 		free(vmas);
 		return rc;

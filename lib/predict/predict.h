@@ -13,7 +13,7 @@ struct mlk_vma {
 };
 
 /* Who the fixes are for: a running process, the caller itself (check
- * without a PID), or a program memlock_execvp_locked() is about to run. */
+ * without a PID), or a program memlock_exec_locked() is about to run. */
 enum mlk_purpose { MLK_FOR_PID, MLK_FOR_SELF, MLK_FOR_EXEC };
 
 struct mlk_facts {
@@ -37,7 +37,7 @@ MLK_HIDDEN int mlk_facts_read(const char *root, pid_t pid, bool range, uint64_t 
 MLK_HIDDEN void mlk_facts_free(struct mlk_facts *f);
 MLK_HIDDEN void mlk_predict_facts(const struct mlk_facts *f, const struct memlock_request *req,
 				  struct memlock_verdict *v);
-/* memlock_predict() for the program memlock_execvp_locked() runs: @pid at its
+/* memlock_predict() for the program memlock_exec_locked() runs: @pid at its
  * exec stop, or 0 before the exec (the caller's facts); the fixes name
  * `memlock run --limit` instead of the short-lived process. */
 MLK_HIDDEN int mlk_predict_exec(pid_t pid, const struct memlock_request *req,

@@ -5,7 +5,7 @@
 
 #include "procfs/procfs.h"
 
-struct memlock_maps {
+struct memlock_proc_maps {
 	FILE *f;
 	char *line;		/* getline buffer */
 	size_t cap;
@@ -55,7 +55,7 @@ static bool is_header(const char *s, const char *end)
 	return p > s && p < end && *p == '-';
 }
 
-static int set_path(struct memlock_maps *it, const char *s, const char *end)
+static int set_path(struct memlock_proc_maps *it, const char *s, const char *end)
 {
 	size_t n = (size_t)(end - s);
 	char *np;
@@ -83,7 +83,7 @@ static int set_path(struct memlock_maps *it, const char *s, const char *end)
 }
 
 /* "start-end perms offset dev inode   path" */
-static int parse_header(struct memlock_maps *it, const char *s, const char *end,
+static int parse_header(struct memlock_proc_maps *it, const char *s, const char *end,
 			struct memlock_mapping *m)
 {
 	const char *p = s;
@@ -158,7 +158,7 @@ static bool is_field(const char *s, size_t len)
 	return false;
 }
 
-static ssize_t read_line(struct memlock_maps *it)
+static ssize_t read_line(struct memlock_proc_maps *it)
 {
 	ssize_t n;
 
@@ -171,7 +171,7 @@ static ssize_t read_line(struct memlock_maps *it)
 	return n == 0 ? -EAGAIN : n;	/* -EAGAIN: an empty line, skip it */
 }
 
-int memlock_maps_next(struct memlock_maps *it, struct memlock_mapping *m)
+int memlock_proc_maps_next(struct memlock_proc_maps *it, struct memlock_mapping *m)
 {
 	ssize_t n;
 	int rc;
@@ -220,9 +220,9 @@ int memlock_maps_next(struct memlock_maps *it, struct memlock_mapping *m)
 	return 0;
 }
 
-struct memlock_maps *mlk_maps_from_file(FILE *f)
+struct memlock_proc_maps *mlk_maps_from_file(FILE *f)
 {
-	struct memlock_maps *it = calloc(1, sizeof(*it));
+	struct memlock_proc_maps *it = calloc(1, sizeof(*it));
 
 	if (it == NULL) {
 		errno = ENOMEM;
@@ -245,9 +245,9 @@ static FILE *open_proc(const char *root, pid_t pid, const char *file)
 	return fopen(path, "re");
 }
 
-static struct memlock_maps *maps_open_file(const char *root, pid_t pid, const char *file)
+static struct memlock_proc_maps *maps_open_file(const char *root, pid_t pid, const char *file)
 {
-	struct memlock_maps *it;
+	struct memlock_proc_maps *it;
 	char task[64];
 	FILE *f;
 	pid_t tid;
@@ -276,7 +276,7 @@ static struct memlock_maps *maps_open_file(const char *root, pid_t pid, const ch
 	return it;
 }
 
-struct memlock_maps *memlock_maps_open(const char *root, pid_t pid)
+struct memlock_proc_maps *memlock_proc_maps_open(const char *root, pid_t pid)
 {
 	if (pid < 0) {
 		errno = EINVAL;
@@ -285,7 +285,7 @@ struct memlock_maps *memlock_maps_open(const char *root, pid_t pid)
 	return maps_open_file(root, pid, "smaps");
 }
 
-void memlock_maps_close(struct memlock_maps *it)
+void memlock_proc_maps_close(struct memlock_proc_maps *it)
 {
 	if (it == NULL)
 		return;
@@ -298,7 +298,7 @@ void memlock_maps_close(struct memlock_maps *it)
 
 int memlock_proc_read_rollup(const char *root, pid_t pid, struct memlock_mapping *total)
 {
-	struct memlock_maps *it;
+	struct memlock_proc_maps *it;
 	int rc;
 
 	if (total == NULL || pid < 0)
@@ -306,10 +306,10 @@ int memlock_proc_read_rollup(const char *root, pid_t pid, struct memlock_mapping
 	it = maps_open_file(root, pid, "smaps_rollup");
 	if (it == NULL)
 		return mlk_err(-errno);
-	rc = memlock_maps_next(it, total);
+	rc = memlock_proc_maps_next(it, total);
 	if (rc == 1)
 		rc = -EBADMSG;	/* empty: a kernel thread, or not a rollup */
 	total->path = NULL;	/* it points into the reader */
-	memlock_maps_close(it);
+	memlock_proc_maps_close(it);
 	return mlk_err(rc);
 }

@@ -199,13 +199,13 @@ int memlock_proc_read_swaps(const char *root, struct memlock_swap *sw, size_t ma
 	return mlk_err(rc);
 }
 
-struct memlock_pids {
+struct memlock_proc_pids {
 	DIR *dir;
 };
 
-struct memlock_pids *memlock_pids_open(const char *root)
+struct memlock_proc_pids *memlock_proc_pids_open(const char *root)
 {
-	struct memlock_pids *it;
+	struct memlock_proc_pids *it;
 	char path[PATH_MAX];
 	int rc;
 
@@ -225,7 +225,7 @@ struct memlock_pids *memlock_pids_open(const char *root)
 	return it;
 }
 
-int memlock_pids_next(struct memlock_pids *it, pid_t *pid)
+int memlock_proc_pids_next(struct memlock_proc_pids *it, pid_t *pid)
 {
 	struct dirent *d;
 
@@ -248,7 +248,7 @@ int memlock_pids_next(struct memlock_pids *it, pid_t *pid)
 	}
 }
 
-void memlock_pids_close(struct memlock_pids *it)
+void memlock_proc_pids_close(struct memlock_proc_pids *it)
 {
 	if (it == NULL)
 		return;

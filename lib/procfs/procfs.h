@@ -30,7 +30,7 @@ MLK_HIDDEN int mlk_parse_meminfo(const char *buf, size_t len, struct memlock_mem
 MLK_HIDDEN int mlk_parse_vmstat(const char *buf, size_t len, struct memlock_vmstat *vs);
 MLK_HIDDEN int mlk_parse_swaps(const char *buf, size_t len, struct memlock_swap *sw,
 			       size_t max);
-MLK_HIDDEN struct memlock_maps *mlk_maps_from_file(FILE *f);
+MLK_HIDDEN struct memlock_proc_maps *mlk_maps_from_file(FILE *f);
 MLK_HIDDEN unsigned int mlk_parse_vmflags(const char *s, const char *end);
 
 /* context.c: where a process runs */

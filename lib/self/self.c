@@ -100,12 +100,7 @@ int memlock_self_lock_all(unsigned int flags, struct memlock_verdict *why)
 		      MEMLOCK_F_BEST_EFFORT) ||
 	    !(flags & (MEMLOCK_F_CURRENT | MEMLOCK_F_FUTURE)))
 		return mlk_err(-EINVAL);
-	if (flags & MEMLOCK_F_CURRENT)
-		kflags |= MCL_CURRENT;
-	if (flags & MEMLOCK_F_FUTURE)
-		kflags |= MCL_FUTURE;
-	if (flags & MEMLOCK_F_ONFAULT)
-		kflags |= MCL_ONFAULT;
+	kflags = mlk_mcl_of(flags);
 	req.kflags = (unsigned int)kflags;
 	if (sys_mlockall(kflags) == 0)
 		return 0;

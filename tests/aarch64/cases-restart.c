@@ -121,11 +121,11 @@ static bool try_read_eintr(struct result *r, int attempt)
 	 * its VmLck could be read - the mlockall's answer must be 0 */
 	{
 		long ret = 0;
-		int rc = memlock_pid_lock_all(t, MCL_CURRENT | MCL_FUTURE, 0, &ret);
+		int rc = memlock_target_lock_all(t, MEMLOCK_F_CURRENT | MEMLOCK_F_FUTURE, 0, &ret);
 
 		locked = rc == 0 && ret == 0;
 		if (!locked)
-			fail(r, "memlock_pid_lock_all(%d) = %s, mlockall answered %s", (int)v.pid,
+			fail(r, "memlock_target_lock_all(%d) = %s, mlockall answered %s", (int)v.pid,
 			     strerror(-rc), strerror((int)-ret));
 	}
 	atomic_store(&s.done, 1);

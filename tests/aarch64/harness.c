@@ -248,10 +248,10 @@ bool lock_all(struct result *r, struct memlock_target *t, uint64_t max_pause_ns)
 	long ret = 0;
 	int rc;
 
-	rc = memlock_pid_lock_all(t, MCL_CURRENT | MCL_FUTURE, max_pause_ns, &ret);
+	rc = memlock_target_lock_all(t, MEMLOCK_F_CURRENT | MEMLOCK_F_FUTURE, max_pause_ns, &ret);
 	after = vmlck(pid);
 	if (rc < 0 || ret < 0) {
-		fail(r, "memlock_pid_lock_all(%d) = %s, mlockall answered %s", (int)pid,
+		fail(r, "memlock_target_lock_all(%d) = %s, mlockall answered %s", (int)pid,
 		     strerror(-rc), strerror((int)-ret));
 		return false;
 	}
@@ -267,7 +267,7 @@ bool inject_getpid(struct result *r, struct memlock_target *t)
 {
 	pid_t pid = memlock_target_pid(t);
 	long ret = 0;
-	int rc = memlock_remote_syscall(t, SYS_getpid, &ret, 0);
+	int rc = memlock_target_syscall(t, SYS_getpid, &ret, (const long[6]){ 0 });
 
 	if (rc < 0 || ret != pid) {
 		fail(r, "injected getpid in %d: %s, answered %ld", (int)pid, strerror(-rc), ret);
@@ -281,7 +281,7 @@ bool unlock_all(struct result *r, struct memlock_target *t)
 	pid_t pid = memlock_target_pid(t);
 	uint64_t before = vmlck(pid), after;
 	long ret = 0;
-	int rc = memlock_remote_syscall(t, SYS_munlockall, &ret, 0);
+	int rc = memlock_target_syscall(t, SYS_munlockall, &ret, (const long[6]){ 0 });
 
 	after = vmlck(pid);
 	if (rc < 0 || ret != 0) {

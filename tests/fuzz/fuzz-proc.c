@@ -101,7 +101,7 @@ static void fuzz_cgroup_vmflags(const char *buf, size_t len)
 static void fuzz_smaps(char *buf, size_t len)
 {
 	struct memlock_mapping m;
-	struct memlock_maps *it;
+	struct memlock_proc_maps *it;
 	FILE *f;
 	int rc;
 
@@ -114,7 +114,7 @@ static void fuzz_smaps(char *buf, size_t len)
 		return;
 	}
 	for (;;) {
-		rc = memlock_maps_next(it, &m);
+		rc = memlock_proc_maps_next(it, &m);
 		if (rc != 0)
 			break;
 		check(m.path != NULL && strlen(m.path) <= len);
@@ -124,7 +124,7 @@ static void fuzz_smaps(char *buf, size_t len)
 		check((m.vmflags & ~KNOWN_VMA_BITS) == 0);
 	}
 	check(rc == 1 || rc == -EBADMSG || rc == -ENOMEM);
-	memlock_maps_close(it);	/* fcloses f */
+	memlock_proc_maps_close(it);	/* fcloses f */
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * exec-thread PROGRAM [ARGS...] - memlock_execvp_locked() called from a
+ * exec-thread PROGRAM [ARGS...] - memlock_exec_locked() called from a
  * second thread: the thread that execs takes the process's PID, and the
  * lock must follow it there.
  */
@@ -20,7 +20,7 @@ static void *run(void *unused)
 	int rc;
 
 	(void)unused;
-	rc = memlock_execvp_locked(args[0], args, &o, &why);
+	rc = memlock_exec_locked(args[0], args, &o, &why);
 	fprintf(stderr, "exec-thread: %s: %s\n", strerror(-rc), why.reason);
 	_exit(125);
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * run-mtcaller fork|report PROGRAM [ARGS...] - memlock_execvp_locked()
+ * run-mtcaller fork|report PROGRAM [ARGS...] - memlock_exec_locked()
  * called by a multithreaded process, whose fork children may only call
  * async-signal-safe functions until they exec (a JVM launcher, a daemon).
  *
@@ -11,7 +11,7 @@
  *           (a logger's, say): in a fork child it would wait forever, here
  *           for at most 2 s, then says "report: deadlocked"
  *
- * If memlock_execvp_locked() returns, it prints the error and the reason
+ * If memlock_exec_locked() returns, it prints the error and the reason
  * and exits 125.
  */
 #include <pthread.h>
@@ -78,7 +78,7 @@ int main(int argc, char **argv)
 	pthread_barrier_init(&started, NULL, 2);
 	pthread_create(&th, NULL, busy, NULL);
 	pthread_barrier_wait(&started);
-	rc = memlock_execvp_locked(argv[2], argv + 2, &o, &why);
+	rc = memlock_exec_locked(argv[2], argv + 2, &o, &why);
 	fprintf(stderr, "run-mtcaller: %s: %s\n", strerror(-rc), why.reason);
 	return 125;
 }

@@ -86,7 +86,7 @@ static void across_exec(void)
 	pid = exec_on_byte(&ctl);
 	usleep(100000);
 	t = memlock_target_open(pid, 0, NULL);
-	rc = t ? memlock_remote_syscall(t, SYS_getpid, &ret) : -errno;
+	rc = t ? memlock_target_syscall(t, SYS_getpid, &ret, (const long[6]){ 0 }) : -errno;
 	ok(rc == 0 && ret == pid, "exec: an injected getpid before the exec answers the PID");
 	if (t == NULL)
 		return;
@@ -96,7 +96,7 @@ static void across_exec(void)
 		usleep(10000);
 	usleep(50000);	/* into its nanosleep */
 	ret = 0;
-	rc = memlock_remote_syscall(t, SYS_getpid, &ret);
+	rc = memlock_target_syscall(t, SYS_getpid, &ret, (const long[6]){ 0 });
 	ok(rc == 0 && ret == pid,
 	   "exec: through the same handle after the exec, getpid still answers the PID");
 	/* (R for a moment after the detach: it re-enters its nanosleep) */
@@ -123,7 +123,7 @@ static void wrapping_range(void)
 	pid = exec_on_byte(&ctl);
 	usleep(100000);
 	t = memlock_target_open(pid, 0, NULL);
-	rc = t ? memlock_pid_lock_range(t, 0x10000, UINT64_MAX - 0x1000, 0, 0, &ret) : -errno;
+	rc = t ? memlock_target_lock_range(t, 0x10000, UINT64_MAX - 0x1000, 0, 0, &ret) : -errno;
 	ok(rc == 0 && ret == -EINVAL, "a range that wraps: the kernel's EINVAL, not clipped");
 	memlock_target_close(t);
 	close(ctl);
@@ -174,7 +174,7 @@ static void caller_signals(void)
 
 		signal(SIGUSR1, SIG_DFL);
 		if (t == NULL ||
-		    memlock_remote_syscall(t, SYS_mlock, &ret, (long)big, (long)BIG) < 0)
+		    memlock_target_syscall(t, SYS_mlock, &ret, (const long[6]){ (long)big, (long)BIG }) < 0)
 			_exit(2);
 		_exit(ret == 0 ? 0 : 3);
 	}
@@ -259,7 +259,7 @@ static void next_call(void)
 	for (int i = 0; i < 20; i++) {
 		debug_log[0] = '\0';
 		usleep(2000);	/* (back to back, it would not run between stops) */
-		if (memlock_remote_syscall(t, SYS_getpid, &ret) == 0 && ret == pid &&
+		if (memlock_target_syscall(t, SYS_getpid, &ret, (const long[6]){ 0 }) == 0 && ret == pid &&
 		    strstr(debug_log, "taken at the entry of its "))
 			taken++;
 	}

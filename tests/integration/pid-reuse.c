@@ -164,7 +164,7 @@ static void tid_reuse(void)
 		return;
 	}
 	memlock_set_log(swap_tid, MEMLOCK_LOG_DEBUG, &r);
-	rc = memlock_remote_syscall(t, SYS_getpid, &ret);
+	rc = memlock_target_syscall(t, SYS_getpid, &ret, (const long[6]){ 0 });
 	memlock_set_log(NULL, MEMLOCK_LOG_ERR, NULL);
 	if (r.newcomer != r.tid) {
 		ok(1, "TID reuse # SKIP could not give the thread's ID to a new process");
@@ -202,7 +202,7 @@ int main(void)
 	ok(t != NULL, "the first process opens as a target");
 	if (t == NULL)
 		return 1;
-	rc = memlock_remote_syscall(t, SYS_getpid, &ret);
+	rc = memlock_target_syscall(t, SYS_getpid, &ret, (const long[6]){ 0 });
 	ok(rc == 0 && ret == a, "an injected getpid answers its PID");
 	kill(a, SIGKILL);
 	waitpid(a, NULL, 0);
@@ -214,7 +214,7 @@ int main(void)
 	}
 	usleep(100000);
 	ok(1, "a new process got the same PID");
-	rc = memlock_remote_syscall(t, SYS_mlockall, &ret, 3);
+	rc = memlock_target_syscall(t, SYS_mlockall, &ret, (const long[6]){ 3 });
 	ok(rc == -ESRCH && errno == ESRCH, "injection through the stale handle: ESRCH");
 	ok(memlock_proc_read_status(NULL, b, &st) == 0 && st.vm_lck == 0 && st.tracer_pid == 0 &&
 		   st.state == 'S',

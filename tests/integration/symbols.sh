@@ -36,4 +36,28 @@ if [ -e "$B/libmemlock.so" ]; then
 	bad=$(globals -D "$B/libmemlock.so" | grep -Ev '^memlock_' | sort -u)
 	is "libmemlock.so: exports memlock_* only" "$bad" ""
 fi
+# the version script lists exactly the functions the headers declare
+# MEMLOCK_API, each in a version node, and the .so exports them versioned
+top=$(cd "$(dirname "$0")/../.." && pwd)
+declared=$(cat "$top"/include/memlock/*.h | tr '\n' ' ' |
+	grep -oE 'MEMLOCK_API[^;(]*\(' | grep -oE '[a-z_0-9]+ *\($' | tr -d ' (' | grep -v '^__' | sort)
+listed=$(grep -oE '^[[:space:]]+memlock_[a-z_0-9]+;' "$top/lib/libmemlock.map" | tr -d ' \t;' | sort)
+check "the headers declare functions" test -n "$declared"
+is "lib/libmemlock.map lists what the headers declare" "$(diff <(echo "$declared") <(echo "$listed"))" ""
+if [ -e "$B/libmemlock.so" ]; then
+	unversioned=$(globals -D "$B/libmemlock.so" | grep -v '@@MEMLOCK_[0-9]' | sort -u)
+	is "libmemlock.so: every export has a version node" "$unversioned" ""
+	is "libmemlock.so: soname libmemlock.so.1" \
+		"$(objdump -p "$B/libmemlock.so" 2>/dev/null | awk '$1 == "SONAME" { print $2 }')" libmemlock.so.1
+fi
+
+# the public headers compile as C++ (no GNU C in a macro a caller expands)
+if command -v g++ >/dev/null; then
+	printf '#include <memlock.h>\nint main() { return memlock_version() == nullptr; }\n' >"$B/cxx-test.cc"
+	check "memlock.h compiles as C++ ($(g++ -std=c++11 -Wall -Werror -I"$top/include" -c -o /dev/null "$B/cxx-test.cc" 2>&1 | head -c 300))" \
+		g++ -std=c++11 -Wall -Werror -I"$top/include" -c -o /dev/null "$B/cxx-test.cc"
+	rm -f "$B/cxx-test.cc"
+else
+	ok "memlock.h as C++ # SKIP g++ is not installed"
+fi
 done_testing

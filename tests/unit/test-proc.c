@@ -179,9 +179,9 @@ static void limits_case(void **state)
 
 /* ----------------------------------------------------------------- smaps */
 
-static struct memlock_maps *open_maps(const char *root, pid_t pid)
+static struct memlock_proc_maps *open_maps(const char *root, pid_t pid)
 {
-	struct memlock_maps *it = memlock_maps_open(root, pid);
+	struct memlock_proc_maps *it = memlock_proc_maps_open(root, pid);
 
 	assert_non_null(it);
 	return it;
@@ -261,18 +261,18 @@ static struct map_case map_cases[] = {
 static void map_case(void **state)
 {
 	const struct map_case *c = *state;
-	struct memlock_maps *it = open_maps(c->root, c->pid);
+	struct memlock_proc_maps *it = open_maps(c->root, c->pid);
 	struct memlock_mapping m;
 	int rc;
 
 	for (;;) {
-		rc = memlock_maps_next(it, &m);
+		rc = memlock_proc_maps_next(it, &m);
 		if (rc != 0 || m.start == c->want.start)
 			break;
 	}
 	assert_int_equal(rc, 0);
 	assert_mapping(&m, &c->want);
-	memlock_maps_close(it);
+	memlock_proc_maps_close(it);
 }
 
 struct maps_sum {
@@ -283,7 +283,7 @@ struct maps_sum {
 
 static void sum_maps(const char *root, pid_t pid, struct maps_sum *s)
 {
-	struct memlock_maps *it = open_maps(root, pid);
+	struct memlock_proc_maps *it = open_maps(root, pid);
 	struct memlock_mapping m;
 	uint64_t prev = 0;
 	int rc;
@@ -291,7 +291,7 @@ static void sum_maps(const char *root, pid_t pid, struct maps_sum *s)
 	memset(s, 0, sizeof(*s));
 	s->sorted = true;
 	for (;;) {
-		rc = memlock_maps_next(it, &m);
+		rc = memlock_proc_maps_next(it, &m);
 		if (rc != 0)
 			break;
 		s->sorted &= s->n == 0 || m.start > prev;
@@ -303,8 +303,8 @@ static void sum_maps(const char *root, pid_t pid, struct maps_sum *s)
 		s->swap += m.swap;
 	}
 	assert_int_equal(rc, 1);
-	assert_int_equal(memlock_maps_next(it, &m), 1);	/* the end is sticky */
-	memlock_maps_close(it);
+	assert_int_equal(memlock_proc_maps_next(it, &m), 1);	/* the end is sticky */
+	memlock_proc_maps_close(it);
 }
 
 static void maps_totals(void **state)
@@ -330,40 +330,40 @@ static void maps_totals(void **state)
 
 static void maps_empty_and_missing(void **state)
 {
-	struct memlock_maps *it = open_maps(KTHREAD, 2);	/* empty smaps */
+	struct memlock_proc_maps *it = open_maps(KTHREAD, 2);	/* empty smaps */
 	struct memlock_mapping m;
 
 	(void)state;
-	assert_int_equal(memlock_maps_next(it, &m), 1);
-	memlock_maps_close(it);
+	assert_int_equal(memlock_proc_maps_next(it, &m), 1);
+	memlock_proc_maps_close(it);
 	errno = 0;
-	assert_null(memlock_maps_open(LOCKED, 12345));
+	assert_null(memlock_proc_maps_open(LOCKED, 12345));
 	assert_int_equal(errno, ENOENT);
 	errno = 0;
-	assert_null(memlock_maps_open(LOCKED, -1));
+	assert_null(memlock_proc_maps_open(LOCKED, -1));
 	assert_int_equal(errno, EINVAL);
-	assert_fails(memlock_maps_next(NULL, &m), EINVAL);
-	memlock_maps_close(NULL);
+	assert_fails(memlock_proc_maps_next(NULL, &m), EINVAL);
+	memlock_proc_maps_close(NULL);
 }
 
 /* ROOT/proc/PID/smaps: the mapping at @first, then @rc2 (and errno). */
 static void two_steps(const char *root, pid_t pid, uint64_t first, int rc2)
 {
-	struct memlock_maps *it = open_maps(root, pid);
+	struct memlock_proc_maps *it = open_maps(root, pid);
 	struct memlock_mapping m;
 
-	assert_int_equal(memlock_maps_next(it, &m), 0);
+	assert_int_equal(memlock_proc_maps_next(it, &m), 0);
 	assert_int_equal(m.start, first);
 	if (rc2 < 0)
-		assert_fails(memlock_maps_next(it, &m), -rc2);
+		assert_fails(memlock_proc_maps_next(it, &m), -rc2);
 	else
-		assert_int_equal(memlock_maps_next(it, &m), rc2);
-	memlock_maps_close(it);
+		assert_int_equal(memlock_proc_maps_next(it, &m), rc2);
+	memlock_proc_maps_close(it);
 }
 
 static void maps_bad_lines(void **state)
 {
-	struct memlock_maps *it;
+	struct memlock_proc_maps *it;
 	struct memlock_mapping m;
 
 	(void)state;
@@ -372,43 +372,43 @@ static void maps_bad_lines(void **state)
 	/* "7f43a2684" after a whole mapping: the reader meets it while it
 	 * still collects that mapping's fields, so the first call fails */
 	it = open_maps(TRUNC, 103);
-	assert_fails(memlock_maps_next(it, &m), EBADMSG);
-	memlock_maps_close(it);
+	assert_fails(memlock_proc_maps_next(it, &m), EBADMSG);
+	memlock_proc_maps_close(it);
 	it = open_maps(GARBLED, 209);	/* junk before the first header */
-	assert_fails(memlock_maps_next(it, &m), EBADMSG);
-	memlock_maps_close(it);
+	assert_fails(memlock_proc_maps_next(it, &m), EBADMSG);
+	memlock_proc_maps_close(it);
 	it = open_maps(BIGNUM, 303);	/* a start address above 2^64 */
-	assert_fails(memlock_maps_next(it, &m), EBADMSG);
-	memlock_maps_close(it);
+	assert_fails(memlock_proc_maps_next(it, &m), EBADMSG);
+	memlock_proc_maps_close(it);
 }
 
 static void maps_cut_mid_mapping(void **state)
 {
-	struct memlock_maps *it = open_maps(TRUNC, 102);
+	struct memlock_proc_maps *it = open_maps(TRUNC, 102);
 	struct memlock_mapping m;
 
 	(void)state;
 	/* the second mapping ends in "Locked:" with no value and no VmFlags */
-	assert_int_equal(memlock_maps_next(it, &m), 0);
+	assert_int_equal(memlock_proc_maps_next(it, &m), 0);
 	assert_int_equal(m.locked, KB(64));
-	assert_int_equal(memlock_maps_next(it, &m), 0);
+	assert_int_equal(memlock_proc_maps_next(it, &m), 0);
 	assert_int_equal(m.start, 0x7f43a2684000);
 	assert_int_equal(m.rss, KB(8));
 	assert_int_equal(m.locked, 0);
 	assert_int_equal(m.vmflags, 0);
-	assert_int_equal(memlock_maps_next(it, &m), 1);
-	memlock_maps_close(it);
+	assert_int_equal(memlock_proc_maps_next(it, &m), 1);
+	memlock_proc_maps_close(it);
 }
 
 static void maps_long_path(void **state)
 {
-	struct memlock_maps *it = open_maps(GARBLED, 208);
+	struct memlock_proc_maps *it = open_maps(GARBLED, 208);
 	struct memlock_mapping m;
 	size_t n;
 
 	(void)state;
 	/* a field line before the first header, a blank line inside */
-	assert_int_equal(memlock_maps_next(it, &m), 0);
+	assert_int_equal(memlock_proc_maps_next(it, &m), 0);
 	n = strlen(m.path);
 	assert_int_equal(n, 21 + 5000 + 10);
 	assert_memory_equal(m.path, "/tmp/dir with spaces/xxx", 24);
@@ -419,26 +419,26 @@ static void maps_long_path(void **state)
 	assert_int_equal(m.locked, KB(16));
 	assert_int_equal(m.vmflags, MEMLOCK_VMA_LOCKED | MEMLOCK_VMA_ONFAULT | HAS);
 	/* end below start, no path, no trailing space, empty VmFlags */
-	assert_int_equal(memlock_maps_next(it, &m), 0);
+	assert_int_equal(memlock_proc_maps_next(it, &m), 0);
 	assert_int_equal(m.start, 0x7f0000004000);
 	assert_int_equal(m.size, 0);
 	assert_string_equal(m.path, "");
 	assert_string_equal(m.perms, "---p");
 	assert_int_equal(m.vmflags, HAS);
-	assert_int_equal(memlock_maps_next(it, &m), 1);
-	memlock_maps_close(it);
+	assert_int_equal(memlock_proc_maps_next(it, &m), 1);
+	memlock_proc_maps_close(it);
 }
 
 static void maps_overflow(void **state)
 {
-	struct memlock_maps *it = open_maps(BIGNUM, 302);
+	struct memlock_proc_maps *it = open_maps(BIGNUM, 302);
 	struct memlock_mapping m;
 	int rc;
 
 	(void)state;
 	/* "Locked: 10^23 kB": saturate like "Rss: 2^54 kB", or reject it */
-	rc = memlock_maps_next(it, &m);
-	memlock_maps_close(it);
+	rc = memlock_proc_maps_next(it, &m);
+	memlock_proc_maps_close(it);
 	if (rc == -EBADMSG)
 		return;
 	assert_int_equal(rc, 0);
@@ -603,20 +603,20 @@ static void swaps_all_entries(void **state)
 
 static void pids_iterate(void **state)
 {
-	struct memlock_pids *it = memlock_pids_open(LOCKED);
+	struct memlock_proc_pids *it = memlock_proc_pids_open(LOCKED);
 	pid_t pid;
 
 	(void)state;
 	/* "self", "meminfo", ... are not pids */
 	assert_non_null(it);
-	assert_int_equal(memlock_pids_next(it, &pid), 0);
+	assert_int_equal(memlock_proc_pids_next(it, &pid), 0);
 	assert_int_equal(pid, 9914);
-	assert_int_equal(memlock_pids_next(it, &pid), 1);
-	assert_int_equal(memlock_pids_next(it, &pid), 1);
-	assert_fails(memlock_pids_next(it, NULL), EINVAL);
-	memlock_pids_close(it);
+	assert_int_equal(memlock_proc_pids_next(it, &pid), 1);
+	assert_int_equal(memlock_proc_pids_next(it, &pid), 1);
+	assert_fails(memlock_proc_pids_next(it, NULL), EINVAL);
+	memlock_proc_pids_close(it);
 	errno = 0;
-	assert_null(memlock_pids_open(FX "no-such-root"));
+	assert_null(memlock_proc_pids_open(FX "no-such-root"));
 	assert_int_equal(errno, ENOENT);
 }
 

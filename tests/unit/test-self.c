@@ -29,15 +29,15 @@
 /* The VmFlags lock bits of the mapping that contains @addr. */
 static unsigned int lock_bits(const void *addr)
 {
-	struct memlock_maps *it = memlock_maps_open(NULL, 0);
+	struct memlock_proc_maps *it = memlock_proc_maps_open(NULL, 0);
 	struct memlock_mapping m;
 	unsigned int bits = ~0u;
 
 	assert_non_null(it);
-	while (memlock_maps_next(it, &m) == 0)
+	while (memlock_proc_maps_next(it, &m) == 0)
 		if ((uintptr_t)addr >= m.start && (uintptr_t)addr < m.end)
 			bits = m.vmflags & (MEMLOCK_VMA_LOCKED | MEMLOCK_VMA_ONFAULT);
-	memlock_maps_close(it);
+	memlock_proc_maps_close(it);
 	return bits;
 }
 
@@ -164,7 +164,7 @@ static int old_kernel(void)
 static int child_old_kernel(void)
 {
 	char *p = mmap(NULL, 2 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	struct memlock_maps *it;
+	struct memlock_proc_maps *it;
 	struct memlock_mapping m;
 	unsigned int bits = 0;
 
@@ -177,11 +177,11 @@ static int child_old_kernel(void)
 	if (memlock_self_lock(p, PG, MEMLOCK_F_ONFAULT | MEMLOCK_F_BEST_EFFORT, NULL) !=
 	    MEMLOCK_DOWNGRADED)
 		return __LINE__;
-	it = memlock_maps_open(NULL, 0);
-	while (it && memlock_maps_next(it, &m) == 0)
+	it = memlock_proc_maps_open(NULL, 0);
+	while (it && memlock_proc_maps_next(it, &m) == 0)
 		if ((uintptr_t)p >= m.start && (uintptr_t)p < m.end)
 			bits = m.vmflags & (MEMLOCK_VMA_LOCKED | MEMLOCK_VMA_ONFAULT);
-	memlock_maps_close(it);
+	memlock_proc_maps_close(it);
 	if (bits != MEMLOCK_VMA_LOCKED)
 		return __LINE__;
 	if (memlock_self_lock_all(MEMLOCK_F_FUTURE | MEMLOCK_F_ONFAULT, NULL) != -EINVAL)

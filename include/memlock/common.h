@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* memlock/common.h - conventions, version, log and flags shared by every part of the API. Include <memlock.h>. */
+#ifndef MEMLOCK_COMMON_H
+#define MEMLOCK_COMMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#ifndef MEMLOCK_API
+#define MEMLOCK_API __attribute__((visibility("default")))
+#endif
+#define MEMLOCK_MUST_CHECK __attribute__((warn_unused_result))
+
+#define MEMLOCK_VERSION_MAJOR 1
+#define MEMLOCK_VERSION_MINOR 0
+#define MEMLOCK_UNLIMITED UINT64_MAX
+
+/**
+ * memlock_version() - the library's version string, e.g. "0.1.0".
+ * Return: a static string.
+ */
+MEMLOCK_API const char *memlock_version(void);
+
+enum memlock_log_level {
+	MEMLOCK_LOG_ERR = 0,
+	MEMLOCK_LOG_WARN,
+	MEMLOCK_LOG_INFO,
+	MEMLOCK_LOG_DEBUG,
+};
+
+typedef void (*memlock_log_fn)(enum memlock_log_level level, const char *msg,
+			       void *userdata);
+
+/**
+ * memlock_set_log() - route the library's diagnostics to @fn.
+ * @fn: callback, or NULL to silence the library (the default).
+ * @max_level: messages above this level are dropped.
+ * @userdata: passed back to @fn.
+ *
+ * errno is preserved across the callback.
+ */
+MEMLOCK_API void memlock_set_log(memlock_log_fn fn, enum memlock_log_level max_level,
+				 void *userdata);
+
+/*
+ * One flag space for every call that takes flags; each call names the ones
+ * it accepts and refuses any other bit with -EINVAL, so a flag of the wrong
+ * call never works silently. (struct memlock_request alone takes the raw
+ * kernel flags of the call it describes: predicting a call means predicting
+ * its exact bits, unknown ones included.)
+ */
+#define MEMLOCK_F_CURRENT	(1u << 0)	/* lock what is mapped now (MCL_CURRENT) */
+#define MEMLOCK_F_FUTURE	(1u << 1)	/* and what is mapped later (MCL_FUTURE) */
+#define MEMLOCK_F_ONFAULT	(1u << 2)	/* lock pages as they fault in (MCL_ONFAULT,
+						 * MLOCK_ONFAULT) */
+#define MEMLOCK_F_BEST_EFFORT	(1u << 3)	/* allow a documented downgrade */
+#define MEMLOCK_F_FORCE		(1u << 4)	/* memlock_target_open(): go ahead despite
+						 * a seccomp filter */
+#define MEMLOCK_F_NO_EINTR	(1u << 5)	/* memlock_target_open(): refuse rather than
+						 * risk an EINTR */
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* MEMLOCK_COMMON_H */
