@@ -4,6 +4,8 @@
 #   make demo           installs missing build deps, builds, shows memlock on a sample
 #   make check          installs missing test deps, runs every test (last line: N passed, N failed)
 #   make check-build check-clang check-release check-pkgconfig    more builds and runs (CI)
+#   make check-abi      libmemlock.so against the committed ABI baseline (abi/, mk/abi.mk)
+#   make check-layers   no lib/ file includes a header of a layer above its own
 #   make check-long     1,000 randomized torture and stress trials of attach/unlock (mk/torture.mk)
 #   make bench          benchmarks, results go to docs/BENCHMARKS.md by hand
 #   make cross          cross-compiles the library (and the CLI's objects) for aarch64 (CI)
@@ -285,6 +287,7 @@ include mk/torture.mk
 include mk/aarch64.mk
 include mk/exec-helper.mk
 include mk/shellcheck.mk
+include mk/abi.mk
 
 # every test helper of $(B)/helpers (after the includes: they add to HELPERS)
 .PHONY: helpers

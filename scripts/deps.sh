@@ -5,18 +5,19 @@
 # exact apt-get line is printed. Elsewhere nothing is installed: each need is
 # probed (a command, a pkg-config module, a header) and what is missing is
 # named, with exit status 1.
-#   scripts/deps.sh build|check|bench|cross|aarch64|clang
+#   scripts/deps.sh build|check|bench|cross|aarch64|clang|abi
 # MEMLOCK_OS_RELEASE: the os-release file to read (default /etc/os-release).
 set -u
 build="gcc make pkg-config libc6-dev libsmartcols-dev"
 case ${1:-build} in
 build) want=$build ;;
-check) want="$build libcmocka-dev util-linux python3 busybox-static shellcheck" ;;
+check) want="$build libcmocka-dev util-linux python3 busybox-static shellcheck abigail-tools g++" ;;
 bench) want="$build hyperfine gdb python3" ;;
 cross) want="$build gcc-aarch64-linux-gnu libc6-dev-arm64-cross" ;;
 aarch64) want="$build gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm cpio" ;;
 clang) want="$build clang libcmocka-dev" ;;
-*) echo "usage: $0 build|check|bench|cross|aarch64|clang" >&2; exit 2 ;;
+abi) want="$build abigail-tools" ;;
+*) echo "usage: $0 build|check|bench|cross|aarch64|clang|abi" >&2; exit 2 ;;
 esac
 
 debian_like() {
@@ -45,6 +46,7 @@ probe() {
 		command -v aarch64-linux-gnu-gcc >/dev/null ;;
 	libc6-dev-arm64-cross) what="the aarch64 C library's headers"
 		echo '#include <stdio.h>' | aarch64-linux-gnu-gcc -E - >/dev/null 2>&1 ;;
+	abigail-tools) what="command abidiff"; command -v abidiff >/dev/null ;;
 	qemu-system-arm) what="command qemu-system-aarch64"
 		command -v qemu-system-aarch64 >/dev/null ;;
 	*) what="command $1"; command -v "$1" >/dev/null ;;
