@@ -17,6 +17,7 @@ static const struct cmd commands[] = {
 	{ "unlock", cmd_unlock, "unlock the memory of a running process", true },
 	{ "run", cmd_run, "run a program with its memory locked from its first instruction", false },
 	{ "limit", cmd_limit, "show or set the RLIMIT_MEMLOCK of a process", false },
+	{ "files", cmd_files, "show how much of files is in the page cache", false },
 };
 
 const char *proc_root;

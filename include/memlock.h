@@ -21,6 +21,7 @@
  *   memlock/limit.h    RLIMIT_MEMLOCK of a process
  *   memlock/target.h   other processes, by ptrace syscall injection
  *   memlock/exec.h     programs locked from their first instruction
+ *   memlock/files.h    file pages: residency, walks of file trees
  */
 #ifndef MEMLOCK_H
 #define MEMLOCK_H
@@ -32,5 +33,6 @@
 #include <memlock/limit.h>
 #include <memlock/target.h>
 #include <memlock/exec.h>
+#include <memlock/files.h>
 
 #endif /* MEMLOCK_H */

@@ -1,0 +1,319 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * memlock files: how much of files is in the page cache (fincore, vmtouch),
+ * with the truth or "unknown" where the kernel would lie, never a fake 100%.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "output.h"
+
+enum { F_PATH, F_SIZE, F_CACHED, F_PAGES, F_FILE_PAGES, F_PERCENT, F_DIRTY,
+       F_WRITEBACK, F_EVICTED, F_RECENTLY_EVICTED, F_SOURCE };
+
+static const struct colinfo file_infos[] = {
+	[F_PATH] = { "PATH", 0.5, SCOLS_FL_NOEXTREMES, COL_STR, "file name" },
+	[F_SIZE] = { "SIZE", 5, SCOLS_FL_RIGHT, COL_SIZE, "file size" },
+	[F_CACHED] = { "CACHED", 5, SCOLS_FL_RIGHT, COL_SIZE,
+		       "bytes in the page cache (empty: unknown)" },
+	[F_PAGES] = { "PAGES", 5, SCOLS_FL_RIGHT, COL_NUM, "pages in the page cache" },
+	[F_FILE_PAGES] = { "FILE_PAGES", 5, SCOLS_FL_RIGHT, COL_NUM, "pages the file spans" },
+	[F_PERCENT] = { "CACHED%", 5, SCOLS_FL_RIGHT, COL_STR, "cached part of the file" },
+	[F_DIRTY] = { "DIRTY", 5, SCOLS_FL_RIGHT, COL_NUM, "dirty pages (cachestat)" },
+	[F_WRITEBACK] = { "WRITEBACK", 5, SCOLS_FL_RIGHT, COL_NUM,
+			  "pages under writeback (cachestat)" },
+	[F_EVICTED] = { "EVICTED", 5, SCOLS_FL_RIGHT, COL_NUM, "evicted pages (cachestat)" },
+	[F_RECENTLY_EVICTED] = { "RECENTLY_EVICTED", 5, SCOLS_FL_RIGHT, COL_NUM,
+				 "recently evicted pages (cachestat)" },
+	[F_SOURCE] = { "SOURCE", 5, 0, COL_STR,
+		       "where the numbers come from: cachestat, mincore, unknown" },
+};
+static const int file_defaults[] = { F_CACHED, F_PAGES, F_SIZE, F_PERCENT, F_PATH };
+
+enum { T_FILES, T_DIRS, T_SIZE, T_CACHED, T_PAGES, T_PERCENT, T_UNKNOWN, T_SKIPPED,
+       T_ERRORS };
+
+static const struct colinfo total_infos[] = {
+	[T_FILES] = { "FILES", 5, SCOLS_FL_RIGHT, COL_NUM, "regular files read" },
+	[T_DIRS] = { "DIRECTORIES", 5, SCOLS_FL_RIGHT, COL_NUM, "directories walked" },
+	[T_SIZE] = { "SIZE", 5, SCOLS_FL_RIGHT, COL_SIZE, "their size" },
+	[T_CACHED] = { "CACHED", 5, SCOLS_FL_RIGHT, COL_SIZE,
+		       "bytes in the page cache (files of known residency)" },
+	[T_PAGES] = { "PAGES", 5, SCOLS_FL_RIGHT, COL_NUM, "pages in the page cache" },
+	[T_PERCENT] = { "CACHED%", 5, SCOLS_FL_RIGHT, COL_STR,
+			"cached part of the files of known residency" },
+	[T_UNKNOWN] = { "UNKNOWN", 5, SCOLS_FL_RIGHT, COL_NUM,
+			"files whose residency the kernel would not tell" },
+	[T_SKIPPED] = { "SKIPPED", 5, SCOLS_FL_RIGHT, COL_NUM,
+			"not regular files, hard links counted once, other file systems" },
+	[T_ERRORS] = { "ERRORS", 5, SCOLS_FL_RIGHT, COL_NUM, "paths that could not be read" },
+};
+static const int total_defaults[] = { T_FILES, T_DIRS, T_SIZE, T_CACHED, T_PERCENT,
+				      T_UNKNOWN, T_SKIPPED, T_ERRORS };
+
+struct totals {
+	uint64_t files, dirs, size, cached, pages, known_pages, unknown, skipped, errors;
+};
+
+struct files_run {
+	struct output out;
+	bool summary;
+	unsigned int res_flags;
+	struct totals t;
+	uint64_t page;
+};
+
+static void __attribute__((noreturn)) usage(void)
+{
+	fputs(USAGE_HEADER, stdout);
+	printf(" %s files [options] <path>...\n", program_invocation_short_name);
+	fputs(USAGE_SEPARATOR, stdout);
+	puts("Show how much of files is in the page cache. Where the kernel would report");
+	puts("every page resident (Linux 5.2+, a file you may not write to), the answer is");
+	puts("\"unknown\", never 100%.");
+	fputs(USAGE_OPTIONS, stdout);
+	fputs(" -R, --recursive           walk directories (symbolic links in them are not\n"
+	      "                             followed; hard links are counted once)\n"
+	      " -x, --one-file-system     stay on the file system of each path\n"
+	      " -i, --include <glob>      only files whose name matches (repeatable)\n"
+	      " -I, --exclude <glob>      leave out files and directories whose name matches\n"
+	      " -m, --max-size <size>     leave out files bigger than <size>\n"
+	      " -s, --summary             print only the totals\n"
+	      "     --mincore             ask mincore(2) even where cachestat(2) works\n", stdout);
+	fputs(USAGE_OUTPUT_OPTIONS, stdout);
+	fputs(USAGE_SEPARATOR, stdout);
+	fputs(USAGE_HELP_OPTIONS, stdout);
+	output_usage_columns("Available output columns", file_infos, ARRAY_SIZE(file_infos));
+	output_usage_columns("Columns of --summary", total_infos, ARRAY_SIZE(total_infos));
+	fputs(USAGE_MAN_TAIL("memlock(1)"), stdout);
+	exit(EXIT_SUCCESS);
+}
+
+static void set_percent(struct output *out, struct libscols_line *ln, int id, uint64_t part,
+			uint64_t whole, bool known)
+{
+	char buf[16];
+
+	if (!known) {
+		output_set_str(out, ln, id, NULL);
+		return;
+	}
+	snprintf(buf, sizeof(buf), "%.1f%%", whole ? 100.0 * (double)part / (double)whole : 100.0);
+	output_set_str(out, ln, id, buf);
+}
+
+static void file_row(struct files_run *run, const char *path, const struct memlock_residency *r)
+{
+	struct output *out = &run->out;
+	struct libscols_line *ln = output_new_line(out);
+	bool known = r->source != MEMLOCK_RES_UNKNOWN, cs = r->source == MEMLOCK_RES_CACHESTAT;
+
+	output_set_str(out, ln, F_PATH, path);
+	output_set_size(out, ln, F_SIZE, r->size);
+	output_set_num(out, ln, F_FILE_PAGES, r->pages);
+	output_set_str(out, ln, F_SOURCE, memlock_residency_source_name(r->source));
+	set_percent(out, ln, F_PERCENT, r->cached, r->pages, known);
+	if (!known)	/* empty cells: null in JSON */
+		return;
+	output_set_size(out, ln, F_CACHED, r->cached * run->page);
+	output_set_num(out, ln, F_PAGES, r->cached);
+	if (!cs)
+		return;
+	output_set_num(out, ln, F_DIRTY, r->dirty);
+	output_set_num(out, ln, F_WRITEBACK, r->writeback);
+	output_set_num(out, ln, F_EVICTED, r->evicted);
+	output_set_num(out, ln, F_RECENTLY_EVICTED, r->recently_evicted);
+}
+
+static void count(struct files_run *run, const struct memlock_residency *r)
+{
+	struct totals *t = &run->t;
+
+	t->files++;
+	t->size += r->size;
+	if (r->source == MEMLOCK_RES_UNKNOWN) {
+		t->unknown++;
+		return;
+	}
+	t->pages += r->cached;
+	t->known_pages += r->pages;
+}
+
+static void skipped(struct files_run *run, const struct memlock_file *f)
+{
+	run->t.skipped++;
+	if (!f->operand)	/* inside a walk: counted, not told */
+		return;
+	warnx("skipping %s: %s", user_str(f->path), memlock_file_skip_name(f->skip));
+	if (f->skip == MEMLOCK_SKIP_DIRECTORY)
+		hint("give -R to walk it");
+}
+
+static void one_file(struct files_run *run, const struct memlock_file *f)
+{
+	struct memlock_residency r = { .sz = sizeof(r) };
+	int rc;
+
+	switch (f->kind) {
+	case MEMLOCK_FILE_DIRECTORY:
+		run->t.dirs++;
+		return;
+	case MEMLOCK_FILE_SKIPPED:
+		skipped(run, f);
+		return;
+	case MEMLOCK_FILE_ERROR:
+		run->t.errors++;
+		warn_rc(-f->err, "cannot read %s", user_str(f->path));
+		return;
+	case MEMLOCK_FILE_REGULAR:
+		break;
+	}
+	rc = memlock_file_residency(f->fd, run->res_flags, &r);
+	if (rc < 0) {
+		run->t.errors++;
+		warn_rc(rc, "cannot read the residency of %s", user_str(f->path));
+		return;
+	}
+	count(run, &r);
+	if (!run->summary)
+		file_row(run, f->path, &r);
+}
+
+static void total_row(struct files_run *run)
+{
+	struct output *out = &run->out;
+	struct libscols_line *ln = output_new_line(out);
+	const struct totals *t = &run->t;
+
+	output_set_num(out, ln, T_FILES, t->files);
+	output_set_num(out, ln, T_DIRS, t->dirs);
+	output_set_size(out, ln, T_SIZE, t->size);
+	output_set_size(out, ln, T_CACHED, t->pages * run->page);
+	output_set_num(out, ln, T_PAGES, t->pages);
+	set_percent(out, ln, T_PERCENT, t->pages, t->known_pages, t->files > t->unknown);
+	output_set_num(out, ln, T_UNKNOWN, t->unknown);
+	output_set_num(out, ln, T_SKIPPED, t->skipped);
+	output_set_num(out, ln, T_ERRORS, t->errors);
+}
+
+static int walk(struct files_run *run, char **paths, int n, const struct memlock_walk_opts *wo)
+{
+	struct memlock_files *w = memlock_files_open((const char *const *)paths, (size_t)n, wo);
+	struct memlock_file f = { .sz = sizeof(f) };
+	int rc;
+
+	if (w == NULL) {
+		warn_rc(-errno, "cannot walk the files");
+		return -errno;
+	}
+	while ((rc = memlock_files_next(w, &f)) == 0)
+		one_file(run, &f);
+	memlock_files_close(w);
+	if (rc < 0)
+		warn_rc(rc, "cannot walk the files");
+	return rc < 0 ? rc : 0;
+}
+
+/* glob lists: at most one per argument, NULL-terminated */
+static void add_glob(const char ***list, size_t *n, const char *glob)
+{
+	const char **l = realloc(*list, (*n + 2) * sizeof(*l));
+
+	if (l == NULL)
+		err(EXIT_FAILURE, "cannot allocate memory");
+	l[(*n)++] = glob;
+	l[*n] = NULL;
+	*list = l;
+}
+
+static int exit_status(const struct totals *t, int rc)
+{
+	if (rc < 0 || (t->errors && !t->files))
+		return EXIT_FAILURE;
+	return t->errors ? EXIT_SOMEOK : EXIT_SUCCESS;
+}
+
+int cmd_files(int argc, char **argv)
+{
+	enum { OPT_MINCORE = 0x2000 };
+	static const struct option longopts[] = {
+		{ "recursive", no_argument, NULL, 'R' },
+		{ "one-file-system", no_argument, NULL, 'x' },
+		{ "include", required_argument, NULL, 'i' },
+		{ "exclude", required_argument, NULL, 'I' },
+		{ "max-size", required_argument, NULL, 'm' },
+		{ "summary", no_argument, NULL, 's' },
+		{ "mincore", no_argument, NULL, OPT_MINCORE },
+		OUTPUT_LONGOPTS,
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct files_run run = { .page = (uint64_t)sysconf(_SC_PAGESIZE) };
+	struct memlock_walk_opts wo = { .sz = sizeof(wo) };
+	const char **inc = NULL, **exc = NULL;
+	size_t ninc = 0, nexc = 0;
+	int c, rc;
+
+	while ((c = cli_getopt(argc, argv, "RxI:i:m:s" OUTPUT_SHORTOPTS "hV", longopts)) != -1) {
+		if (output_option(&run.out, c, optarg))
+			continue;
+		switch (c) {
+		case 'R':
+			wo.flags |= MEMLOCK_WALK_RECURSIVE;
+			break;
+		case 'x':
+			wo.flags |= MEMLOCK_WALK_ONE_FS;
+			break;
+		case 'i':
+			add_glob(&inc, &ninc, optarg);
+			break;
+		case 'I':
+			add_glob(&exc, &nexc, optarg);
+			break;
+		case 'm':
+			if (parse_size(optarg, &wo.max_size) < 0 || wo.max_size == MEMLOCK_UNLIMITED) {
+				warnx("invalid size: %s", user_str(optarg));
+				errtryhelp("files");
+			}
+			break;
+		case 's':
+			run.summary = true;
+			break;
+		case OPT_MINCORE:
+			run.res_flags |= MEMLOCK_F_MINCORE;
+			break;
+		case 'h':
+			usage();
+		case 'V':
+			print_version();
+		default:
+			errtryhelp("files");
+		}
+	}
+	if (optind == argc) {
+		warnx("no file given");
+		errtryhelp("files");
+	}
+	wo.include = inc;
+	wo.exclude = exc;
+	run.out.infos = run.summary ? total_infos : file_infos;
+	run.out.ninfos = run.summary ? ARRAY_SIZE(total_infos) : ARRAY_SIZE(file_infos);
+	if (run.summary)
+		rc = output_init(&run.out, total_defaults, ARRAY_SIZE(total_defaults), "total");
+	else
+		rc = output_init(&run.out, file_defaults, ARRAY_SIZE(file_defaults), "files");
+	if (rc < 0)
+		errtryhelp("files");
+	rc = walk(&run, argv + optind, argc - optind, &wo);
+	if (run.summary)
+		total_row(&run);
+	if (output_print(&run.out) < 0)
+		rc = -EIO;
+	output_free(&run.out);
+	free(inc);
+	free(exc);
+	return exit_status(&run.t, rc);
+}

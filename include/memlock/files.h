@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* memlock/files.h - file pages: how much of a file is in the page cache, and walks of file trees. Include <memlock.h>. */
+#ifndef MEMLOCK_FILES_H
+#define MEMLOCK_FILES_H
+
+#include <memlock/common.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Where a residency figure came from. */
+enum memlock_residency_source {
+	MEMLOCK_RES_UNKNOWN = 0,	/* the kernel would not tell: see @unknown_err */
+	MEMLOCK_RES_CACHESTAT,		/* cachestat(2), Linux 6.5+: exact, no mapping */
+	MEMLOCK_RES_MINCORE,		/* mincore(2) on a PROT_NONE mapping of the file */
+};
+
+/**
+ * struct memlock_residency - how much of a file is in the page cache.
+ * @sz: sizeof(struct memlock_residency), set by the caller.
+ * @size: the file's size in bytes (st_size when it was read).
+ * @pages: pages the file spans, size rounded up to whole pages.
+ * @cached: of those, pages in the page cache. Meaningless when @source is
+ *          MEMLOCK_RES_UNKNOWN (0 then, never a guess).
+ * @dirty, @writeback, @evicted, @recently_evicted: pages, as cachestat(2)
+ *          counts them; 0 unless @source is MEMLOCK_RES_CACHESTAT.
+ * @source: where @cached came from.
+ * @unknown_err: why it is unknown: EPERM when the caller may not write to the
+ *          file and is not its owner, where Linux 5.2+ makes mincore(2)
+ *          report every page resident and cachestat(2) refuse; 0 otherwise.
+ */
+struct memlock_residency {
+	size_t sz;
+	uint64_t size, pages, cached;
+	uint64_t dirty, writeback, evicted, recently_evicted;
+	enum memlock_residency_source source;
+	int unknown_err;
+};
+
+/* memlock_file_residency(): use mincore(2) even where cachestat(2) works */
+#define MEMLOCK_F_MINCORE	(1u << 6)
+
+/**
+ * memlock_file_residency() - page-cache residency of the open file @fd.
+ * @fd: a regular file, open for reading.
+ * @flags: 0 or MEMLOCK_F_MINCORE.
+ * @r: filled; @r->sz must be set.
+ *
+ * Asks cachestat(2) first. Where the kernel lacks it (ENOSYS) mincore(2) is
+ * used, but only where its answer is true: Linux 5.2 and later report every
+ * page of a file mapping as resident unless the caller owns the file, may
+ * write to it or holds CAP_FOWNER (the same test cachestat(2) makes), and
+ * the residency is then reported as unknown, never as 100%. No page of the
+ * file is read: the mapping is PROT_NONE and never touched.
+ * Return: 0 (also when the residency is unknown), -EINVAL for a bad @r or
+ * @flags, -EISDIR or -EINVAL for a file that is not regular, -errno of
+ * fstat(2), mmap(2) or mincore(2).
+ */
+MEMLOCK_API MEMLOCK_MUST_CHECK int memlock_file_residency(int fd, unsigned int flags,
+							  struct memlock_residency *r);
+
+/**
+ * memlock_residency_source_name() - "cachestat", "mincore" or "unknown".
+ * Return: a static string.
+ */
+MEMLOCK_API const char *memlock_residency_source_name(enum memlock_residency_source s);
+
+/* What a walk found at a path. */
+enum memlock_file_kind {
+	MEMLOCK_FILE_REGULAR = 0,	/* a regular file, open: @fd */
+	MEMLOCK_FILE_DIRECTORY,		/* a directory, about to be walked (with
+					 * MEMLOCK_WALK_RECURSIVE) or not */
+	MEMLOCK_FILE_SKIPPED,		/* not read: @skip says why */
+	MEMLOCK_FILE_ERROR,		/* could not be read: @err */
+};
+
+enum memlock_file_skip {
+	MEMLOCK_SKIP_NONE = 0,
+	MEMLOCK_SKIP_NOT_REGULAR,	/* a FIFO, socket or device: never opened */
+	MEMLOCK_SKIP_SYMLINK,		/* a symbolic link met inside a walk (not followed) */
+	MEMLOCK_SKIP_HARDLINK,		/* a file already given under another name */
+	MEMLOCK_SKIP_OTHER_FS,		/* on another file system (MEMLOCK_WALK_ONE_FS) */
+	MEMLOCK_SKIP_LOOP,		/* a directory that contains itself (bind mount) */
+	MEMLOCK_SKIP_DIRECTORY,		/* a directory given without MEMLOCK_WALK_RECURSIVE */
+};
+
+/* struct memlock_walk_opts::flags */
+#define MEMLOCK_WALK_RECURSIVE	(1u << 0)	/* walk directories (symlinks inside are not followed) */
+#define MEMLOCK_WALK_ONE_FS	(1u << 1)	/* stay on each operand's file system */
+
+/**
+ * struct memlock_walk_opts - how to walk.
+ * @sz: sizeof(struct memlock_walk_opts).
+ * @flags: MEMLOCK_WALK_*.
+ * @include: NULL or a NULL-terminated list of fnmatch(3) patterns: a
+ *           regular file is given only when its name matches one.
+ * @exclude: NULL or a NULL-terminated list of patterns: a file or directory
+ *           whose name matches one is left out, silently.
+ * @max_size: regular files bigger than this are left out (0: no limit).
+ *
+ * The filters apply to what the walk finds; the paths given are always
+ * given back. The patterns must stay valid until memlock_files_close().
+ */
+struct memlock_walk_opts {
+	size_t sz;
+	unsigned int flags;
+	const char *const *include;
+	const char *const *exclude;
+	uint64_t max_size;
+};
+
+/**
+ * struct memlock_file - what memlock_files_next() found.
+ * @sz: sizeof(struct memlock_file), set by the caller.
+ * @path: the path as given plus the names walked, bytes as the file system
+ *        has them (not always UTF-8); valid until the next call.
+ * @kind: what it is; @fd is open (read-only, close-on-exec) for
+ *        MEMLOCK_FILE_REGULAR and closed by the next call, -1 otherwise.
+ * @skip: why it was skipped; @err: the errno for MEMLOCK_FILE_ERROR.
+ * @dev, @ino, @size, @mode, @nlink: its stat(2) fields.
+ * @operand: it is one of the paths given, not a file found by the walk.
+ */
+struct memlock_file {
+	size_t sz;
+	const char *path;
+	enum memlock_file_kind kind;
+	int fd;
+	enum memlock_file_skip skip;
+	int err;
+	uint64_t dev, ino, size;
+	uint32_t mode, nlink;
+	bool operand;
+};
+
+struct memlock_files;
+
+/**
+ * memlock_files_open() - start a walk of @paths (physical: symbolic links
+ * are followed for operands only, as find -H does).
+ * @paths: @n paths. @opts: NULL for the defaults.
+ *
+ * Memory stays bounded whatever the tree: one open directory per level,
+ * and of the files with several hard links only those whose other names
+ * have not all been seen yet are remembered (by device and inode). Loops
+ * are told by device and inode of the directories above, never by inode
+ * alone, so the roots of nested file systems are walked.
+ * Return: a walk, or NULL with errno EINVAL/ENOMEM.
+ */
+MEMLOCK_API struct memlock_files *memlock_files_open(const char *const *paths, size_t n,
+						     const struct memlock_walk_opts *opts);
+
+/**
+ * memlock_files_next() - the next file.
+ * Return: 0 with @f filled, 1 at the end, -EINVAL for a bad @f, -ENOMEM.
+ * A path that cannot be read is not an error of the walk: it comes as
+ * MEMLOCK_FILE_ERROR with its errno.
+ */
+MEMLOCK_API MEMLOCK_MUST_CHECK int memlock_files_next(struct memlock_files *w,
+						      struct memlock_file *f);
+
+/** memlock_files_close() - end a walk (NULL is allowed). */
+MEMLOCK_API void memlock_files_close(struct memlock_files *w);
+
+/**
+ * memlock_file_skip_name() - a short phrase for a skip reason, such as
+ * "not a regular file".
+ * Return: a static string.
+ */
+MEMLOCK_API const char *memlock_file_skip_name(enum memlock_file_skip skip);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* MEMLOCK_FILES_H */

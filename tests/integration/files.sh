@@ -1,0 +1,145 @@
+#!/bin/bash
+# memlock files: residency against the kernel. Files with known cached
+# ranges (POSIX_FADV_DONTNEED, then reads of chosen ranges with readahead
+# off) report exactly those bytes, by cachestat(2) and by mincore(2); as
+# uid 65534 a root-owned 0644 file's residency is the truth or unknown,
+# never 100%; walks count hard links once, walk nested file systems whose
+# roots share an inode number, stop at bind-mount loops, honour -x, -i, -I,
+# -m; FIFOs are skipped without blocking; -J is valid UTF-8 for any name.
+. "$(dirname "$0")/lib.sh"
+
+PAGE=$(getconf PAGESIZE)
+dir=$(mktemp -d)
+at_exit "rm -rf '$dir'"
+chmod 755 "$dir"
+
+# cache FILE OFFSET LENGTH...: drop FILE from the page cache, then read the
+# given ranges with readahead off, so exactly they are cached
+cache() {
+	python3 - "$@" <<'PY'
+import os, sys
+f = sys.argv[1]
+fd = os.open(f, os.O_RDONLY)
+os.fsync(fd) if os.access(f, os.W_OK) else None
+os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_RANDOM)
+a = sys.argv[2:]
+for off, n in zip(a[0::2], a[1::2]):
+    got = 0
+    while got < int(n):
+        b = os.pread(fd, int(n) - got, int(off) + got)
+        if not b:
+            break
+        got += len(b)
+os.close(fd)
+PY
+}
+# field FILE COLUMN [OPTIONS]: one column of one file, bytes, no heading
+field() {
+	local f=$1 c=$2
+	shift 2
+	"$MEMLOCK" files -b -n -r -o "$c" "$@" "$f"
+}
+as_nobody() { setpriv --reuid 65534 --regid 65534 --clear-groups --inh-caps=-all "$@"; }
+
+# --- residency against the kernel: 8 MiB, 2 MiB at 1 MiB and one page at 6 MiB
+f=$dir/data
+head -c $((8 << 20)) /dev/urandom >"$f"
+sync "$f"
+cache "$f" $((1 << 20)) $((2 << 20)) $((6 << 20)) "$PAGE"
+want=$(((2 << 20) + PAGE))
+fincore_says=$(grep -o '^[0-9]*' <<<"$(fincore -b -n -o RES "$f" 2>/dev/null)")
+src=$(field "$f" SOURCE)
+is "cachestat(2) or mincore(2) answers for the owner ($src)" "$([ "$src" != unknown ] && echo yes)" yes
+is "CACHED is the 2 MiB and the page that were read (fincore: ${fincore_says:-?})" \
+	"$(field "$f" CACHED)" "$want"
+is "PAGES counts them in pages" "$(field "$f" PAGES)" $((want / PAGE))
+is "--mincore gives the same answer" "$(field "$f" CACHED --mincore)" "$want"
+is "FILE_PAGES is the file's size in pages" "$(field "$f" FILE_PAGES)" $(((8 << 20) / PAGE))
+is "CACHED% is the part cached" "$(field "$f" CACHED%)" "$(awk -v a=$want 'BEGIN { printf "%.1f%%", 100 * a / (8 * 1048576) }')"
+is "SOURCE names the syscall" "$(field "$f" SOURCE --mincore)" mincore
+
+# --- unprivileged on a root-owned 0644 file: the truth or unknown, never 100%
+chmod 644 "$f"
+for how in "" --mincore; do
+	out=$(as_nobody "$MEMLOCK" files -b -n -r -o CACHED,SOURCE $how "$f" 2>&1)
+	case $out in
+	" unknown" | "$want "*) ok "uid 65534 ${how:-(cachestat)}: the truth or unknown ($out)" ;;
+	*) not_ok "uid 65534 ${how:-(cachestat)}: the truth or unknown"; diag "got: $out" ;;
+	esac
+done
+json=$(as_nobody "$MEMLOCK" files -J -b "$f")
+is "unknown is null in JSON, not a number" "$(jget "$json" 'j["files"][0]["cached"]')" None
+# a file uid 65534 owns: the truth, whatever the kernel version
+own=$dir/own
+head -c $((1 << 20)) /dev/urandom >"$own"
+sync "$own"
+chown 65534 "$own"
+cache "$own" 0 $((256 << 10))
+is "uid 65534 on its own file: the truth" \
+	"$(as_nobody "$MEMLOCK" files -b -n -o CACHED --mincore "$own")" $((256 << 10))
+
+# --- walks
+tree=$dir/tree
+mkdir -p "$tree/a/b" "$tree/c"
+echo one >"$tree/a/one.txt"
+echo two >"$tree/a/b/two.log"
+head -c 100000 /dev/zero >"$tree/c/big.txt"
+ln "$tree/a/one.txt" "$tree/c/one-again.txt"
+ln -s ../a "$tree/c/link"
+mkfifo "$tree/c/fifo"
+names() { "$MEMLOCK" files -n -r -o PATH "$@" | sed "s|^$tree/||" | sort | tr '\n' ' '; }
+got=$(names -R "$tree")
+is "-R: every regular file once, hard links once, symlinks not followed ($got)" \
+	"$(sed 's/c\/one-again.txt/a\/one.txt/' <<<"$got" | tr ' ' '\n' | sort | tr '\n' ' ')" \
+	" a/b/two.log a/one.txt c/big.txt "
+is "-i: only names that match" "$(names -R -i '*.txt' "$tree" | wc -w)" 2
+is "-I: a directory left out" "$(names -R -I b "$tree" | grep -c two.log)" 0
+is "-m: big files left out" "$(names -R -m 1K "$tree" | grep -c big)" 0
+sum=$("$MEMLOCK" files -R -s -n -r -o FILES,DIRECTORIES,SKIPPED "$tree")
+is "--summary: 3 files, 4 directories, 3 skipped (hard link, symlink, FIFO)" "$sum" "3 4 3"
+
+out=$(timeout 10 "$MEMLOCK" files "$tree/c/fifo" "$tree/a/one.txt" 2>&1 >/dev/null)
+rc=$?
+is "a FIFO operand: skipped without blocking, the rest read (rc $rc)" "$rc" 0
+check "a FIFO operand: the reason is given" grep -q "skipping .*fifo: not a regular file" <<<"$out"
+out=$("$MEMLOCK" files "$tree" 2>&1)
+check "a directory without -R: skipped, with the hint" grep -q "hint: give -R" <<<"$out"
+
+"$MEMLOCK" files "$dir/missing" >/dev/null 2>"$dir/err"
+is "a missing path alone: exit status 1" "$?" 1
+check "a missing path: its name and the reason" grep -q "cannot read .*missing: No such file" "$dir/err"
+"$MEMLOCK" files "$dir/missing" "$f" >/dev/null 2>&1
+is "a missing path beside a good one: exit status 64" "$?" 64
+secret=$dir/secret
+echo s >"$secret"
+chmod 600 "$secret"
+out=$(as_nobody "$MEMLOCK" files "$secret" 2>&1)
+check "an unreadable file: Permission denied" grep -q "Permission denied" <<<"$out"
+
+# names that are not UTF-8: -J stays valid UTF-8
+odd=$dir/$'bad\xff\xfe name'
+echo x >"$odd"
+json=$("$MEMLOCK" files -J "$odd")
+check "-J of a name with bytes that are not UTF-8 is valid UTF-8 JSON" \
+	python3 -c 'import json, sys; json.loads(sys.stdin.buffer.read().decode("utf-8", "strict"))' <<<"$json"
+
+# --- nested file systems whose roots share an inode number, a bind loop
+m=$dir/mnt
+mkdir -p "$m"
+if [ "$(id -u)" -ne 0 ] || ! mount -t tmpfs -o size=4m memlock-test "$m" 2>/dev/null; then
+	skip "nested mounts" "cannot mount tmpfs (not root, or no mount permission)"
+else
+	at_exit "umount -R '$m' 2>/dev/null || umount -l '$m'"
+	mkdir "$m/inner" "$m/d"
+	echo o >"$m/outer.txt"
+	mount -t tmpfs -o size=4m memlock-test "$m/inner"
+	echo i >"$m/inner/inner.txt"
+	diag "roots: $(stat -c %i "$m") and $(stat -c %i "$m/inner")"
+	is "a nested file system with the same root inode is walked" "$(names -R "$m" | grep -c inner.txt)" 1
+	is "-x stays on the first file system" "$(names -R -x "$m" | grep -c inner.txt)" 0
+	mount --bind "$m" "$m/d"
+	sum=$(timeout 20 "$MEMLOCK" files -R -s -n -r -o FILES "$m")
+	is "a bind mount of a directory inside itself: walked once, no loop" "$sum" 2
+fi
+done_testing
