@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "files.h"
 #include "output.h"
 
 enum { F_PATH, F_SIZE, F_CACHED, F_PAGES, F_FILE_PAGES, F_PERCENT, F_DIRTY,
@@ -81,7 +82,14 @@ static void __attribute__((noreturn)) usage(void)
 	      " -I, --exclude <glob>      leave out files and directories whose name matches\n"
 	      " -m, --max-size <size>     leave out files bigger than <size>\n"
 	      " -s, --summary             print only the totals\n"
-	      "     --mincore             ask mincore(2) even where cachestat(2) works\n", stdout);
+	      "     --mincore             ask mincore(2) even where cachestat(2) works\n"
+	      " -l, --lock                load and lock the files, hold them until SIGINT\n"
+	      "                             or SIGTERM\n"
+	      "     --budget <size>       lock at most <size> (default: RLIMIT_MEMLOCK, or\n"
+	      "                             unlimited with CAP_IPC_LOCK)\n"
+	      "     --rate <size>         load at most <size> per second\n"
+	      "     --strict              a file not locked in full: hold nothing, fail\n"
+	      " -v, --verbose             say every file not locked in full\n", stdout);
 	fputs(USAGE_OUTPUT_OPTIONS, stdout);
 	fputs(USAGE_SEPARATOR, stdout);
 	fputs(USAGE_HELP_OPTIONS, stdout);
@@ -237,7 +245,7 @@ static int exit_status(const struct totals *t, int rc)
 
 int cmd_files(int argc, char **argv)
 {
-	enum { OPT_MINCORE = 0x2000 };
+	enum { OPT_MINCORE = 0x2000, OPT_BUDGET, OPT_RATE, OPT_STRICT };
 	static const struct option longopts[] = {
 		{ "recursive", no_argument, NULL, 'R' },
 		{ "one-file-system", no_argument, NULL, 'x' },
@@ -246,6 +254,11 @@ int cmd_files(int argc, char **argv)
 		{ "max-size", required_argument, NULL, 'm' },
 		{ "summary", no_argument, NULL, 's' },
 		{ "mincore", no_argument, NULL, OPT_MINCORE },
+		{ "lock", no_argument, NULL, 'l' },
+		{ "budget", required_argument, NULL, OPT_BUDGET },
+		{ "rate", required_argument, NULL, OPT_RATE },
+		{ "strict", no_argument, NULL, OPT_STRICT },
+		{ "verbose", no_argument, NULL, 'v' },
 		OUTPUT_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -253,11 +266,13 @@ int cmd_files(int argc, char **argv)
 	};
 	struct files_run run = { .page = (uint64_t)sysconf(_SC_PAGESIZE) };
 	struct memlock_walk_opts wo = { .sz = sizeof(wo) };
+	struct files_lock_opts lo = { 0 };
+	bool lock = false;
 	const char **inc = NULL, **exc = NULL;
 	size_t ninc = 0, nexc = 0;
 	int c, rc;
 
-	while ((c = cli_getopt(argc, argv, "RxI:i:m:s" OUTPUT_SHORTOPTS "hV", longopts)) != -1) {
+	while ((c = cli_getopt(argc, argv, "RxI:i:m:slv" OUTPUT_SHORTOPTS "hV", longopts)) != -1) {
 		if (output_option(&run.out, c, optarg))
 			continue;
 		switch (c) {
@@ -285,6 +300,27 @@ int cmd_files(int argc, char **argv)
 		case OPT_MINCORE:
 			run.res_flags |= MEMLOCK_F_MINCORE;
 			break;
+		case 'l':
+			lock = true;
+			break;
+		case OPT_BUDGET:
+		case OPT_RATE:
+			if (parse_size(optarg, c == OPT_BUDGET ? &lo.budget : &lo.rate) < 0 ||
+			    (c == OPT_RATE && lo.rate == MEMLOCK_UNLIMITED)) {
+				warnx("invalid size: %s", user_str(optarg));
+				errtryhelp("files");
+			}
+			if (c == OPT_BUDGET && lo.budget == 0) {
+				warnx("a budget of 0 locks nothing");
+				errtryhelp("files");
+			}
+			break;
+		case OPT_STRICT:
+			lo.strict = true;
+			break;
+		case 'v':
+			lo.verbose = true;
+			break;
 		case 'h':
 			usage();
 		case 'V':
@@ -299,6 +335,16 @@ int cmd_files(int argc, char **argv)
 	}
 	wo.include = inc;
 	wo.exclude = exc;
+	if (lock) {
+		rc = files_lock(argv + optind, argc - optind, &wo, &lo);
+		free(inc);
+		free(exc);
+		return close_stdout_rc(rc);
+	}
+	if (lo.budget || lo.rate || lo.strict) {
+		warnx("--budget, --rate and --strict go with --lock");
+		errtryhelp("files");
+	}
 	run.out.infos = run.summary ? total_infos : file_infos;
 	run.out.ninfos = run.summary ? ARRAY_SIZE(total_infos) : ARRAY_SIZE(file_infos);
 	if (run.summary)

@@ -169,6 +169,119 @@ MEMLOCK_API void memlock_files_close(struct memlock_files *w);
  */
 MEMLOCK_API const char *memlock_file_skip_name(enum memlock_file_skip skip);
 
+/* What became of a file given to a holder. */
+enum memlock_hold_state {
+	MEMLOCK_HOLD_LOCKED = 0,	/* every data page locked */
+	MEMLOCK_HOLD_PARTIAL,		/* some: @why says why not the rest */
+	MEMLOCK_HOLD_NOT_LOCKED,	/* none: @why */
+};
+
+enum memlock_hold_why {
+	MEMLOCK_HOLD_WHY_NONE = 0,
+	MEMLOCK_HOLD_WHY_BUDGET,	/* the holder's budget is spent */
+	MEMLOCK_HOLD_WHY_LIMIT,		/* RLIMIT_MEMLOCK, without CAP_IPC_LOCK (the
+					 * kernel's ENOMEM or EPERM) */
+	MEMLOCK_HOLD_WHY_MAP_COUNT,	/* the holder's mappings would pass its
+					 * share of vm.max_map_count */
+	MEMLOCK_HOLD_WHY_MEMORY,	/* the kernel could not lock the pages (ENOMEM,
+					 * EAGAIN under the limit: memory, a memory cgroup) */
+	MEMLOCK_HOLD_WHY_ERROR,		/* mmap(2) or mlock(2) failed: @err */
+	MEMLOCK_HOLD_WHY_CHANGED,	/* the file shrank while it was loading (@size
+					 * is its new size) */
+};
+
+/**
+ * struct memlock_hold_result - what memlock_holder_add_fd() did with a file.
+ * @sz: sizeof(struct memlock_hold_result), set by the caller.
+ * @size: the file's size; @data: bytes of its data extents, whole pages
+ *        (holes are never read nor locked); @locked: bytes now locked.
+ * @maps: mappings the file takes in the holder (one per data extent).
+ * @state, @why: the outcome; @err: the errno behind MEMLOCK_HOLD_WHY_ERROR,
+ *        _LIMIT and _MEMORY.
+ */
+struct memlock_hold_result {
+	size_t sz;
+	uint64_t size, data, locked;
+	unsigned int maps;
+	enum memlock_hold_state state;
+	enum memlock_hold_why why;
+	int err;
+};
+
+/**
+ * struct memlock_holder_opts - a holder's budget and pace.
+ * @sz: sizeof(struct memlock_holder_opts).
+ * @budget: bytes it may lock in all; 0 for the default: unlimited with
+ *          CAP_IPC_LOCK, else the soft RLIMIT_MEMLOCK less what the process
+ *          has locked already; MEMLOCK_UNLIMITED for no budget.
+ * @rate: bytes per second to load at most (0: as fast as the disk goes).
+ * @max_maps: mappings it may make (0: vm.max_map_count less the process's
+ *          mappings and a reserve of 1024 for the rest of the program).
+ */
+struct memlock_holder_opts {
+	size_t sz;
+	uint64_t budget;
+	uint64_t rate;
+	uint64_t max_maps;
+};
+
+/**
+ * struct memlock_holder_totals - what a holder holds.
+ * @sz: sizeof(struct memlock_holder_totals).
+ * @files: files with at least one page locked; @locked: bytes locked;
+ * @budget: the budget (MEMLOCK_UNLIMITED when there is none);
+ * @maps, @max_maps: mappings made, and the most it may make.
+ */
+struct memlock_holder_totals {
+	size_t sz;
+	uint64_t files, locked, budget, maps, max_maps;
+};
+
+struct memlock_holder;
+
+/**
+ * memlock_holder_open() - a holder: it keeps file pages locked in the
+ * calling process until memlock_holder_close().
+ * Return: a holder, or NULL with errno EINVAL, ENOMEM, or the errno of
+ * reading /proc/sys/vm/max_map_count or /proc/self/{status,limits,maps}.
+ */
+MEMLOCK_API struct memlock_holder *memlock_holder_open(const struct memlock_holder_opts *opts);
+
+/**
+ * memlock_holder_add_fd() - load and lock the data pages of the regular file
+ * @fd (which the caller may close afterwards).
+ *
+ * The data extents (SEEK_DATA/SEEK_HOLE) are mapped read-only, one mapping
+ * each, and locked with mlock(2), which reads what is not in the page
+ * cache; no byte of the file is touched by the process, so a file that
+ * shrinks meanwhile costs an error, never a SIGBUS. What does not fit in
+ * the budget is not locked: the file is locked in part, or not at all,
+ * and @res says why. A failure never undoes what other files hold.
+ * The mappings are not inherited by children (MADV_DONTFORK).
+ * Return: 0 with @res filled (whatever the outcome), -EINVAL for a bad
+ * argument or a file that is not regular, -ENOMEM when the holder cannot
+ * grow its own table.
+ */
+MEMLOCK_API MEMLOCK_MUST_CHECK int memlock_holder_add_fd(struct memlock_holder *h, int fd,
+							 struct memlock_hold_result *res);
+
+/**
+ * memlock_holder_totals() - what @h holds.
+ * Return: 0, or -EINVAL for a bad @t.
+ */
+MEMLOCK_API MEMLOCK_MUST_CHECK int memlock_holder_totals(const struct memlock_holder *h,
+							 struct memlock_holder_totals *t);
+
+/** memlock_holder_close() - unlock and unmap everything @h holds (NULL is allowed). */
+MEMLOCK_API void memlock_holder_close(struct memlock_holder *h);
+
+/**
+ * memlock_hold_why_name() - a short phrase for why a file was not locked in
+ * full, such as "the budget is spent".
+ * Return: a static string.
+ */
+MEMLOCK_API const char *memlock_hold_why_name(enum memlock_hold_why why);
+
 #ifdef __cplusplus
 }
 #endif

@@ -41,5 +41,8 @@ struct mlk_context {
 };
 MLK_HIDDEN void mlk_parse_cgroup(const char *buf, size_t len, struct mlk_context *ctx);
 MLK_HIDDEN int mlk_userns_is_init(const char *root, pid_t pid);
+/* mapcount.c: vm.max_map_count, and the mappings of a process */
+MLK_HIDDEN int mlk_read_max_map_count(const char *root, uint64_t *max);
+MLK_HIDDEN int mlk_count_maps(const char *root, pid_t pid, uint64_t *n);
 
 #endif /* MLK_PROCFS_H */

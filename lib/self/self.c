@@ -5,39 +5,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "core/sys.h"
 #include "predict/predict.h"
-
-
-static long sys_mlock2(const void *addr, size_t len, unsigned int flags)
-{
-#ifdef SYS_mlock2
-	/* raw syscall: older libcs lack the wrapper, and a wrapper could
-	 * hide ENOSYS behind a fallback of its own */
-	return syscall(SYS_mlock2, addr, len, flags);
-#else
-	(void)addr, (void)len, (void)flags;
-	errno = ENOSYS;
-	return -1;
-#endif
-}
-
-/* Raw syscalls throughout: sanitizer runtimes intercept the libc wrappers
- * and turn them into silent no-ops (ASan "ignores mlock/mlockall"), which
- * would make the library lie about what is locked. */
-static int sys_mlock(const void *addr, size_t len)
-{
-	return (int)syscall(SYS_mlock, addr, len);
-}
-
-static int sys_munlock(const void *addr, size_t len)
-{
-	return (int)syscall(SYS_munlock, addr, len);
-}
-
-static int sys_mlockall(int flags)
-{
-	return (int)syscall(SYS_mlockall, flags);
-}
 
 /* On failure, ask the predictor why; when its errno differs from the
  * kernel's, keep the kernel's and say so. */
@@ -70,7 +39,7 @@ int memlock_self_lock(const void *addr, size_t len, unsigned int flags,
 	if (flags & MEMLOCK_F_ONFAULT) {
 		req.op = MEMLOCK_OP_MLOCK2;
 		req.kflags = MLOCK_ONFAULT;
-		if (sys_mlock2(addr, len, MLOCK_ONFAULT) == 0)
+		if (mlk_sys_mlock2(addr, len, MLOCK_ONFAULT) == 0)
 			return 0;
 		rc = -errno;
 		if (rc != -ENOSYS || !(flags & MEMLOCK_F_BEST_EFFORT))
@@ -79,14 +48,14 @@ int memlock_self_lock(const void *addr, size_t len, unsigned int flags,
 		req.op = MEMLOCK_OP_MLOCK;
 		req.kflags = 0;
 	}
-	if (sys_mlock(addr, len) < 0)
+	if (mlk_sys_mlock(addr, len) < 0)
 		return explain(-errno, &req, why);
 	return rc == -ENOSYS ? MEMLOCK_DOWNGRADED : 0;
 }
 
 int memlock_self_unlock(const void *addr, size_t len)
 {
-	if (sys_munlock(addr, len) < 0)
+	if (mlk_sys_munlock(addr, len) < 0)
 		return mlk_err(-errno);
 	return 0;
 }
@@ -102,13 +71,13 @@ int memlock_self_lock_all(unsigned int flags, struct memlock_verdict *why)
 		return mlk_err(-EINVAL);
 	kflags = mlk_mcl_of(flags);
 	req.kflags = (unsigned int)kflags;
-	if (sys_mlockall(kflags) == 0)
+	if (mlk_sys_mlockall(kflags) == 0)
 		return 0;
 	/* kernels before 4.4 reject MCL_ONFAULT with EINVAL */
 	if (errno == EINVAL && (flags & MEMLOCK_F_ONFAULT) && (flags & MEMLOCK_F_BEST_EFFORT)) {
 		pr_warn("MCL_ONFAULT is not supported: locking without it");
 		req.kflags &= ~(unsigned int)MCL_ONFAULT;
-		if (sys_mlockall((int)req.kflags) == 0)
+		if (mlk_sys_mlockall((int)req.kflags) == 0)
 			return MEMLOCK_DOWNGRADED;
 	}
 	return explain(-errno, &req, why);

@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * memlock files --lock: load and lock files' data pages and hold them until
+ * SIGINT or SIGTERM (vmtouch -l, memlockd), saying exactly what was not
+ * locked and why. SIGHUP does not end it (vmtouch dies on it).
+ */
+#include <inttypes.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "files.h"
+#include "output.h"
+
+struct lock_run {
+	const struct files_lock_opts *o;
+	struct memlock_holder *h;
+	uint64_t files, data, locked, not_locked, partial, errors;
+	uint64_t missed;		/* data bytes not locked */
+	enum memlock_hold_why first_why;
+	char *first_path;		/* the first file not locked in full */
+};
+
+/* The predictor on locking the rest, for the hint of a limit. */
+static void hint_limit(uint64_t want)
+{
+	struct memlock_request req = { .op = MEMLOCK_OP_MLOCK, .len = want };
+	struct memlock_verdict v;
+
+	if (memlock_predict(NULL, 0, &req, &v) < 0 || v.ok)
+		return;
+	hint("%s", v.reason);
+	for (int i = 0; i < v.n_fix; i++)
+		hint("%s", v.fix[i]);
+}
+
+static void not_in_full(struct lock_run *run, const char *path, const struct memlock_hold_result *r)
+{
+	char a[32], b[32];
+
+	run->missed += r->data - r->locked;
+	if (r->state == MEMLOCK_HOLD_PARTIAL)
+		run->partial++;
+	else
+		run->not_locked++;
+	if (run->first_path == NULL) {
+		run->first_path = strdup(path);
+		run->first_why = r->why;
+	}
+	if (r->why == MEMLOCK_HOLD_WHY_CHANGED)
+		warnx("%s: %s of %s locked: %s", user_str(path), size_to_human(r->locked, a, sizeof(a)),
+		      size_to_human(r->data, b, sizeof(b)), memlock_hold_why_name(r->why));
+	else if (r->why == MEMLOCK_HOLD_WHY_ERROR || r->why == MEMLOCK_HOLD_WHY_MEMORY)
+		warnx("%s: %s of %s locked: %s (%s)", user_str(path), size_to_human(r->locked, a, sizeof(a)),
+		      size_to_human(r->data, b, sizeof(b)), memlock_hold_why_name(r->why),
+		      strerror(r->err));
+	else if (run->o->verbose)
+		warnx("%s: %s of %s locked: %s", user_str(path), size_to_human(r->locked, a, sizeof(a)),
+		      size_to_human(r->data, b, sizeof(b)), memlock_hold_why_name(r->why));
+}
+
+static void lock_one(struct lock_run *run, const struct memlock_file *f)
+{
+	struct memlock_hold_result r = { .sz = sizeof(r) };
+	int rc;
+
+	switch (f->kind) {
+	case MEMLOCK_FILE_DIRECTORY:
+		return;
+	case MEMLOCK_FILE_SKIPPED:
+		if (f->operand || run->o->verbose)
+			warnx("skipping %s: %s", user_str(f->path), memlock_file_skip_name(f->skip));
+		if (f->operand && f->skip == MEMLOCK_SKIP_DIRECTORY)
+			hint("give -R to walk it");
+		return;
+	case MEMLOCK_FILE_ERROR:
+		run->errors++;
+		warn_rc(-f->err, "cannot read %s", user_str(f->path));
+		return;
+	case MEMLOCK_FILE_REGULAR:
+		break;
+	}
+	rc = memlock_holder_add_fd(run->h, f->fd, &r);
+	if (rc < 0) {
+		run->errors++;
+		warn_rc(rc, "cannot lock %s", user_str(f->path));
+		return;
+	}
+	run->files++;
+	run->data += r.data;
+	run->locked += r.locked;
+	if (r.state != MEMLOCK_HOLD_LOCKED)
+		not_in_full(run, f->path, &r);
+}
+
+static void report(const struct lock_run *run)
+{
+	struct memlock_holder_totals t = { .sz = sizeof(t) };
+	char a[32], b[32], c[32];
+
+	if (memlock_holder_totals(run->h, &t) < 0)
+		return;
+	printf("locked %s of %s in %" PRIu64 " files", size_to_human(run->locked, a, sizeof(a)),
+	       size_to_human(run->data, b, sizeof(b)), t.files);
+	if (t.budget != MEMLOCK_UNLIMITED)
+		printf(" (budget %s)", size_to_human(t.budget, c, sizeof(c)));
+	printf(", %" PRIu64 " mappings\n", t.maps);
+	fflush(stdout);	/* a pipe or the journal sees it now, not at exit */
+	if (run->first_path == NULL)
+		return;
+	warnx("%s of %" PRIu64 " files not locked (%" PRIu64 " in part, %" PRIu64 " not at all): "
+	      "first %s: %s%s", size_to_human(run->missed, a, sizeof(a)), run->files, run->partial,
+	      run->not_locked, user_str(run->first_path), memlock_hold_why_name(run->first_why),
+	      run->first_why == MEMLOCK_HOLD_WHY_BUDGET && !run->o->budget
+		      ? " (the default budget: the soft RLIMIT_MEMLOCK)" : "");
+	if (run->first_why == MEMLOCK_HOLD_WHY_LIMIT ||
+	    (run->first_why == MEMLOCK_HOLD_WHY_BUDGET && !run->o->budget))
+		hint_limit(run->missed);
+	else if (run->first_why == MEMLOCK_HOLD_WHY_BUDGET)
+		hint("raise --budget to %s", size_to_human(run->data, a, sizeof(a)));
+	else if (run->first_why == MEMLOCK_HOLD_WHY_MAP_COUNT)
+		hint("raise vm.max_map_count (sysctl), or lock fewer files");
+}
+
+/* Hold until SIGINT or SIGTERM; SIGHUP is taken and ignored for now. */
+static void hold(void)
+{
+	sigset_t set;
+	int sig;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	do
+		sig = sigwaitinfo(&set, NULL);
+	while (sig == SIGHUP || (sig < 0 && errno == EINTR));
+}
+
+int files_lock(char **paths, int n, const struct memlock_walk_opts *wo,
+	       const struct files_lock_opts *o)
+{
+	struct memlock_holder_opts ho = { .sz = sizeof(ho), .budget = o->budget, .rate = o->rate };
+	struct memlock_file f = { .sz = sizeof(f) };
+	struct lock_run run = { .o = o };
+	struct memlock_files *w;
+	bool incomplete;
+	int rc;
+
+	run.h = memlock_holder_open(&ho);
+	if (run.h == NULL) {
+		warn_rc(-errno, "cannot start holding files");
+		return EXIT_FAILURE;
+	}
+	w = memlock_files_open((const char *const *)paths, (size_t)n, wo);
+	if (w == NULL) {
+		rc = -errno;
+	} else {
+		while ((rc = memlock_files_next(w, &f)) == 0)
+			lock_one(&run, &f);
+		memlock_files_close(w);
+	}
+	if (rc < 0)
+		warn_rc(rc, "cannot walk the files");
+	report(&run);
+	incomplete = run.first_path != NULL || run.errors;
+	free(run.first_path);
+	if (rc < 0 || (o->strict && incomplete)) {
+		memlock_holder_close(run.h);
+		if (o->strict && rc >= 0)
+			warnx("nothing is held (--strict)");
+		return EXIT_FAILURE;
+	}
+	if (run.files == 0 && run.errors) {
+		memlock_holder_close(run.h);
+		return EXIT_FAILURE;
+	}
+	hold();
+	memlock_holder_close(run.h);
+	return incomplete ? EXIT_SOMEOK : EXIT_SUCCESS;
+}

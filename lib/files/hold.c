@@ -1,0 +1,311 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * A holder keeps file pages locked in the calling process: each data extent
+ * of a file is a read-only shared mapping, locked with mlock(2) (which reads
+ * in what is not cached: no page loop, no MAP_POPULATE needed), and never
+ * touched, so a file that shrinks costs an error and not a SIGBUS.
+ *
+ * The holder remembers only its mappings, 16 bytes each: the kernel knows
+ * which file each one maps (/proc/self/maps), so no path is kept here.
+ */
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/sys.h"
+#include "files/files.h"
+#include "procfs/procfs.h"
+
+/* mappings left to the rest of the program when the default is taken */
+#define MAPS_RESERVE 1024u
+
+struct hmap {
+	void *addr;
+	size_t len;
+};
+
+struct memlock_holder {
+	uint64_t budget, used, files, max_maps, page;
+	uint64_t rate, paced, pace_t0;	/* bytes loaded since pace_t0 (ns) */
+	uint64_t soft, locked_before;	/* RLIMIT_MEMLOCK, VmLck at open */
+	bool has_cap;
+	struct hmap *maps;
+	size_t nmaps, cap;
+};
+
+static const char *const why_names[] = {
+	[MEMLOCK_HOLD_WHY_NONE] = "locked",
+	[MEMLOCK_HOLD_WHY_BUDGET] = "the budget is spent",
+	[MEMLOCK_HOLD_WHY_LIMIT] = "over RLIMIT_MEMLOCK",
+	[MEMLOCK_HOLD_WHY_MAP_COUNT] = "over the holder's share of vm.max_map_count",
+	[MEMLOCK_HOLD_WHY_MEMORY] = "the kernel could not lock the pages",
+	[MEMLOCK_HOLD_WHY_ERROR] = "error",
+	[MEMLOCK_HOLD_WHY_CHANGED] = "the file shrank while it was loading",
+};
+
+const char *memlock_hold_why_name(enum memlock_hold_why why)
+{
+	if ((size_t)why < ARRAY_SIZE(why_names))
+		return why_names[why];
+	return "unknown";
+}
+
+static int holder_facts(struct memlock_holder *h, const struct memlock_holder_opts *o)
+{
+	struct memlock_status st;
+	struct memlock_limits lim;
+	uint64_t max, now;
+	int rc;
+
+	rc = memlock_proc_read_status(NULL, 0, &st);
+	if (rc == 0)
+		rc = memlock_proc_read_limits(NULL, 0, &lim);
+	if (rc < 0)
+		return rc;
+	h->has_cap = memlock_proc_has_cap_ipc_lock(NULL, &st, NULL);
+	h->soft = lim.soft;
+	h->locked_before = st.vm_lck;
+	if (o && o->budget)
+		h->budget = o->budget;
+	else if (h->has_cap || lim.soft == MEMLOCK_UNLIMITED)
+		h->budget = MEMLOCK_UNLIMITED;
+	else
+		h->budget = lim.soft > st.vm_lck ? lim.soft - st.vm_lck : 0;
+	if (o && o->max_maps) {
+		h->max_maps = o->max_maps;
+		return 0;
+	}
+	rc = mlk_read_max_map_count(NULL, &max);
+	if (rc == 0)
+		rc = mlk_count_maps(NULL, 0, &now);
+	if (rc < 0)
+		return rc;
+	h->max_maps = max > now + MAPS_RESERVE ? max - now - MAPS_RESERVE : 0;
+	return 0;
+}
+
+struct memlock_holder *memlock_holder_open(const struct memlock_holder_opts *opts)
+{
+	struct memlock_holder *h;
+	int rc;
+
+	if (opts && opts->sz < sizeof(*opts)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	h = calloc(1, sizeof(*h));
+	if (h == NULL)
+		return NULL;
+	h->page = (uint64_t)sysconf(_SC_PAGESIZE);
+	h->rate = opts ? opts->rate : 0;
+	rc = holder_facts(h, opts);
+	if (rc < 0) {
+		free(h);
+		errno = -rc;
+		return NULL;
+	}
+	return h;
+}
+
+/* mlock(2) @len bytes at @p, in slices that keep the load under the rate;
+ * *@done: the bytes locked, also on failure. */
+static int lock_paced(struct memlock_holder *h, void *p, size_t len, size_t *done_out)
+{
+	size_t slice = len, done = 0;
+
+	if (h->rate) {
+		slice = (size_t)(h->rate / 20 / h->page * h->page);	/* 50 ms of it */
+		if (slice < h->page)
+			slice = (size_t)h->page;
+		if (h->pace_t0 == 0)
+			h->pace_t0 = mlk_now_ns();
+	}
+	while (done < len) {
+		size_t n = len - done < slice ? len - done : slice;
+
+		if (mlk_sys_mlock((char *)p + done, n) < 0) {
+			*done_out = done;
+			return -errno;
+		}
+		done += n;
+		if (!h->rate)
+			continue;
+		h->paced += n;
+		for (;;) {	/* sleep until the bytes so far fit the rate */
+			uint64_t due = h->pace_t0 + h->paced * 1000000000ull / h->rate;
+			uint64_t now = mlk_now_ns();
+			struct timespec ts;
+
+			if (now >= due)
+				break;
+			ts.tv_sec = (time_t)((due - now) / 1000000000ull);
+			ts.tv_nsec = (long)((due - now) % 1000000000ull);
+			nanosleep(&ts, NULL);
+		}
+	}
+	*done_out = done;
+	return 0;
+}
+
+/* Why the kernel refused to lock @len more bytes. */
+static enum memlock_hold_why refused(const struct memlock_holder *h, int err, uint64_t len)
+{
+	if (err == EPERM)	/* a zero limit without CAP_IPC_LOCK */
+		return MEMLOCK_HOLD_WHY_LIMIT;
+	if (err == ENOMEM && !h->has_cap && h->soft != MEMLOCK_UNLIMITED &&
+	    h->locked_before + h->used + len > h->soft)
+		return MEMLOCK_HOLD_WHY_LIMIT;
+	if (err == ENOMEM || err == EAGAIN)
+		return MEMLOCK_HOLD_WHY_MEMORY;
+	return MEMLOCK_HOLD_WHY_ERROR;
+}
+
+/* Map and lock one extent, or what of it can be; *@len becomes what was
+ * locked. MEMLOCK_HOLD_WHY_NONE, or the reason it was not locked in full. */
+static enum memlock_hold_why hold_extent(struct memlock_holder *h, int fd,
+					 const struct mlk_extent *e, size_t *len, bool sparse,
+					 int *err)
+{
+	void *p = mmap(NULL, *len, PROT_READ, MAP_SHARED, fd, (off_t)e->off);
+	size_t done = 0;
+	int rc;
+
+	if (p == MAP_FAILED) {
+		*err = errno;
+		*len = 0;
+		return errno == ENOMEM ? MEMLOCK_HOLD_WHY_MAP_COUNT : MEMLOCK_HOLD_WHY_ERROR;
+	}
+	(void)madvise(p, *len, MADV_DONTFORK);	/* children start with a clean map count */
+	if (sparse) {	/* the fault's read-around would read the holes next to it */
+		(void)madvise(p, *len, MADV_RANDOM);
+		(void)posix_fadvise(fd, (off_t)e->off, (off_t)*len, POSIX_FADV_WILLNEED);
+	}
+	rc = lock_paced(h, p, *len, &done);
+	if (done < *len)
+		munmap((char *)p + done, *len - done);
+	if (done) {
+		h->maps[h->nmaps++] = (struct hmap){ p, done };
+		h->used += done;
+	}
+	*len = done;
+	if (rc == 0)
+		return MEMLOCK_HOLD_WHY_NONE;
+	*err = -rc;
+	return refused(h, -rc, *len);
+}
+
+static int reserve_maps(struct memlock_holder *h, size_t more)
+{
+	size_t cap = h->cap ? h->cap : 64;
+	struct hmap *m;
+
+	if (h->nmaps + more <= h->cap)
+		return 0;
+	while (cap < h->nmaps + more)
+		cap *= 2;
+	m = realloc(h->maps, cap * sizeof(*m));
+	if (m == NULL)
+		return -ENOMEM;
+	h->maps = m;
+	h->cap = cap;
+	return 0;
+}
+
+/* Lock what fits of @ext[0..@n) into @res. */
+static void hold_extents(struct memlock_holder *h, int fd, const struct mlk_extent *ext,
+			 size_t n, struct memlock_hold_result *res)
+{
+	bool sparse = n > 1 || (n == 1 && (ext[0].off || ext[0].len < res->size));
+
+	for (size_t i = 0; i < n && res->why == MEMLOCK_HOLD_WHY_NONE; i++) {
+		uint64_t left = h->budget == MEMLOCK_UNLIMITED ? UINT64_MAX : h->budget - h->used;
+		size_t len = (size_t)(ext[i].len < left ? ext[i].len : left / h->page * h->page);
+
+		if (len == 0) {
+			res->why = MEMLOCK_HOLD_WHY_BUDGET;
+			break;
+		}
+		res->why = hold_extent(h, fd, &ext[i], &len, sparse, &res->err);
+		res->locked += len;
+		res->maps += len > 0;
+		if (res->why == MEMLOCK_HOLD_WHY_NONE && len < ext[i].len)
+			res->why = MEMLOCK_HOLD_WHY_BUDGET;
+	}
+}
+
+/* After a failure: a file that shrank while it loaded says so. */
+static void changed_meanwhile(int fd, struct memlock_hold_result *res)
+{
+	struct stat st;
+
+	if ((res->why == MEMLOCK_HOLD_WHY_MEMORY || res->why == MEMLOCK_HOLD_WHY_ERROR) &&
+	    fstat(fd, &st) == 0 && (uint64_t)st.st_size < res->size) {
+		res->why = MEMLOCK_HOLD_WHY_CHANGED;
+		res->size = (uint64_t)st.st_size;
+	}
+}
+
+int memlock_holder_add_fd(struct memlock_holder *h, int fd, struct memlock_hold_result *res)
+{
+	struct mlk_extent *ext;
+	struct stat st;
+	size_t n, sz;
+	int rc;
+
+	if (h == NULL || res == NULL || res->sz < sizeof(*res))
+		return mlk_err(-EINVAL);
+	if (fstat(fd, &st) < 0)
+		return mlk_err(-errno);
+	if (!S_ISREG(st.st_mode))
+		return mlk_err(-EINVAL);
+	sz = res->sz;
+	memset(res, 0, sizeof(*res));
+	res->sz = sz;
+	res->size = (uint64_t)st.st_size;
+	rc = mlk_data_extents(fd, res->size, h->page, &ext, &n);
+	if (rc < 0)
+		return mlk_err(rc);
+	for (size_t i = 0; i < n; i++)
+		res->data += ext[i].len;
+	if (n > h->max_maps - (h->nmaps < h->max_maps ? h->nmaps : h->max_maps))
+		res->why = MEMLOCK_HOLD_WHY_MAP_COUNT;
+	else if ((rc = reserve_maps(h, n)) == 0)
+		hold_extents(h, fd, ext, n, res);
+	free(ext);
+	if (rc < 0)
+		return mlk_err(rc);
+	changed_meanwhile(fd, res);
+	if (res->locked)
+		h->files++;
+	res->state = res->locked == res->data ? MEMLOCK_HOLD_LOCKED
+		   : res->locked ? MEMLOCK_HOLD_PARTIAL : MEMLOCK_HOLD_NOT_LOCKED;
+	return 0;
+}
+
+int memlock_holder_totals(const struct memlock_holder *h, struct memlock_holder_totals *t)
+{
+	size_t sz;
+
+	if (h == NULL || t == NULL || t->sz < sizeof(*t))
+		return mlk_err(-EINVAL);
+	sz = t->sz;
+	memset(t, 0, sizeof(*t));
+	t->sz = sz;
+	t->files = h->files;
+	t->locked = h->used;
+	t->budget = h->budget;
+	t->maps = h->nmaps;
+	t->max_maps = h->max_maps;
+	return 0;
+}
+
+void memlock_holder_close(struct memlock_holder *h)
+{
+	if (h == NULL)
+		return;
+	for (size_t i = 0; i < h->nmaps; i++)
+		munmap(h->maps[i].addr, h->maps[i].len);
+	free(h->maps);
+	free(h);
+}

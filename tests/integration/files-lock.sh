@@ -1,0 +1,117 @@
+#!/bin/bash
+# memlock files --lock: every data page of the files resident and locked in
+# the holder (its smaps Locked), the holes of a sparse file never read, an
+# unprivileged 8 MiB limit filled exactly with the rest reported (exit
+# status 64 on SIGTERM), --strict holding nothing, SIGHUP keeping the
+# locks, a file truncated while it loads costing an error and no SIGBUS.
+. "$(dirname "$0")/lib.sh"
+
+dir=$(mktemp -d)
+at_exit "rm -rf '$dir'"
+chmod 755 "$dir"
+holder=
+
+# start_holder OUT ARGS...: a holder in the background, its PID in $holder,
+# once it has said what it locked (or exited)
+start_holder() {
+	local out=$1 i
+	shift
+	"$@" >"$out" 2>"$out.err" &
+	holder=$!
+	at_exit "kill $holder 2>/dev/null"
+	for ((i = 0; i < 200; i++)); do
+		grep -q '^locked ' "$out" 2>/dev/null && return 0
+		kill -0 "$holder" 2>/dev/null || return 1
+		sleep 0.05
+	done
+	return 1
+}
+locked_kb() { awk '/^Locked:/ { print $2 }' "/proc/$1/smaps_rollup"; }
+as_nobody() { setpriv --reuid 65534 --regid 65534 --clear-groups --inh-caps=-all "$@"; }
+
+tree=$dir/tree
+mkdir -p "$tree/sub"
+for i in 1 2 3 4; do head -c $((1 << 20)) /dev/urandom >"$tree/f$i"; done
+head -c 12345 /dev/urandom >"$tree/sub/odd"
+: >"$tree/sub/empty"
+# 4 GiB with 1 MiB of data in the middle
+truncate -s 4G "$tree/sparse"
+dd if=/dev/urandom of="$tree/sparse" bs=1M count=1 seek=2048 conv=notrunc status=none
+sync
+python3 -c 'import os, sys; fd = os.open(sys.argv[1], os.O_RDONLY); os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)' "$tree/sparse"
+want_kb=$(((4 * 1024) + 16 + 1024))	# 12345 bytes are 4 pages
+
+# --- root: everything locked
+if [ "$(id -u)" -ne 0 ]; then
+	skip "root holder" "needs root (CAP_IPC_LOCK)"
+else
+	start_holder "$dir/out" "$MEMLOCK" files --lock -R "$tree"
+	check "the holder says what it locked ($(cat "$dir/out" "$dir/out.err"))" grep -q "^locked 5.0M of 5.0M in 6 files" "$dir/out"
+	is "every data page is locked in the holder (smaps Locked, kB)" "$(locked_kb "$holder")" "$want_kb"
+	cached=$("$MEMLOCK" files -b -n -r -o CACHED "$tree/sparse")
+	is "the sparse file: only its 1 MiB of data is in the page cache, not 4 GiB" "$cached" $((1 << 20))
+	is "memlock files shows the files fully cached" \
+		"$("$MEMLOCK" files -n -r -o CACHED% "$tree/f1")" "100.0%"
+	kill -HUP "$holder"
+	sleep 0.3
+	check "SIGHUP does not end the holder" kill -0 "$holder"
+	is "SIGHUP keeps the locks" "$(locked_kb "$holder")" "$want_kb"
+	kill -TERM "$holder"
+	wait "$holder"
+	is "SIGTERM: exit status 0 when everything was locked" "$?" 0
+fi
+
+# --- unprivileged, an 8 MiB limit, a 64 MiB tree
+big=$dir/big
+mkdir -p "$big"
+chmod 755 "$big"
+for i in $(seq -w 1 16); do head -c $((4 << 20)) /dev/zero >"$big/f$i"; done
+chmod 644 "$big"/*
+start_holder "$dir/nb" as_nobody prlimit --memlock=$((8 << 20)):$((8 << 20)) \
+	"$MEMLOCK" files --lock "$big"/f*
+check "8 MiB limit: 8 MiB of 64 MiB locked ($(head -c 300 "$dir/nb" "$dir/nb.err"))" \
+	grep -q "^locked 8M of 64M in 2 files (budget 8M)" "$dir/nb"
+check "the rest is listed as not locked, with the reason" \
+	grep -q "56M of 16 files not locked (0 in part, 14 not at all).*soft RLIMIT_MEMLOCK" "$dir/nb.err"
+check "the hint names the limit it takes" grep -q "^hint: .*RLIMIT_MEMLOCK" "$dir/nb.err"
+pid=$(pgrep -P "$holder" -x memlock || echo "$holder")
+is "the holder holds 8 MiB (kB)" "$(locked_kb "$pid")" 8192
+kill -TERM "$pid"
+wait "$holder"
+is "SIGTERM: exit status 64, some files were not locked" "$?" 64
+
+as_nobody prlimit --memlock=$((8 << 20)):$((8 << 20)) \
+	"$MEMLOCK" files --lock --strict "$big"/f* >"$dir/st" 2>&1 &
+spid=$!
+for ((i = 0; i < 100; i++)); do kill -0 $spid 2>/dev/null || break; sleep 0.05; done
+if kill -0 $spid 2>/dev/null; then
+	not_ok "--strict: ends at once when a file cannot be locked"
+	kill $spid
+else
+	wait $spid
+	is "--strict: exit status 1" "$?" 1
+	check "--strict: says nothing is held" grep -q "nothing is held (--strict)" "$dir/st"
+fi
+"$MEMLOCK" files --lock --budget 0 "$big/f01" >/dev/null 2>&1
+is "--budget 0: refused (exit status 1)" "$?" 1
+
+# --- a file truncated while it loads: no SIGBUS
+if [ "$(id -u)" -ne 0 ]; then
+	skip "truncate while loading" "needs root"
+else
+	shr=$dir/shrink
+	head -c $((64 << 20)) /dev/zero >"$shr"
+	"$MEMLOCK" files --lock --rate 32M "$shr" >"$dir/sh" 2>&1 &
+	spid=$!
+	at_exit "kill $spid 2>/dev/null"
+	sleep 0.5
+	truncate -s 1M "$shr"
+	for ((i = 0; i < 100; i++)); do grep -q '^locked ' "$dir/sh" && break; sleep 0.05; done
+	check "the holder lives on after the truncation ($(head -c 300 "$dir/sh"))" kill -0 $spid
+	kill -TERM $spid
+	wait $spid
+	rc=$?
+	check "no SIGBUS: it ends by SIGTERM with its own status ($rc)" test "$rc" -lt 128
+	check "it says the file shrank while it was loading" grep -q "shrank while it was loading" "$dir/sh"
+fi
+done_testing
