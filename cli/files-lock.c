@@ -104,7 +104,10 @@ static void report(const struct lock_run *run)
 	       size_to_human(run->data, b, sizeof(b)), t.files);
 	if (t.budget != MEMLOCK_UNLIMITED)
 		printf(" (budget %s)", size_to_human(t.budget, c, sizeof(c)));
-	printf(", %" PRIu64 " mappings\n", t.maps);
+	printf(", %" PRIu64 " mappings", t.maps + t.helper_maps);
+	if (t.helpers)
+		printf(" in %" PRIu64 " processes", t.helpers + 1);
+	putchar('\n');
 	fflush(stdout);	/* a pipe or the journal sees it now, not at exit */
 	if (run->first_path == NULL)
 		return;
@@ -141,7 +144,8 @@ static void hold(void)
 int files_lock(char **paths, int n, const struct memlock_walk_opts *wo,
 	       const struct files_lock_opts *o)
 {
-	struct memlock_holder_opts ho = { .sz = sizeof(ho), .budget = o->budget, .rate = o->rate };
+	struct memlock_holder_opts ho = { .sz = sizeof(ho), .budget = o->budget, .rate = o->rate,
+					 .flags = MEMLOCK_F_SPREAD };
 	struct memlock_file f = { .sz = sizeof(f) };
 	struct lock_run run = { .o = o };
 	struct memlock_files *w;

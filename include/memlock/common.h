@@ -64,6 +64,10 @@ MEMLOCK_API void memlock_set_log(memlock_log_fn fn, enum memlock_log_level max_l
 						 * a seccomp filter */
 #define MEMLOCK_F_NO_EINTR	(1u << 5)	/* memlock_target_open(): refuse rather than
 						 * risk an EINTR */
+#define MEMLOCK_F_MINCORE	(1u << 6)	/* memlock_file_residency(): mincore(2) even
+						 * where cachestat(2) works */
+#define MEMLOCK_F_SPREAD	(1u << 7)	/* memlock_holder_open(): past the map count,
+						 * hold in helper processes */
 
 #ifdef __cplusplus
 }

@@ -38,9 +38,6 @@ struct memlock_residency {
 	int unknown_err;
 };
 
-/* memlock_file_residency(): use mincore(2) even where cachestat(2) works */
-#define MEMLOCK_F_MINCORE	(1u << 6)
-
 /**
  * memlock_file_residency() - page-cache residency of the open file @fd.
  * @fd: a regular file, open for reading.
@@ -217,12 +214,21 @@ struct memlock_hold_result {
  * @rate: bytes per second to load at most (0: as fast as the disk goes).
  * @max_maps: mappings it may make (0: vm.max_map_count less the process's
  *          mappings and a reserve of 1024 for the rest of the program).
+ * @flags: 0 or MEMLOCK_F_SPREAD: when the holder's mappings reach
+ *          @max_maps, it forks a helper process that holds the next files
+ *          (each process has a map count of its own), and another when
+ *          that one is full: no file-count ceiling. The helpers end with
+ *          memlock_holder_close(), or with the caller (PR_SET_PDEATHSIG);
+ *          they ignore SIGHUP and SIGINT. fork(2) from the calling thread:
+ *          a program with other threads must not hold locks a helper
+ *          could need (glibc's malloc is safe).
  */
 struct memlock_holder_opts {
 	size_t sz;
 	uint64_t budget;
 	uint64_t rate;
 	uint64_t max_maps;
+	unsigned int flags;
 };
 
 /**
@@ -230,11 +236,13 @@ struct memlock_holder_opts {
  * @sz: sizeof(struct memlock_holder_totals).
  * @files: files with at least one page locked; @locked: bytes locked;
  * @budget: the budget (MEMLOCK_UNLIMITED when there is none);
- * @maps, @max_maps: mappings made, and the most it may make.
+ * @maps, @max_maps: mappings made, and the most it may make, in the
+ *          calling process; @helpers: helper processes (MEMLOCK_F_SPREAD),
+ *          @helper_maps: their mappings.
  */
 struct memlock_holder_totals {
 	size_t sz;
-	uint64_t files, locked, budget, maps, max_maps;
+	uint64_t files, locked, budget, maps, max_maps, helpers, helper_maps;
 };
 
 struct memlock_holder;
@@ -257,7 +265,8 @@ MEMLOCK_API struct memlock_holder *memlock_holder_open(const struct memlock_hold
  * shrinks meanwhile costs an error, never a SIGBUS. What does not fit in
  * the budget is not locked: the file is locked in part, or not at all,
  * and @res says why. A failure never undoes what other files hold.
- * The mappings are not inherited by children (MADV_DONTFORK).
+ * A child forked by the caller inherits the mappings, unlocked: it should
+ * unmap them or exec.
  * Return: 0 with @res filled (whatever the outcome), -EINVAL for a bad
  * argument or a file that is not regular, -ENOMEM when the holder cannot
  * grow its own table.

@@ -2,6 +2,7 @@
 /* The data extents of a file (SEEK_DATA/SEEK_HOLE), in whole pages: what a
  * holder maps and locks, so that the holes of a sparse file are never read
  * into the page cache as pages of zeros. */
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "files/files.h"
@@ -28,15 +29,22 @@ static int add(struct mlk_extent **v, size_t *n, size_t *cap, uint64_t off, uint
 	return 0;
 }
 
-int mlk_data_extents(int fd, uint64_t size, uint64_t page, struct mlk_extent **out, size_t *n)
+int mlk_data_extents(int fd, const struct stat *st, uint64_t page, struct mlk_extent **out,
+		     size_t *n)
 {
-	uint64_t pos = 0, limit = (size + page - 1) / page * page;
-	off_t saved = lseek(fd, 0, SEEK_CUR);
+	uint64_t pos = 0, size = (uint64_t)st->st_size, limit = (size + page - 1) / page * page;
 	size_t cap = 0;
+	off_t saved;
 	int rc = 0;
 
 	*out = NULL;
 	*n = 0;
+	if (size == 0)
+		return 0;
+	/* as many blocks as bytes: no hole, no lseek (most files) */
+	if ((uint64_t)st->st_blocks * 512 >= size)
+		return add(out, n, &cap, 0, limit);
+	saved = lseek(fd, 0, SEEK_CUR);
 	while (pos < size) {
 		off_t d = lseek(fd, (off_t)pos, SEEK_DATA), h;
 		uint64_t start, end;

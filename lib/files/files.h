@@ -17,7 +17,40 @@
 struct mlk_extent {
 	uint64_t off, len;
 };
-MLK_HIDDEN int mlk_data_extents(int fd, uint64_t size, uint64_t page, struct mlk_extent **out,
-				size_t *n);
+struct stat;
+MLK_HIDDEN int mlk_data_extents(int fd, const struct stat *st, uint64_t page,
+				struct mlk_extent **out, size_t *n);
+
+/* hold.c, spread.c: a holder, its mappings and its helper processes */
+#define MLK_SMALL_FILE (64u * 1024)	/* locked by mmap(MAP_LOCKED) alone */
+struct hmap {
+	void *addr;
+	size_t len;
+};
+
+struct mlk_shard {
+	pid_t pid;
+	int sock;
+};
+
+struct memlock_holder {
+	uint64_t budget, used, files, max_maps, page;
+	uint64_t rate, paced, pace_t0;	/* bytes loaded since pace_t0 (ns) */
+	uint64_t soft, locked_before;	/* RLIMIT_MEMLOCK, VmLck at open */
+	bool has_cap;
+	unsigned int flags;
+	struct hmap *maps;
+	size_t nmaps, cap;
+	struct mlk_shard *shards;	/* MEMLOCK_F_SPREAD: helper processes */
+	size_t nshards;
+	uint64_t shard_maps;
+};
+
+/* Hold what fits of @fd in this process, at most @cap more bytes. */
+MLK_HIDDEN int mlk_hold_local(struct memlock_holder *h, int fd, uint64_t cap,
+			      struct memlock_hold_result *res);
+/* Hold @fd in a helper process (the last one, or a new one when it is full). */
+MLK_HIDDEN int mlk_spread_add(struct memlock_holder *h, int fd, struct memlock_hold_result *res);
+MLK_HIDDEN void mlk_spread_close(struct memlock_holder *h);
 
 #endif /* MLK_FILES_H */

@@ -20,20 +20,6 @@
 /* mappings left to the rest of the program when the default is taken */
 #define MAPS_RESERVE 1024u
 
-struct hmap {
-	void *addr;
-	size_t len;
-};
-
-struct memlock_holder {
-	uint64_t budget, used, files, max_maps, page;
-	uint64_t rate, paced, pace_t0;	/* bytes loaded since pace_t0 (ns) */
-	uint64_t soft, locked_before;	/* RLIMIT_MEMLOCK, VmLck at open */
-	bool has_cap;
-	struct hmap *maps;
-	size_t nmaps, cap;
-};
-
 static const char *const why_names[] = {
 	[MEMLOCK_HOLD_WHY_NONE] = "locked",
 	[MEMLOCK_HOLD_WHY_BUDGET] = "the budget is spent",
@@ -90,7 +76,7 @@ struct memlock_holder *memlock_holder_open(const struct memlock_holder_opts *opt
 	struct memlock_holder *h;
 	int rc;
 
-	if (opts && opts->sz < sizeof(*opts)) {
+	if (opts && (opts->sz < sizeof(*opts) || (opts->flags & ~MEMLOCK_F_SPREAD))) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -99,6 +85,7 @@ struct memlock_holder *memlock_holder_open(const struct memlock_holder_opts *opt
 		return NULL;
 	h->page = (uint64_t)sysconf(_SC_PAGESIZE);
 	h->rate = opts ? opts->rate : 0;
+	h->flags = opts ? opts->flags : 0;
 	rc = holder_facts(h, opts);
 	if (rc < 0) {
 		free(h);
@@ -162,28 +149,38 @@ static enum memlock_hold_why refused(const struct memlock_holder *h, int err, ui
 }
 
 /* Map and lock one extent, or what of it can be; *@len becomes what was
- * locked. MEMLOCK_HOLD_WHY_NONE, or the reason it was not locked in full. */
+ * locked. MEMLOCK_HOLD_WHY_NONE, or the reason it was not locked in full.
+ * A small file, read at full speed, takes one mmap(MAP_LOCKED), which
+ * loads and locks it without the lru_add_drain_all() of every mlock(2);
+ * anything bigger is mlock(2)ed, whose errors are not ignored. */
 static enum memlock_hold_why hold_extent(struct memlock_holder *h, int fd,
 					 const struct mlk_extent *e, size_t *len, bool sparse,
 					 int *err)
 {
-	void *p = mmap(NULL, *len, PROT_READ, MAP_SHARED, fd, (off_t)e->off);
-	size_t done = 0;
-	int rc;
+	size_t want = *len, done = 0;
+	bool quick = !sparse && !h->rate && want <= MLK_SMALL_FILE;
+	void *p = mmap(NULL, want, PROT_READ, MAP_SHARED | (quick ? MAP_LOCKED : 0), fd,
+		       (off_t)e->off);
+	int rc = 0;
 
+	*len = 0;
 	if (p == MAP_FAILED) {
 		*err = errno;
-		*len = 0;
+		if (quick && (errno == EAGAIN || errno == EPERM))	/* RLIMIT_MEMLOCK */
+			return refused(h, errno == EAGAIN ? ENOMEM : EPERM, want);
 		return errno == ENOMEM ? MEMLOCK_HOLD_WHY_MAP_COUNT : MEMLOCK_HOLD_WHY_ERROR;
 	}
-	(void)madvise(p, *len, MADV_DONTFORK);	/* children start with a clean map count */
-	if (sparse) {	/* the fault's read-around would read the holes next to it */
-		(void)madvise(p, *len, MADV_RANDOM);
-		(void)posix_fadvise(fd, (off_t)e->off, (off_t)*len, POSIX_FADV_WILLNEED);
+	if (quick) {
+		done = want;
+	} else {
+		if (sparse) {	/* the fault's read-around would read the holes beside it */
+			(void)madvise(p, want, MADV_RANDOM);
+			(void)posix_fadvise(fd, (off_t)e->off, (off_t)want, POSIX_FADV_WILLNEED);
+		}
+		rc = lock_paced(h, p, want, &done);
+		if (done < want)
+			munmap((char *)p + done, want - done);
 	}
-	rc = lock_paced(h, p, *len, &done);
-	if (done < *len)
-		munmap((char *)p + done, *len - done);
 	if (done) {
 		h->maps[h->nmaps++] = (struct hmap){ p, done };
 		h->used += done;
@@ -192,7 +189,7 @@ static enum memlock_hold_why hold_extent(struct memlock_holder *h, int fd,
 	if (rc == 0)
 		return MEMLOCK_HOLD_WHY_NONE;
 	*err = -rc;
-	return refused(h, -rc, *len);
+	return refused(h, -rc, want - done);
 }
 
 static int reserve_maps(struct memlock_holder *h, size_t more)
@@ -212,14 +209,17 @@ static int reserve_maps(struct memlock_holder *h, size_t more)
 	return 0;
 }
 
-/* Lock what fits of @ext[0..@n) into @res. */
+/* Lock what fits of @ext[0..@n) into @res, at most @cap bytes. */
 static void hold_extents(struct memlock_holder *h, int fd, const struct mlk_extent *ext,
-			 size_t n, struct memlock_hold_result *res)
+			 size_t n, uint64_t cap, struct memlock_hold_result *res)
 {
 	bool sparse = n > 1 || (n == 1 && (ext[0].off || ext[0].len < res->size));
 
 	for (size_t i = 0; i < n && res->why == MEMLOCK_HOLD_WHY_NONE; i++) {
 		uint64_t left = h->budget == MEMLOCK_UNLIMITED ? UINT64_MAX : h->budget - h->used;
+
+		if (left > cap - res->locked)
+			left = cap - res->locked;
 		size_t len = (size_t)(ext[i].len < left ? ext[i].len : left / h->page * h->page);
 
 		if (len == 0) {
@@ -246,41 +246,53 @@ static void changed_meanwhile(int fd, struct memlock_hold_result *res)
 	}
 }
 
-int memlock_holder_add_fd(struct memlock_holder *h, int fd, struct memlock_hold_result *res)
+int mlk_hold_local(struct memlock_holder *h, int fd, uint64_t cap,
+		   struct memlock_hold_result *res)
 {
 	struct mlk_extent *ext;
 	struct stat st;
 	size_t n, sz;
 	int rc;
 
-	if (h == NULL || res == NULL || res->sz < sizeof(*res))
-		return mlk_err(-EINVAL);
 	if (fstat(fd, &st) < 0)
-		return mlk_err(-errno);
+		return -errno;
 	if (!S_ISREG(st.st_mode))
-		return mlk_err(-EINVAL);
+		return -EINVAL;
 	sz = res->sz;
 	memset(res, 0, sizeof(*res));
 	res->sz = sz;
 	res->size = (uint64_t)st.st_size;
-	rc = mlk_data_extents(fd, res->size, h->page, &ext, &n);
+	rc = mlk_data_extents(fd, &st, h->page, &ext, &n);
 	if (rc < 0)
-		return mlk_err(rc);
+		return rc;
 	for (size_t i = 0; i < n; i++)
 		res->data += ext[i].len;
 	if (n > h->max_maps - (h->nmaps < h->max_maps ? h->nmaps : h->max_maps))
 		res->why = MEMLOCK_HOLD_WHY_MAP_COUNT;
 	else if ((rc = reserve_maps(h, n)) == 0)
-		hold_extents(h, fd, ext, n, res);
+		hold_extents(h, fd, ext, n, cap, res);
 	free(ext);
 	if (rc < 0)
-		return mlk_err(rc);
+		return rc;
 	changed_meanwhile(fd, res);
 	if (res->locked)
 		h->files++;
 	res->state = res->locked == res->data ? MEMLOCK_HOLD_LOCKED
 		   : res->locked ? MEMLOCK_HOLD_PARTIAL : MEMLOCK_HOLD_NOT_LOCKED;
 	return 0;
+}
+
+int memlock_holder_add_fd(struct memlock_holder *h, int fd, struct memlock_hold_result *res)
+{
+	int rc;
+
+	if (h == NULL || res == NULL || res->sz < sizeof(*res))
+		return mlk_err(-EINVAL);
+	rc = mlk_hold_local(h, fd, UINT64_MAX, res);
+	if (rc == 0 && res->why == MEMLOCK_HOLD_WHY_MAP_COUNT && res->locked == 0 &&
+	    (h->flags & MEMLOCK_F_SPREAD))
+		rc = mlk_spread_add(h, fd, res);
+	return mlk_err(rc);
 }
 
 int memlock_holder_totals(const struct memlock_holder *h, struct memlock_holder_totals *t)
@@ -297,6 +309,8 @@ int memlock_holder_totals(const struct memlock_holder *h, struct memlock_holder_
 	t->budget = h->budget;
 	t->maps = h->nmaps;
 	t->max_maps = h->max_maps;
+	t->helpers = h->nshards;
+	t->helper_maps = h->shard_maps;
 	return 0;
 }
 
@@ -304,6 +318,7 @@ void memlock_holder_close(struct memlock_holder *h)
 {
 	if (h == NULL)
 		return;
+	mlk_spread_close(h);
 	for (size_t i = 0; i < h->nmaps; i++)
 		munmap(h->maps[i].addr, h->maps[i].len);
 	free(h->maps);

@@ -151,40 +151,54 @@ static bool is_loop(const struct memlock_files *w, const struct stat *st)
 }
 
 /* Open the regular file @name of directory @dirfd, never blocking (a FIFO
- * put in its place is opened O_NONBLOCK and given back as skipped). */
+ * put in its place is opened O_NONBLOCK and given back as skipped); 1 when
+ * a filter leaves it out. */
 static int give_regular(struct memlock_files *w, int dirfd, const char *name,
-			struct stat *st, struct memlock_file *f)
+			struct memlock_file *f)
 {
+	struct stat st;
 	bool seen;
 	int rc, fd;
 
-	rc = link_seen_before(w, st, &seen);
-	if (rc < 0)
-		return rc;
-	if (seen) {
-		f->kind = MEMLOCK_FILE_SKIPPED;
-		f->skip = MEMLOCK_SKIP_HARDLINK;
-		return 0;
-	}
 	fd = openat(dirfd, name, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC |
 			(f->operand ? 0 : O_NOFOLLOW));
-	if (fd < 0 || fstat(fd, st) < 0) {
+	if (fd < 0 || fstat(fd, &st) < 0) {
 		f->kind = MEMLOCK_FILE_ERROR;
 		f->err = errno;
 		if (fd >= 0)
 			close(fd);
 		return 0;
 	}
-	fill_stat(f, st);
-	if (!S_ISREG(st->st_mode)) {
+	fill_stat(f, &st);
+	f->kind = MEMLOCK_FILE_SKIPPED;
+	if (!S_ISREG(st.st_mode)) {
 		close(fd);
-		f->kind = MEMLOCK_FILE_SKIPPED;
 		f->skip = MEMLOCK_SKIP_NOT_REGULAR;
 		return 0;
+	}
+	if (!f->operand && w->opts.max_size && (uint64_t)st.st_size > w->opts.max_size) {
+		close(fd);
+		return 1;
+	}
+	rc = link_seen_before(w, &st, &seen);
+	if (rc < 0 || seen) {
+		close(fd);
+		f->skip = MEMLOCK_SKIP_HARDLINK;
+		return rc;
 	}
 	w->fd = f->fd = fd;
 	f->kind = MEMLOCK_FILE_REGULAR;
 	return 0;
+}
+
+/* A regular file by its name: the name filters, then open it. */
+static int regular_by_name(struct memlock_files *w, int dirfd, const char *name,
+			   struct memlock_file *f)
+{
+	if (!f->operand && (matches_any(w->opts.exclude, name) ||
+			    (w->opts.include && !matches_any(w->opts.include, name))))
+		return 1;
+	return give_regular(w, dirfd, name, f);
 }
 
 static void give_directory(struct memlock_files *w, int dirfd, const char *name,
@@ -238,13 +252,8 @@ static int classify(struct memlock_files *w, int dirfd, const char *name,
 		give_directory(w, dirfd, name, &st, f);
 		return 0;
 	}
-	if (S_ISREG(st.st_mode)) {
-		if (!f->operand && (matches_any(w->opts.exclude, name) ||
-				    (w->opts.include && !matches_any(w->opts.include, name)) ||
-				    (w->opts.max_size && (uint64_t)st.st_size > w->opts.max_size)))
-			return 1;
-		return give_regular(w, dirfd, name, &st, f);
-	}
+	if (S_ISREG(st.st_mode))
+		return regular_by_name(w, dirfd, name, f);
 	if (!f->operand && matches_any(w->opts.exclude, name))
 		return 1;
 	f->kind = MEMLOCK_FILE_SKIPPED;
@@ -313,7 +322,10 @@ static int next_in_dir(struct memlock_files *w, struct memlock_file *f)
 		rc = path_set(w, l->pathlen, d->d_name);
 		if (rc < 0)
 			return rc;
-		rc = classify(w, dirfd(l->dir), d->d_name, f);
+		if (d->d_type == DT_REG)	/* no stat before the open */
+			rc = regular_by_name(w, dirfd(l->dir), d->d_name, f);
+		else
+			rc = classify(w, dirfd(l->dir), d->d_name, f);
 		if (rc <= 0)
 			return rc;
 	}

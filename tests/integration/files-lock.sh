@@ -95,6 +95,33 @@ fi
 "$MEMLOCK" files --lock --budget 0 "$big/f01" >/dev/null 2>&1
 is "--budget 0: refused (exit status 1)" "$?" 1
 
+# --- 70,000 one-byte files, past vm.max_map_count: every one locked
+if [ "$(id -u)" -ne 0 ]; then
+	skip "70,000 files" "needs root (CAP_IPC_LOCK for 273 MiB)"
+else
+	many=$dir/many
+	python3 -c '
+import os, sys
+for d in range(70):
+    p = os.path.join(sys.argv[1], "d%02d" % d)
+    os.makedirs(p)
+    for i in range(1000):
+        with open(os.path.join(p, str(i)), "wb") as f:
+            f.write(b"x")' "$many"
+	start_holder "$dir/many.out" "$MEMLOCK" files --lock -R "$many"
+	diag "vm.max_map_count $(cat /proc/sys/vm/max_map_count): $(cat "$dir/many.out")"
+	check "70,000 files: every one locked, in more than one process" \
+		grep -q "^locked .* in 70000 files, 70000 mappings in [2-9] processes" "$dir/many.out"
+	check "70,000 files: no file reported as not locked" test ! -s "$dir/many.out.err"
+	kids=$(pgrep -P "$holder" -x memlock-holder | wc -l)
+	check "the helper processes are there ($kids)" test "$kids" -ge 1
+	kill -TERM "$holder"
+	wait "$holder"
+	is "70,000 files: exit status 0" "$?" 0
+	is "the helpers end with the holder" "$(pgrep -P "$holder" -x memlock-holder | wc -l)" 0
+	rm -rf "$many"
+fi
+
 # --- a file truncated while it loads: no SIGBUS
 if [ "$(id -u)" -ne 0 ]; then
 	skip "truncate while loading" "needs root"
