@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -67,6 +68,39 @@ MLK_HIDDEN void mlk_log(enum memlock_log_level level, const char *fmt, ...)
 #define pr_warn(...) mlk_log(MEMLOCK_LOG_WARN, __VA_ARGS__)
 #define pr_info(...) mlk_log(MEMLOCK_LOG_INFO, __VA_ARGS__)
 #define pr_debug(...) mlk_log(MEMLOCK_LOG_DEBUG, __VA_ARGS__)
+
+/*
+ * sized.c: structs that start with their size (sz), so that a later version
+ * can append fields. A struct's 1.0 size is the end of its last 1.0 member:
+ * a caller's sz below it is refused (-EINVAL), a member appended later lies
+ * past it. Out-structs (the library fills them): mlk_out_check() at entry,
+ * then mlk_out_copy() from the library's own complete struct. Options and
+ * input structs: mlk_opts_get() into the library's own zero-filled copy.
+ */
+#define mlk_offsetofend(type, member) (offsetof(type, member) + sizeof(((type *)0)->member))
+#define MLK_SZ_STATUS	 mlk_offsetofend(struct memlock_status, cap_prm)
+#define MLK_SZ_LIMITS	 mlk_offsetofend(struct memlock_limits, hard)
+#define MLK_SZ_MAPPING	 mlk_offsetofend(struct memlock_mapping, vmflags)
+#define MLK_SZ_MEMINFO	 mlk_offsetofend(struct memlock_meminfo, swap_free)
+#define MLK_SZ_VMSTAT	 mlk_offsetofend(struct memlock_vmstat, stranded)
+#define MLK_SZ_SWAP	 mlk_offsetofend(struct memlock_swap, prio)
+#define MLK_SZ_STOP_STATS mlk_offsetofend(struct memlock_stop_stats, job_stopped)
+#define MLK_SZ_RESCUE	 mlk_offsetofend(struct memlock_rescue, insn)
+#define MLK_SZ_EXEC_OPTS mlk_offsetofend(struct memlock_exec_opts, follow_end)
+/* -EINVAL for NULL or a size below @min_sz; else 0. */
+MLK_HIDDEN int mlk_out_check(const void *out, size_t min_sz);
+/* Fill @out from @ours (@our_sz bytes): the smaller of the two sizes, the
+ * caller's sz kept; bytes past @our_sz (members this version does not
+ * know) are zeroed. */
+MLK_HIDDEN void mlk_out_copy(void *out, const void *ours, size_t our_sz);
+/* An options or input struct @p of @sz bytes: -EINVAL for NULL or @sz
+ * below @min_sz (0 included), -E2BIG when a byte past @our_sz is not zero
+ * (a member this version does not know was set); else 0. */
+MLK_HIDDEN int mlk_opts_valid(const void *p, size_t sz, size_t min_sz, size_t our_sz);
+/* mlk_opts_valid() of @p (whose sz is a leading size_t), then @p copied into
+ * @ours (@our_sz bytes), zero past the caller's size. @ours is zeroed even
+ * on failure. */
+MLK_HIDDEN int mlk_opts_get(void *ours, size_t our_sz, const void *p, size_t min_sz);
 
 /* size.c: a size for people, "8 MiB" */
 MLK_HIDDEN const char *mlk_size_str(uint64_t bytes, char *buf, size_t sz);
