@@ -99,6 +99,8 @@ struct lock_flags {
 int lock_flags_option(struct lock_flags *f, int c);
 /* The mlockall flags; neither --current nor --future means both (mlockall(3)). */
 unsigned int lock_flags_mcl(const struct lock_flags *f);
+/* The same as the library's MEMLOCK_F_CURRENT, _FUTURE and _ONFAULT. */
+unsigned int lock_flags_memlock(const struct lock_flags *f);
 
 /* explain the usual access errors on a PID */
 void hint_pid_error(pid_t pid, int rc);

@@ -169,10 +169,7 @@ int cmd_attach(int argc, char **argv)
 		goto out;
 	}
 	if (a.nranges == 0)
-		rc = memlock_target_lock_all(t, (mcl & MCL_CURRENT ? MEMLOCK_F_CURRENT : 0) |
-							 (mcl & MCL_FUTURE ? MEMLOCK_F_FUTURE : 0) |
-							 (mcl & MCL_ONFAULT ? MEMLOCK_F_ONFAULT : 0),
-					     a.max_pause, &ret);
+		rc = memlock_target_lock_all(t, lock_flags_memlock(&lf), a.max_pause, &ret);
 	for (i = 0; i < a.nranges && rc == 0 && ret == 0; i++)
 		rc = memlock_target_lock_range(t, a.ranges[i].start,
 					    a.ranges[i].end - a.ranges[i].start,

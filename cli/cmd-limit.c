@@ -96,7 +96,7 @@ static void set_limit(struct output *out, struct libscols_line *ln, int id, uint
 
 static int show(struct output *out, pid_t pid, const struct memlock_limits *lim)
 {
-	struct memlock_status st;
+	struct memlock_status st = { .sz = sizeof(st) };
 	struct libscols_line *ln;
 	int rc;
 
@@ -126,7 +126,7 @@ int cmd_limit(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct output out = { .infos = infos, .ninfos = ARRAY_SIZE(infos) };
-	struct memlock_limits lim, want;
+	struct memlock_limits lim = { .sz = sizeof(lim) }, want;
 	struct memlock_verdict why;
 	pid_t pid;
 	int c, rc, i;
@@ -160,7 +160,7 @@ int cmd_limit(int argc, char **argv)
 	if (captured_tree()) {
 		char file[32];
 
-		struct memlock_status st;
+		struct memlock_status st = { .sz = sizeof(st) };
 
 		rc = memlock_proc_read_limits(proc_root, pid, &lim);
 		if (rc == -ENOENT && memlock_proc_read_status(proc_root, pid, &st) == -ENOENT) {

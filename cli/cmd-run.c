@@ -82,7 +82,7 @@ static void print_why(const struct memlock_verdict *why)
 
 static void warn_headroom(const struct run_ctx *c, pid_t pid, const struct memlock_status *st)
 {
-	struct memlock_limits lim;
+	struct memlock_limits lim = { .sz = sizeof(lim) };
 	uint64_t left;
 
 	if (!(c->mcl & MCL_FUTURE) || memlock_proc_has_cap_ipc_lock(NULL, st, NULL) ||
@@ -123,7 +123,7 @@ static void report(pid_t pid, long ret, const struct memlock_verdict *why, uint6
 		   void *data)
 {
 	struct run_ctx *c = data;
-	struct memlock_status st;
+	struct memlock_status st = { .sz = sizeof(st) };
 	char by[96] = "", b[32], flags[96];
 	const char *name;
 	bool have;
@@ -193,9 +193,9 @@ static void follow_end(pid_t pid, const char *image, unsigned int ms, bool launc
  * one at most: both go on. */
 static int set_limit(const char *arg, bool best_effort)
 {
-	struct memlock_limits lim, want;
+	struct memlock_limits lim = { .sz = sizeof(lim) }, want;
 	struct memlock_verdict why;
-	struct memlock_status st;
+	struct memlock_status st = { .sz = sizeof(st) };
 	int rc;
 
 	rc = memlock_limit_get(0, &lim);
@@ -247,8 +247,8 @@ int cmd_run(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },	{ NULL, 0, NULL, 0 },
 	};
 	struct run_ctx ctx = { 0 };
-	struct memlock_exec_opts o = { .sz = sizeof(o), .report = report, .userdata = &ctx,
-				       .follow_ms = FOLLOW_MS, .follow_end = follow_end };
+	MEMLOCK_OPTS(memlock_exec_opts, o, .report = report, .userdata = &ctx,
+		     .follow_ms = FOLLOW_MS, .follow_end = follow_end);
 	struct lock_flags lf = { 0 };
 	struct memlock_verdict why = { 0 };
 	const char *limit = NULL;
@@ -309,10 +309,9 @@ int cmd_run(int argc, char **argv)
 	ctx.prog = argv[optind];
 	ctx.follow_ms = o.follow_ms;
 	ctx.mcl = lock_flags_mcl(&lf);
-	o.mcl = ctx.mcl;
-	o.best_effort = ctx.best_effort;
+	o.flags = lock_flags_memlock(&lf) | (ctx.best_effort ? MEMLOCK_F_BEST_EFFORT : 0);
 	if (limit) {
-		struct memlock_limits any = { 0 };
+		struct memlock_limits any = { .sz = sizeof(any) };
 
 		if (parse_limits(limit, &any) < 0) {
 			warnx("invalid --limit: '%s'", user_str(limit));

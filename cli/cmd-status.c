@@ -92,8 +92,8 @@ static void __attribute__((noreturn)) usage(void)
  * the caller has read it already, else NULL. */
 static int add_process(struct output *out, pid_t pid, const struct memlock_status *pre)
 {
-	struct memlock_limits lim;
-	struct memlock_status st;
+	struct memlock_limits lim = { .sz = sizeof(lim) };
+	struct memlock_status st = { .sz = sizeof(st) };
 	struct libscols_line *ln;
 	int rc = 0;
 
@@ -121,7 +121,7 @@ static int add_process(struct output *out, pid_t pid, const struct memlock_statu
 	/* VmLck counts whole locked mappings; what is resident of them (on
 	 * fault, not yet touched) needs a page-table walk: only on request */
 	if (st.has_mm && output_has(out, P_RLOCKED)) {
-		struct memlock_mapping sum;
+		struct memlock_mapping sum = { .sz = sizeof(sum) };
 
 		if (memlock_proc_read_rollup(proc_root, pid, &sum) == 0)
 			output_set_size(out, ln, P_RLOCKED, sum.locked);
@@ -139,7 +139,7 @@ static int add_process(struct output *out, pid_t pid, const struct memlock_statu
 static int show_all(struct output *out)
 {
 	struct memlock_proc_pids *it = memlock_proc_pids_open(proc_root);
-	struct memlock_status st;
+	struct memlock_status st = { .sz = sizeof(st) };
 	pid_t pid;
 	int rc;
 
@@ -198,7 +198,7 @@ static const char *lock_flag(unsigned int vmflags)
 static int show_maps(struct output *out, pid_t pid)
 {
 	struct memlock_proc_maps *it = memlock_proc_maps_open(proc_root, pid);
-	struct memlock_mapping m;
+	struct memlock_mapping m = { .sz = sizeof(m) };
 	size_t n = 0;
 	int rc;
 
@@ -257,12 +257,29 @@ static void sys_row(struct output *out, const char *name, uint64_t value, bool p
 	output_set_str(out, ln, S_DESC, desc);
 }
 
+/* A row per swap area, whatever the length of its path: 0 or -errno. */
+static int add_swaps(struct output *out, struct memlock_proc_swaps *it)
+{
+	struct memlock_swap sw = { .sz = sizeof(sw) };
+	char *name, desc[64];
+	int rc;
+
+	while ((rc = memlock_proc_swaps_next(it, &sw)) == 0) {
+		if (asprintf(&name, "swap:%s", sw.path) < 0)
+			err(EXIT_FAILURE, "cannot allocate memory");
+		snprintf(desc, sizeof(desc), "%s, priority %d", sw.type, sw.prio);
+		sys_row(out, name, sw.used, false, sw.size, desc);
+		free(name);
+	}
+	return rc < 0 ? rc : 0;
+}
+
 static int show_system(struct output *out)
 {
-	struct memlock_swap sw[32];
-	struct memlock_meminfo mi;
-	struct memlock_vmstat vs;
-	int rc, n, i;
+	struct memlock_meminfo mi = { .sz = sizeof(mi) };
+	struct memlock_vmstat vs = { .sz = sizeof(vs) };
+	struct memlock_proc_swaps *it;
+	int rc;
 
 	rc = memlock_proc_read_meminfo(proc_root, &mi);
 	if (rc < 0) {
@@ -276,10 +293,11 @@ static int show_system(struct output *out)
 		hint_read_error("vmstat", rc);
 		return EXIT_FAILURE;
 	}
-	n = memlock_proc_read_swaps(proc_root, sw, ARRAY_SIZE(sw));
-	if (n < 0) {
-		warn_rc(n, "cannot read swaps");
-		hint_read_error("swaps", n);
+	it = memlock_proc_swaps_open(proc_root);
+	if (it == NULL) {
+		rc = -errno;
+		warn_rc(rc, "cannot read swaps");
+		hint_read_error("swaps", rc);
 		return EXIT_FAILURE;
 	}
 	sys_row(out, "Mlocked", mi.mlocked, false, mi.mem_total,
@@ -291,12 +309,12 @@ static int show_system(struct output *out)
 	sys_row(out, "Swap", mi.swap_total > mi.swap_free ? mi.swap_total - mi.swap_free : 0,
 		false, mi.swap_total,
 		mi.swap_total ? "swap in use, of all swap" : "no swap enabled");
-	for (i = 0; i < n && i < (int)ARRAY_SIZE(sw); i++) {
-		char name[300], desc[64];
-
-		snprintf(name, sizeof(name), "swap:%.255s", sw[i].path);
-		snprintf(desc, sizeof(desc), "%s, priority %d", sw[i].type, sw[i].prio);
-		sys_row(out, name, sw[i].used, false, sw[i].size, desc);
+	rc = add_swaps(out, it);
+	memlock_proc_swaps_close(it);
+	if (rc < 0) {
+		warn_rc(rc, "cannot read swaps");
+		hint_read_error("swaps", rc);
+		return EXIT_FAILURE;
 	}
 	sys_row(out, "unevictable_pgs_mlocked", vs.mlocked, true, 0,
 		"pages mlocked since boot (event count)");

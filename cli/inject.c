@@ -50,7 +50,7 @@ void inject_refusal_json(pid_t pid, const struct memlock_verdict *why)
 struct memlock_target *inject_open(const struct inject_args *a, struct inject_report *rep)
 {
 	struct memlock_verdict why;
-	struct memlock_status st;
+	struct memlock_status st = { .sz = sizeof(st) };
 	bool unlock = a->cmd && strcmp(a->cmd, "unlock") == 0;
 	struct memlock_target *t;
 	size_t len;
@@ -225,7 +225,7 @@ static int read_maps(struct inject_args *a, size_t *missing)
 {
 	struct memlock_proc_maps *it = memlock_proc_maps_open(proc_root, a->pid);
 	struct range_arg *all = NULL;
-	struct memlock_mapping m;
+	struct memlock_mapping m = { .sz = sizeof(m) };
 	bool found[ARRAY_SIZE(a->mappings)] = { 0 };
 	size_t nall = 0, cap = 0, rcap = a->nranges, i;
 	int rc;
@@ -373,14 +373,15 @@ static double ms(uint64_t ns)
 
 int inject_finish(struct memlock_target *t, struct inject_report *rep, int rc)
 {
-	struct memlock_stop_stats st;
-	struct memlock_status s;
+	struct memlock_stop_stats st = { .sz = sizeof(st) };
+	struct memlock_status s = { .sz = sizeof(s) };
 	char name[96], b1[32], b2[32];
 	const struct call_record *failed = NULL;
 	size_t i;
 	int err;
 
-	memlock_target_stats(t, &st);
+	if (memlock_target_stats(t, &st) < 0)
+		st = (struct memlock_stop_stats){ .sz = sizeof(st) };
 	if (memlock_proc_read_status(NULL, rep->pid, &s) == 0)
 		rep->vmlck_after = s.vm_lck;
 	for (i = 0; i < rep->ncalls && !failed; i++)

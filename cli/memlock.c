@@ -171,7 +171,7 @@ static void hint_caps(pid_t pid, const struct memlock_status *st,
 
 void hint_pid_error(pid_t pid, int rc)
 {
-	struct memlock_status st, self;
+	struct memlock_status st = { .sz = sizeof(st) }, self = { .sz = sizeof(self) };
 
 	if ((rc == -ESRCH || rc == -ENOENT) &&
 	    memlock_proc_read_status(proc_root, pid, &st) == 0 && st.state == 'Z')

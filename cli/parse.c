@@ -177,3 +177,11 @@ unsigned int lock_flags_mcl(const struct lock_flags *f)
 	return (f->current || both ? MCL_CURRENT : 0) | (f->future || both ? MCL_FUTURE : 0) |
 	       (f->onfault ? MCL_ONFAULT : 0);
 }
+
+unsigned int lock_flags_memlock(const struct lock_flags *f)
+{
+	bool both = !f->current && !f->future;
+
+	return (f->current || both ? MEMLOCK_F_CURRENT : 0) |
+	       (f->future || both ? MEMLOCK_F_FUTURE : 0) | (f->onfault ? MEMLOCK_F_ONFAULT : 0);
+}

@@ -281,7 +281,7 @@ static bool followed_refusal(pid_t pid, struct memlock_verdict *why)
 static void report(struct helper *h, long ret, const struct memlock_verdict *why)
 {
 	struct mlk_exec_msg m = { .kind = MLK_MSG_RESULT, .pid = h->pid, .ret = ret };
-	struct memlock_status st;
+	struct memlock_status st = { .sz = sizeof(st) };
 
 	if (h->rep < 0)
 		return;

@@ -49,6 +49,40 @@ MEMLOCK_API void memlock_set_log(memlock_log_fn fn, enum memlock_log_level max_l
 				 void *userdata);
 
 /*
+ * Structs that can grow. Every struct passed to or filled by the library
+ * starts with its size, @sz, which the caller sets to sizeof() the struct
+ * it was compiled with; a later version appends members and tells the
+ * callers' versions apart by it (libbpf's opts; the kernel's
+ * copy_struct_from_user() for clone3/openat2).
+ *
+ * - A struct the library fills (struct memlock_status, ...): an @sz below
+ *   the struct's 1.0 size, 0 included, is -EINVAL; the library fills the
+ *   smaller of @sz and its own size, leaves @sz as it is, and zeroes the
+ *   bytes past its own size (members it does not know read as 0).
+ * - A struct the caller gives (options, struct memlock_limits to
+ *   memlock_limit_set(), struct memlock_rescue): an @sz below the 1.0 size
+ *   is -EINVAL; members past the caller's @sz are taken as 0; a struct
+ *   bigger than the library's is accepted only if every byte past the
+ *   library's size is zero, else -E2BIG (as the kernel's clone3 and openat2
+ *   answer: a member this version does not know was set, and ignoring it
+ *   would do something else than asked).
+ *
+ * MEMLOCK_OPTS(type, name, ...) declares options @name of struct @type,
+ * zero-filled (padding too, which a later version may read as members),
+ * with @sz set, and the members given as designated initializers:
+ *
+ *	MEMLOCK_OPTS(memlock_exec_opts, opts, .flags = MEMLOCK_F_CURRENT);
+ *
+ * It needs a GNU C compiler (gcc, clang). C++ has no such initializers:
+ * there, zero the struct and set @sz to sizeof by hand.
+ */
+#define MEMLOCK_OPTS(type, name, ...)						\
+	struct type name = ({							\
+		__builtin_memset(&(name), 0, sizeof(struct type));		\
+		(struct type){ .sz = sizeof(struct type), __VA_ARGS__ };	\
+	})
+
+/*
  * One flag space for every call that takes flags; each call names the ones
  * it accepts and refuses any other bit with -EINVAL, so a flag of the wrong
  * call never works silently. (struct memlock_request alone takes the raw
@@ -59,7 +93,8 @@ MEMLOCK_API void memlock_set_log(memlock_log_fn fn, enum memlock_log_level max_l
 #define MEMLOCK_F_FUTURE	(1u << 1)	/* and what is mapped later (MCL_FUTURE) */
 #define MEMLOCK_F_ONFAULT	(1u << 2)	/* lock pages as they fault in (MCL_ONFAULT,
 						 * MLOCK_ONFAULT) */
-#define MEMLOCK_F_BEST_EFFORT	(1u << 3)	/* allow a documented downgrade */
+#define MEMLOCK_F_BEST_EFFORT	(1u << 3)	/* allow a documented downgrade (memlock_self_*),
+						 * or run unlocked (memlock_exec_locked()) */
 #define MEMLOCK_F_FORCE		(1u << 4)	/* memlock_target_open(): go ahead despite
 						 * a seccomp filter */
 #define MEMLOCK_F_NO_EINTR	(1u << 5)	/* memlock_target_open(): refuse rather than

@@ -35,11 +35,13 @@ typedef void (*memlock_exec_follow_fn)(pid_t pid, const char *image, unsigned in
 
 /**
  * struct memlock_exec_opts - how memlock_exec_locked() locks the program.
- * @sz: sizeof(struct memlock_exec_opts), for growth.
- * @mcl: mlockall flags (MCL_CURRENT, MCL_FUTURE, MCL_ONFAULT); 0 means
- *       MCL_CURRENT|MCL_FUTURE.
- * @best_effort: when the lock fails, run the program unlocked (and report)
- *               rather than end it with MEMLOCK_EXEC_FAILED.
+ * @sz: sizeof(struct memlock_exec_opts), set by the caller (MEMLOCK_OPTS()
+ *      does it); 0 is -EINVAL; see common.h for a struct of another size.
+ * @flags: MEMLOCK_F_CURRENT and/or MEMLOCK_F_FUTURE, optionally
+ *         MEMLOCK_F_ONFAULT (mlockall(2)'s MCL_*; no lock flag means
+ *         MEMLOCK_F_CURRENT | MEMLOCK_F_FUTURE), and MEMLOCK_F_BEST_EFFORT:
+ *         when the lock fails, run the program unlocked (and report) rather
+ *         than end it with MEMLOCK_EXEC_FAILED. Other bits: -EINVAL.
  * @report, @userdata: the report callback (may be NULL), called at every
  *                     exec the helper follows.
  * @follow_ms: keep following the process for this long after each exec,
@@ -54,8 +56,7 @@ typedef void (*memlock_exec_follow_fn)(pid_t pid, const char *image, unsigned in
  */
 struct memlock_exec_opts {
 	size_t sz;
-	unsigned int mcl;
-	bool best_effort;
+	unsigned int flags;
 	memlock_exec_report_fn report;
 	void *userdata;
 	unsigned int follow_ms;
@@ -68,18 +69,20 @@ struct memlock_exec_opts {
  * survive execve, so a short-lived helper program (memlock-exec-helper, in
  * LIBEXECDIR or $MEMLOCK_LIBEXECDIR, spawned with posix_spawn in a session
  * of its own, and reparented: the program never sees it as a child) catches
- * the exec stop, injects mlockall(@mcl) into the new image before it runs,
+ * the exec stop, injects mlockall() into the new image before it runs,
  * and detaches. The caller's side makes only async-signal-safe calls after
  * it forks, so a multithreaded caller may use it. The program keeps the
  * caller's PID, file descriptors, environment and exit status.
+ * @opts: how (NULL: MEMLOCK_F_CURRENT | MEMLOCK_F_FUTURE, no callbacks).
  * @why: if not NULL, filled when it refuses before exec.
  *
  * Return: only on failure, -errno: -ENOENT/-EACCES/-ENAMETOOLONG (as execvp; a
  * path too long is refused, never cut), -EPERM (a
  * set-user-ID or file-capability program, which ptrace would run without
  * its privileges; or a lock the predictor says fails, without best effort;
- * or ptrace refused), -EINVAL (bad flags, or a report callback from a
- * multithreaded caller); -ENOENT/-EACCES/-EPROTO/-EPIPE with @why filled
+ * or ptrace refused), -EINVAL (bad flags, @opts->sz 0 or too small, or a
+ * report callback from a multithreaded caller), -E2BIG (@opts bigger than
+ * this version's, with a member it does not know set); -ENOENT/-EACCES/-EPROTO/-EPIPE with @why filled
  * when the helper cannot be run or was killed before it traced the caller
  * (with best effort the program runs unlocked instead). When the lock fails
  * at the exec stop, the program ends with MEMLOCK_EXEC_FAILED before

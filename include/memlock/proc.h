@@ -11,11 +11,13 @@ extern "C" {
 
 /**
  * struct memlock_status - the lock-related lines of /proc/PID/status.
+ * @sz: sizeof(struct memlock_status), set by the caller (see common.h).
  * Byte values; @has_mm is false for kernel threads (no Vm* lines).
  * @name: the command name's bytes as the process set them (any but NUL:
  *        control characters, invalid UTF-8), the kernel's \n and \\ undone.
  */
 struct memlock_status {
+	size_t sz;
 	pid_t pid;
 	char name[64];
 	char state;
@@ -31,20 +33,25 @@ struct memlock_status {
 /**
  * memlock_proc_read_status() - parse /proc/PID/status.
  * @pid: the process, 0 for "self".
- * Return: 0, -ENOENT/-ESRCH (no such process), -EACCES, -EBADMSG (no Pid or
- * Name line: not a status file).
+ * @st: filled; @st->sz set by the caller.
+ * Return: 0, -EINVAL (@st NULL or @st->sz too small), -ENOENT/-ESRCH (no
+ * such process), -EACCES, -EBADMSG (no Pid or Name line: not a status file).
  */
 MEMLOCK_API MEMLOCK_MUST_CHECK int
 memlock_proc_read_status(const char *root, pid_t pid, struct memlock_status *st);
 
-/* RLIMIT_MEMLOCK of a process; MEMLOCK_UNLIMITED for "unlimited". */
+/* RLIMIT_MEMLOCK of a process; MEMLOCK_UNLIMITED for "unlimited". @sz:
+ * sizeof(struct memlock_limits), set by the caller (read or given). */
 struct memlock_limits {
+	size_t sz;
 	uint64_t soft, hard;
 };
 
 /**
  * memlock_proc_read_limits() - the "Max locked memory" line of /proc/PID/limits.
- * Return: 0, -ENOENT, -EACCES, -EBADMSG (line missing or garbled).
+ * @lim: filled; @lim->sz set by the caller.
+ * Return: 0, -EINVAL (@lim->sz), -ENOENT, -EACCES, -EBADMSG (line missing
+ * or garbled).
  */
 MEMLOCK_API MEMLOCK_MUST_CHECK int
 memlock_proc_read_limits(const char *root, pid_t pid, struct memlock_limits *lim);
@@ -63,12 +70,14 @@ memlock_proc_read_limits(const char *root, pid_t pid, struct memlock_limits *lim
 /**
  * struct memlock_mapping - one mapping of /proc/PID/smaps (or the totals of
  * smaps_rollup, where @start/@end span all mappings and @path is NULL).
+ * @sz: sizeof(struct memlock_mapping), set by the caller.
  * @path: "" for anonymous memory; a file's path as bytes (the kernel's \012
  *        for a newline undone); points into the reader, valid until the
  *        next memlock_proc_maps_next() or memlock_proc_maps_close().
  * @size ... @anonymous: the smaps fields, in bytes.
  */
 struct memlock_mapping {
+	size_t sz;
 	uint64_t start, end, offset, inode;
 	char perms[5];
 	const char *path;
@@ -86,8 +95,9 @@ MEMLOCK_API struct memlock_proc_maps *memlock_proc_maps_open(const char *root, p
 
 /**
  * memlock_proc_maps_next() - the next mapping.
- * Return: 0 with @m filled, 1 at the end, -EBADMSG for a line that is
- * neither a mapping header nor a field, -errno on read errors.
+ * @m: filled; @m->sz set by the caller.
+ * Return: 0 with @m filled, 1 at the end, -EINVAL (@m->sz), -EBADMSG for a
+ * line that is neither a mapping header nor a field, -errno on read errors.
  */
 MEMLOCK_API MEMLOCK_MUST_CHECK int memlock_proc_maps_next(struct memlock_proc_maps *it,
 						     struct memlock_mapping *m);
@@ -97,13 +107,16 @@ MEMLOCK_API void memlock_proc_maps_close(struct memlock_proc_maps *it);
 
 /**
  * memlock_proc_read_rollup() - parse /proc/PID/smaps_rollup.
- * Return: 0, -ENOENT, -EACCES, -EBADMSG.
+ * @total: filled; @total->sz set by the caller.
+ * Return: 0, -EINVAL (@total->sz), -ENOENT, -EACCES, -EBADMSG.
  */
 MEMLOCK_API MEMLOCK_MUST_CHECK int
 memlock_proc_read_rollup(const char *root, pid_t pid, struct memlock_mapping *total);
 
-/* The lock and swap lines of /proc/meminfo, in bytes. */
+/* The lock and swap lines of /proc/meminfo, in bytes. @sz:
+ * sizeof(struct memlock_meminfo), set by the caller. */
 struct memlock_meminfo {
+	size_t sz;
 	uint64_t mem_total, mem_available;
 	uint64_t mlocked, unevictable;
 	uint64_t swap_total, swap_free;
@@ -111,38 +124,67 @@ struct memlock_meminfo {
 
 /**
  * memlock_proc_read_meminfo() - parse /proc/meminfo.
- * Return: 0, -ENOENT, -EBADMSG (MemTotal or Mlocked missing).
+ * Return: 0, -EINVAL (@mi->sz), -ENOENT, -EBADMSG (MemTotal or Mlocked
+ * missing).
  */
 MEMLOCK_API MEMLOCK_MUST_CHECK int
 memlock_proc_read_meminfo(const char *root, struct memlock_meminfo *mi);
 
-/* The unevictable_pgs_* event counters of /proc/vmstat, in pages. */
+/* The unevictable_pgs_* event counters of /proc/vmstat, in pages. @sz:
+ * sizeof(struct memlock_vmstat), set by the caller. */
 struct memlock_vmstat {
+	size_t sz;
 	uint64_t culled, scanned, rescued, mlocked, munlocked, cleared, stranded;
 };
 
 /**
  * memlock_proc_read_vmstat() - parse the unevictable_pgs_* lines of /proc/vmstat.
- * Return: 0, -ENOENT, -EBADMSG (no unevictable_pgs_mlocked line).
+ * Return: 0, -EINVAL (@vs->sz), -ENOENT, -EBADMSG (no
+ * unevictable_pgs_mlocked line).
  */
 MEMLOCK_API MEMLOCK_MUST_CHECK int
 memlock_proc_read_vmstat(const char *root, struct memlock_vmstat *vs);
 
-/* One line of /proc/swaps, sizes in bytes. */
+/**
+ * struct memlock_swap - one swap area of /proc/swaps.
+ * @sz: sizeof(struct memlock_swap), set by the caller.
+ * @path: the file or device as bytes, whatever its length, with the
+ *        kernel's octal escapes undone (\040 space, \011 tab, \012
+ *        newline, \134 backslash); points into the reader, valid until the
+ *        next memlock_proc_swaps_next() or memlock_proc_swaps_close().
+ * @type: "file" or "partition", valid as long as @path.
+ * @size, @used: in bytes.
+ * @prio: the area's priority.
+ */
 struct memlock_swap {
-	char path[256];
-	char type[16];
+	size_t sz;
+	const char *path;
+	const char *type;
 	uint64_t size, used;
 	int prio;
 };
 
+struct memlock_proc_swaps;
+
 /**
- * memlock_proc_read_swaps() - parse /proc/swaps into @sw (up to @max entries).
- * Return: the number of swap areas (which may exceed @max: call again with a
- * bigger array), -ENOENT, -EBADMSG (a garbled line).
+ * memlock_proc_swaps_open() - start reading ROOT/proc/swaps (read whole,
+ * at once: the areas of one moment).
+ * Return: a reader, or NULL with errno ENOENT, EACCES, ENOMEM, EBADMSG (not
+ * a swaps file: no header line).
  */
-MEMLOCK_API MEMLOCK_MUST_CHECK int
-memlock_proc_read_swaps(const char *root, struct memlock_swap *sw, size_t max);
+MEMLOCK_API struct memlock_proc_swaps *memlock_proc_swaps_open(const char *root);
+
+/**
+ * memlock_proc_swaps_next() - the next swap area.
+ * @sw: filled; @sw->sz set by the caller.
+ * Return: 0 with @sw filled, 1 at the end, -EINVAL (@sw->sz), -EBADMSG (a
+ * garbled line).
+ */
+MEMLOCK_API MEMLOCK_MUST_CHECK int memlock_proc_swaps_next(struct memlock_proc_swaps *it,
+							   struct memlock_swap *sw);
+
+/** memlock_proc_swaps_close() - free a reader (NULL is allowed). */
+MEMLOCK_API void memlock_proc_swaps_close(struct memlock_proc_swaps *it);
 
 struct memlock_proc_pids;
 

@@ -46,8 +46,10 @@ MEMLOCK_API pid_t memlock_target_pid(const struct memlock_target *t);
  */
 MEMLOCK_API MEMLOCK_MUST_CHECK int memlock_target_set_tid(struct memlock_target *t, pid_t tid);
 
-/* What the injections into a target cost it. */
+/* What the injections into a target cost it. @sz:
+ * sizeof(struct memlock_stop_stats), set by the caller. */
 struct memlock_stop_stats {
+	size_t sz;
 	unsigned int stops;		/* ptrace stops so far */
 	uint64_t longest_ns, total_ns;	/* the thread's stopped time */
 	pid_t tid;			/* the thread used last */
@@ -56,9 +58,14 @@ struct memlock_stop_stats {
 	bool job_stopped;		/* the target was job-control stopped */
 };
 
-/** memlock_target_stats() - the stop statistics of @t. */
-MEMLOCK_API void memlock_target_stats(const struct memlock_target *t,
-				      struct memlock_stop_stats *st);
+/**
+ * memlock_target_stats() - the stop statistics of @t.
+ * @st: filled; @st->sz set by the caller. @st->why_tid points into @t,
+ *      valid until its next injection or memlock_target_close().
+ * Return: 0, -EINVAL (@t NULL, @st NULL or @st->sz too small).
+ */
+MEMLOCK_API MEMLOCK_MUST_CHECK int memlock_target_stats(const struct memlock_target *t,
+							struct memlock_stop_stats *st);
 
 /**
  * memlock_target_syscall() - run syscall @nr with @args in the target.
@@ -108,6 +115,15 @@ enum memlock_rescue_how {
 					 * @nr(@args) (entry path, arm64) */
 };
 
+/*
+ * @sz is sizeof(struct memlock_rescue), set by the caller, under the rules
+ * of every sized struct (see common.h), but a uint32_t, not a size_t: the
+ * record is read by a process other than the one that wrote it (a keeper,
+ * which may be another program, e.g. a daemon), so its layout is fixed,
+ * made of fixed-width members only, like the kernel's records that share
+ * memory or cross an ABI (perf_event_attr and sched_attr carry a __u32
+ * size); and @sz shares its 64-bit word with @phase without padding.
+ */
 struct memlock_rescue {
 	uint32_t sz;			/* sizeof(struct memlock_rescue) */
 	volatile uint32_t phase;	/* 0: nothing to do; 1: a thread holds injected
@@ -126,8 +142,9 @@ struct memlock_rescue {
 
 /**
  * memlock_target_set_rescue() - keep @r up to date during every stop of @t
- * (NULL: none). @r->sz must be set.
- * Return: 0, -EINVAL.
+ * (NULL: none). @r->sz must be set; the rest of @r is the library's.
+ * Return: 0, -EINVAL (@t NULL, @r->sz too small), -E2BIG (@r bigger than
+ * this version's record, with a byte past it not zero).
  */
 MEMLOCK_API MEMLOCK_MUST_CHECK int memlock_target_set_rescue(struct memlock_target *t,
 							     struct memlock_rescue *r);
@@ -137,7 +154,7 @@ MEMLOCK_API MEMLOCK_MUST_CHECK int memlock_target_set_rescue(struct memlock_targ
  * thread holds injected state, attach to it, put its registers and mask
  * back, detach, and end the group stop memlock's SIGSTOP began.
  * Return: 1 when a thread was put back, 0 when there was nothing to do,
- * -errno.
+ * -EINVAL/-E2BIG (@r->sz, as memlock_target_set_rescue()), -errno.
  */
 MEMLOCK_API MEMLOCK_MUST_CHECK int memlock_rescue_run(struct memlock_rescue *r);
 

@@ -342,7 +342,7 @@ int mlk_exec_startup_check(pid_t pid, const char *path, unsigned int mcl,
 {
 	uint64_t size, want, mib = 1 << 20;
 	const char *slash = strrchr(path, '/');
-	struct memlock_status st;
+	struct memlock_status st = { .sz = sizeof(st) };
 	struct mlk_facts f;
 	unsigned int n;
 

@@ -70,211 +70,6 @@ struct launch {
 	int hfd;	/* pidfd of the helper, once it said hello */
 };
 
-void mlk_exec_ignore_job_signals(void)
-{
-	static const int sigs[] = { SIGINT, SIGQUIT, SIGTSTP, SIGTTIN, SIGTTOU,
-				    SIGHUP, SIGTERM, SIGPIPE };
-	struct sigaction sa = { .sa_handler = SIG_IGN }, dfl = { .sa_handler = SIG_DFL };
-	sigset_t chld;
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(sigs); i++)
-		sigaction(sigs[i], &sa, NULL);
-	/* an inherited SIG_IGN or SA_NOCLDSTOP would stop the kernel from
-	 * sending the SIGCHLD of the stops the helper waits for */
-	sigaction(SIGCHLD, &dfl, NULL);
-	sigemptyset(&chld);
-	sigaddset(&chld, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &chld, NULL);
-}
-
-/* Keep only @fd (as fd 3) and stderr, so that no pipe of the program's
- * waits for our end; stdin and stdout become /dev/null. */
-static int keep_only(int fd)
-{
-	int null;
-
-	if (fd != 3) {
-		dup2(fd, 3);
-		fd = 3;
-	}
-	null = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (null >= 0) {
-		dup2(null, 0);
-		dup2(null, 1);
-	}
-	close_range(4, ~0u, 0);
-	return fd;
-}
-
-/* What the reporter says when the helper ended without a word (killed). */
-static void report_helper_gone(const struct memlock_exec_opts *o, pid_t pid)
-{
-	struct memlock_verdict why;
-
-	mlk_refuse(&why, EPIPE, MEMLOCK_CAUSE_NONE, NULL,
-		   "memlock's helper process ended before it locked the program (was it "
-		   "killed?)%s",
-		   o->best_effort ? "" : ", and the program was killed with it");
-	o->report(pid, -EPIPE, &why, 0, o->userdata);
-}
-
-/* PF_EXITING in /proc/@pid/stat's flags (field 9): it is on its way out,
- * its SIGKILL already taken. */
-static bool exiting(pid_t pid)
-{
-	const char *p, *end;
-	uint64_t flags = 0;
-	int field = 2;
-	char *buf;
-	size_t len;
-
-	if (mlk_read_proc(NULL, pid, "stat", &buf, &len) < 0)
-		return true;
-	/* the command name may hold spaces and ')': fields start after the last ')' */
-	p = memrchr(buf, ')', len);
-	for (end = buf + len; p != NULL && p < end && field < 9; p++)
-		if (*p == ' ' && ++field == 9)
-			(void)mlk_parse_u64(&p, end, 10, &flags);
-	free(buf);
-	return flags & PF_EXITING;
-}
-
-/* Once its tracer is gone, does @pid run on, or die of the tracer's
- * PTRACE_O_EXITKILL? The kernel sends that SIGKILL before it clears
- * TracerPid: from then on it is pending, or taken and the process exiting.
- * (A program that ended by itself counts as dead: it was stopped when its
- * tracer died, and a whole start takes far longer than a look here.) */
-static bool runs_on(pid_t pid)
-{
-	int i;
-
-	for (i = 0; i < 20000; i++) {
-		uint64_t tracer = 1, pending = 0, v;
-		const char *p, *end, *line, *f;
-		char *buf, state = 'R';
-		size_t len, n;
-
-		if (mlk_read_proc(NULL, pid, "status", &buf, &len) < 0)
-			return false;
-		for (p = buf, end = buf + len; mlk_next_line(&p, end, &line, &n) == 1;) {
-			if ((f = mlk_field(line, n, "State")) && f + 1 < line + n)
-				state = f[1];
-			else if ((f = mlk_field(line, n, "TracerPid")) &&
-				 mlk_parse_u64(&f, line + n, 10, &v) == 0)
-				tracer = v;
-			else if (((f = mlk_field(line, n, "SigPnd")) || (f = mlk_field(line, n, "ShdPnd"))) &&
-				 mlk_parse_u64(&f, line + n, 16, &v) == 0)
-				pending |= v;
-		}
-		free(buf);
-		if (state == 'Z' || state == 'X')
-			return false;
-		if (tracer == 0)
-			return !(pending & (1ull << (SIGKILL - 1))) && !exiting(pid);
-		usleep(100);
-	}
-	return true;
-}
-
-/*
- * The reporter, in a process forked from the (single-threaded) caller:
- * o->report for each outcome the helper sends, then the answer that lets
- * the program run on. When the helper ends without saying so (killed)
- * before an outcome, it says what that did instead: without best effort
- * the program was killed with it (PTRACE_O_EXITKILL from the seize on);
- * with best effort it runs unlocked - sure when no injection had begun (the
- * helper sets EXITKILL only after it says so), looked at when one had (the
- * program was killed with changed registers, and its exit status says so).
- */
-static void __attribute__((noreturn)) reporter(int fd, pid_t pid, const struct memlock_exec_opts *o)
-{
-	bool reported = false, injecting = false;
-	struct mlk_exec_msg m;
-
-	mlk_exec_ignore_job_signals();
-	fd = keep_only(fd);
-	while (mlk_msg_recv(fd, &m) == 0) {
-		switch (m.kind) {
-		case MLK_MSG_CANCEL:
-		case MLK_MSG_DONE:
-			_exit(0);
-		case MLK_MSG_INJECTING:
-			injecting = true;
-			break;
-		case MLK_MSG_FOLLOW_END:
-			if (o->follow_end)
-				o->follow_end(m.pid, m.image, m.ms, m.launcher, o->userdata);
-			break;
-		case MLK_MSG_RESULT:
-			if (o->report)
-				o->report(m.pid, m.ret, m.has_why ? &m.why : NULL, m.vmlck,
-					  o->userdata);
-			(void)mlk_msg_send(fd, &m);
-			reported = true;
-			injecting = false;
-			break;
-		}
-	}
-	if (!reported && o->report && (!o->best_effort || !injecting || runs_on(pid)))
-		report_helper_gone(o, pid);
-	_exit(0);
-}
-
-/* A descriptor above the ones the helper is given (0 to MLK_REPORT_FD), so
- * that no dup2 of the spawn overwrites another. */
-static int above_helper_fds(int fd)
-{
-	int hi = fcntl(fd, F_DUPFD_CLOEXEC, MLK_REPORT_FD + 1);
-
-	close(fd);
-	return hi;
-}
-
-/* The reporter, a grandchild so that the program does not see it. Only a
- * single-threaded caller may run code in a fork child. */
-static int start_reporter(const struct memlock_exec_opts *o, struct launch *l,
-			  struct memlock_verdict *why)
-{
-	struct memlock_status st = { 0 };
-	pid_t self = getpid(), child;
-	int sv[2], rc;
-
-	if (memlock_proc_read_status(NULL, 0, &st) < 0 || st.threads != 1) {
-		char n[16] = "?";
-
-		if (st.threads > 0)
-			snprintf(n, sizeof(n), "%u", st.threads);
-		mlk_refuse(why, EINVAL, MEMLOCK_CAUSE_NONE,
-			   "give no report callback, or call memlock_exec_locked() before "
-			   "any thread starts",
-			   "a report callback needs a single-threaded caller (this one has %s "
-			   "threads): it runs in a process forked from the caller, and a fork "
-			   "child of a multithreaded process may only call async-signal-safe "
-			   "functions",
-			   n);
-		return -EINVAL;
-	}
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-		return -errno;
-	child = fork();
-	if (child == 0) {
-		if (fork() == 0)
-			reporter(sv[0], self, o);
-		_exit(0);
-	}
-	rc = child < 0 ? -errno : 0;
-	close(sv[0]);
-	if (rc < 0) {
-		close(sv[1]);
-		return rc;
-	}
-	while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
-		;
-	l->rep = above_helper_fds(sv[1]);
-	return l->rep < 0 ? -EMFILE : 0;
-}
-
 static int spawn_helper(const struct launch *l, int ctl, pid_t *pid, char *path, size_t sz)
 {
 	char *argv[] = { MLK_EXEC_HELPER, NULL };
@@ -346,8 +141,8 @@ static int start_helper(const struct mlk_exec_config *cfg, struct launch *l,
 	*infra = true;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return -errno;
-	l->ctl = above_helper_fds(sv[0]);
-	sv[1] = above_helper_fds(sv[1]);
+	l->ctl = mlk_exec_fd_above(sv[0]);
+	sv[1] = mlk_exec_fd_above(sv[1]);
 	if (l->ctl < 0 || sv[1] < 0) {
 		close(sv[1]);
 		return -EMFILE;
@@ -413,16 +208,83 @@ static int exec_file(const char *path, char *const argv[])
 	return -errno;
 }
 
+/* Our own copy of the caller's options (NULL: the defaults), the flags
+ * checked, and the mlockall flags they ask for. */
+static int get_opts(const struct memlock_exec_opts *opts, struct memlock_exec_opts *o,
+		    unsigned int *mcl)
+{
+	const unsigned int lock = MEMLOCK_F_CURRENT | MEMLOCK_F_FUTURE;
+	int rc;
+
+	if (opts == NULL) {
+		memset(o, 0, sizeof(*o));
+		o->sz = sizeof(*o);
+	} else {
+		rc = mlk_opts_get(o, sizeof(*o), opts, MLK_SZ_EXEC_OPTS);
+		if (rc < 0)
+			return rc;
+	}
+	if (o->flags & ~(lock | MEMLOCK_F_ONFAULT | MEMLOCK_F_BEST_EFFORT))
+		return -EINVAL;
+	if (!(o->flags & lock)) {
+		if (o->flags & MEMLOCK_F_ONFAULT)	/* as mlockall(MCL_ONFAULT) */
+			return -EINVAL;
+		o->flags |= lock;
+	}
+	*mcl = mlk_mcl_of(o->flags);
+	return 0;
+}
+
+/* The kernel refused the trace: say why, for the caller's own context. */
+static void explain_denied(struct memlock_verdict *why)
+{
+	struct memlock_status st = { .sz = sizeof(st) };
+
+	if (memlock_proc_read_status(NULL, 0, &st) == 0)
+		mlk_explain_ptrace_denied(getpid(), &st, why);
+}
+
+/* Reporter (when asked for), helper, exec. Returns only on failure, -errno. */
+static int exec_traced(const char *path, char *const argv[], const struct memlock_exec_opts *o,
+		       struct mlk_exec_config *cfg, struct memlock_verdict *why)
+{
+	struct launch l = { .ctl = -1, .rep = -1, .hfd = -1 };
+	bool infra;
+	int rc;
+
+	if (o->report || o->follow_end) {
+		l.rep = mlk_exec_start_reporter(o, why);
+		if (l.rep < 0)
+			return l.rep;
+		cfg->has_reporter = true;
+	}
+	rc = start_helper(cfg, &l, why, &infra);
+	if (rc < 0 && infra && (o->flags & MEMLOCK_F_BEST_EFFORT)) {
+		/* no helper, no lock: best effort runs it unlocked, and says so
+		 * here, in the caller */
+		release(&l);
+		if (o->report)
+			o->report(getpid(), rc, why, 0, o->userdata);
+		memset(why, 0, sizeof(*why));
+	} else if (rc < 0) {
+		if (rc == -EPERM && !infra)
+			explain_denied(why);
+		goto out_release;
+	}
+	rc = exec_file(path, argv);
+out_release:
+	release(&l);
+	return rc;
+}
+
 int memlock_exec_locked(const char *file, char *const argv[],
-			  const struct memlock_exec_opts *opts, struct memlock_verdict *why)
+			const struct memlock_exec_opts *opts, struct memlock_verdict *why)
 {
 	struct mlk_exec_config cfg = { .proto = MLK_EXEC_PROTO, .size = sizeof(cfg) };
-	struct memlock_exec_opts o = { .sz = sizeof(o) };
-	struct launch l = { -1, -1, -1 };
 	enum mlk_exec_plan plan = MLK_PLAN_LOCK;
+	struct memlock_exec_opts o;
 	struct memlock_verdict local;
 	char path[PATH_MAX];
-	bool infra;
 	int rc;
 
 	if (file == NULL || argv == NULL)
@@ -430,15 +292,13 @@ int memlock_exec_locked(const char *file, char *const argv[],
 	if (why == NULL)
 		why = &local;
 	memset(why, 0, sizeof(*why));
-	if (opts)
-		memcpy(&o, opts, opts->sz < sizeof(o) ? opts->sz : sizeof(o));
-	if (o.mcl == 0)
-		o.mcl = MCL_CURRENT | MCL_FUTURE;
-	if (o.mcl & ~(unsigned int)(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) || o.mcl == MCL_ONFAULT)
-		return mlk_err(-EINVAL);
+	rc = get_opts(opts, &o, &cfg.mcl);
+	if (rc < 0)
+		return mlk_err(rc);
+	cfg.best_effort = o.flags & MEMLOCK_F_BEST_EFFORT;
 	rc = mlk_exec_resolve(file, path, sizeof(path));
 	if (rc == 0)
-		rc = mlk_exec_check(path, o.mcl, o.best_effort, &cfg.skip, &plan);
+		rc = mlk_exec_check(path, cfg.mcl, cfg.best_effort, &cfg.skip, &plan);
 	if (rc < 0) {
 		*why = cfg.skip;	/* the refusal's reason, or still all zero */
 		return mlk_err(rc);
@@ -452,32 +312,6 @@ int memlock_exec_locked(const char *file, char *const argv[],
 	}
 	cfg.skip_lock = plan == MLK_PLAN_SKIP_LOCK;
 	cfg.tid = gettid();
-	cfg.mcl = o.mcl;
 	cfg.follow_ms = o.follow_ms;
-	cfg.best_effort = o.best_effort;
-	if (o.report || o.follow_end) {
-		rc = start_reporter(&o, &l, why);
-		if (rc < 0)
-			return mlk_err(rc);
-		cfg.has_reporter = true;
-	}
-	rc = start_helper(&cfg, &l, why, &infra);
-	if (rc < 0 && infra && o.best_effort) {
-		/* no helper, no lock: best effort runs it unlocked, and says so
-		 * here, in the caller */
-		release(&l);
-		if (o.report)
-			o.report(getpid(), rc, why, 0, o.userdata);
-		memset(why, 0, sizeof(*why));
-		rc = 0;
-	} else if (rc == -EPERM && !infra) {
-		struct memlock_status st;
-
-		if (memlock_proc_read_status(NULL, 0, &st) == 0)
-			mlk_explain_ptrace_denied(getpid(), &st, why);
-	}
-	if (rc == 0)
-		rc = exec_file(path, argv);
-	release(&l);
-	return mlk_err(rc);
+	return mlk_err(exec_traced(path, argv, &o, &cfg, why));
 }

@@ -46,6 +46,15 @@ MLK_HIDDEN int mlk_exec_startup_check(pid_t pid, const char *path, unsigned int 
  * reporter ignore (they live no longer than the program and --follow), and
  * SIGCHLD set to its default and blocked, for the helper's waits. */
 MLK_HIDDEN void mlk_exec_ignore_job_signals(void);
+/* exec-report.c: @fd moved above the descriptors the helper is given (0 to
+ * MLK_REPORT_FD), so that no dup2 of the spawn overwrites another; -1 on
+ * failure (@fd is closed either way). */
+MLK_HIDDEN int mlk_exec_fd_above(int fd);
+/* Fork the reporter, which runs @o's callbacks for a single-threaded
+ * caller: the descriptor of its socket (above the helper's), or -errno
+ * (-EINVAL with @why filled for a multithreaded caller). */
+MLK_HIDDEN int mlk_exec_start_reporter(const struct memlock_exec_opts *o,
+				       struct memlock_verdict *why);
 
 /*
  * The helper is spawned as $MEMLOCK_LIBEXECDIR/memlock-exec-helper (or

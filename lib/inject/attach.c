@@ -46,7 +46,7 @@ struct range {
 static int lockable_ranges(pid_t pid, bool locked, struct range **out, size_t *n)
 {
 	struct memlock_proc_maps *it = memlock_proc_maps_open(NULL, pid);
-	struct memlock_mapping m;
+	struct memlock_mapping m = { .sz = sizeof(m) };
 	struct range *r = NULL, *nr;
 	size_t cap = 0, cnt = 0;
 	int rc;
@@ -98,7 +98,7 @@ static int lockable_ranges(pid_t pid, bool locked, struct range **out, size_t *n
 static bool still_mapped(pid_t pid, uint64_t start, uint64_t end)
 {
 	struct memlock_proc_maps *it = memlock_proc_maps_open(NULL, pid);
-	struct memlock_mapping m;
+	struct memlock_mapping m = { .sz = sizeof(m) };
 	uint64_t at = start;
 
 	if (it == NULL)

@@ -209,7 +209,7 @@ static int park(struct session *s)
  * an already traced one give - say which. */
 static int seize_refused(struct memlock_target *t, pid_t tid, int err)
 {
-	struct memlock_status st;
+	struct memlock_status st = { .sz = sizeof(st) };
 
 	if (err != -EPERM)
 		return err;

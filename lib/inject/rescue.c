@@ -108,8 +108,9 @@ int memlock_rescue_run(struct memlock_rescue *r)
 	uint32_t phase;
 	int rc, sig = 0;
 
-	if (r == NULL || r->sz < sizeof(*r))
-		return mlk_err(-EINVAL);
+	rc = r ? mlk_opts_valid(r, r->sz, MLK_SZ_RESCUE, sizeof(*r)) : -EINVAL;
+	if (rc < 0)
+		return mlk_err(rc);
 	phase = __atomic_load_n(&r->phase, __ATOMIC_ACQUIRE);
 	if (phase == 0)
 		return 0;

@@ -70,7 +70,7 @@ int mlk_start_time(pid_t pid, unsigned long long *start)
 
 uint64_t mlk_own_caps(void)
 {
-	struct memlock_status st;
+	struct memlock_status st = { .sz = sizeof(st) };
 
 	return memlock_proc_read_status(NULL, 0, &st) == 0 ? st.cap_eff : 0;
 }
@@ -253,7 +253,7 @@ struct memlock_target *memlock_target_open(pid_t pid, unsigned int flags,
 					   struct memlock_verdict *why)
 {
 	struct memlock_target *t;
-	struct memlock_status st;
+	struct memlock_status st = { .sz = sizeof(st) };
 	char comm[64] = "?";
 	int err, cls, mode;
 	pid_t tgid;
@@ -440,16 +440,28 @@ pid_t memlock_target_pid(const struct memlock_target *t)
 	return t ? t->pid : -1;
 }
 
-void memlock_target_stats(const struct memlock_target *t, struct memlock_stop_stats *st)
+int memlock_target_stats(const struct memlock_target *t, struct memlock_stop_stats *out)
 {
-	*st = t->stats;
-	st->why_tid = t->why_tid;
+	struct memlock_stop_stats st;
+
+	if (t == NULL || mlk_out_check(out, MLK_SZ_STOP_STATS) < 0)
+		return mlk_err(-EINVAL);
+	st = t->stats;
+	st.sz = sizeof(st);
+	st.why_tid = t->why_tid;
+	mlk_out_copy(out, &st, sizeof(st));
+	return 0;
 }
 
 int memlock_target_set_rescue(struct memlock_target *t, struct memlock_rescue *r)
 {
-	if (t == NULL || (r && r->sz < sizeof(*r)))
+	int rc;
+
+	if (t == NULL)
 		return mlk_err(-EINVAL);
+	rc = r ? mlk_opts_valid(r, r->sz, MLK_SZ_RESCUE, sizeof(*r)) : 0;
+	if (rc < 0)
+		return mlk_err(rc);
 	if (r)
 		r->phase = 0;
 	t->rescue = r;

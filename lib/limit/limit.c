@@ -17,28 +17,30 @@ static rlim_t to_rlim(uint64_t v)
 	return v == MEMLOCK_UNLIMITED ? RLIM_INFINITY : (rlim_t)v;
 }
 
-int memlock_limit_get(pid_t pid, struct memlock_limits *lim)
+int memlock_limit_get(pid_t pid, struct memlock_limits *out)
 {
+	struct memlock_limits lim = { .sz = sizeof(lim) };
 	struct rlimit old;
 
-	if (lim == NULL || pid < 0)
+	if (mlk_out_check(out, MLK_SZ_LIMITS) < 0 || pid < 0)
 		return mlk_err(-EINVAL);
 	if (prlimit(pid, RLIMIT_MEMLOCK, NULL, &old) == 0) {
-		lim->soft = from_rlim(old.rlim_cur);
-		lim->hard = from_rlim(old.rlim_max);
+		lim.soft = from_rlim(old.rlim_cur);
+		lim.hard = from_rlim(old.rlim_max);
+		mlk_out_copy(out, &lim, sizeof(lim));
 		return 0;
 	}
 	if (errno == ESRCH)
 		return mlk_err(-ESRCH);
 	/* another user's process: prlimit wants CAP_SYS_RESOURCE even to read */
-	return memlock_proc_read_limits(NULL, pid, lim);
+	return memlock_proc_read_limits(NULL, pid, out);
 }
 
 /* capable(CAP_SYS_RESOURCE) in do_prlimit(): the caller's effective set, and
  * only in the initial user namespace */
 static bool can_raise_hard(void)
 {
-	struct memlock_status st;
+	struct memlock_status st = { .sz = sizeof(st) };
 
 	if (memlock_proc_read_status(NULL, getpid(), &st) < 0)
 		return false;
@@ -79,16 +81,18 @@ static const char *limit_str(uint64_t v, char *buf, size_t sz)
 }
 #define LIM_SZ(x) limit_str((x), (char[32]){ 0 }, 32)
 
-int memlock_limit_set(pid_t pid, const struct memlock_limits *lim, struct memlock_verdict *why)
+int memlock_limit_set(pid_t pid, const struct memlock_limits *want, struct memlock_verdict *why)
 {
+	struct memlock_limits given, *lim = &given;
 	struct rlimit rl, old;
 	struct mlk_facts f;
 	char sl[32], hl[32];
 	bool raise;
 	int err;
 
-	if (lim == NULL || pid < 0)
-		return mlk_err(-EINVAL);
+	err = mlk_opts_get(&given, sizeof(given), want, MLK_SZ_LIMITS);
+	if (err < 0 || pid < 0)
+		return mlk_err(err < 0 ? err : -EINVAL);
 	rl.rlim_cur = to_rlim(lim->soft);
 	rl.rlim_max = to_rlim(lim->hard);
 	if (prlimit(pid, RLIMIT_MEMLOCK, &rl, &old) == 0)

@@ -288,7 +288,7 @@ void mlk_predict_facts(const struct mlk_facts *f, const struct memlock_request *
 static int load_vmas(const char *root, pid_t pid, uint64_t start, uint64_t end,
 		     struct mlk_vma **out, size_t *n)
 {
-	struct memlock_mapping m;
+	struct memlock_mapping m = { .sz = sizeof(m) };
 	struct memlock_proc_maps *it;
 	struct mlk_vma *vmas = NULL, *nv;
 	size_t cap = 0, cnt = 0;
@@ -331,12 +331,13 @@ int mlk_facts_read(const char *root, pid_t pid, bool range, uint64_t start, uint
 		   struct mlk_facts *f)
 {
 	struct mlk_vma *vmas = NULL;
-	struct memlock_status st;
+	struct memlock_status st = { .sz = sizeof(st) };
 	size_t len;
 	char *buf;
 	int rc;
 
 	memset(f, 0, sizeof(*f));
+	f->lim.sz = sizeof(f->lim);
 	f->page_size = (uint64_t)getpagesize();
 	rc = memlock_proc_read_status(root, pid, &st);
 	if (rc == 0)

@@ -90,6 +90,7 @@ static int parse_header(struct memlock_proc_maps *it, const char *s, const char 
 	size_t i;
 
 	memset(m, 0, sizeof(*m));
+	m->sz = sizeof(*m);
 	if (mlk_parse_u64(&p, end, 16, &m->start) < 0 || p >= end || *p++ != '-' ||
 	    mlk_parse_u64(&p, end, 16, &m->end) < 0)
 		return -EBADMSG;
@@ -171,13 +172,12 @@ static ssize_t read_line(struct memlock_proc_maps *it)
 	return n == 0 ? -EAGAIN : n;	/* -EAGAIN: an empty line, skip it */
 }
 
-int memlock_proc_maps_next(struct memlock_proc_maps *it, struct memlock_mapping *m)
+/* The next mapping into @m, the library's own struct: 0, 1 at the end, -errno. */
+static int maps_next(struct memlock_proc_maps *it, struct memlock_mapping *m)
 {
 	ssize_t n;
 	int rc;
 
-	if (it == NULL || m == NULL)
-		return mlk_err(-EINVAL);
 	if (!it->pending) {
 		/* find the first header; a reader never starts mid-mapping */
 		for (;;) {
@@ -187,11 +187,11 @@ int memlock_proc_maps_next(struct memlock_proc_maps *it, struct memlock_mapping 
 			if (n == 0)
 				return 1;
 			if (n < 0)
-				return mlk_err((int)n);
+				return (int)n;
 			if (is_header(it->line, it->line + n))
 				break;
 			if (!is_field(it->line, (size_t)n))
-				return mlk_err(-EBADMSG);
+				return -EBADMSG;
 		}
 	} else {
 		n = it->pending_len;
@@ -199,7 +199,7 @@ int memlock_proc_maps_next(struct memlock_proc_maps *it, struct memlock_mapping 
 	it->pending = false;
 	rc = parse_header(it, it->line, it->line + n, m);
 	if (rc < 0)
-		return mlk_err(rc);
+		return rc;
 	for (;;) {
 		n = read_line(it);
 		if (n == -EAGAIN)
@@ -207,17 +207,31 @@ int memlock_proc_maps_next(struct memlock_proc_maps *it, struct memlock_mapping 
 		if (n == 0)
 			break;
 		if (n < 0)
-			return mlk_err((int)n);
+			return (int)n;
 		if (is_header(it->line, it->line + n)) {
 			it->pending = true;
 			it->pending_len = n;
 			break;
 		}
 		if (!is_field(it->line, (size_t)n))
-			return mlk_err(-EBADMSG);
+			return -EBADMSG;
 		parse_field(it->line, (size_t)n, m);
 	}
 	return 0;
+}
+
+int memlock_proc_maps_next(struct memlock_proc_maps *it, struct memlock_mapping *out)
+{
+	struct memlock_mapping m;
+	int rc;
+
+	rc = mlk_out_check(out, MLK_SZ_MAPPING);
+	if (rc < 0 || it == NULL)
+		return mlk_err(-EINVAL);
+	rc = maps_next(it, &m);
+	if (rc == 0)
+		mlk_out_copy(out, &m, sizeof(m));
+	return mlk_err(rc);
 }
 
 struct memlock_proc_maps *mlk_maps_from_file(FILE *f)
@@ -299,17 +313,22 @@ void memlock_proc_maps_close(struct memlock_proc_maps *it)
 int memlock_proc_read_rollup(const char *root, pid_t pid, struct memlock_mapping *total)
 {
 	struct memlock_proc_maps *it;
+	struct memlock_mapping m;
 	int rc;
 
-	if (total == NULL || pid < 0)
+	rc = mlk_out_check(total, MLK_SZ_MAPPING);
+	if (rc < 0 || pid < 0)
 		return mlk_err(-EINVAL);
 	it = maps_open_file(root, pid, "smaps_rollup");
 	if (it == NULL)
 		return mlk_err(-errno);
-	rc = memlock_proc_maps_next(it, total);
+	rc = maps_next(it, &m);
 	if (rc == 1)
 		rc = -EBADMSG;	/* empty: a kernel thread, or not a rollup */
-	total->path = NULL;	/* it points into the reader */
 	memlock_proc_maps_close(it);
+	if (rc == 0) {
+		m.path = NULL;	/* it pointed into the reader */
+		mlk_out_copy(total, &m, sizeof(m));
+	}
 	return mlk_err(rc);
 }

@@ -45,6 +45,7 @@ int mlk_parse_status(const char *buf, size_t len, struct memlock_status *st)
 	size_t ll, i;
 
 	memset(st, 0, sizeof(*st));
+	st->sz = sizeof(*st);
 	while (mlk_next_line(&p, end, &line, &ll)) {
 		le = line + ll;
 		colon = memchr(line, ':', ll < 16 ? ll : 16);
@@ -186,24 +187,28 @@ pid_t mlk_live_tid(const char *root, pid_t pid)
 	return tid ? tid : pid;
 }
 
-int memlock_proc_read_status(const char *root, pid_t pid, struct memlock_status *st)
+int memlock_proc_read_status(const char *root, pid_t pid, struct memlock_status *out)
 {
-	struct memlock_status t;
+	struct memlock_status st, t;
 	int rc;
 
-	if (st == NULL || pid < 0)
+	rc = mlk_out_check(out, MLK_SZ_STATUS);
+	if (rc < 0 || pid < 0)
 		return mlk_err(-EINVAL);
-	rc = read_status(root, pid, st);
-	if (rc == 0 && live_thread(root, st, &t)) {
-		st->state = t.state;
-		st->has_mm = true;
-		st->vm_size = t.vm_size;
-		st->vm_lck = t.vm_lck;
-		st->vm_pin = t.vm_pin;
-		st->vm_rss = t.vm_rss;
-		st->vm_swap = t.vm_swap;
+	rc = read_status(root, pid, &st);
+	if (rc < 0)
+		return mlk_err(rc);
+	if (live_thread(root, &st, &t)) {
+		st.state = t.state;
+		st.has_mm = true;
+		st.vm_size = t.vm_size;
+		st.vm_lck = t.vm_lck;
+		st.vm_pin = t.vm_pin;
+		st.vm_rss = t.vm_rss;
+		st.vm_swap = t.vm_swap;
 	}
-	return mlk_err(rc);
+	mlk_out_copy(out, &st, sizeof(st));
+	return 0;
 }
 
 static int parse_limit_value(const char **s, const char *end, uint64_t *v)
@@ -232,6 +237,7 @@ int mlk_parse_limits(const char *buf, size_t len, struct memlock_limits *lim)
 			continue;
 		v = line + sizeof(key) - 1;
 		le = line + ll;
+		lim->sz = sizeof(*lim);
 		if (parse_limit_value(&v, le, &lim->soft) < 0 ||
 		    parse_limit_value(&v, le, &lim->hard) < 0)
 			return -EBADMSG;
@@ -240,19 +246,23 @@ int mlk_parse_limits(const char *buf, size_t len, struct memlock_limits *lim)
 	return -EBADMSG;
 }
 
-int memlock_proc_read_limits(const char *root, pid_t pid, struct memlock_limits *lim)
+int memlock_proc_read_limits(const char *root, pid_t pid, struct memlock_limits *out)
 {
+	struct memlock_limits lim;
 	size_t len;
 	char *buf;
 	int rc;
 
-	if (lim == NULL || pid < 0)
+	rc = mlk_out_check(out, MLK_SZ_LIMITS);
+	if (rc < 0 || pid < 0)
 		return mlk_err(-EINVAL);
 	rc = mlk_read_proc(root, pid, "limits", &buf, &len);
 	if (rc < 0)
 		return mlk_err(rc);
-	rc = mlk_parse_limits(buf, len, lim);
+	rc = mlk_parse_limits(buf, len, &lim);
 	free(buf);
+	if (rc == 0)
+		mlk_out_copy(out, &lim, sizeof(lim));
 	return mlk_err(rc);
 }
 

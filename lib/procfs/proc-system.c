@@ -10,17 +10,25 @@
  * mlk_parse_meminfo() would be undefined (C11 6.3.2.3p8). */
 typedef int (*parse_fn)(const char *buf, size_t len, void *out);
 
-static int read_and_parse(const char *root, const char *file, parse_fn fn, void *out)
+/* Parse ROOT/proc/@file into @ours (@our_sz bytes), then fill the caller's
+ * @out (at least @min_sz) from it. */
+static int read_and_parse(const char *root, const char *file, parse_fn fn, void *out,
+			  void *ours, size_t our_sz, size_t min_sz)
 {
 	size_t len;
 	char *buf;
 	int rc;
 
+	rc = mlk_out_check(out, min_sz);
+	if (rc < 0)
+		return mlk_err(rc);
 	rc = mlk_read_proc(root, -1, file, &buf, &len);
 	if (rc < 0)
 		return mlk_err(rc);
-	rc = fn(buf, len, out);
+	rc = fn(buf, len, ours);
 	free(buf);
+	if (rc == 0)
+		mlk_out_copy(out, ours, our_sz);
 	return mlk_err(rc);
 }
 
@@ -42,6 +50,7 @@ int mlk_parse_meminfo(const char *buf, size_t len, struct memlock_meminfo *mi)
 	size_t ll, i;
 
 	memset(mi, 0, sizeof(*mi));
+	mi->sz = sizeof(*mi);
 	while (mlk_next_line(&p, end, &line, &ll)) {
 		for (i = 0; i < ARRAY_SIZE(keys); i++) {
 			v = mlk_field(line, ll, keys[i].key);
@@ -63,9 +72,10 @@ static int parse_meminfo(const char *buf, size_t len, void *mi)
 
 int memlock_proc_read_meminfo(const char *root, struct memlock_meminfo *mi)
 {
-	if (mi == NULL)
-		return mlk_err(-EINVAL);
-	return read_and_parse(root, "meminfo", parse_meminfo, mi);
+	struct memlock_meminfo ours;
+
+	return read_and_parse(root, "meminfo", parse_meminfo, mi, &ours, sizeof(ours),
+			      MLK_SZ_MEMINFO);
 }
 
 int mlk_parse_vmstat(const char *buf, size_t len, struct memlock_vmstat *vs)
@@ -88,6 +98,7 @@ int mlk_parse_vmstat(const char *buf, size_t len, struct memlock_vmstat *vs)
 	size_t ll, i;
 
 	memset(vs, 0, sizeof(*vs));
+	vs->sz = sizeof(*vs);
 	while (mlk_next_line(&p, end, &line, &ll)) {
 		const char *k = line + sizeof(prefix) - 1, *le = line + ll;
 
@@ -115,88 +126,144 @@ static int parse_vmstat(const char *buf, size_t len, void *vs)
 
 int memlock_proc_read_vmstat(const char *root, struct memlock_vmstat *vs)
 {
-	if (vs == NULL)
-		return mlk_err(-EINVAL);
-	return read_and_parse(root, "vmstat", parse_vmstat, vs);
+	struct memlock_vmstat ours;
+
+	return read_and_parse(root, "vmstat", parse_vmstat, vs, &ours, sizeof(ours),
+			      MLK_SZ_VMSTAT);
 }
 
-/* /proc/swaps escapes ' ', '\t', '\n' and '\\' in paths as octal \ooo. */
-static const char *unescape_word(const char *s, const char *end, char *out, size_t sz)
-{
-	size_t n = 0;
+/* The swap areas of one moment: /proc/swaps read whole; each line's words
+ * are unescaped and NUL-terminated in place, where the reader hands them out. */
+struct memlock_proc_swaps {
+	char *buf;
+	const char *p, *end;
+};
 
-	while (s < end && (*s == ' ' || *s == '\t'))
+/*
+ * The word at @s in [@s, @le): /proc/swaps writes ' ', '\t', '\n' and '\\'
+ * in a path as octal \ooo (seq_escape() in swap_show()). Undone in place
+ * (the text only shrinks) and NUL-terminated, over the separator after it
+ * or at @le, which is the line's '\n' or the buffer's spare last byte.
+ * Returns where the next word may start.
+ */
+static char *unescape_word(char *s, char *le, const char **word)
+{
+	char *out;
+
+	while (s < le && (*s == ' ' || *s == '\t'))
 		s++;
-	while (s < end && *s != ' ' && *s != '\t') {
+	*word = out = s;
+	while (s < le && *s != ' ' && *s != '\t') {
 		char c = *s++;
 
-		if (c == '\\' && end - s >= 3 && s[0] >= '0' && s[0] <= '3' && s[1] >= '0' &&
+		if (c == '\\' && le - s >= 3 && s[0] >= '0' && s[0] <= '3' && s[1] >= '0' &&
 		    s[1] <= '7' && s[2] >= '0' && s[2] <= '7') {
 			c = (char)((s[0] - '0') * 64 + (s[1] - '0') * 8 + (s[2] - '0'));
 			s += 3;
 		}
-		if (n + 1 < sz)
-			out[n++] = c;
+		*out++ = c;
 	}
-	if (sz > 0)
-		out[n] = '\0';
-	return s;
+	*out = '\0';
+	return s < le ? s + 1 : s;
 }
 
-int mlk_parse_swaps(const char *buf, size_t len, struct memlock_swap *sw, size_t max)
+/* "path type size used prio", sizes in KiB without a unit */
+static int parse_swap_line(char *line, char *le, struct memlock_swap *sw)
 {
-	const char *p = buf, *end = buf + len, *line;
-	struct memlock_swap tmp;
-	size_t ll, count = 0;
+	const char *s;
+	uint64_t prio;
+	bool neg;
 
-	/* header: "Filename  Type  Size  Used  Priority" */
-	if (!mlk_next_line(&p, end, &line, &ll) || ll < 8 || memcmp(line, "Filename", 8) != 0)
+	memset(sw, 0, sizeof(*sw));
+	sw->sz = sizeof(*sw);
+	line = unescape_word(line, le, &sw->path);
+	s = unescape_word(line, le, &sw->type);
+	if (*sw->type == '\0' || mlk_parse_u64(&s, le, 10, &sw->size) < 0 ||
+	    mlk_parse_u64(&s, le, 10, &sw->used) < 0)
 		return -EBADMSG;
-	while (mlk_next_line(&p, end, &line, &ll)) {
-		const char *s, *le = line + ll;
-		uint64_t prio;
-		bool neg;
-
-		if (ll == 0)
-			continue;
-		memset(&tmp, 0, sizeof(tmp));
-		s = unescape_word(line, le, tmp.path, sizeof(tmp.path));
-		s = unescape_word(s, le, tmp.type, sizeof(tmp.type));
-		if (mlk_parse_u64(&s, le, 10, &tmp.size) < 0 ||
-		    mlk_parse_u64(&s, le, 10, &tmp.used) < 0)
-			return -EBADMSG;
-		while (s < le && (*s == ' ' || *s == '\t'))
-			s++;
-		neg = s < le && *s == '-';
-		s += neg;
-		if (mlk_parse_u64(&s, le, 10, &prio) < 0 || prio > INT32_MAX)
-			return -EBADMSG;
-		/* sizes are in KiB, without a unit */
-		tmp.size = mlk_mul_sat(tmp.size, 1024);
-		tmp.used = mlk_mul_sat(tmp.used, 1024);
-		tmp.prio = neg ? -(int)prio : (int)prio;
-		if (count < max)
-			sw[count] = tmp;
-		if (count < INT32_MAX)
-			count++;
-	}
-	return (int)count;
+	while (s < le && (*s == ' ' || *s == '\t'))
+		s++;
+	neg = s < le && *s == '-';
+	s += neg;
+	if (mlk_parse_u64(&s, le, 10, &prio) < 0 || prio > INT32_MAX)
+		return -EBADMSG;
+	sw->size = mlk_mul_sat(sw->size, 1024);
+	sw->used = mlk_mul_sat(sw->used, 1024);
+	sw->prio = neg ? -(int)prio : (int)prio;
+	return 0;
 }
 
-int memlock_proc_read_swaps(const char *root, struct memlock_swap *sw, size_t max)
+struct memlock_proc_swaps *mlk_swaps_from_buf(char *buf, size_t len)
+{
+	struct memlock_proc_swaps *it;
+	const char *line;
+	size_t ll;
+
+	it = calloc(1, sizeof(*it));
+	if (it == NULL) {
+		free(buf);
+		errno = ENOMEM;
+		return NULL;
+	}
+	it->buf = buf;
+	it->p = buf;
+	it->end = buf + len;
+	/* header: "Filename  Type  Size  Used  Priority" */
+	if (!mlk_next_line(&it->p, it->end, &line, &ll) || ll < 8 ||
+	    memcmp(line, "Filename", 8) != 0) {
+		memlock_proc_swaps_close(it);
+		errno = EBADMSG;
+		return NULL;
+	}
+	return it;
+}
+
+struct memlock_proc_swaps *memlock_proc_swaps_open(const char *root)
 {
 	size_t len;
 	char *buf;
 	int rc;
 
-	if (sw == NULL && max > 0)
-		return mlk_err(-EINVAL);
 	rc = mlk_read_proc(root, -1, "swaps", &buf, &len);
-	if (rc < 0)
+	if (rc < 0) {
+		errno = -rc;
+		return NULL;
+	}
+	return mlk_swaps_from_buf(buf, len);	/* mlk_read_file() leaves a spare byte */
+}
+
+int memlock_proc_swaps_next(struct memlock_proc_swaps *it, struct memlock_swap *out)
+{
+	struct memlock_swap sw;
+	const char *line;
+	size_t ll;
+	char *l;
+	int rc;
+
+	rc = mlk_out_check(out, MLK_SZ_SWAP);
+	if (rc < 0 || it == NULL)
+		return mlk_err(-EINVAL);
+	do {
+		if (!mlk_next_line(&it->p, it->end, &line, &ll))
+			return 1;
+	} while (ll == 0);
+	/* the buffer is ours: the words are rewritten where they are */
+	l = it->buf + (line - it->buf);
+	rc = parse_swap_line(l, l + ll, &sw);
+	if (rc < 0) {
+		it->p = it->end;	/* nothing after a garbled line */
 		return mlk_err(rc);
-	rc = mlk_parse_swaps(buf, len, sw, max);
-	free(buf);
-	return mlk_err(rc);
+	}
+	mlk_out_copy(out, &sw, sizeof(sw));
+	return 0;
+}
+
+void memlock_proc_swaps_close(struct memlock_proc_swaps *it)
+{
+	if (it == NULL)
+		return;
+	free(it->buf);
+	free(it);
 }
 
 struct memlock_proc_pids {

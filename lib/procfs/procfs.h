@@ -28,8 +28,9 @@ MLK_HIDDEN int mlk_parse_status(const char *buf, size_t len, struct memlock_stat
 MLK_HIDDEN int mlk_parse_limits(const char *buf, size_t len, struct memlock_limits *lim);
 MLK_HIDDEN int mlk_parse_meminfo(const char *buf, size_t len, struct memlock_meminfo *mi);
 MLK_HIDDEN int mlk_parse_vmstat(const char *buf, size_t len, struct memlock_vmstat *vs);
-MLK_HIDDEN int mlk_parse_swaps(const char *buf, size_t len, struct memlock_swap *sw,
-			       size_t max);
+/* A swaps reader over @buf (/proc/swaps' @len bytes in a buffer of @len + 1,
+ * which it takes and frees); NULL with errno EBADMSG (no header), ENOMEM. */
+MLK_HIDDEN struct memlock_proc_swaps *mlk_swaps_from_buf(char *buf, size_t len);
 MLK_HIDDEN struct memlock_proc_maps *mlk_maps_from_file(FILE *f);
 MLK_HIDDEN unsigned int mlk_parse_vmflags(const char *s, const char *end);
 

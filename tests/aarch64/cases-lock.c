@@ -15,7 +15,7 @@
 static bool try_chunked(struct result *r, int attempt)
 {
 	struct memlock_target *t = NULL;
-	struct memlock_stop_stats st;
+	struct memlock_stop_stats st = { .sz = sizeof(st) };
 	bool settled = true;
 	struct victim v;
 
@@ -25,7 +25,8 @@ static bool try_chunked(struct result *r, int attempt)
 	    (t = target_open(r, v.pid)) && lock_all(r, t, MAX_PAUSE_MS * 1000000ull)) {
 		uint64_t lck = vmlck(v.pid);
 
-		memlock_target_stats(t, &st);
+		if (memlock_target_stats(t, &st) < 0)
+			fail(r, "memlock_target_stats() failed");
 		note(r, "attempt %d: VmLck %llu kB in %u stops, longest %.1f ms, total %.1f ms",
 		     attempt, (unsigned long long)lck >> 10, st.stops, st.longest_ns / 1e6,
 		     st.total_ns / 1e6);

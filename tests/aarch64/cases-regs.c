@@ -40,7 +40,7 @@ static int other_threads(pid_t pid, pid_t *tids, int max)
 /* getpid injected through thread @tid, which must be the one used. */
 static bool inject_through(struct result *r, struct memlock_target *t, pid_t tid)
 {
-	struct memlock_stop_stats st;
+	struct memlock_stop_stats st = { .sz = sizeof(st) };
 
 	if (memlock_target_set_tid(t, tid) < 0) {
 		fail(r, "memlock_target_set_tid(%d) failed", (int)tid);
@@ -48,7 +48,10 @@ static bool inject_through(struct result *r, struct memlock_target *t, pid_t tid
 	}
 	if (!inject_getpid(r, t))
 		return false;
-	memlock_target_stats(t, &st);
+	if (memlock_target_stats(t, &st) < 0) {
+		fail(r, "memlock_target_stats() failed");
+		return false;
+	}
 	if (st.tid != tid) {
 		fail(r, "the injection went through thread %d, not %d", (int)st.tid, (int)tid);
 		return false;

@@ -226,7 +226,7 @@ long status_field(pid_t pid, const char *field)
 
 uint64_t vmlck(pid_t pid)
 {
-	struct memlock_status st;
+	struct memlock_status st = { .sz = sizeof(st) };
 
 	return memlock_proc_read_status(NULL, pid, &st) == 0 ? st.vm_lck : UINT64_MAX;
 }

@@ -30,7 +30,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 		}								\
 	} while (0)
 
-#define SWAPS_MAX 2
 #define KNOWN_VMA_BITS (MEMLOCK_VMA_LOCKED | MEMLOCK_VMA_ONFAULT | MEMLOCK_VMA_IO |	\
 			MEMLOCK_VMA_PFNMAP | MEMLOCK_VMA_DONTEXPAND |			\
 			MEMLOCK_VMA_MIXEDMAP | MEMLOCK_VMA_HUGETLB |			\
@@ -43,8 +42,8 @@ static bool terminated(const char *s, size_t sz)
 
 static void fuzz_status_limits(const char *buf, size_t len)
 {
-	struct memlock_status st;
-	struct memlock_limits lim;
+	struct memlock_status st = { .sz = sizeof(st) };
+	struct memlock_limits lim = { .sz = sizeof(lim) };
 	int rc;
 
 	rc = mlk_parse_status(buf, len, &st);
@@ -56,25 +55,36 @@ static void fuzz_status_limits(const char *buf, size_t len)
 
 static void fuzz_system(const char *buf, size_t len)
 {
-	struct memlock_swap sw[SWAPS_MAX + 1];
-	struct memlock_meminfo mi;
-	struct memlock_vmstat vs;
-	int rc, i;
+	struct memlock_meminfo mi = { .sz = sizeof(mi) };
+	struct memlock_vmstat vs = { .sz = sizeof(vs) };
+	struct memlock_swap sw = { .sz = sizeof(sw) };
+	struct memlock_proc_swaps *it;
+	char *copy;
+	int rc;
 
 	rc = mlk_parse_meminfo(buf, len, &mi);
 	check(rc == 0 || rc == -EBADMSG);
 	rc = mlk_parse_vmstat(buf, len, &vs);
 	check(rc == 0 || rc == -EBADMSG);
 
-	/* the last slot is a canary: nothing may be written past max */
-	memset(sw, 0x5a, sizeof(sw));
-	rc = mlk_parse_swaps(buf, len, sw, SWAPS_MAX);
-	check(rc >= 0 || rc == -EBADMSG);
-	for (i = 0; i < rc && i < SWAPS_MAX; i++) {
-		check(terminated(sw[i].path, sizeof(sw[i].path)));
-		check(terminated(sw[i].type, sizeof(sw[i].type)));
+	/* the reader takes a buffer with one spare byte, which it may write */
+	copy = malloc(len + 1);
+	if (copy == NULL)
+		return;
+	if (len > 0)
+		memcpy(copy, buf, len);
+	it = mlk_swaps_from_buf(copy, len);
+	if (it == NULL) {
+		check(errno == EBADMSG || errno == ENOMEM);
+		return;
 	}
-	check(sw[SWAPS_MAX].prio == 0x5a5a5a5a && sw[SWAPS_MAX].size == 0x5a5a5a5a5a5a5a5aull);
+	while ((rc = memlock_proc_swaps_next(it, &sw)) == 0) {
+		/* unescaping only shrinks; the words lie inside the copy */
+		check(strlen(sw.path) <= len && strlen(sw.type) <= len);
+		check(sw.path >= copy && sw.type > sw.path && sw.type <= copy + len);
+	}
+	check(rc == 1 || rc == -EBADMSG);
+	memlock_proc_swaps_close(it);
 }
 
 static void fuzz_cgroup_vmflags(const char *buf, size_t len)
@@ -100,7 +110,7 @@ static void fuzz_cgroup_vmflags(const char *buf, size_t len)
 
 static void fuzz_smaps(char *buf, size_t len)
 {
-	struct memlock_mapping m;
+	struct memlock_mapping m = { .sz = sizeof(m) };
 	struct memlock_proc_maps *it;
 	FILE *f;
 	int rc;

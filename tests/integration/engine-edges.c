@@ -77,7 +77,7 @@ static bool comm_is(pid_t pid, const char *want)
 
 static void across_exec(void)
 {
-	struct memlock_status st;
+	struct memlock_status st = { .sz = sizeof(st) };
 	struct memlock_target *t;
 	long ret = 0;
 	int ctl, rc, i;
@@ -134,7 +134,7 @@ static void wrapping_range(void)
 
 static pid_t tracer_of(pid_t pid)
 {
-	struct memlock_status st;
+	struct memlock_status st = { .sz = sizeof(st) };
 
 	return memlock_proc_read_status(NULL, pid, &st) == 0 ? st.tracer_pid : -1;
 }
@@ -144,7 +144,7 @@ static pid_t tracer_of(pid_t pid)
  * restored and detached - the target then exits normally, locked. */
 static void caller_signals(void)
 {
-	struct memlock_status st;
+	struct memlock_status st = { .sz = sizeof(st) };
 	int p[2], status, i;
 	pid_t pid, caller;
 	bool seen;

@@ -146,7 +146,7 @@ static void swap_tid(enum memlock_log_level level, const char *msg, void *userda
 static void tid_reuse(void)
 {
 	struct reuse r = { 0 };
-	struct memlock_status st;
+	struct memlock_status st = { .sz = sizeof(st) };
 	struct memlock_target *t;
 	long ret = 0;
 	int rc;
@@ -185,7 +185,7 @@ static void tid_reuse(void)
 
 int main(void)
 {
-	struct memlock_status st;
+	struct memlock_status st = { .sz = sizeof(st) };
 	struct memlock_target *t;
 	pid_t a, b;
 	long ret = 0;

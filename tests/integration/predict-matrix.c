@@ -162,7 +162,7 @@ static int run_cell(struct cell *c, int *bad)
 {
 	unsigned long long lim_pages = c->limit / (unsigned long long)page, a = 0, k, n;
 	struct memlock_verdict v1, v2;
-	struct memlock_status st;
+	struct memlock_status st = { .sz = sizeof(st) };
 	struct victim v;
 	char line[128];
 	int real;

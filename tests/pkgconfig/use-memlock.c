@@ -16,7 +16,7 @@
 
 static int vm_lck(unsigned long long *out)
 {
-	struct memlock_status st;
+	struct memlock_status st = { .sz = sizeof(st) };
 	int rc = memlock_proc_read_status(NULL, 0, &st);
 
 	if (rc < 0) {

@@ -188,7 +188,7 @@ static void userns_case(void **state)
 
 static void cap_from_status(void **state)
 {
-	struct memlock_status st;
+	struct memlock_status st = { .sz = sizeof(st) };
 	bool child = true;
 
 	(void)state;

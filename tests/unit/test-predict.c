@@ -19,7 +19,7 @@
 static struct mlk_facts facts(uint64_t soft, uint64_t hard, uint64_t vm_size, uint64_t vm_lck)
 {
 	struct mlk_facts f = {
-		.pid = 4242, .page_size = PG, .lim = { soft, hard },
+		.pid = 4242, .page_size = PG, .lim = { .sz = sizeof(struct memlock_limits), .soft = soft, .hard = hard },
 		.vm_size = vm_size, .vm_lck = vm_lck, .threads = 1, .uid = 0,
 	};
 	return f;

@@ -27,6 +27,7 @@
 #define GARBLED FX "garbled"
 #define BIGNUM FX "huge"
 #define MANYSWAPS FX "many-swaps"
+#define LONGSWAP FX "long-swap"
 #define KB(x) ((uint64_t)(x) * 1024)
 #define ROOT_CAPS 0x1fffeffffffull	/* root without CAP_SYS_RESOURCE (24) */
 #define HAS MEMLOCK_VMA_HAS_FLAGS
@@ -95,6 +96,7 @@ static void status_case(void **state)
 	struct memlock_status st;
 
 	memset(&st, 0xa5, sizeof(st));
+	st.sz = sizeof(st);
 	errno = 0;
 	assert_int_equal(memlock_proc_read_status(c->root, c->pid, &st), c->rc);
 	if (c->rc < 0) {
@@ -125,7 +127,7 @@ static void status_null(void **state)
 
 static void status_overflow(void **state)
 {
-	struct memlock_status st;
+	struct memlock_status st = { .sz = sizeof(st) };
 	int rc;
 
 	(void)state;
@@ -165,7 +167,7 @@ static struct limits_case limits_cases[] = {
 static void limits_case(void **state)
 {
 	const struct limits_case *c = *state;
-	struct memlock_limits lim;
+	struct memlock_limits lim = { .sz = sizeof(lim) };
 
 	errno = 0;
 	assert_int_equal(memlock_proc_read_limits(c->root, c->pid, &lim), c->rc);
@@ -262,7 +264,7 @@ static void map_case(void **state)
 {
 	const struct map_case *c = *state;
 	struct memlock_proc_maps *it = open_maps(c->root, c->pid);
-	struct memlock_mapping m;
+	struct memlock_mapping m = { .sz = sizeof(m) };
 	int rc;
 
 	for (;;) {
@@ -284,7 +286,7 @@ struct maps_sum {
 static void sum_maps(const char *root, pid_t pid, struct maps_sum *s)
 {
 	struct memlock_proc_maps *it = open_maps(root, pid);
-	struct memlock_mapping m;
+	struct memlock_mapping m = { .sz = sizeof(m) };
 	uint64_t prev = 0;
 	int rc;
 
@@ -331,7 +333,7 @@ static void maps_totals(void **state)
 static void maps_empty_and_missing(void **state)
 {
 	struct memlock_proc_maps *it = open_maps(KTHREAD, 2);	/* empty smaps */
-	struct memlock_mapping m;
+	struct memlock_mapping m = { .sz = sizeof(m) };
 
 	(void)state;
 	assert_int_equal(memlock_proc_maps_next(it, &m), 1);
@@ -350,7 +352,7 @@ static void maps_empty_and_missing(void **state)
 static void two_steps(const char *root, pid_t pid, uint64_t first, int rc2)
 {
 	struct memlock_proc_maps *it = open_maps(root, pid);
-	struct memlock_mapping m;
+	struct memlock_mapping m = { .sz = sizeof(m) };
 
 	assert_int_equal(memlock_proc_maps_next(it, &m), 0);
 	assert_int_equal(m.start, first);
@@ -364,7 +366,7 @@ static void two_steps(const char *root, pid_t pid, uint64_t first, int rc2)
 static void maps_bad_lines(void **state)
 {
 	struct memlock_proc_maps *it;
-	struct memlock_mapping m;
+	struct memlock_mapping m = { .sz = sizeof(m) };
 
 	(void)state;
 	two_steps(TRUNC, 104, 0x7f43a26a4000, -EBADMSG);	/* "7f43a2684000-" */
@@ -385,7 +387,7 @@ static void maps_bad_lines(void **state)
 static void maps_cut_mid_mapping(void **state)
 {
 	struct memlock_proc_maps *it = open_maps(TRUNC, 102);
-	struct memlock_mapping m;
+	struct memlock_mapping m = { .sz = sizeof(m) };
 
 	(void)state;
 	/* the second mapping ends in "Locked:" with no value and no VmFlags */
@@ -403,7 +405,7 @@ static void maps_cut_mid_mapping(void **state)
 static void maps_long_path(void **state)
 {
 	struct memlock_proc_maps *it = open_maps(GARBLED, 208);
-	struct memlock_mapping m;
+	struct memlock_mapping m = { .sz = sizeof(m) };
 	size_t n;
 
 	(void)state;
@@ -432,7 +434,7 @@ static void maps_long_path(void **state)
 static void maps_overflow(void **state)
 {
 	struct memlock_proc_maps *it = open_maps(BIGNUM, 302);
-	struct memlock_mapping m;
+	struct memlock_mapping m = { .sz = sizeof(m) };
 	int rc;
 
 	(void)state;
@@ -453,7 +455,7 @@ static void rollup(void **state)
 		.size = 0x7ffeb8741000 - 0x563096f74000, .rss = KB(1656), .pss = KB(365),
 		.locked = KB(88), .anonymous = KB(176),
 	};
-	struct memlock_mapping t;
+	struct memlock_mapping t = { .sz = sizeof(t) };
 
 	(void)state;
 	assert_int_equal(memlock_proc_read_rollup(LOCKED, 9914, &t), 0);
@@ -502,19 +504,19 @@ static void vmflags_tokens(void **state)
 
 static void meminfo_vmstat(void **state)
 {
-	/* all uint64_t: no padding, compared whole */
+	/* sz and uint64_t: no padding, compared whole */
 	static const struct memlock_meminfo locked = {
-		.mem_total = KB(24683656), .mem_available = KB(24358756),
+		.sz = sizeof(locked), .mem_total = KB(24683656), .mem_available = KB(24358756),
 		.mlocked = KB(14756), .unevictable = KB(15576),
 	}, swapped = {
-		.mem_total = KB(24683656), .mem_available = KB(24357184), .mlocked = KB(12232),
+		.sz = sizeof(swapped), .mem_total = KB(24683656), .mem_available = KB(24357184), .mlocked = KB(12232),
 		.unevictable = KB(13044), .swap_total = KB(65532), .swap_free = KB(31580),
 	};
 	static const struct memlock_vmstat vs_swapped = {
-		.culled = 179844, .rescued = 176569, .mlocked = 179893, .munlocked = 176834,
+		.sz = sizeof(vs_swapped), .culled = 179844, .rescued = 176569, .mlocked = 179893, .munlocked = 176834,
 	};
-	struct memlock_meminfo mi;
-	struct memlock_vmstat vs;
+	struct memlock_meminfo mi = { .sz = sizeof(mi) };
+	struct memlock_vmstat vs = { .sz = sizeof(vs) };
 
 	(void)state;
 	assert_int_equal(memlock_proc_read_meminfo(LOCKED, &mi), 0);
@@ -525,12 +527,38 @@ static void meminfo_vmstat(void **state)
 	assert_memory_equal(&vs, &vs_swapped, sizeof(vs));
 }
 
+/* Every area of ROOT/proc/swaps into @sw (up to @max, each path copied
+ * into @paths): the count, or the first error (-errno, errno set too). */
+static int read_swaps(const char *root, struct memlock_swap *sw, char (*paths)[4096],
+		      size_t max)
+{
+	struct memlock_proc_swaps *it = memlock_proc_swaps_open(root);
+	struct memlock_swap one = { .sz = sizeof(one) };
+	int rc, n = 0;
+
+	if (it == NULL)
+		return -errno;
+	while ((rc = memlock_proc_swaps_next(it, &one)) == 0) {
+		assert_true((size_t)n < max);
+		assert_true(strlen(one.path) < sizeof(paths[n]));
+		strcpy(paths[n], one.path);
+		sw[n] = one;
+		sw[n].path = paths[n];
+		sw[n].type = strcmp(one.type, "file") == 0 ? "file" : "partition";
+		assert_true(strcmp(one.type, sw[n].type) == 0);
+		n++;
+	}
+	memlock_proc_swaps_close(it);
+	return rc < 0 ? rc : n;
+}
+
 static void system_files_bad(void **state)
 {
 	static const char *const roots[] = { TRUNC, GARBLED, BIGNUM, EMPTY };
-	struct memlock_meminfo mi;
-	struct memlock_vmstat vs;
+	struct memlock_meminfo mi = { .sz = sizeof(mi) };
+	struct memlock_vmstat vs = { .sz = sizeof(vs) };
 	struct memlock_swap sw[2];
+	char paths[2][4096];
 	size_t i;
 
 	(void)state;
@@ -546,20 +574,25 @@ static void system_files_bad(void **state)
 			assert_fails(memlock_proc_read_meminfo(roots[i], &mi), EBADMSG);
 		}
 		assert_fails(memlock_proc_read_vmstat(roots[i], &vs), EBADMSG);
-		assert_fails(memlock_proc_read_swaps(roots[i], sw, 2), EBADMSG);
+		errno = 0;
+		assert_int_equal(read_swaps(roots[i], sw, paths, 2), -EBADMSG);
+		assert_int_equal(errno, EBADMSG);
 	}
 	assert_fails(memlock_proc_read_meminfo(KTHREAD, &mi), ENOENT);
 	assert_fails(memlock_proc_read_vmstat(KTHREAD, &vs), ENOENT);
-	assert_fails(memlock_proc_read_swaps(KTHREAD, sw, 2), ENOENT);
+	errno = 0;
+	assert_null(memlock_proc_swaps_open(KTHREAD));
+	assert_int_equal(errno, ENOENT);
 }
 
 static void swaps_escaped_path(void **state)
 {
 	struct memlock_swap sw[2];
+	char paths[2][4096];
 
 	(void)state;
-	assert_int_equal(memlock_proc_read_swaps(LOCKED, sw, 2), 0);	/* header only */
-	assert_int_equal(memlock_proc_read_swaps(SWAPPED, sw, 2), 1);
+	assert_int_equal(read_swaps(LOCKED, sw, paths, 2), 0);	/* header only */
+	assert_int_equal(read_swaps(SWAPPED, sw, paths, 2), 1);
 	assert_string_equal(sw[0].path, "/tmp/memlock swap file");	/* \040 */
 	assert_string_equal(sw[0].type, "file");
 	assert_int_equal(sw[0].size, KB(65532));
@@ -567,26 +600,15 @@ static void swaps_escaped_path(void **state)
 	assert_int_equal(sw[0].prio, -2);
 }
 
-static void swaps_count_exceeds_max(void **state)
-{
-	struct memlock_swap sw[3];
-
-	(void)state;
-	memset(sw, 0x5a, sizeof(sw));
-	assert_int_equal(memlock_proc_read_swaps(MANYSWAPS, sw, 2), 4);
-	assert_string_equal(sw[0].path, "/tmp/memlock swap file");
-	assert_string_equal(sw[1].path, "/dev/vdb");
-	assert_int_equal(sw[2].prio, 0x5a5a5a5a);	/* untouched */
-	assert_int_equal(memlock_proc_read_swaps(MANYSWAPS, NULL, 0), 4);
-	assert_fails(memlock_proc_read_swaps(MANYSWAPS, NULL, 1), EINVAL);
-}
-
 static void swaps_all_entries(void **state)
 {
 	struct memlock_swap sw[8];
+	char paths[8][4096];
 
 	(void)state;
-	assert_int_equal(memlock_proc_read_swaps(MANYSWAPS, sw, 8), 4);
+	assert_int_equal(read_swaps(MANYSWAPS, sw, paths, 8), 4);
+	assert_string_equal(sw[0].path, "/tmp/memlock swap file");
+	assert_string_equal(sw[1].path, "/dev/vdb");
 	assert_string_equal(sw[1].type, "partition");
 	assert_int_equal(sw[1].size, KB(8388604));
 	assert_int_equal(sw[1].used, 0);
@@ -594,11 +616,61 @@ static void swaps_all_entries(void **state)
 	assert_string_equal(sw[2].path, "/srv/tab\tand\\back");	/* \011 \134 */
 	assert_int_equal(sw[2].size, KB(1024));
 	assert_int_equal(sw[2].prio, -3);
-	/* a blank line is skipped; a 305-byte path keeps its first 255 */
-	assert_int_equal(strlen(sw[3].path), 255);
+	/* a blank line is skipped; a 305-byte path is whole */
+	assert_int_equal(strlen(sw[3].path), 305);
 	assert_memory_equal(sw[3].path, "/srv/yyyy", 9);
 	assert_int_equal(sw[3].size, KB(4));
 	assert_int_equal(sw[3].prio, -4);
+}
+
+/* A 3,000-byte path with every escape the kernel writes, next to a short
+ * one: whole, unescaped, and the fields after it read right. */
+static void swaps_long_escaped_path(void **state)
+{
+	struct memlock_swap sw[2];
+	char paths[2][4096], want[4096];
+	size_t i, n = 0;
+
+	(void)state;
+	want[n++] = '/';
+	for (i = 0; i < 10; i++) {
+		memset(want + n, 'x' + (char)(i % 3), 296);
+		n += 296;
+		want[n++] = i % 2 ? '\n' : ' ';		/* \012, \040 */
+	}
+	memcpy(want + n, "swap\tfile\\", 10);	/* \011, \134 */
+	n += 10;
+	want[n] = '\0';
+	assert_int_equal(read_swaps(LONGSWAP, sw, paths, 2), 2);
+	assert_int_equal(strlen(sw[0].path), n);
+	assert_string_equal(sw[0].path, want);
+	assert_string_equal(sw[0].type, "file");
+	assert_int_equal(sw[0].size, KB(1048572));
+	assert_int_equal(sw[0].used, KB(512));
+	assert_int_equal(sw[0].prio, -2);
+	assert_string_equal(sw[1].path, "/dev/zram0");
+	assert_string_equal(sw[1].type, "partition");
+	assert_int_equal(sw[1].prio, 100);
+}
+
+/* The reader's contract: sz checked, a garbled line ends it, NULL is EINVAL. */
+static void swaps_reader_contract(void **state)
+{
+	struct memlock_proc_swaps *it = memlock_proc_swaps_open(MANYSWAPS);
+	struct memlock_swap sw = { .sz = 0 };
+
+	(void)state;
+	assert_non_null(it);
+	assert_fails(memlock_proc_swaps_next(it, &sw), EINVAL);
+	sw.sz = sizeof(sw) - sizeof(sw.prio) - 1;	/* short of the 1.0 size */
+	assert_fails(memlock_proc_swaps_next(it, &sw), EINVAL);
+	assert_fails(memlock_proc_swaps_next(it, NULL), EINVAL);
+	assert_fails(memlock_proc_swaps_next(NULL, &sw), EINVAL);
+	sw.sz = sizeof(sw);
+	assert_int_equal(memlock_proc_swaps_next(it, &sw), 0);	/* not consumed above */
+	assert_string_equal(sw.path, "/tmp/memlock swap file");
+	memlock_proc_swaps_close(it);
+	memlock_proc_swaps_close(NULL);
 }
 
 static void pids_iterate(void **state)
@@ -636,8 +708,9 @@ static const struct CMUnitTest other_tests[] = {
 	T(meminfo_vmstat, "meminfo and vmstat: captured values"),
 	T(system_files_bad, "meminfo/vmstat/swaps: cut, garbled, huge, empty"),
 	T(swaps_escaped_path, "swaps: octal-escaped path"),
-	T(swaps_count_exceeds_max, "swaps: count exceeds max"),
 	T(swaps_all_entries, "swaps: every entry, escapes, long path"),
+	T(swaps_long_escaped_path, "swaps: 3000-byte path, every escape, whole"),
+	T(swaps_reader_contract, "swaps: sz, NULL, reader not consumed by a refusal"),
 	T(pids_iterate, "pids: only numeric entries, then 1"),
 };
 

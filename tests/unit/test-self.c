@@ -30,7 +30,7 @@
 static unsigned int lock_bits(const void *addr)
 {
 	struct memlock_proc_maps *it = memlock_proc_maps_open(NULL, 0);
-	struct memlock_mapping m;
+	struct memlock_mapping m = { .sz = sizeof(m) };
 	unsigned int bits = ~0u;
 
 	assert_non_null(it);
@@ -165,7 +165,7 @@ static int child_old_kernel(void)
 {
 	char *p = mmap(NULL, 2 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	struct memlock_proc_maps *it;
-	struct memlock_mapping m;
+	struct memlock_mapping m = { .sz = sizeof(m) };
 	unsigned int bits = 0;
 
 	if (p == MAP_FAILED || old_kernel() < 0)
@@ -213,7 +213,7 @@ static void test_best_effort_on_old_kernel(void **state)
 static void test_unlock_all(void **state)
 {
 	long page = sysconf(_SC_PAGESIZE);
-	struct memlock_status st;
+	struct memlock_status st = { .sz = sizeof(st) };
 	char *p;
 
 	(void)state;
