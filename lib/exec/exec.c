@@ -7,7 +7,8 @@
  * injects mlockall, detaches and exits. The program keeps the caller's PID,
  * descriptors, environment, signals and exit status.
  *
- * This file is the caller's side. The decisions behind it (issue 8):
+ * This file is the caller's side (the reporter it forks is in
+ * exec-report.c). The decisions behind it (issue 8):
  *
  * - The tracer is a program of its own, memlock-exec-helper
  *   (libexec/memlock-exec-helper.c), started with posix_spawn: the caller may
