@@ -39,8 +39,8 @@ const char *memlock_hold_why_name(enum memlock_hold_why why)
 
 static int holder_facts(struct memlock_holder *h, const struct memlock_holder_opts *o)
 {
-	struct memlock_status st;
-	struct memlock_limits lim;
+	struct memlock_status st = { .sz = sizeof(st) };
+	struct memlock_limits lim = { .sz = sizeof(lim) };
 	uint64_t max, now;
 	int rc;
 
@@ -52,13 +52,13 @@ static int holder_facts(struct memlock_holder *h, const struct memlock_holder_op
 	h->has_cap = memlock_proc_has_cap_ipc_lock(NULL, &st, NULL);
 	h->soft = lim.soft;
 	h->locked_before = st.vm_lck;
-	if (o && o->budget)
+	if (o->budget)
 		h->budget = o->budget;
 	else if (h->has_cap || lim.soft == MEMLOCK_UNLIMITED)
 		h->budget = MEMLOCK_UNLIMITED;
 	else
 		h->budget = lim.soft > st.vm_lck ? lim.soft - st.vm_lck : 0;
-	if (o && o->max_maps) {
+	if (o->max_maps) {
 		h->max_maps = o->max_maps;
 		return 0;
 	}
@@ -73,20 +73,25 @@ static int holder_facts(struct memlock_holder *h, const struct memlock_holder_op
 
 struct memlock_holder *memlock_holder_open(const struct memlock_holder_opts *opts)
 {
+	struct memlock_holder_opts o = { .sz = sizeof(o) };
 	struct memlock_holder *h;
-	int rc;
+	int rc = 0;
 
-	if (opts && (opts->sz < sizeof(*opts) || (opts->flags & ~MEMLOCK_F_SPREAD))) {
-		errno = EINVAL;
+	if (opts)
+		rc = mlk_opts_get(&o, sizeof(o), opts, MLK_SZ_HOLDER_OPTS);
+	if (rc == 0 && (o.flags & ~MEMLOCK_F_SPREAD))
+		rc = -EINVAL;
+	if (rc < 0) {
+		errno = -rc;
 		return NULL;
 	}
 	h = calloc(1, sizeof(*h));
 	if (h == NULL)
 		return NULL;
 	h->page = (uint64_t)sysconf(_SC_PAGESIZE);
-	h->rate = opts ? opts->rate : 0;
-	h->flags = opts ? opts->flags : 0;
-	rc = holder_facts(h, opts);
+	h->rate = o.rate;
+	h->flags = o.flags;
+	rc = holder_facts(h, &o);
 	if (rc < 0) {
 		free(h);
 		errno = -rc;
@@ -251,16 +256,15 @@ int mlk_hold_local(struct memlock_holder *h, int fd, uint64_t cap,
 {
 	struct mlk_extent *ext;
 	struct stat st;
-	size_t n, sz;
+	size_t n;
 	int rc;
 
 	if (fstat(fd, &st) < 0)
 		return -errno;
 	if (!S_ISREG(st.st_mode))
 		return -EINVAL;
-	sz = res->sz;
 	memset(res, 0, sizeof(*res));
-	res->sz = sz;
+	res->sz = sizeof(*res);
 	res->size = (uint64_t)st.st_size;
 	rc = mlk_data_extents(fd, &st, h->page, &ext, &n);
 	if (rc < 0)
@@ -282,28 +286,28 @@ int mlk_hold_local(struct memlock_holder *h, int fd, uint64_t cap,
 	return 0;
 }
 
-int memlock_holder_add_fd(struct memlock_holder *h, int fd, struct memlock_hold_result *res)
+int memlock_holder_add_fd(struct memlock_holder *h, int fd, struct memlock_hold_result *out)
 {
+	struct memlock_hold_result res;
 	int rc;
 
-	if (h == NULL || res == NULL || res->sz < sizeof(*res))
+	if (h == NULL || mlk_out_check(out, MLK_SZ_HOLD_RESULT) < 0)
 		return mlk_err(-EINVAL);
-	rc = mlk_hold_local(h, fd, UINT64_MAX, res);
-	if (rc == 0 && res->why == MEMLOCK_HOLD_WHY_MAP_COUNT && res->locked == 0 &&
+	rc = mlk_hold_local(h, fd, UINT64_MAX, &res);
+	if (rc == 0 && res.why == MEMLOCK_HOLD_WHY_MAP_COUNT && res.locked == 0 &&
 	    (h->flags & MEMLOCK_F_SPREAD))
-		rc = mlk_spread_add(h, fd, res);
+		rc = mlk_spread_add(h, fd, &res);
+	if (rc == 0)
+		mlk_out_copy(out, &res, sizeof(res));
 	return mlk_err(rc);
 }
 
-int memlock_holder_totals(const struct memlock_holder *h, struct memlock_holder_totals *t)
+int memlock_holder_totals(const struct memlock_holder *h, struct memlock_holder_totals *out)
 {
-	size_t sz;
+	struct memlock_holder_totals ours = { .sz = sizeof(ours) }, *t = &ours;
 
-	if (h == NULL || t == NULL || t->sz < sizeof(*t))
+	if (h == NULL || mlk_out_check(out, MLK_SZ_HOLDER_TOTALS) < 0)
 		return mlk_err(-EINVAL);
-	sz = t->sz;
-	memset(t, 0, sizeof(*t));
-	t->sz = sz;
 	t->files = h->files;
 	t->locked = h->used;
 	t->budget = h->budget;
@@ -311,6 +315,7 @@ int memlock_holder_totals(const struct memlock_holder *h, struct memlock_holder_
 	t->max_maps = h->max_maps;
 	t->helpers = h->nshards;
 	t->helper_maps = h->shard_maps;
+	mlk_out_copy(out, t, sizeof(*t));
 	return 0;
 }
 

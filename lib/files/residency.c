@@ -138,22 +138,16 @@ static int by_mincore(int fd, struct memlock_residency *r)
 	return 0;
 }
 
-int memlock_file_residency(int fd, unsigned int flags, struct memlock_residency *r)
+static int residency(int fd, unsigned int flags, struct memlock_residency *r)
 {
 	uint64_t ps = (uint64_t)sysconf(_SC_PAGESIZE);
-	size_t sz;
 	struct stat st;
 	int rc = -ENOSYS;
 
-	if (r == NULL || r->sz < sizeof(*r) || (flags & ~MEMLOCK_F_MINCORE))
-		return mlk_err(-EINVAL);
 	if (fstat(fd, &st) < 0)
 		return -errno;
 	if (!S_ISREG(st.st_mode))
-		return mlk_err(S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL);
-	sz = r->sz;
-	memset(r, 0, sizeof(*r));
-	r->sz = sz;
+		return S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
 	r->size = (uint64_t)st.st_size;
 	r->pages = (r->size + ps - 1) / ps;
 
@@ -171,9 +165,22 @@ int memlock_file_residency(int fd, unsigned int flags, struct memlock_residency 
 		return 0;
 	}
 	if (rc < 0)
-		return mlk_err(rc);
+		return rc;
 	/* the file grew between fstat and the count */
 	if (r->cached > r->pages)
 		r->pages = r->cached;
 	return 0;
+}
+
+int memlock_file_residency(int fd, unsigned int flags, struct memlock_residency *out)
+{
+	struct memlock_residency r = { .sz = sizeof(r) };
+	int rc;
+
+	if (mlk_out_check(out, MLK_SZ_RESIDENCY) < 0 || (flags & ~MEMLOCK_F_MINCORE))
+		return mlk_err(-EINVAL);
+	rc = residency(fd, flags, &r);
+	if (rc == 0)
+		mlk_out_copy(out, &r, sizeof(r));
+	return mlk_err(rc);
 }

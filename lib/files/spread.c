@@ -151,7 +151,6 @@ static int shard_add(struct memlock_holder *h, const struct mlk_shard *s, int fd
 {
 	uint64_t cap = h->budget == MEMLOCK_UNLIMITED ? UINT64_MAX : h->budget - h->used;
 	struct shard_reply rep;
-	size_t sz = res->sz;
 	ssize_t n;
 	int rc;
 
@@ -168,7 +167,6 @@ static int shard_add(struct memlock_holder *h, const struct mlk_shard *s, int fd
 	if (rep.rc < 0)
 		return rep.rc;
 	*res = rep.res;
-	res->sz = sz;
 	return 0;
 }
 

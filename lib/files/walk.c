@@ -333,19 +333,15 @@ static int next_in_dir(struct memlock_files *w, struct memlock_file *f)
 
 static void reset_entry(struct memlock_file *f)
 {
-	size_t sz = f->sz;
-
 	memset(f, 0, sizeof(*f));
-	f->sz = sz;
+	f->sz = sizeof(*f);
 	f->fd = -1;
 }
 
-int memlock_files_next(struct memlock_files *w, struct memlock_file *f)
+static int next(struct memlock_files *w, struct memlock_file *f)
 {
 	int rc;
 
-	if (w == NULL || f == NULL || f->sz < sizeof(*f))
-		return mlk_err(-EINVAL);
 	if (w->fd >= 0) {
 		close(w->fd);
 		w->fd = -1;
@@ -363,7 +359,7 @@ int memlock_files_next(struct memlock_files *w, struct memlock_file *f)
 	while (w->depth) {
 		rc = next_in_dir(w, f);
 		if (rc < 0)
-			return mlk_err(rc);
+			return rc;
 		if (rc == 0) {
 			f->path = w->path;
 			return 0;
@@ -376,7 +372,7 @@ int memlock_files_next(struct memlock_files *w, struct memlock_file *f)
 
 		rc = path_set(w, 0, p);
 		if (rc < 0)
-			return mlk_err(rc);
+			return rc;
 		f->operand = true;
 		f->path = w->path;
 		if (classify(w, AT_FDCWD, p, f) == 0)
@@ -385,14 +381,33 @@ int memlock_files_next(struct memlock_files *w, struct memlock_file *f)
 	return 1;
 }
 
+int memlock_files_next(struct memlock_files *w, struct memlock_file *out)
+{
+	struct memlock_file f;
+	int rc;
+
+	if (w == NULL || mlk_out_check(out, MLK_SZ_FILE) < 0)
+		return mlk_err(-EINVAL);
+	rc = next(w, &f);
+	if (rc == 0)
+		mlk_out_copy(out, &f, sizeof(f));
+	return mlk_err(rc);
+}
+
 struct memlock_files *memlock_files_open(const char *const *paths, size_t n,
 					 const struct memlock_walk_opts *opts)
 {
+	struct memlock_walk_opts o = { .sz = sizeof(o) };
 	struct memlock_files *w;
+	int rc = 0;
 
-	if ((paths == NULL && n) || (opts && opts->sz < sizeof(*opts)) ||
-	    (opts && (opts->flags & ~(MEMLOCK_WALK_RECURSIVE | MEMLOCK_WALK_ONE_FS)))) {
-		errno = EINVAL;
+	if (opts)
+		rc = mlk_opts_get(&o, sizeof(o), opts, MLK_SZ_WALK_OPTS);
+	if (rc == 0 && ((paths == NULL && n) ||
+			(o.flags & ~(MEMLOCK_WALK_RECURSIVE | MEMLOCK_WALK_ONE_FS))))
+		rc = -EINVAL;
+	if (rc < 0) {
+		errno = -rc;
 		return NULL;
 	}
 	w = calloc(1, sizeof(*w));
@@ -400,8 +415,7 @@ struct memlock_files *memlock_files_open(const char *const *paths, size_t n,
 		return NULL;
 	w->paths = paths;
 	w->n = n;
-	if (opts)
-		w->opts = *opts;
+	w->opts = o;
 	w->fd = w->pending = -1;
 	return w;
 }
