@@ -39,6 +39,9 @@ SAN_FLAGS   := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
                -fno-sanitize-recover=all
 SCOLS_CFLAGS = $(shell $(PKG_CONFIG) --cflags smartcols)
 SCOLS_LIBS   = $(shell $(PKG_CONFIG) --libs smartcols)
+# json-c: the CLI's JSON objects beside the tables; never the library's
+JSONC_CFLAGS = $(shell $(PKG_CONFIG) --cflags json-c)
+JSONC_LIBS   = $(shell $(PKG_CONFIG) --libs json-c)
 CMOCKA_LIBS  = $(shell $(PKG_CONFIG) --libs cmocka)
 
 # compile-and-link rules: -MD lists headers as prerequisites too
@@ -82,10 +85,10 @@ $(B)/memlock.pc: memlock.pc.in Makefile
 # -------------------------------------------------------------------- CLI
 $(B)/cli/%.o: cli/%.c
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(SCOLS_CFLAGS) -c $< -o $@
+	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(SCOLS_CFLAGS) $(JSONC_CFLAGS) -c $< -o $@
 
 $(B)/memlock: $(CLI_OBJS) $(B)/libmemlock.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJS) $(B)/libmemlock.a $(SCOLS_LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJS) $(B)/libmemlock.a $(SCOLS_LIBS) $(JSONC_LIBS)
 
 # ------------------------------------------------------------------ tests
 # Unit tests link the library objects directly (hidden symbols included).
@@ -95,6 +98,10 @@ $(B)/tests/%.o: tests/unit/%.c
 
 $(B)/tests/test-%: $(B)/tests/test-%.o $(LIB_OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(SRCS_OF) $(CMOCKA_LIBS)
+
+# the CLI's words for the fixes: cli/fixes.o too (it needs only hint(),
+# which the test provides)
+$(B)/tests/test-fixes: $(B)/cli/fixes.o
 
 $(B)/tests/fuzz-proc: tests/fuzz/fuzz-proc.c tests/fuzz/standalone.c $(LIB_OBJS)
 	@mkdir -p $(@D)
@@ -245,7 +252,7 @@ deps:
 cross:
 	@scripts/deps.sh cross
 	$(MAKE) B=$(B)/aarch64 CC=aarch64-linux-gnu-gcc AR=aarch64-linux-gnu-ar \
-		SCOLS_CFLAGS='$(SCOLS_CFLAGS)' \
+		SCOLS_CFLAGS='$(SCOLS_CFLAGS)' JSONC_CFLAGS='$(JSONC_CFLAGS)' \
 		$(B)/aarch64/libmemlock.a $(B)/aarch64/libmemlock.so.$(VERSION) \
 		$(CLI_SRCS:%.c=$(B)/aarch64/%.o)
 

@@ -11,6 +11,7 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 
+#include "fixes.h"
 #include "inject.h"
 
 
@@ -47,26 +48,32 @@ static void __attribute__((noreturn)) usage(void)
 static bool predicted_ok(pid_t pid, const struct memlock_request *reqs, size_t n, bool force,
 			 bool quiet)
 {
-	struct memlock_verdict v;
+	struct memlock_verdict *v = memlock_verdict_new();
+	const char *sym;
+	bool ok = true;
 	size_t at;
-	int i;
 
-	if (memlock_predict_many(NULL, pid, reqs, n, &v, &at) < 0 || at == n)
-		return true;
+	if (v == NULL)
+		err(EXIT_FAILURE, "cannot allocate memory");
+	if (memlock_predict_many(NULL, pid, reqs, n, v, &at) < 0 || at == n)
+		goto out;
+	sym = strerrorname_np(memlock_verdict_err(v)) ?: "?";
 	if (force) {
 		if (!quiet)
 			warnx("process %d would refuse the lock (%s), going ahead (--force)", (int)pid,
-			      strerrorname_np(v.err) ?: "?");
-		return true;
+			      sym);
+		goto out;
 	}
-	warnx("process %d would refuse the lock with %s: %s", (int)pid,
-	      strerrorname_np(v.err) ?: "?", v.reason);
-	for (i = 0; i < v.n_fix; i++)
-		hint("%s", v.fix[i]);
+	warnx("process %d would refuse the lock with %s: %s", (int)pid, sym,
+	      memlock_verdict_reason(v));
+	hint_fixes(v);
 	hint("--force tries anyway");
 	if (quiet)	/* -J */
-		inject_refusal_json(pid, &v);
-	return false;
+		inject_refusal_json(pid, v, memlock_verdict_err(v), memlock_verdict_reason(v));
+	ok = false;
+out:
+	memlock_verdict_free(v);
+	return ok;
 }
 
 static int dry_run(const struct inject_args *a, const char *comm, unsigned int mcl, bool bounded)

@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "fixes.h"
+#include "json.h"
 #include "output.h"
 
 
@@ -81,61 +83,47 @@ static const char *context_name(enum memlock_context c)
 
 static void print_json(pid_t pid, const char *call, const struct memlock_verdict *v)
 {
-	int i;
+	struct memlock_facts f = { .sz = sizeof(f) };
+	struct json_object *o = json_new_object();
+	int e = memlock_verdict_err(v);
 
-	printf("{\n   \"verdict\": \"%s\",\n   \"errno\": ", v->ok ? "ok" : "fail");
-	if (v->ok)
-		fputs("null", stdout);
+	if (memlock_verdict_facts(v, &f) < 0)
+		err(EXIT_FAILURE, "cannot read the verdict");
+	json_put_str(o, "verdict", memlock_verdict_ok(v) ? "ok" : "fail");
+	if (memlock_verdict_ok(v))
+		json_put_null(o, "errno");
 	else
-		json_string(stdout, strerrorname_np(v->err) ? strerrorname_np(v->err) : "?");
-	printf(",\n   \"errno_value\": %d,\n   \"cause\": \"%s\",\n   \"pid\": ", v->err,
-	       memlock_cause_name(v->cause));
+		json_put_str(o, "errno", strerrorname_np(e) ? strerrorname_np(e) : "?");
+	json_put_int(o, "errno_value", e);
+	json_put_str(o, "cause", memlock_cause_name(memlock_verdict_cause(v)));
 	if (pid == 0)	/* no -p: a process like memlock, not memlock itself */
-		fputs("null", stdout);
+		json_put_null(o, "pid");
 	else
-		printf("%d", (int)pid);
-	fputs(",\n   \"call\": ", stdout);
-	json_string(stdout, call);
-	fputs(",\n   \"reason\": ", stdout);
-	json_string(stdout, v->reason);
-	fputs(",\n   \"fix\": [", stdout);
-	for (i = 0; i < v->n_fix; i++) {
-		fputs(i ? ", " : "", stdout);
-		json_string(stdout, v->fix[i]);
-	}
-	fputs("],\n   \"notes\": [", stdout);
-	for (i = 0; i < v->n_note; i++) {
-		fputs(i ? ", " : "", stdout);
-		json_string(stdout, v->note[i]);
-	}
-	fputs("],\n", stdout);
+		json_put_int(o, "pid", pid);
+	json_put_str(o, "call", call);
+	json_put_str(o, "reason", memlock_verdict_reason(v));
+	json_put_fixes(o, v);
+	json_put_notes(o, v);
 	/* as status -J -b: a number of bytes, or the string "unlimited" */
-	if (v->limit == MEMLOCK_UNLIMITED)
-		fputs("   \"limit\": \"unlimited\",\n", stdout);
-	else
-		printf("   \"limit\": %" PRIu64 ",\n", v->limit);
-	if (v->hard_limit == MEMLOCK_UNLIMITED)
-		fputs("   \"hard_limit\": \"unlimited\",\n", stdout);
-	else
-		printf("   \"hard_limit\": %" PRIu64 ",\n", v->hard_limit);
-	printf("   \"locked\": %" PRIu64 ",\n   \"vm_size\": %" PRIu64 ",\n"
-	       "   \"request\": %" PRIu64 ",\n   \"already_locked\": %" PRIu64 ",\n"
-	       "   \"need\": %" PRIu64 ",\n   \"cap_ipc_lock\": %s,\n"
-	       "   \"child_user_namespace\": %s,\n   \"context\": \"%s\",\n   \"unit\": ",
-	       v->locked, v->vm_size, v->request, v->already, v->need,
-	       v->has_cap ? "true" : "false", v->in_child_userns ? "true" : "false",
-	       context_name(v->context));
-	if (v->unit[0])
-		json_string(stdout, v->unit);
-	else
-		fputs("null", stdout);
-	fputs("\n}\n", stdout);
+	json_put_limit(o, "limit", f.limit);
+	json_put_limit(o, "hard_limit", f.hard_limit);
+	json_put_u64(o, "locked", f.locked);
+	json_put_u64(o, "vm_size", f.vm_size);
+	json_put_u64(o, "request", f.request);
+	json_put_u64(o, "already_locked", f.already);
+	json_put_u64(o, "need", f.need);
+	json_put_bool(o, "cap_ipc_lock", f.has_cap);
+	json_put_bool(o, "child_user_namespace", f.in_child_userns);
+	json_put_str(o, "context", context_name(f.context));
+	json_put_str(o, "unit", f.unit[0] ? f.unit : NULL);
+	json_print(o);
 }
 
 static void print_text(pid_t pid, const char *call, const struct memlock_verdict *v)
 {
+	int e = memlock_verdict_err(v);
 	char where[64];
-	int i;
+	size_t i, n;
 
 	/* without -p the verdict is for a new process with memlock's limits
 	 * and capabilities (those of its shell): memlock's own PID, gone when
@@ -144,16 +132,18 @@ static void print_text(pid_t pid, const char *call, const struct memlock_verdict
 		snprintf(where, sizeof(where), "a new process like memlock");
 	else
 		snprintf(where, sizeof(where), "process %d", (int)pid);
-	if (v->ok)
+	if (memlock_verdict_ok(v))
 		printf("ok: %s in %s would succeed\n", call, where);
 	else
 		printf("fail: %s in %s would fail with %s (%s)\n", call, where,
-		       strerrorname_np(v->err) ? strerrorname_np(v->err) : "?", strerror(v->err));
-	printf("reason: %s\n", v->reason);
-	for (i = 0; i < v->n_fix; i++)
-		printf("fix: %s\n", v->fix[i]);
-	for (i = 0; i < v->n_note; i++)
-		printf("note: %s\n", v->note[i]);
+		       strerrorname_np(e) ? strerrorname_np(e) : "?", strerror(e));
+	printf("reason: %s\n", memlock_verdict_reason(v));
+	n = memlock_verdict_fix_count(v);
+	for (i = 0; i < n; i++)
+		printf("fix: %s\n", fix_text(v, i));
+	n = memlock_verdict_note_count(v);
+	for (i = 0; i < n; i++)
+		printf("note: %s\n", note_text(v, i));
 }
 
 int cmd_check(int argc, char **argv)
@@ -172,7 +162,7 @@ int cmd_check(int argc, char **argv)
 	struct lock_flags lf = { 0 };
 	bool json = false;
 	const char *size = NULL, *range = NULL;
-	struct memlock_verdict v;
+	struct memlock_verdict *v;
 	char call[128];
 	pid_t pid = 0;
 	uint64_t end;
@@ -241,8 +231,12 @@ int cmd_check(int argc, char **argv)
 		req.kflags = lock_flags_mcl(&lf);	/* by default mlockall(3) */
 	}
 
-	rc = memlock_predict(proc_root, pid, &req, &v);
+	v = memlock_verdict_new();
+	if (v == NULL)
+		err(EXIT_FAILURE, "cannot allocate memory");
+	rc = memlock_predict(proc_root, pid, &req, v);
 	if (rc < 0) {
+		memlock_verdict_free(v);
 		if (pid == 0)
 			warn_rc(rc, "cannot check memlock itself");
 		else
@@ -257,8 +251,10 @@ int cmd_check(int argc, char **argv)
 	}
 	describe_call(&req, call, sizeof(call));
 	if (json)
-		print_json(pid, call, &v);
+		print_json(pid, call, v);
 	else
-		print_text(pid, call, &v);
-	return v.ok ? EXIT_SUCCESS : EXIT_WOULD_FAIL;
+		print_text(pid, call, v);
+	rc = memlock_verdict_ok(v) ? EXIT_SUCCESS : EXIT_WOULD_FAIL;
+	memlock_verdict_free(v);
+	return rc;
 }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "fixes.h"
 #include "output.h"
 
 enum { L_PID, L_COMMAND, L_SOFT, L_HARD, L_CAP, L_LOCKED };
@@ -127,9 +128,9 @@ int cmd_limit(int argc, char **argv)
 	};
 	struct output out = { .infos = infos, .ninfos = ARRAY_SIZE(infos) };
 	struct memlock_limits lim = { .sz = sizeof(lim) }, want;
-	struct memlock_verdict why;
+	struct memlock_verdict *why;
 	pid_t pid;
-	int c, rc, i;
+	int c, rc;
 
 	while ((c = cli_getopt(argc, argv, OUTPUT_SHORTOPTS "hV", longopts)) != -1) {
 		if (output_option(&out, c, optarg))
@@ -207,15 +208,19 @@ int cmd_limit(int argc, char **argv)
 			hint("give SOFT, SOFT:HARD, SOFT: or :HARD, sizes like 64K, 8M or unlimited");
 			return EXIT_FAILURE;
 		}
-		rc = memlock_limit_set(pid, &want, &why);
+		why = memlock_verdict_new();
+		if (why == NULL)
+			err(EXIT_FAILURE, "cannot allocate memory");
+		rc = memlock_limit_set(pid, &want, why);
 		if (rc < 0) {
 			warn_rc(rc, "cannot set the memlock limit of process %d", (int)pid);
-			if (why.reason[0])
-				hint("%s", why.reason);
-			for (i = 0; i < why.n_fix; i++)
-				hint("%s", why.fix[i]);
+			if (memlock_verdict_reason(why)[0])
+				hint("%s", memlock_verdict_reason(why));
+			hint_fixes(why);
+			memlock_verdict_free(why);
 			return EXIT_FAILURE;
 		}
+		memlock_verdict_free(why);
 		if (memlock_limit_get(pid, &lim) < 0)
 			lim = want;
 		/* mlock rounds the limit down to pages: not one page fits */

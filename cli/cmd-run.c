@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "fixes.h"
 #include "inject.h"
 #include "output.h"
 
@@ -68,12 +69,8 @@ static void __attribute__((noreturn)) usage(void)
 
 static void print_why(const struct memlock_verdict *why)
 {
-	int i;
-
-	for (i = 0; i < why->n_fix; i++)
-		hint("%s", why->fix[i]);
-	for (i = 0; i < why->n_note; i++)
-		hint("%s", why->note[i]);
+	hint_fixes(why);
+	hint_notes(why);
 }
 
 /* With MCL_FUTURE every later mapping counts against the limit: warn when
@@ -145,7 +142,7 @@ static void report(pid_t pid, long ret, const struct memlock_verdict *why, uint6
 		if (why) {
 			fprintf(stderr, "memlock: warning: %s%s locked with %s only, without "
 					"MCL_FUTURE (what it maps from now on stays unlocked): %s\n",
-				name, by, flags, why->reason);
+				name, by, flags, memlock_verdict_reason(why));
 			print_why(why);
 		} else if (have) {
 			warn_headroom(c, pid, &st);
@@ -154,16 +151,16 @@ static void report(pid_t pid, long ret, const struct memlock_verdict *why, uint6
 	}
 	/* a trace would take its privileges, or a filter forbids the call:
 	 * mlockall was not even tried */
-	if (c->best_effort && (why->cause == MEMLOCK_CAUSE_SECCOMP ||
-			       why->cause == MEMLOCK_CAUSE_PTRACE_DENIED))
+	if (c->best_effort && (memlock_verdict_cause(why) == MEMLOCK_CAUSE_SECCOMP ||
+			       memlock_verdict_cause(why) == MEMLOCK_CAUSE_PTRACE_DENIED))
 		fprintf(stderr, "memlock: %s%s runs unlocked: mlockall not tried: %s\n", name, by,
-			why->reason);
+			memlock_verdict_reason(why));
 	else if (c->best_effort)
 		fprintf(stderr, "memlock: %s%s runs unlocked: %s: %s\n", name, by,
-			strerrorname_np((int)-ret) ?: "?", why->reason);
+			strerrorname_np((int)-ret) ?: "?", memlock_verdict_reason(why));
 	else
 		fprintf(stderr, "memlock: cannot lock %s%s, not running it: %s: %s\n", name, by,
-			strerrorname_np((int)-ret) ?: "?", why->reason);
+			strerrorname_np((int)-ret) ?: "?", memlock_verdict_reason(why));
 	print_why(why);
 }
 
@@ -186,6 +183,35 @@ static void follow_end(pid_t pid, const char *image, unsigned int ms, bool launc
 	}
 }
 
+/* memlock_limit_set() refused with @rc: with CAP_IPC_LOCK the limit does not
+ * matter, and with --best-effort the soft one may go up to the hard one. */
+static bool limit_fallback(const char *arg, int rc, bool best_effort,
+			   const struct memlock_limits *lim, struct memlock_limits *want)
+{
+	struct memlock_status st;
+
+	if (rc == -EPERM && memlock_proc_read_status(NULL, 0, &st) == 0 &&
+	    memlock_proc_has_cap_ipc_lock(NULL, &st, NULL)) {
+		warnx("cannot raise RLIMIT_MEMLOCK to %s (no CAP_SYS_RESOURCE), but CAP_IPC_LOCK "
+		      "lifts the limit: going on",
+		      arg);
+		return true;
+	}
+	if (rc == -EPERM && best_effort) {
+		if (want->soft == MEMLOCK_UNLIMITED ||
+		    (lim->hard != MEMLOCK_UNLIMITED && want->soft > lim->hard))
+			want->soft = lim->hard;
+		want->hard = lim->hard;
+		if (memlock_limit_set(0, want, NULL) == 0) {
+			warnx("cannot raise RLIMIT_MEMLOCK to %s (no CAP_SYS_RESOURCE): going on with "
+			      "the hard limit, %s",
+			      arg, size_to_human(lim->hard, (char[32]){ 0 }, 32));
+			return true;
+		}
+	}
+	return false;
+}
+
 /* --limit SOFT: the soft limit, and the hard one when it must grow too;
  * --limit SOFT:HARD (or :HARD, SOFT:) as memlock limit and prlimit(1) take
  * them. When the hard one cannot grow, the limit does not matter with
@@ -194,7 +220,7 @@ static void follow_end(pid_t pid, const char *image, unsigned int ms, bool launc
 static int set_limit(const char *arg, bool best_effort)
 {
 	struct memlock_limits lim = { .sz = sizeof(lim) }, want;
-	struct memlock_verdict why;
+	struct memlock_verdict *why;
 	struct memlock_status st = { .sz = sizeof(st) };
 	int rc;
 
@@ -209,31 +235,18 @@ static int set_limit(const char *arg, bool best_effort)
 	if (strchr(arg, ':') == NULL && lim.hard != MEMLOCK_UNLIMITED &&
 	    (want.soft == MEMLOCK_UNLIMITED || want.soft > lim.hard))
 		want.hard = want.soft;
-	rc = memlock_limit_set(0, &want, &why);
-	if (rc == 0)
-		return 0;
-	if (rc == -EPERM && memlock_proc_read_status(NULL, 0, &st) == 0 &&
-	    memlock_proc_has_cap_ipc_lock(NULL, &st, NULL)) {
-		warnx("cannot raise RLIMIT_MEMLOCK to %s (no CAP_SYS_RESOURCE), but CAP_IPC_LOCK "
-		      "lifts the limit: going on",
-		      arg);
-		return 0;
+	why = memlock_verdict_new();
+	if (why == NULL)
+		err(EXIT_FAILURE, "cannot allocate memory");
+	rc = memlock_limit_set(0, &want, why);
+	if (rc < 0 && limit_fallback(arg, rc, best_effort, &lim, &want))
+		rc = 0;
+	if (rc < 0) {
+		warnx("cannot set RLIMIT_MEMLOCK to %s: %s", arg,
+		      memlock_verdict_reason(why)[0] ? memlock_verdict_reason(why) : strerror(-rc));
+		print_why(why);
 	}
-	if (rc == -EPERM && best_effort) {
-		if (want.soft == MEMLOCK_UNLIMITED ||
-		    (lim.hard != MEMLOCK_UNLIMITED && want.soft > lim.hard))
-			want.soft = lim.hard;
-		want.hard = lim.hard;
-		if (memlock_limit_set(0, &want, NULL) == 0) {
-			warnx("cannot raise RLIMIT_MEMLOCK to %s (no CAP_SYS_RESOURCE): going on with "
-			      "the hard limit, %s",
-			      arg, size_to_human(lim.hard, (char[32]){ 0 }, 32));
-			return 0;
-		}
-	}
-	warnx("cannot set RLIMIT_MEMLOCK to %s: %s", arg,
-	      why.reason[0] ? why.reason : strerror(-rc));
-	print_why(&why);
+	memlock_verdict_free(why);
 	return rc;
 }
 
@@ -250,7 +263,7 @@ int cmd_run(int argc, char **argv)
 	MEMLOCK_OPTS(memlock_exec_opts, o, .report = report, .userdata = &ctx,
 		     .follow_ms = FOLLOW_MS, .follow_end = follow_end);
 	struct lock_flags lf = { 0 };
-	struct memlock_verdict why = { 0 };
+	struct memlock_verdict *why;
 	const char *limit = NULL;
 	int c, rc;
 
@@ -323,13 +336,18 @@ int cmd_run(int argc, char **argv)
 			return MEMLOCK_EXEC_FAILED;
 	}
 	fflush(NULL);
-	rc = memlock_exec_locked(ctx.prog, argv + optind, &o, &why);
+	why = memlock_verdict_new();
+	if (why == NULL)
+		err(EXIT_FAILURE, "cannot allocate memory");
+	rc = memlock_exec_locked(ctx.prog, argv + optind, &o, why);
 	/* only on failure; a reason is memlock's (a missing helper's ENOENT too) */
-	if (why.reason[0]) {
-		warnx("cannot run %s locked: %s", user_str(ctx.prog), why.reason);
-		print_why(&why);
+	if (memlock_verdict_reason(why)[0]) {
+		warnx("cannot run %s locked: %s", user_str(ctx.prog), memlock_verdict_reason(why));
+		print_why(why);
+		memlock_verdict_free(why);
 		return MEMLOCK_EXEC_FAILED;
 	}
+	memlock_verdict_free(why);
 	warn_rc(rc, "cannot run %s", user_str(ctx.prog));
 	if (rc == -ENOENT)
 		return EXIT_NOT_FOUND;

@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "files.h"
+#include "fixes.h"
 #include "output.h"
 
 struct lock_run {
@@ -25,13 +26,13 @@ struct lock_run {
 static void hint_limit(uint64_t want)
 {
 	struct memlock_request req = { .op = MEMLOCK_OP_MLOCK, .len = want };
-	struct memlock_verdict v;
+	struct memlock_verdict *v = memlock_verdict_new();
 
-	if (memlock_predict(NULL, 0, &req, &v) < 0 || v.ok)
-		return;
-	hint("%s", v.reason);
-	for (int i = 0; i < v.n_fix; i++)
-		hint("%s", v.fix[i]);
+	if (v && memlock_predict(NULL, 0, &req, v) == 0 && !memlock_verdict_ok(v)) {
+		hint("%s", memlock_verdict_reason(v));
+		hint_fixes(v);
+	}
+	memlock_verdict_free(v);
 }
 
 static void not_in_full(struct lock_run *run, const char *path, const struct memlock_hold_result *r)

@@ -5,7 +5,9 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 
+#include "fixes.h"
 #include "inject.h"
+#include "json.h"
 #include "output.h"
 
 
@@ -26,55 +28,55 @@ static void record(long nr, const long args[6], long ret, void *data)
 	c->ret = ret;
 }
 
-void inject_refusal_json(pid_t pid, const struct memlock_verdict *why)
+void inject_refusal_json(pid_t pid, const struct memlock_verdict *why, int err,
+			 const char *reason)
 {
-	int i;
+	struct json_object *o = json_new_object();
 
 	/* "error" and "message" as in the attach result: symbol and text */
-	printf("{\n   \"pid\": %d,\n   \"error\": ", (int)pid);
-	json_string(stdout, strerrorname_np(why->err) ?: "?");
-	printf(",\n   \"message\": ");
-	json_string(stdout, strerror(why->err));
-	printf(",\n   \"cause\": ");
-	json_string(stdout, memlock_cause_name(why->cause));
-	printf(",\n   \"reason\": ");
-	json_string(stdout, why->reason);
-	printf(",\n   \"fix\": [");
-	for (i = 0; i < why->n_fix; i++) {
-		fputs(i ? ", " : "", stdout);
-		json_string(stdout, why->fix[i]);
-	}
-	fputs("]\n}\n", stdout);
+	json_put_int(o, "pid", pid);
+	json_put_errno(o, "error", err);
+	json_put_str(o, "cause", memlock_cause_name(memlock_verdict_cause(why)));
+	json_put_str(o, "reason", reason);
+	json_put_fixes(o, why);
+	json_print(o);
+}
+
+/* The refusal of memlock_target_open(), said. */
+static void refused(const struct inject_args *a, const struct memlock_verdict *why)
+{
+	bool unlock = a->cmd && strcmp(a->cmd, "unlock") == 0;
+	int err = memlock_verdict_err(why) ? memlock_verdict_err(why) : errno;
+	char reason[512];
+	size_t len;
+
+	snprintf(reason, sizeof(reason), "%s",
+		 memlock_verdict_reason(why)[0] ? memlock_verdict_reason(why) : strerror(err));
+	len = strlen(reason);
+	/* the library words a kernel thread's refusal for a lock */
+	if (unlock && memlock_verdict_cause(why) == MEMLOCK_CAUSE_KERNEL_THREAD && len > 8 &&
+	    strcmp(reason + len - 8, " to lock") == 0 && len + 2 < sizeof(reason))
+		strcpy(reason + len - 4, "unlock");
+	warnx("cannot %s process %d: %s", unlock ? "unlock" : "attach to", (int)a->pid, reason);
+	hint_fixes(why);
+	if (a->json)
+		inject_refusal_json(a->pid, why, err, reason);
 }
 
 struct memlock_target *inject_open(const struct inject_args *a, struct inject_report *rep)
 {
-	struct memlock_verdict why;
+	struct memlock_verdict *why = memlock_verdict_new();
 	struct memlock_status st = { .sz = sizeof(st) };
-	bool unlock = a->cmd && strcmp(a->cmd, "unlock") == 0;
 	struct memlock_target *t;
-	size_t len;
-	int i;
 
-	t = memlock_target_open(a->pid, a->tflags, &why);
-	if (t == NULL) {
-		if (why.err == 0)
-			why.err = errno;
-		if (!why.reason[0])
-			snprintf(why.reason, sizeof(why.reason), "%s", strerror(why.err));
-		len = strlen(why.reason);
-		/* the library words a kernel thread's refusal for a lock */
-		if (unlock && why.cause == MEMLOCK_CAUSE_KERNEL_THREAD && len > 8 &&
-		    strcmp(why.reason + len - 8, " to lock") == 0 && len + 2 < sizeof(why.reason))
-			strcpy(why.reason + len - 4, "unlock");
-		warnx("cannot %s process %d: %s", unlock ? "unlock" : "attach to", (int)a->pid,
-		      why.reason);
-		for (i = 0; i < why.n_fix; i++)
-			hint("%s", why.fix[i]);
-		if (a->json)
-			inject_refusal_json(a->pid, &why);
+	if (why == NULL)
+		err(EXIT_FAILURE, "cannot allocate memory");
+	t = memlock_target_open(a->pid, a->tflags, why);
+	if (t == NULL)
+		refused(a, why);
+	memlock_verdict_free(why);
+	if (t == NULL)
 		return NULL;
-	}
 	if (a->tid && memlock_target_set_tid(t, a->tid) < 0) {
 		warnx("process %d has no thread %d", (int)a->pid, (int)a->tid);
 		hint("its threads: ls /proc/%d/task", (int)a->pid);
@@ -371,14 +373,125 @@ static double ms(uint64_t ns)
 	return (double)ns / 1e6;
 }
 
+static void render_json(const struct inject_report *rep, const struct memlock_stop_stats *st,
+			const struct call_record *failed, int rc)
+{
+	struct json_object *o = json_new_object(), *calls = json_new_array();
+	char name[96];
+	size_t i;
+
+	json_put_int(o, "pid", rep->pid);
+	json_put_str(o, "command", rep->comm);
+	json_put_u64(o, "vmlck_before", rep->vmlck_before);
+	json_put_u64(o, "vmlck_after", rep->vmlck_after);
+	for (i = 0; i < rep->ncalls; i++) {
+		struct json_object *c = json_new_object();
+		long ret = rep->calls[i].ret;
+
+		call_name(&rep->calls[i], name, sizeof(name));
+		json_put_str(c, "call", name);
+		json_put_int(c, "ret", ret);
+		if (ret < 0)
+			json_put_str(c, "errno", strerrorname_np((int)-ret) ?: "?");
+		else
+			json_put_null(c, "errno");
+		json_put(calls, NULL, c);
+	}
+	json_put(o, "calls", calls);
+	json_put_int(o, "stops", st->stops);
+	json_put_ms(o, "longest_stop_ms", st->longest_ns);
+	json_put_ms(o, "total_stop_ms", st->total_ns);
+	json_put_int(o, "tid", st->tid);
+	json_put_str(o, "thread", st->why_tid ? st->why_tid : "");
+	json_put_bool(o, "eintr_risk", st->eintr_risk);
+	json_put_bool(o, "job_stopped", st->job_stopped);
+	if (rep->attach && rep->already_locked < 0)
+		json_put_null(o, "already_locked");
+	else if (rep->attach)
+		json_put_bool(o, "already_locked", rep->already_locked);
+	/* the errno symbol, and its text in "message", as in a refusal */
+	json_put_errno(o, "error", rc < 0 ? -rc : !failed && rep->ret < 0 ? (int)-rep->ret : 0);
+	json_print(o);
+}
+
+static void render_text(const struct inject_report *rep, const struct memlock_stop_stats *st)
+{
+	char name[96], b1[32], b2[32];
+	size_t i;
+
+	printf("process %d (%s): VmLck %s -> %s\n", (int)rep->pid, user_str(rep->comm),
+	       size_to_human(rep->vmlck_before, b1, sizeof(b1)),
+	       size_to_human(rep->vmlck_after, b2, sizeof(b2)));
+	for (i = 0; i < rep->ncalls; i++) {
+		/* chunked locking makes many calls: show the first and last few */
+		if (rep->ncalls > 12 && i == 4)
+			printf("  ... %zu more calls ...\n", rep->ncalls - 8);
+		if (rep->ncalls > 12 && i >= 4 && i < rep->ncalls - 4)
+			continue;
+		call_name(&rep->calls[i], name, sizeof(name));
+		if (rep->calls[i].ret < 0)
+			printf("  %s = -1 %s (%s)\n", name,
+			       strerrorname_np((int)-rep->calls[i].ret) ?: "?",
+			       strerror((int)-rep->calls[i].ret));
+		else
+			printf("  %s = %ld\n", name, rep->calls[i].ret);
+	}
+	if (rep->attach && rep->already_locked > 0)
+		printf("process %d had every mapping %slocked already, before this attach\n",
+		       (int)rep->pid, rep->nsel ? "asked for " : "");
+	if (st->stops)
+		printf("stopped thread %d (%s): %u stop%s, longest %.2f ms, total %.2f ms\n",
+		       (int)st->tid, st->why_tid ? st->why_tid : "", st->stops,
+		       st->stops == 1 ? "" : "s", ms(st->longest_ns), ms(st->total_ns));
+}
+
+/* The hint after a failed injection (-errno @rc). */
+static void injection_hint(const struct inject_report *rep, int rc)
+{
+	if (rc == -EPERM)
+		hint("ptrace was refused: run as root, or check kernel.yama.ptrace_scope");
+	else if (rc == -EAGAIN)
+		hint("its threads are all in D state (ps -L -o tid,stat,wchan -p %d): try "
+		     "again once the I/O or the vfork child is done",
+		     (int)rep->pid);
+	else if (rc == -ENOSYS)
+		hint("its seccomp filter kills on mlock*: lock it as root in the initial user "
+		     "namespace (the filter is suspended then), never with --force");
+	else if (rc == -EBUSY)
+		hint("another tracer (a second memlock, a debugger, strace) holds it: try "
+		     "again when it is done (grep TracerPid /proc/%d/status)",
+		     (int)rep->pid);
+	else if (rc == -EINTR)
+		hint("--no-eintr: every thread stayed in an EINTR-prone wait (epoll_wait and "
+		     "the like); without --no-eintr memlock goes ahead and says so");
+}
+
+/* The hint after the target refused call @failed: the check of that very
+ * call, its range, its flags. */
+static void refusal_hint(const struct inject_report *rep, const struct call_record *failed)
+{
+	char args[96] = "";
+	long f = failed->args[0];
+
+	if (failed->ret != -ENOMEM && failed->ret != -EPERM)
+		return;
+	if (failed->nr == SYS_mlock || failed->nr == SYS_mlock2)
+		snprintf(args, sizeof(args), "%s --range 0x%lx-0x%lx",
+			 failed->nr == SYS_mlock2 ? " --onfault" : "", failed->args[0],
+			 failed->args[0] + failed->args[1]);
+	else if (failed->nr == SYS_mlockall)
+		snprintf(args, sizeof(args), "%s%s%s", f & MCL_CURRENT ? " --current" : "",
+			 f & MCL_FUTURE ? " --future" : "", f & MCL_ONFAULT ? " --onfault" : "");
+	hint("see why: memlock check -p %d%s", (int)rep->pid, args);
+}
+
 int inject_finish(struct memlock_target *t, struct inject_report *rep, int rc)
 {
 	struct memlock_stop_stats st = { .sz = sizeof(st) };
 	struct memlock_status s = { .sz = sizeof(s) };
-	char name[96], b1[32], b2[32];
 	const struct call_record *failed = NULL;
+	char name[96];
 	size_t i;
-	int err;
 
 	if (memlock_target_stats(t, &st) < 0)
 		st = (struct memlock_stop_stats){ .sz = sizeof(st) };
@@ -387,69 +500,10 @@ int inject_finish(struct memlock_target *t, struct inject_report *rep, int rc)
 	for (i = 0; i < rep->ncalls && !failed; i++)
 		if (rep->calls[i].ret < 0)
 			failed = &rep->calls[i];
-	if (rep->json) {
-		printf("{\n   \"pid\": %d,\n   \"command\": ", (int)rep->pid);
-		json_string(stdout, rep->comm);
-		printf(",\n   \"vmlck_before\": %" PRIu64 ",\n   \"vmlck_after\": %" PRIu64
-		       ",\n   \"calls\": [",
-		       rep->vmlck_before, rep->vmlck_after);
-		for (i = 0; i < rep->ncalls; i++) {
-			call_name(&rep->calls[i], name, sizeof(name));
-			printf("%s\n      {\"call\": ", i ? "," : "");
-			json_string(stdout, name);
-			printf(", \"ret\": %ld, \"errno\": ", rep->calls[i].ret);
-			if (rep->calls[i].ret < 0)
-				json_string(stdout, strerrorname_np((int)-rep->calls[i].ret) ?: "?");
-			else
-				fputs("null", stdout);
-			fputc('}', stdout);
-		}
-		printf("\n   ],\n   \"stops\": %u,\n   \"longest_stop_ms\": %.3f,\n"
-		       "   \"total_stop_ms\": %.3f,\n   \"tid\": %d,\n   \"thread\": ",
-		       st.stops, ms(st.longest_ns), ms(st.total_ns), (int)st.tid);
-		json_string(stdout, st.why_tid ? st.why_tid : "");
-		printf(",\n   \"eintr_risk\": %s,\n   \"job_stopped\": %s,\n",
-		       st.eintr_risk ? "true" : "false", st.job_stopped ? "true" : "false");
-		if (rep->attach)
-			printf("   \"already_locked\": %s,\n",
-			       rep->already_locked < 0 ? "null" : rep->already_locked ? "true" : "false");
-		fputs("   \"error\": ", stdout);
-		/* the errno symbol, and its text in "message", as in a refusal */
-		err = rc < 0 ? -rc : !failed && rep->ret < 0 ? (int)-rep->ret : 0;
-		if (err) {
-			json_string(stdout, strerrorname_np(err) ?: "?");
-			fputs(",\n   \"message\": ", stdout);
-			json_string(stdout, strerror(err));
-		} else {
-			fputs("null,\n   \"message\": null", stdout);
-		}
-		fputs("\n}\n", stdout);
-	} else if (rep->ncalls > 0 || rc == 0) {	/* a refusal made no call: no report */
-		printf("process %d (%s): VmLck %s -> %s\n", (int)rep->pid, user_str(rep->comm),
-		       size_to_human(rep->vmlck_before, b1, sizeof(b1)),
-		       size_to_human(rep->vmlck_after, b2, sizeof(b2)));
-		for (i = 0; i < rep->ncalls; i++) {
-			/* chunked locking makes many calls: show the first and last few */
-			if (rep->ncalls > 12 && i == 4)
-				printf("  ... %zu more calls ...\n", rep->ncalls - 8);
-			if (rep->ncalls > 12 && i >= 4 && i < rep->ncalls - 4)
-				continue;
-			call_name(&rep->calls[i], name, sizeof(name));
-			if (rep->calls[i].ret < 0)
-				printf("  %s = -1 %s (%s)\n", name,
-				       strerrorname_np((int)-rep->calls[i].ret) ?: "?",
-				       strerror((int)-rep->calls[i].ret));
-			else
-				printf("  %s = %ld\n", name, rep->calls[i].ret);
-		}
-		if (rep->attach && rep->already_locked > 0)
-			printf("process %d had every mapping %slocked already, before this attach\n",
-			       (int)rep->pid, rep->nsel ? "asked for " : "");
-		if (st.stops)
-			printf("stopped thread %d (%s): %u stop%s, longest %.2f ms, total %.2f ms\n",
-			       (int)st.tid, st.why_tid ? st.why_tid : "", st.stops,
-			       st.stops == 1 ? "" : "s", ms(st.longest_ns), ms(st.total_ns));
-	}
+	if (rep->json)
+		render_json(rep, &st, failed, rc);
+	else if (rep->ncalls > 0 || rc == 0)	/* a refusal made no call: no report */
+		render_text(rep, &st);
 	if (st.eintr_risk)
 		warnx("thread %d was in an EINTR-prone wait (epoll_wait and the like, or a call "
 		      "that returned EINTR at the stop) and no other thread was idle: the program "
@@ -460,44 +514,13 @@ int inject_finish(struct memlock_target *t, struct inject_report *rep, int rc)
 	memlock_target_close(t);
 	if (rc < 0) {
 		warn_rc(rc, "cannot inject into process %d", (int)rep->pid);
-		if (rc == -EPERM)
-			hint("ptrace was refused: run as root, or check kernel.yama.ptrace_scope");
-		else if (rc == -EAGAIN)
-			hint("its threads are all in D state (ps -L -o tid,stat,wchan -p %d): try "
-			     "again once the I/O or the vfork child is done",
-			     (int)rep->pid);
-		else if (rc == -ENOSYS)
-			hint("its seccomp filter kills on mlock*: lock it as root in the initial user "
-			     "namespace (the filter is suspended then), never with --force");
-		else if (rc == -EBUSY)
-			hint("another tracer (a second memlock, a debugger, strace) holds it: try "
-			     "again when it is done (grep TracerPid /proc/%d/status)",
-			     (int)rep->pid);
-		else if (rc == -EINTR)
-			hint("--no-eintr: every thread stayed in an EINTR-prone wait (epoll_wait and "
-			     "the like); without --no-eintr memlock goes ahead and says so");
+		injection_hint(rep, rc);
 		return EXIT_FAILURE;
 	}
 	if (failed) {
 		call_name(failed, name, sizeof(name));
 		warnx("process %d refused %s: %s", (int)rep->pid, name, strerror((int)-failed->ret));
-		if (failed->ret == -ENOMEM || failed->ret == -EPERM) {
-			char args[96] = "";
-			long f = failed->args[0];
-
-			/* the check of the very call that failed: its range, its flags */
-			if (failed->nr == SYS_mlock || failed->nr == SYS_mlock2)
-				snprintf(args, sizeof(args), "%s --range 0x%lx-0x%lx",
-					 failed->nr == SYS_mlock2 ? " --onfault" : "",
-					 failed->args[0],
-					 failed->args[0] + failed->args[1]);
-			else if (failed->nr == SYS_mlockall)
-				snprintf(args, sizeof(args), "%s%s%s",
-					 f & MCL_CURRENT ? " --current" : "",
-					 f & MCL_FUTURE ? " --future" : "",
-					 f & MCL_ONFAULT ? " --onfault" : "");
-			hint("see why: memlock check -p %d%s", (int)rep->pid, args);
-		}
+		refusal_hint(rep, failed);
 		return EXIT_FAILURE;
 	}
 	if (rep->ret < 0) {

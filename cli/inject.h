@@ -71,8 +71,10 @@ uint64_t inject_parse_pause(const char *arg);
  * return NULL. */
 struct memlock_target *inject_open(const struct inject_args *a, struct inject_report *rep);
 /* With -J, a refusal made before any call, as a JSON object on stdout:
- * {"pid", "error" (the errno name), "cause", "reason", "fix": [...]}. */
-void inject_refusal_json(pid_t pid, const struct memlock_verdict *why);
+ * {"pid", "error" (the errno name @err), "message", "cause", "reason"
+ * (@reason), "fix": [...], "fix_kinds": [...]}. */
+void inject_refusal_json(pid_t pid, const struct memlock_verdict *why, int err,
+			 const char *reason);
 /* Print the outcome (text or JSON) and return the exit status. */
 int inject_finish(struct memlock_target *t, struct inject_report *rep, int rc);
 /* "mlockall(MCL_CURRENT|MCL_FUTURE)" and the like */

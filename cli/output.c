@@ -231,7 +231,7 @@ void output_set_str(struct output *out, struct libscols_line *ln, int id, const 
 		set_cell(out, ln, id, s ? s : "", 0);
 		return;
 	}
-	safe = safe_encode(s, false, SIZE_MAX);
+	safe = utf8_safe(s);
 	set_cell(out, ln, id, safe, 0);
 	free(safe);
 }
@@ -401,25 +401,7 @@ const char *user_str(const char *s)
 	return *slot;
 }
 
-void json_string(FILE *f, const char *str)
+char *utf8_safe(const char *s)
 {
-	char *safe = safe_encode(str, false, SIZE_MAX), *s;
-
-	fputc('"', f);
-	for (s = safe; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c == '\n')
-			fputs("\\n", f);
-		else if (c == '\t')
-			fputs("\\t", f);
-		else if (c < 0x20 || c == 0x7f)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-	free(safe);
+	return safe_encode(s, false, SIZE_MAX);
 }

@@ -81,9 +81,10 @@ void output_free(struct output *out);
 int output_print(struct output *out);
 /* List the columns in --help. */
 void output_usage_columns(const char *title, const struct colinfo *infos, size_t n);
-/* A JSON string literal with escapes, for hand-written JSON objects: valid
- * UTF-8 whatever the bytes of @s, the others written as \xHH (as -J does). */
-void json_string(FILE *f, const char *s);
+/* @s as valid UTF-8 whatever its bytes, each byte that is not written as
+ * \xHH (util-linux's convention), for the tables and JSON alike; malloc'ed,
+ * exits when out of memory. */
+char *utf8_safe(const char *s);
 /* Human size, util-linux style (e.g. "8M", "1.5G"). */
 char *size_to_human(uint64_t bytes, char *buf, size_t sz);
 

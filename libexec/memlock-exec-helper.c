@@ -267,9 +267,8 @@ static bool followed_refusal(pid_t pid, struct memlock_verdict *why)
 	if (n <= 0 || !mlk_exec_loses_privileges(exe))
 		return false;
 	path[n] = '\0';
-	mlk_refuse(why, EPERM, MEMLOCK_CAUSE_PTRACE_DENIED,
-		   "give --follow 0 so that memlock lets go before, or run memlock as root",
-		   "%.150s, executed within --follow, is a set-user-ID, set-group-ID or "
+	mlk_refuse(why, EPERM, MEMLOCK_CAUSE_PTRACE_DENIED, MEMLOCK_FIX_STOP_FOLLOWING,
+		   "%.150s, executed within the follow window, is a set-user-ID, set-group-ID or "
 		   "file-capability program, and under memlock's ptrace it runs without its "
 		   "privileges",
 		   path);
@@ -311,12 +310,12 @@ static long inject_lock(struct helper *h, struct memlock_target *t, unsigned int
 		exitkill(h, true);
 	rc = t ? mlk_inject_stopped(t, h->pid, SYS_mlockall, &ret, args) : -ESRCH;
 	if (rc < 0) {	/* the injection itself failed, not the lock */
-		mlk_refuse(why, -rc, MEMLOCK_CAUSE_NONE, NULL,
+		mlk_refuse(why, -rc, MEMLOCK_CAUSE_NONE, MEMLOCK_FIX_NONE,
 			   "memlock could not inject mlockall into the new image: %s", strerror(-rc));
 		return rc;
 	}
 	if (ret < 0 && (mlk_predict_exec(h->pid, &req, why) < 0 || why->err != (int)-ret))
-		mlk_refuse(why, (int)-ret, MEMLOCK_CAUSE_NONE, NULL, "mlockall failed: %s",
+		mlk_refuse(why, (int)-ret, MEMLOCK_CAUSE_NONE, MEMLOCK_FIX_NONE, "mlockall failed: %s",
 			   strerror((int)-ret));
 	return ret;
 }
@@ -329,12 +328,14 @@ static long inject_lock(struct helper *h, struct memlock_target *t, unsigned int
 static void lock_image(struct helper *h, bool followed)
 {
 	unsigned int mcl = h->cfg.mcl;
-	struct memlock_verdict why = { 0 };
+	struct memlock_verdict why;
 	struct memlock_target *t;
 	bool injected = false, caveat = false;
 	int status, sig = 0;
 	char exe[64];
 	long ret;
+
+	mlk_verdict_clear(&why);
 
 	/* the exec event comes inside execve: go on to its exit stop, where the
 	 * new image is complete and not one instruction of it has run (the

@@ -141,14 +141,13 @@ int mlk_exec_check(const char *path, unsigned int mcl, bool best_effort,
 		   struct memlock_verdict *why, enum mlk_exec_plan *plan)
 {
 	struct memlock_request req = { .op = MEMLOCK_OP_MLOCKALL, .kflags = mcl };
-	struct memlock_verdict v = { 0 };
+	struct memlock_verdict v;
 	int r;
 
 	*plan = MLK_PLAN_LOCK;
+	mlk_verdict_clear(&v);
 	if (mlk_exec_loses_privileges(path)) {
-		mlk_refuse(why, EPERM, MEMLOCK_CAUSE_PTRACE_DENIED,
-		       "run memlock as root (with CAP_SYS_PTRACE the kernel keeps them), lock it "
-		       "from inside, or lock it once running: memlock attach PID",
+		mlk_refuse(why, EPERM, MEMLOCK_CAUSE_PTRACE_DENIED, MEMLOCK_FIX_PRIVILEGED_PROGRAM,
 		       "%.200s is a set-user-ID, set-group-ID or file-capability program: under "
 		       "ptrace by a tracer without CAP_SYS_PTRACE the kernel would run it without "
 		       "its privileges%s",
@@ -159,8 +158,7 @@ int mlk_exec_check(const char *path, unsigned int mcl, bool best_effort,
 		return 0;
 	}
 	if (mlk_elf_class(path) == ELFCLASS32) {
-		mlk_refuse(why, EOPNOTSUPP, MEMLOCK_CAUSE_COMPAT_TASK,
-		       "run its 64-bit build, or let it call mlockall itself",
+		mlk_refuse(why, EOPNOTSUPP, MEMLOCK_CAUSE_COMPAT_TASK, MEMLOCK_FIX_64BIT_BUILD,
 		       "%.200s is a 32-bit (ia32, x32 or AArch32) program: memlock injects only "
 		       "into 64-bit tasks",
 		       path);
@@ -184,9 +182,7 @@ int mlk_exec_check(const char *path, unsigned int mcl, bool best_effort,
 	/* a zero hard limit: the kernel's own EPERM (best effort got here) */
 	if (r == EPERM && v.cause == MEMLOCK_CAUSE_LIMIT_ZERO)
 		return 0;
-	mlk_refuse(why, r > 0 ? r : EPERM, MEMLOCK_CAUSE_SECCOMP,
-	       "allow mlockall in the filter (systemd: SystemCallFilter=@memlock, or remove "
-	       "the filter), or let the program call mlockall itself",
+	mlk_refuse(why, r > 0 ? r : EPERM, MEMLOCK_CAUSE_SECCOMP, MEMLOCK_FIX_ALLOW_MLOCKALL,
 	       "memlock runs under a seccomp filter, which the program inherits, and it %s "
 	       "mlockall%s",
 	       r > 0 ? "denies" : "kills the process for", r > 0 ? "" : ": the program would die of SIGSYS");

@@ -56,7 +56,7 @@ static void report_helper_gone(const struct memlock_exec_opts *o, pid_t pid)
 {
 	struct memlock_verdict why;
 
-	mlk_refuse(&why, EPIPE, MEMLOCK_CAUSE_NONE, NULL,
+	mlk_refuse(&why, EPIPE, MEMLOCK_CAUSE_NONE, MEMLOCK_FIX_NONE,
 		   "memlock's helper process ended before it locked the program (was it "
 		   "killed?)%s",
 		   o->flags & MEMLOCK_F_BEST_EFFORT ? "" : ", and the program was killed with it");
@@ -186,9 +186,7 @@ int mlk_exec_start_reporter(const struct memlock_exec_opts *o, struct memlock_ve
 
 		if (st.threads > 0)
 			snprintf(n, sizeof(n), "%u", st.threads);
-		mlk_refuse(why, EINVAL, MEMLOCK_CAUSE_NONE,
-			   "give no report callback, or call memlock_exec_locked() before "
-			   "any thread starts",
+		mlk_refuse(why, EINVAL, MEMLOCK_CAUSE_NONE, MEMLOCK_FIX_SINGLE_THREADED,
 			   "a report callback needs a single-threaded caller (this one has %s "
 			   "threads): it runs in a process forked from the caller, and a fork "
 			   "child of a multithreaded process may only call async-signal-safe "

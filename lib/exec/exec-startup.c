@@ -364,19 +364,18 @@ int mlk_exec_startup_check(pid_t pid, const char *path, unsigned int mcl,
 	want = (want + mib - 1) / mib * mib;
 	if (f.lim.hard != MEMLOCK_UNLIMITED && size <= f.lim.hard && want > f.lim.hard)
 		want = f.lim.hard;
-	mlk_refuse(why, ENOMEM, MEMLOCK_CAUSE_OVER_LIMIT, NULL,
+	mlk_refuse(why, ENOMEM, MEMLOCK_CAUSE_OVER_LIMIT, MEMLOCK_FIX_NONE,
 		   "%.64s maps at least %s before main (%u files: the program, its loader, its "
 		   "libraries), over the soft RLIMIT_MEMLOCK of %s: under MCL_FUTURE each "
 		   "mapping counts against the limit, so its loader would fail (EAGAIN) and it "
 		   "could not start",
 		   path, MLK_SZ(size), n, MLK_SZ(f.lim.soft));
-	why->limit = f.lim.soft;
-	why->hard_limit = f.lim.hard;
-	why->request = why->need = size;
-	why->context = f.ctx.kind;
+	why->facts.limit = f.lim.soft;
+	why->facts.hard_limit = f.lim.hard;
+	why->facts.request = why->facts.need = size;
+	why->facts.context = f.ctx.kind;
 	mlk_limit_fixes(&f, why, want);
-	mlk_add_fix(why, "or lock without MCL_FUTURE: memlock run --current -- ... (what is "
-			 "mapped at its first instruction; what it maps later stays unlocked)");
+	mlk_add_fix(why, MEMLOCK_FIX_NO_FUTURE);
 	mlk_facts_free(&f);
 	return -ENOMEM;
 }

@@ -107,12 +107,10 @@ static int spawn_helper(const struct launch *l, int ctl, pid_t *pid, char *path,
 /* Why the helper is not there to lock the program. */
 static void explain_helper(struct memlock_verdict *why, int err, const char *path)
 {
-	const char *fix = "install memlock-exec-helper with the library (make install), or set "
-			  "MEMLOCK_LIBEXECDIR to the directory that holds it (for an uninstalled "
-			  "build, its build directory)";
+	enum memlock_fix_kind fix = MEMLOCK_FIX_INSTALL_HELPER;
 
 	if (err == EPIPE)
-		mlk_refuse(why, err, MEMLOCK_CAUSE_NONE, NULL,
+		mlk_refuse(why, err, MEMLOCK_CAUSE_NONE, MEMLOCK_FIX_NONE,
 			   "memlock's helper %.200s ended before it traced the program (was it "
 			   "killed?)",
 			   path);
@@ -120,7 +118,7 @@ static void explain_helper(struct memlock_verdict *why, int err, const char *pat
 		mlk_refuse(why, err, MEMLOCK_CAUSE_NONE, fix,
 			   "memlock's helper %.200s is not of this library's version", path);
 	else
-		mlk_refuse(why, err, MEMLOCK_CAUSE_NONE, err == ENOENT || err == EACCES ? fix : NULL,
+		mlk_refuse(why, err, MEMLOCK_CAUSE_NONE, err == ENOENT || err == EACCES ? fix : MEMLOCK_FIX_NONE,
 			   "memlock's helper %.200s cannot be run: %s", path, strerror(err));
 }
 
@@ -266,7 +264,7 @@ static int exec_traced(const char *path, char *const argv[], const struct memloc
 		release(&l);
 		if (o->report)
 			o->report(getpid(), rc, why, 0, o->userdata);
-		memset(why, 0, sizeof(*why));
+		mlk_verdict_clear(why);
 	} else if (rc < 0) {
 		if (rc == -EPERM && !infra)
 			explain_denied(why);
@@ -292,7 +290,7 @@ int memlock_exec_locked(const char *file, char *const argv[],
 		return mlk_err(-EINVAL);
 	if (why == NULL)
 		why = &local;
-	memset(why, 0, sizeof(*why));
+	mlk_verdict_clear(why);
 	rc = get_opts(opts, &o, &cfg.mcl);
 	if (rc < 0)
 		return mlk_err(rc);

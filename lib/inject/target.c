@@ -19,23 +19,6 @@
 
 #include "inject/target.h"
 
-void mlk_refuse(struct memlock_verdict *v, int err, enum memlock_cause cause,
-		const char *fix, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (v == NULL)
-		return;
-	memset(v, 0, sizeof(*v));
-	v->err = err;
-	v->cause = cause;
-	va_start(ap, fmt);
-	vsnprintf(v->reason, sizeof(v->reason), fmt, ap);
-	va_end(ap);
-	if (fix != NULL)
-		mlk_add_fix(v, "%s", fix);
-}
-
 int mlk_start_time(pid_t pid, unsigned long long *start)
 {
 	const char *p, *end;
@@ -79,6 +62,7 @@ uint64_t mlk_own_caps(void)
 void mlk_explain_ptrace_denied(pid_t pid, const struct memlock_status *st,
 			       struct memlock_verdict *v)
 {
+	struct mlk_fix *x;
 	char path[64];
 	struct stat sb;
 	size_t len;
@@ -91,31 +75,33 @@ void mlk_explain_ptrace_denied(pid_t pid, const struct memlock_status *st,
 	}
 	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
 	if (scope == 3) {
-		mlk_refuse(v, EPERM, MEMLOCK_CAUSE_PTRACE_DENIED,
-		       "set kernel.yama.ptrace_scope to 1 or 2 (sysctl; 3 can only be undone by a reboot)",
-		       "Yama's kernel.yama.ptrace_scope is 3: no process may be traced");
+		x = mlk_refuse(v, EPERM, MEMLOCK_CAUSE_PTRACE_DENIED, MEMLOCK_FIX_PTRACE_SCOPE,
+			       "Yama's kernel.yama.ptrace_scope is 3: no process may be traced");
 	} else if (!(mlk_own_caps() & (1ull << CAP_SYS_PTRACE)) && scope >= 1) {
-		mlk_refuse(v, EPERM, MEMLOCK_CAUSE_PTRACE_DENIED,
-		       "run memlock as root (CAP_SYS_PTRACE), or set kernel.yama.ptrace_scope=0",
-		       "Yama's kernel.yama.ptrace_scope is %d: only %s may trace process %d", scope,
-		       scope == 1 ? "its ancestors and CAP_SYS_PTRACE" : "CAP_SYS_PTRACE", (int)pid);
+		x = mlk_refuse(v, EPERM, MEMLOCK_CAUSE_PTRACE_DENIED, MEMLOCK_FIX_PTRACE_SCOPE,
+			       "Yama's kernel.yama.ptrace_scope is %d: only %s may trace process %d",
+			       scope, scope == 1 ? "its ancestors and CAP_SYS_PTRACE" : "CAP_SYS_PTRACE",
+			       (int)pid);
 	} else if (st->ruid != getuid() && !(mlk_own_caps() & (1ull << CAP_SYS_PTRACE))) {
-		mlk_refuse(v, EPERM, MEMLOCK_CAUSE_PTRACE_DENIED,
-		       "run memlock as the process's user, or as root (CAP_SYS_PTRACE)",
-		       "process %d belongs to uid %u, and memlock has no CAP_SYS_PTRACE", (int)pid,
-		       (unsigned int)st->ruid);
+		x = mlk_refuse(v, EPERM, MEMLOCK_CAUSE_PTRACE_DENIED, MEMLOCK_FIX_PTRACE_AS_OWNER,
+			       "process %d belongs to uid %u, and memlock has no CAP_SYS_PTRACE",
+			       (int)pid, (unsigned int)st->ruid);
+		if (x)
+			x->f.uid = st->ruid;
+		return;
 	} else if (stat(path, &sb) == 0 && sb.st_uid == 0 && st->ruid != 0 &&
 		   !(mlk_own_caps() & (1ull << CAP_SYS_PTRACE))) {
-		mlk_refuse(v, EPERM, MEMLOCK_CAUSE_PTRACE_DENIED,
-		       "run memlock as root (CAP_SYS_PTRACE)",
-		       "process %d is not dumpable (set-user-ID, file capabilities or "
-		       "prctl(PR_SET_DUMPABLE, 0)): only CAP_SYS_PTRACE may trace it",
-		       (int)pid);
+		x = mlk_refuse(v, EPERM, MEMLOCK_CAUSE_PTRACE_DENIED, MEMLOCK_FIX_CAP_SYS_PTRACE,
+			       "process %d is not dumpable (set-user-ID, file capabilities or "
+			       "prctl(PR_SET_DUMPABLE, 0)): only CAP_SYS_PTRACE may trace it",
+			       (int)pid);
 	} else {
-		mlk_refuse(v, EPERM, MEMLOCK_CAUSE_PTRACE_DENIED,
-		       "check the LSM policy (AppArmor/SELinux denials in the kernel log), or run "
-		       "memlock as root",
-		       "ptrace of process %d is not permitted here", (int)pid);
+		x = mlk_refuse(v, EPERM, MEMLOCK_CAUSE_PTRACE_DENIED, MEMLOCK_FIX_LSM,
+			       "ptrace of process %d is not permitted here", (int)pid);
+	}
+	if (x) {
+		x->f.pid = pid;
+		x->f.level = scope;
 	}
 }
 
@@ -249,163 +235,246 @@ static pid_t tgid_of(pid_t tid)
 	return tgid;
 }
 
+/* What the checks of memlock_target_open() share. */
+struct open_ctx {
+	struct memlock_target *t;
+	struct memlock_status st;
+	struct memlock_verdict *why;	/* may be NULL */
+};
+
+/* The reason (and a fix) of a refusal; the errno and cause are the walk's. */
+static struct mlk_fix *say(struct open_ctx *c, enum memlock_fix_kind fix, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static struct mlk_fix *say(struct open_ctx *c, enum memlock_fix_kind fix, const char *fmt, ...)
+{
+	struct mlk_fix *x;
+	va_list ap;
+
+	if (c->why == NULL)
+		return NULL;
+	x = mlk_refuse(c->why, 0, MEMLOCK_CAUSE_NONE, fix, "%s", "");
+	va_start(ap, fmt);
+	vsnprintf(c->why->reason, sizeof(c->why->reason), fmt, ap);
+	va_end(ap);
+	return x;
+}
+
+/* Pinned first: the checks after it read /proc/PID, and are of this
+ * process if it is still alive after them (check_alive, last). */
+static int check_pinned(struct open_ctx *c)
+{
+	pid_t pid = c->t->pid, tgid;
+	struct mlk_fix *x;
+
+	c->t->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (c->t->pidfd >= 0)
+		return 0;
+	tgid = tgid_of(pid);
+	if (tgid > 0 && tgid != pid) {
+		/* pidfd_open() takes only a thread-group leader (EINVAL,
+		 * ENOENT in newer kernels) */
+		x = say(c, MEMLOCK_FIX_PROCESS_ID, "%d is a thread of process %d, not a process",
+			(int)pid, (int)tgid);
+		if (x)
+			x->f.pid = tgid;
+		return EINVAL;
+	}
+	x = say(c, MEMLOCK_FIX_CHECK_PID, "there is no process %d", (int)pid);
+	if (x)
+		x->f.pid = pid;
+	return ESRCH;
+}
+
+static int check_status(struct open_ctx *c)
+{
+	struct mlk_fix *x;
+
+	if (mlk_start_time(c->t->pid, &c->t->start) == 0 &&
+	    memlock_proc_read_status(NULL, c->t->pid, &c->st) == 0)
+		return 0;
+	x = say(c, MEMLOCK_FIX_CHECK_PID, "there is no process %d", (int)c->t->pid);
+	if (x)
+		x->f.pid = c->t->pid;
+	return ESRCH;
+}
+
+static int check_zombie(struct open_ctx *c)
+{
+	if (c->st.state != 'Z' && c->st.state != 'X')
+		return 0;
+	say(c, MEMLOCK_FIX_NONE, "process %d has exited (a zombie): it has no memory left to lock",
+	    (int)c->t->pid);
+	return ESRCH;
+}
+
+static int check_exiting(struct open_ctx *c)
+{
+	if (c->st.has_mm || is_kthread(c->t->pid))
+		return 0;
+	say(c, MEMLOCK_FIX_NONE, "process %d is exiting: it has no memory left to lock",
+	    (int)c->t->pid);
+	return ESRCH;
+}
+
+static int check_kthread(struct open_ctx *c)
+{
+	if (c->st.has_mm)
+		return 0;
+	say(c, MEMLOCK_FIX_NONE, "process %d is a kernel thread: it has no user memory to lock",
+	    (int)c->t->pid);
+	return EINVAL;
+}
+
+static int check_traced(struct open_ctx *c)
+{
+	char path[64], comm[64] = "?";
+	struct mlk_fix *x;
+	size_t len;
+	char *buf;
+
+	if (c->st.tracer_pid == 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)c->st.tracer_pid);
+	if (mlk_read_file(path, &buf, &len) == 0) {
+		snprintf(comm, sizeof(comm), "%.*s", (int)strcspn(buf, "\n"), buf);
+		free(buf);
+	}
+	x = say(c, MEMLOCK_FIX_DETACH_TRACER,
+		"process %d is already traced by %d (%s): a process has only one tracer",
+		(int)c->t->pid, (int)c->st.tracer_pid, comm);
+	if (x)
+		x->f.pid = c->st.tracer_pid;
+	return EBUSY;
+}
+
+static int check_compat(struct open_ctx *c)
+{
+	if (exe_class(c->t->pid) != ELFCLASS32)
+		return 0;
+	say(c, MEMLOCK_FIX_NONE,
+	    "process %d runs a 32-bit (ia32, x32 or AArch32) program: memlock injects only into "
+	    "64-bit tasks",
+	    (int)c->t->pid);
+	return EOPNOTSUPP;
+}
+
+static int check_ptrace(struct open_ctx *c)
+{
+	if (!predict_ptrace_denied(c->t->pid, &c->st))
+		return 0;
+	mlk_explain_ptrace_denied(c->t->pid, &c->st, c->why);
+	return EPERM;
+}
+
+/* A seccomp filter applies to injected syscalls too, and could kill. */
+static int check_seccomp(struct open_ctx *c)
+{
+	int mode = mlk_seccomp_mode(c->t->pid);
+	pid_t pid = c->t->pid;
+	struct mlk_fix *x;
+
+	c->t->filtered = mode != SECCOMP_MODE_DISABLED;
+	if (mode == SECCOMP_MODE_DISABLED)
+		return 0;
+	/* the kernel suspends seccomp for a tracer with CAP_SYS_ADMIN in the
+	 * initial user namespace that is not under seccomp itself */
+	if ((mlk_own_caps() & (1ull << CAP_SYS_ADMIN)) && mlk_userns_is_init(NULL, 0) > 0 &&
+	    mlk_seccomp_mode(getpid()) == SECCOMP_MODE_DISABLED) {
+		c->t->suspend_seccomp = true;	/* PTRACE_O_SUSPEND_SECCOMP */
+		return 0;
+	}
+	if (mode < 0)
+		x = say(c, MEMLOCK_FIX_SUSPEND_SECCOMP,
+			"memlock cannot read /proc/%d/task/*/status (%s), so it cannot tell "
+			"whether a seccomp filter would kill the process",
+			(int)pid, strerror(-mode));
+	else if (mode == SECCOMP_MODE_STRICT)	/* mlockall would kill it, forced or not */
+		x = say(c, MEMLOCK_FIX_SUSPEND_SECCOMP,
+			"process %d is in seccomp strict mode, where any other syscall than read, "
+			"write, exit and sigreturn kills it",
+			(int)pid);
+	else if (!(c->t->flags & MEMLOCK_F_FORCE))
+		x = say(c, MEMLOCK_FIX_SUSPEND_SECCOMP,
+			"process %d has a seccomp filter, which applies to injected syscalls too "
+			"and could kill it (SECCOMP_RET_KILL)",
+			(int)pid);
+	else
+		return 0;
+	if (x) {
+		x->f.pid = pid;
+		x->f.level = mode;
+	}
+	return mode < 0 ? -mode : EPERM;
+}
+
+/* alive now: it was alive through every check before, so they read it */
+static int check_alive(struct open_ctx *c)
+{
+	if (mlk_target_check_alive(c->t) == 0)
+		return 0;
+	say(c, MEMLOCK_FIX_NONE, "process %d exited while memlock looked at it", (int)c->t->pid);
+	return ESRCH;
+}
+
+static const struct {
+	int (*check)(struct open_ctx *c);	/* 0, or an errno with the reason said */
+	enum memlock_cause cause;
+} open_checks[] = {
+	{ check_pinned, MEMLOCK_CAUSE_NO_PROCESS },
+	{ check_status, MEMLOCK_CAUSE_NO_PROCESS },
+	{ check_zombie, MEMLOCK_CAUSE_ZOMBIE },
+	{ check_exiting, MEMLOCK_CAUSE_NO_PROCESS },
+	{ check_kthread, MEMLOCK_CAUSE_KERNEL_THREAD },
+	{ check_traced, MEMLOCK_CAUSE_TRACED },
+	{ check_compat, MEMLOCK_CAUSE_COMPAT_TASK },
+	{ check_ptrace, MEMLOCK_CAUSE_PTRACE_DENIED },
+	{ check_seccomp, MEMLOCK_CAUSE_SECCOMP },
+	{ check_alive, MEMLOCK_CAUSE_NO_PROCESS },
+};
+
 struct memlock_target *memlock_target_open(pid_t pid, unsigned int flags,
 					   struct memlock_verdict *why)
 {
-	struct memlock_target *t;
-	struct memlock_status st = { .sz = sizeof(st) };
-	char comm[64] = "?";
-	int err, cls, mode;
-	pid_t tgid;
+	struct open_ctx c = { .st = { .sz = sizeof(c.st) }, .why = why };
+	size_t i;
+	int err;
 
-	if (pid <= 0 || (flags & ~(MEMLOCK_F_FORCE | MEMLOCK_F_NO_EINTR))) {
-		/* @why is filled on every refusal, this one too */
-		if (pid <= 0)
-			mlk_refuse(why, EINVAL, MEMLOCK_CAUSE_NO_PROCESS, NULL,
-			       "%d is not a process ID", (int)pid);
-		else
-			mlk_refuse(why, EINVAL, MEMLOCK_CAUSE_BAD_FLAGS, NULL,
-			       "flags 0x%x: only MEMLOCK_F_FORCE and MEMLOCK_F_NO_EINTR are known",
-			       flags);
+	/* @why is filled on every refusal, these too */
+	if (pid <= 0) {
+		mlk_refuse(why, EINVAL, MEMLOCK_CAUSE_NO_PROCESS, MEMLOCK_FIX_NONE,
+			   "%d is not a process ID", (int)pid);
 		errno = EINVAL;
 		return NULL;
 	}
-	t = calloc(1, sizeof(*t));
-	if (t == NULL)
+	if (flags & ~(MEMLOCK_F_FORCE | MEMLOCK_F_NO_EINTR)) {
+		mlk_refuse(why, EINVAL, MEMLOCK_CAUSE_BAD_FLAGS, MEMLOCK_FIX_NONE,
+			   "flags 0x%x: only MEMLOCK_F_FORCE and MEMLOCK_F_NO_EINTR are known", flags);
+		errno = EINVAL;
 		return NULL;
-	t->pid = pid;
-	t->flags = flags;
-	/* Pinned first: the checks below read /proc/PID, and are of this
-	 * process if it is still alive after them (checked at the end). */
-	t->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (t->pidfd < 0) {
-		err = errno;
-		tgid = tgid_of(pid);
-		if (tgid > 0 && tgid != pid) {
-			/* pidfd_open() takes only a thread-group leader (EINVAL,
-			 * ENOENT in newer kernels) */
-			err = EINVAL;
-			mlk_refuse(why, EINVAL, MEMLOCK_CAUSE_NO_PROCESS,
-			       "give the process ID (Tgid), and --tid for the thread",
-			       "%d is a thread of process %d, not a process", (int)pid, (int)tgid);
-		} else {
-			err = ESRCH;
-			mlk_refuse(why, ESRCH, MEMLOCK_CAUSE_NO_PROCESS,
-			       "check the PID with ps -p PID", "there is no process %d", (int)pid);
+	}
+	c.t = calloc(1, sizeof(*c.t));
+	if (c.t == NULL)
+		return NULL;
+	c.t->pid = pid;
+	c.t->flags = flags;
+	c.t->pidfd = -1;
+	for (i = 0; i < ARRAY_SIZE(open_checks); i++) {
+		err = open_checks[i].check(&c);
+		if (err == 0)
+			continue;
+		if (why) {
+			why->ok = false;
+			why->err = err;
+			why->cause = open_checks[i].cause;
 		}
-		goto fail;
+		memlock_target_close(c.t);
+		errno = err;
+		return NULL;
 	}
-	if (mlk_start_time(pid, &t->start) < 0 || memlock_proc_read_status(NULL, pid, &st) < 0) {
-		err = ESRCH;
-		mlk_refuse(why, ESRCH, MEMLOCK_CAUSE_NO_PROCESS, "check the PID with ps -p PID",
-		       "there is no process %d", (int)pid);
-		goto fail;
-	}
-	if (st.state == 'Z' || st.state == 'X') {
-		err = ESRCH;
-		mlk_refuse(why, ESRCH, MEMLOCK_CAUSE_ZOMBIE, NULL,
-		       "process %d has exited (a zombie): it has no memory left to lock", (int)pid);
-		goto fail;
-	}
-	if (!st.has_mm && !is_kthread(pid)) {	/* its memory already gone: exiting */
-		err = ESRCH;
-		mlk_refuse(why, ESRCH, MEMLOCK_CAUSE_NO_PROCESS, NULL,
-		       "process %d is exiting: it has no memory left to lock", (int)pid);
-		goto fail;
-	}
-	if (!st.has_mm) {
-		err = EINVAL;
-		mlk_refuse(why, EINVAL, MEMLOCK_CAUSE_KERNEL_THREAD, NULL,
-		       "process %d is a kernel thread: it has no user memory to lock", (int)pid);
-		goto fail;
-	}
-	if (st.tracer_pid != 0) {
-		char path[64];
-		size_t len;
-		char *buf;
-
-		snprintf(path, sizeof(path), "/proc/%d/comm", (int)st.tracer_pid);
-		if (mlk_read_file(path, &buf, &len) == 0) {
-			snprintf(comm, sizeof(comm), "%.*s", (int)strcspn(buf, "\n"), buf);
-			free(buf);
-		}
-		err = EBUSY;
-		mlk_refuse(why, EBUSY, MEMLOCK_CAUSE_TRACED,
-		       "detach the debugger first (or run the lock from inside it: call (int)mlockall(3))",
-		       "process %d is already traced by %d (%s): a process has only one tracer",
-		       (int)pid, (int)st.tracer_pid, comm);
-		goto fail;
-	}
-	cls = exe_class(pid);
-	if (cls == ELFCLASS32) {
-		err = EOPNOTSUPP;
-		mlk_refuse(why, EOPNOTSUPP, MEMLOCK_CAUSE_COMPAT_TASK, NULL,
-		       "process %d runs a 32-bit (ia32, x32 or AArch32) program: memlock injects "
-		       "only into 64-bit tasks",
-		       (int)pid);
-		goto fail;
-	}
-	if (predict_ptrace_denied(pid, &st)) {
-		err = EPERM;
-		mlk_explain_ptrace_denied(pid, &st, why);
-		goto fail;
-	}
-	mode = mlk_seccomp_mode(pid);
-	t->filtered = mode != SECCOMP_MODE_DISABLED;
-	if (mode != SECCOMP_MODE_DISABLED) {
-		/* the kernel suspends seccomp for a tracer with CAP_SYS_ADMIN in
-		 * the initial user namespace that is not under seccomp itself */
-		if ((mlk_own_caps() & (1ull << CAP_SYS_ADMIN)) && mlk_userns_is_init(NULL, 0) > 0 &&
-		    mlk_seccomp_mode(getpid()) == SECCOMP_MODE_DISABLED) {
-			t->suspend_seccomp = true;	/* PTRACE_O_SUSPEND_SECCOMP */
-		} else if (mode < 0) {
-			err = -mode;
-			mlk_refuse(why, -mode, MEMLOCK_CAUSE_SECCOMP,
-			       "run memlock as root in the initial user namespace (CAP_SYS_ADMIN "
-			       "suspends any filter during the injection)",
-			       "memlock cannot read /proc/%d/task/*/status (%s), so it cannot tell "
-			       "whether a seccomp filter would kill the process",
-			       (int)pid, strerror(-mode));
-			goto fail;
-		} else if (mode == SECCOMP_MODE_STRICT) {
-			/* strict mode: read, write, exit, sigreturn only - mlockall
-			 * would kill it for certain, --force or not */
-			mlk_refuse(why, EPERM, MEMLOCK_CAUSE_SECCOMP,
-			       "run memlock as root in the initial user namespace, outside any "
-			       "seccomp filter (CAP_SYS_ADMIN suspends seccomp during the injection)",
-			       "process %d is in seccomp strict mode, where any other syscall than "
-			       "read, write, exit and sigreturn kills it",
-			       (int)pid);
-			memlock_target_close(t);
-			errno = EPERM;
-			return NULL;
-		} else if (!(flags & MEMLOCK_F_FORCE)) {
-			mlk_refuse(why, EPERM, MEMLOCK_CAUSE_SECCOMP,
-			       "run memlock as root in the initial user namespace (CAP_SYS_ADMIN "
-			       "suspends the filter during the injection), or --force if the filter "
-			       "allows mlock* (Docker's default profile does)",
-			       "process %d has a seccomp filter, which applies to injected syscalls too "
-			       "and could kill it (SECCOMP_RET_KILL)",
-			       (int)pid);
-			memlock_target_close(t);
-			errno = EPERM;
-			return NULL;
-		}
-	}
-	/* alive now: it was alive through every check above, so they read it */
-	if (mlk_target_check_alive(t) < 0) {
-		err = ESRCH;
-		mlk_refuse(why, ESRCH, MEMLOCK_CAUSE_NO_PROCESS, NULL,
-		       "process %d exited while memlock looked at it", (int)pid);
-		goto fail;
-	}
-	pr_debug("target %d: start time %llu, seccomp suspended %d", (int)pid, t->start,
-		 t->suspend_seccomp);
-	return t;
-fail:
-	memlock_target_close(t);
-	errno = err;
-	return NULL;
+	pr_debug("target %d: start time %llu, seccomp suspended %d", (int)pid, c.t->start,
+		 c.t->suspend_seccomp);
+	return c.t;
 }
 
 /* A handle without the checks of memlock_target_open(): for a process the

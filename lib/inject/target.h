@@ -32,9 +32,6 @@ MLK_HIDDEN int mlk_start_time(pid_t pid, unsigned long long *start);
 /* CapEff of the caller; the highest Seccomp mode of @pid's threads
  * (SECCOMP_MODE_FILTER: a filter); the ELF class of a file (ELFCLASS32/64, -ENOEXEC if not ELF). */
 MLK_HIDDEN uint64_t mlk_own_caps(void);
-/* Fill @v (may be NULL) with a refusal: @err, @cause, the reason, one fix. */
-MLK_HIDDEN void mlk_refuse(struct memlock_verdict *v, int err, enum memlock_cause cause,
-			   const char *fix, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 MLK_HIDDEN int mlk_seccomp_mode(pid_t pid);
 MLK_HIDDEN int mlk_elf_class(const char *path);
 MLK_HIDDEN int mlk_target_check_alive(const struct memlock_target *t);

@@ -187,7 +187,7 @@ int mlk_choose_thread(struct memlock_target *t, pid_t *tid)
 		[R_IDLE] = "idle in a restartable wait", [R_SLEEP] = "in a timed sleep",
 		[R_BLOCKED] = "blocked", [R_RUNNING] = "running",
 		[R_EINTR] = "in an EINTR-prone wait", [R_DSTATE] = "in uninterruptible sleep",
-		[R_NONE] = "chosen by --tid",
+		[R_NONE] = "chosen by the caller",
 	};
 	struct timespec pause = { 0, 2 * 1000 * 1000 };
 	enum rank r;

@@ -47,23 +47,6 @@ static bool can_raise_hard(void)
 	return (st.cap_eff & (1ull << CAP_SYS_RESOURCE)) && mlk_userns_is_init(NULL, st.pid) > 0;
 }
 
-/* A limit as memlock limit takes it, with a unit (a bare soft limit is
- * refused there): in the largest unit that holds it exactly */
-static const char *size_arg(uint64_t v, char *buf, size_t sz)
-{
-	if (v == MEMLOCK_UNLIMITED)
-		snprintf(buf, sz, "unlimited");
-	else if (v != 0 && v % (1ull << 30) == 0)
-		snprintf(buf, sz, "%lluG", (unsigned long long)(v >> 30));
-	else if (v != 0 && v % (1ull << 20) == 0)
-		snprintf(buf, sz, "%lluM", (unsigned long long)(v >> 20));
-	else if (v != 0 && v % 1024 == 0)
-		snprintf(buf, sz, "%lluK", (unsigned long long)(v >> 10));
-	else
-		snprintf(buf, sz, "%lluB", (unsigned long long)v);
-	return buf;
-}
-
 /* mlk_size_str(), exact: a limit a user wrote must not read "1.0 MiB" for
  * 1025 KiB beside a hard limit of 1 MiB */
 static const char *limit_str(uint64_t v, char *buf, size_t sz)
@@ -81,12 +64,38 @@ static const char *limit_str(uint64_t v, char *buf, size_t sz)
 }
 #define LIM_SZ(x) limit_str((x), (char[32]){ 0 }, 32)
 
+/* A fix for process @pid: soft @soft, hard @hard, the hard limit now @now. */
+static struct mlk_fix *add_pid_fix(struct memlock_verdict *v, enum memlock_fix_kind kind,
+				   pid_t pid, uint64_t soft, uint64_t hard, uint64_t now)
+{
+	struct mlk_fix *x = mlk_add_fix(v, kind);
+
+	if (x) {
+		x->f.pid = pid;
+		x->f.bytes = soft;
+		x->f.hard_bytes = hard;
+		x->f.hard_limit = now;
+	}
+	return x;
+}
+
+/* prlimit refused, or the facts behind its refusal cannot be read */
+static int refused(struct memlock_verdict *why, const struct memlock_limits *lim, int err)
+{
+	if (err == EINVAL)
+		mlk_reason(why, "the soft limit (%s) cannot be above the hard limit (%s)",
+			   LIM_SZ(lim->soft), LIM_SZ(lim->hard));
+	else
+		mlk_reason(why, "prlimit refused: %s", strerror(err));
+	return mlk_err(-err);
+}
+
 int memlock_limit_set(pid_t pid, const struct memlock_limits *want, struct memlock_verdict *why)
 {
 	struct memlock_limits given, *lim = &given;
 	struct rlimit rl, old;
 	struct mlk_facts f;
-	char sl[32], hl[32];
+	struct mlk_fix *x;
 	bool raise;
 	int err;
 
@@ -100,71 +109,52 @@ int memlock_limit_set(pid_t pid, const struct memlock_limits *want, struct memlo
 	err = errno;
 	if (why == NULL)
 		return mlk_err(-err);
-	memset(why, 0, sizeof(*why));
+	mlk_verdict_clear(why);
+	why->ok = false;
 	why->err = err;
-	if ((err != EPERM && err != EINVAL) || mlk_facts_read(NULL, pid, false, 0, 0, &f) < 0) {
-		if (err == EINVAL)
-			snprintf(why->reason, sizeof(why->reason),
-				 "the soft limit (%s) cannot be above the hard limit (%s)",
-				 LIM_SZ(lim->soft), LIM_SZ(lim->hard));
-		else
-			snprintf(why->reason, sizeof(why->reason), "prlimit refused: %s",
-				 strerror(err));
-		return mlk_err(-err);
-	}
-	why->limit = f.lim.soft;
-	why->hard_limit = f.lim.hard;
-	why->context = f.ctx.kind;
+	if ((err != EPERM && err != EINVAL) || mlk_facts_read(NULL, pid, false, 0, 0, &f) < 0)
+		return refused(why, lim, err);
+	why->facts.limit = f.lim.soft;
+	why->facts.hard_limit = f.lim.hard;
+	why->facts.context = f.ctx.kind;
 	snprintf(why->unit, sizeof(why->unit), "%s", f.ctx.unit);
 	/* the kernel checks soft <= hard before the raise of the hard limit: a
 	 * soft limit over the current hard one fails with EINVAL, and
-	 * SOFT:SOFT then with EPERM unless memlock may raise the hard limit */
+	 * SOFT:SOFT then with EPERM unless the caller may raise the hard limit */
 	raise = lim->soft > f.lim.hard && !can_raise_hard();
 	if (err == EINVAL && !raise) {
-		snprintf(why->reason, sizeof(why->reason),
-			 "the soft limit (%s) cannot be above the hard limit (%s)",
-			 LIM_SZ(lim->soft), LIM_SZ(lim->hard));
-		mlk_add_fix(why, "give SOFT:HARD with SOFT <= HARD: memlock limit %d %s:%s, or "
-				 "prlimit --pid %d --memlock=%s:%s",
-			    (int)pid, size_arg(lim->soft, sl, sizeof(sl)), sl, (int)pid,
-			    mlk_limit_arg(lim->soft, hl, sizeof(hl)), hl);
+		refused(why, lim, err);
+		add_pid_fix(why, MEMLOCK_FIX_SOFT_WITHIN_HARD, pid, lim->soft, lim->soft,
+			    f.lim.hard);
 		return mlk_err(-err);
 	}
 	if (err == EPERM && (f.uid != getuid() || f.uid != geteuid())) {
-		snprintf(why->reason, sizeof(why->reason),
-			 "process %d belongs to uid %u: changing another user's limits needs "
-			 "CAP_SYS_RESOURCE, which memlock does not have",
-			 (int)pid, (unsigned int)f.uid);
-		mlk_limit_arg(lim->soft, sl, sizeof(sl));
-		mlk_limit_arg(lim->hard, hl, sizeof(hl));
-		mlk_add_fix(why, "as root with CAP_SYS_RESOURCE: memlock limit %d %s:%s, or prlimit "
-				 "--pid %d --memlock=%s:%s",
-			    (int)pid, sl, hl, (int)pid, sl, hl);
-		mlk_add_fix(why, "or as uid %u, its owner, if the hard limit stays as it is (%s)",
-			    (unsigned int)f.uid, LIM_SZ(f.lim.hard));
+		mlk_reason(why, "process %d belongs to uid %u: changing another user's limits "
+				"needs CAP_SYS_RESOURCE, which memlock does not have",
+			   (int)pid, (unsigned int)f.uid);
+		add_pid_fix(why, MEMLOCK_FIX_LIMIT_AS_ROOT, pid, lim->soft, lim->hard, f.lim.hard);
+		x = add_pid_fix(why, MEMLOCK_FIX_LIMIT_AS_OWNER, pid, lim->soft, f.lim.hard,
+				f.lim.hard);
+		if (x)
+			x->f.uid = f.uid;
 		return mlk_err(-err);
 	}
-	why->need = lim->soft > lim->hard ? lim->soft : lim->hard;
+	why->facts.need = lim->soft > lim->hard ? lim->soft : lim->hard;
 	if (err == EINVAL)
-		snprintf(why->reason, sizeof(why->reason),
-			 "the soft limit (%s) cannot be above the hard limit (%s), and raising "
-			 "the hard limit (now %s) to %s needs CAP_SYS_RESOURCE, which memlock "
-			 "does not have; any process may lower its limits, and raise the soft "
-			 "one up to the hard one",
-			 LIM_SZ(lim->soft), LIM_SZ(lim->hard), LIM_SZ(f.lim.hard),
-			 LIM_SZ(why->need));
+		mlk_reason(why, "the soft limit (%s) cannot be above the hard limit (%s), and "
+				"raising the hard limit (now %s) to %s needs CAP_SYS_RESOURCE, which "
+				"memlock does not have; any process may lower its limits, and "
+				"raise the soft one up to the hard one",
+			   LIM_SZ(lim->soft), LIM_SZ(lim->hard), LIM_SZ(f.lim.hard),
+			   LIM_SZ(why->facts.need));
 	else
-		snprintf(why->reason, sizeof(why->reason),
-			 "raising the hard limit (%s) to %s needs CAP_SYS_RESOURCE, which "
-			 "memlock does not have; any process may lower its limits, and raise "
-			 "the soft one up to the hard one",
-			 LIM_SZ(f.lim.hard), LIM_SZ(why->need));
+		mlk_reason(why, "raising the hard limit (%s) to %s needs CAP_SYS_RESOURCE, which "
+				"memlock does not have; any process may lower its limits, and "
+				"raise the soft one up to the hard one",
+			   LIM_SZ(f.lim.hard), LIM_SZ(why->facts.need));
 	/* the fixes name where a limit that high is set */
-	mlk_limit_fixes(&f, why, why->need);
+	mlk_limit_fixes(&f, why, why->facts.need);
 	if (f.lim.soft < f.lim.hard)
-		mlk_add_fix(why, "or keep the hard limit and raise the soft one to it: memlock "
-				 "limit %d %s, or prlimit --pid %d --memlock=%s:",
-			    (int)pid, size_arg(f.lim.hard, sl, sizeof(sl)), (int)pid,
-			    mlk_limit_arg(f.lim.hard, hl, sizeof(hl)));
+		add_pid_fix(why, MEMLOCK_FIX_SOFT_TO_HARD, pid, f.lim.hard, f.lim.hard, f.lim.hard);
 	return mlk_err(-err);
 }

@@ -1,46 +1,18 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * The fixes and hazards that come with a verdict. A fix names the place that
- * owns the process's limit: the shell that started it, limits.conf for new
- * logins, its systemd unit, its container runtime, or the running process
- * itself. For the running process both commands are given: `memlock limit`
- * explains a refusal, prlimit(1) works where memlock is not installed.
+ * The fixes and hazards that come with a verdict, as data. A fix names the
+ * place that owns the process's limit: the shell that started it,
+ * limits.conf for new logins, its systemd unit, its container runtime, or
+ * the running process itself - and how much. Wording them is the caller's.
  */
 #include <pwd.h>
-#include <stdarg.h>
 #include <string.h>
 #include <sys/mman.h>
 
 #include "predict/predict.h"
 
-
-static void add(int *n, int max, char (*arr)[MEMLOCK_TEXT_MAX], const char *fmt, va_list ap)
-{
-	if (*n >= max)
-		return;
-	vsnprintf(arr[*n], MEMLOCK_TEXT_MAX, fmt, ap);
-	(*n)++;
-}
-
-void mlk_add_fix(struct memlock_verdict *v, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	add(&v->n_fix, MEMLOCK_FIX_MAX, v->fix, fmt, ap);
-	va_end(ap);
-}
-
-void mlk_add_note(struct memlock_verdict *v, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	add(&v->n_note, MEMLOCK_NOTE_MAX, v->note, fmt, ap);
-	va_end(ap);
-}
-
-static const char *user_name(uid_t uid, char *buf, size_t sz)
+/* The name of user @uid, "" when it has none. */
+static void user_name(uid_t uid, char *buf, size_t sz)
 {
 	struct passwd pw, *res = NULL;
 	char tmp[1024];
@@ -48,8 +20,7 @@ static const char *user_name(uid_t uid, char *buf, size_t sz)
 	if (getpwuid_r(uid, &pw, tmp, sizeof(tmp), &res) == 0 && res != NULL)
 		snprintf(buf, sz, "%s", pw.pw_name);
 	else
-		snprintf(buf, sz, "<user of uid %u>", (unsigned int)uid);
-	return buf;
+		buf[0] = '\0';
 }
 
 #define MIB (1024ull * 1024)
@@ -79,83 +50,86 @@ static uint64_t suggest(const struct mlk_facts *f, uint64_t need, bool future)
 	return want;
 }
 
-const char *mlk_limit_arg(uint64_t v, char *buf, size_t sz)
+/* A fix about a limit of @bytes (soft and hard alike). */
+static struct mlk_fix *add_limit(struct memlock_verdict *v, enum memlock_fix_kind kind,
+				 uint64_t bytes)
 {
-	if (v == MEMLOCK_UNLIMITED)
-		snprintf(buf, sz, "unlimited");
-	else
-		snprintf(buf, sz, "%llu", (unsigned long long)v);
-	return buf;
+	struct mlk_fix *x = mlk_add_fix(v, kind);
+
+	if (x)
+		x->f.bytes = x->f.hard_bytes = bytes;
+	return x;
+}
+
+static void context_fixes(const struct mlk_facts *f, struct memlock_verdict *v, uint64_t bytes,
+			  bool soft_enough)
+{
+	struct mlk_fix *x;
+
+	switch (f->ctx.kind) {
+	case MEMLOCK_CTX_SYSTEMD:
+		x = add_limit(v, MEMLOCK_FIX_SYSTEMD_LIMIT, bytes);
+		if (x) {
+			x->f.user_unit = f->ctx.user_unit;
+			snprintf(x->unit, sizeof(x->unit), "%s", f->ctx.unit);
+		}
+		if (!f->ctx.user_unit) {
+			x = mlk_add_fix(v, MEMLOCK_FIX_SYSTEMD_CAP);
+			if (x)
+				snprintf(x->unit, sizeof(x->unit), "%s", f->ctx.unit);
+		}
+		break;
+	case MEMLOCK_CTX_CONTAINER:
+		add_limit(v, MEMLOCK_FIX_CONTAINER_ULIMIT, bytes);
+		mlk_add_fix(v, MEMLOCK_FIX_CONTAINER_CAP);
+		break;
+	case MEMLOCK_CTX_SHELL:
+		if (soft_enough)
+			add_limit(v, MEMLOCK_FIX_SHELL_ULIMIT, bytes);
+		x = add_limit(v, MEMLOCK_FIX_LIMITS_CONF, bytes);
+		if (x) {
+			x->f.uid = f->uid;
+			user_name(f->uid, x->user, sizeof(x->user));
+		}
+		break;
+	}
 }
 
 void mlk_limit_fixes(const struct mlk_facts *f, struct memlock_verdict *v, uint64_t want)
 {
 	bool unl = want == MEMLOCK_UNLIMITED;
 	/* in whole KiB: what ulimit -l, limits.conf and LimitMEMLOCK= count in */
-	uint64_t kib = unl ? 0 : want / 1024 + (want % 1024 != 0), bytes = kib * 1024;
+	uint64_t bytes = unl ? want : (want / 1024 + (want % 1024 != 0)) * 1024;
 	bool soft_enough = f->lim.hard == MEMLOCK_UNLIMITED || (!unl && bytes <= f->lim.hard);
-	char n[24], k[32], b[48], one[24], user[64];
+	struct mlk_fix *x;
 
-	/* the value as each place spells it: 64 (KiB, no suffix) / 64K /
-	 * bytes, each or unlimited; bytes:bytes / -1:-1 */
-	mlk_limit_arg(unl ? want : kib, n, sizeof(n));
-	snprintf(k, sizeof(k), "%s%s", n, unl ? "" : "K");
-	mlk_limit_arg(unl ? want : bytes, one, sizeof(one));
-	if (unl)
-		snprintf(b, sizeof(b), "-1:-1");
-	else
-		snprintf(b, sizeof(b), "%llu:%llu", (unsigned long long)bytes,
-			 (unsigned long long)bytes);
-	switch (f->ctx.kind) {
-	case MEMLOCK_CTX_SYSTEMD:
-		mlk_add_fix(v, "systemctl %sedit %s: add [Service] LimitMEMLOCK=%s, then restart it",
-			    f->ctx.user_unit ? "--user " : "", f->ctx.unit, unl ? "infinity" : k);
-		if (!f->ctx.user_unit)
-			mlk_add_fix(v, "or give the unit the capability: [Service] "
-				       "AmbientCapabilities=CAP_IPC_LOCK");
-		break;
-	case MEMLOCK_CTX_CONTAINER:
-		mlk_add_fix(v, "start the container with --ulimit memlock=%s (docker/podman run)", b);
-		mlk_add_fix(v, "or with --cap-add IPC_LOCK (rootful containers only: in a user "
-			       "namespace the capability does not count)");
-		break;
-	case MEMLOCK_CTX_SHELL:
-		/* ulimit and limits.conf count KiB without a suffix */
-		if (soft_enough)
-			mlk_add_fix(v, "in the shell that starts it: ulimit -l %s", n);
-		mlk_add_fix(v, "for every login of the user: /etc/security/limits.conf: "
-			       "%s - memlock %s",
-			    user_name(f->uid, user, sizeof(user)), n);
-		break;
-	}
+	context_fixes(f, v, bytes, soft_enough);
 	switch (f->purpose) {
 	case MLK_FOR_PID:
-		if (soft_enough)
-			mlk_add_fix(v, "for the running process: memlock limit %d %s, or prlimit "
-				       "--pid %d --memlock=%s: (the soft limit, up to the hard "
-				       "limit %s)",
-				    (int)f->pid, k, (int)f->pid, one,
-				    MLK_SZ(f->lim.hard));
-		else
-			mlk_add_fix(v, "for the running process, as root with CAP_SYS_RESOURCE "
-				       "(the hard limit is %s): memlock limit %d %s:%s, or "
-				       "prlimit --pid %d --memlock=%s:%s",
-				    MLK_SZ(f->lim.hard), (int)f->pid, k, k, (int)f->pid, one, one);
+		x = mlk_add_fix(v, soft_enough ? MEMLOCK_FIX_SOFT_LIMIT : MEMLOCK_FIX_HARD_LIMIT);
+		if (x) {
+			x->f.pid = f->pid;
+			x->f.bytes = bytes;
+			x->f.hard_bytes = soft_enough ? f->lim.hard : bytes;
+			x->f.hard_limit = f->lim.hard;
+			x->f.needs_cap_sys_resource = !soft_enough;
+		}
 		break;
 	case MLK_FOR_EXEC:
-		mlk_add_fix(v, "%slet memlock raise it first: memlock run --limit %s -- ...",
-			    soft_enough ? "" : "as root with CAP_SYS_RESOURCE, ", k);
+		x = add_limit(v, MEMLOCK_FIX_LAUNCHER_LIMIT, bytes);
+		if (x) {
+			x->f.hard_limit = f->lim.hard;
+			x->f.needs_cap_sys_resource = !soft_enough;
+		}
 		break;
 	case MLK_FOR_SELF:
-		break;	/* memlock itself: the shell's limit is the one to raise */
+		break;	/* the caller itself: the shell's limit is the one to raise */
 	}
-	/* a file capability would make memlock run refuse the program */
+	/* a file capability would make memlock_exec_locked() refuse the program */
 	if (f->ctx.kind == MEMLOCK_CTX_SHELL && !f->in_child_userns && f->purpose != MLK_FOR_EXEC)
-		mlk_add_fix(v, "or start it with CAP_IPC_LOCK, which lifts the limit "
-			       "(e.g. setcap cap_ipc_lock+ep on its binary)");
+		mlk_add_fix(v, MEMLOCK_FIX_FILE_CAP);
 	if (f->in_child_userns)
-		mlk_add_note(v, "the process is in a child user namespace: CAP_IPC_LOCK there "
-				"does not lift RLIMIT_MEMLOCK, only the limit itself helps");
+		mlk_add_note(v, MEMLOCK_NOTE_CHILD_USERNS);
 }
 
 void mlk_suggest_fixes(const struct mlk_facts *f, const struct memlock_request *req,
@@ -166,40 +140,32 @@ void mlk_suggest_fixes(const struct mlk_facts *f, const struct memlock_request *
 	bool onfault = req->op == MEMLOCK_OP_MLOCKALL ? (req->kflags & MCL_ONFAULT) != 0
 						       : (req->kflags & 1u) != 0;
 
+	struct mlk_fix *x;
+	struct memlock_note *n;
+	pid_t pid = f->purpose == MLK_FOR_PID ? f->pid : 0;
+
 	switch (v->cause) {
 	case MEMLOCK_CAUSE_BAD_FLAGS:
-		mlk_add_fix(v, req->op == MEMLOCK_OP_MLOCKALL
-				       ? "pass MCL_CURRENT, MCL_FUTURE or both (memlock: --current, "
-					 "--future), with MCL_ONFAULT (--onfault) only beside them"
-				       : "pass 0 or MLOCK_ONFAULT as mlock2 flags");
+		x = mlk_add_fix(v, MEMLOCK_FIX_VALID_FLAGS);
+		if (x)
+			x->f.op = req->op;
 		break;
 	case MEMLOCK_CAUSE_LIMIT_ZERO:
-		v->need = v->need ? v->need : f->page_size;
+		v->facts.need = v->facts.need ? v->facts.need : f->page_size;
 		/* fall through */
 	case MEMLOCK_CAUSE_SUBPAGE_LIMIT:
 	case MEMLOCK_CAUSE_OVER_LIMIT:
 	case MEMLOCK_CAUSE_ADDRESS_SPACE:
-		mlk_limit_fixes(f, v, suggest(f, v->need, future));
-		if (v->cause == MEMLOCK_CAUSE_ADDRESS_SPACE && f->purpose == MLK_FOR_PID)
-			mlk_add_fix(v, "or lock less: mlockall(MCL_FUTURE) alone, or mlock of the "
-				       "ranges that matter (memlock status --maps %d)",
-				    (int)f->pid);
-		else if (v->cause == MEMLOCK_CAUSE_ADDRESS_SPACE)
-			mlk_add_fix(v, "or lock less: mlockall(MCL_FUTURE) alone (--future), or "
-				       "mlock of the ranges that matter");
+		mlk_limit_fixes(f, v, suggest(f, v->facts.need, future));
+		if (v->cause == MEMLOCK_CAUSE_ADDRESS_SPACE)
+			mlk_add_fix_pid(v, MEMLOCK_FIX_LOCK_LESS, pid);
 		break;
 	case MEMLOCK_CAUSE_BAD_RANGE:
 	case MEMLOCK_CAUSE_UNMAPPED:
-		if (f->purpose == MLK_FOR_PID)
-			mlk_add_fix(v, "lock only mapped ranges: memlock status --maps %d lists "
-				       "them",
-				    (int)f->pid);
-		else
-			mlk_add_fix(v, "lock only mapped ranges (/proc/self/maps lists them)");
+		mlk_add_fix_pid(v, MEMLOCK_FIX_MAPPED_RANGES, pid);
 		return;
 	case MEMLOCK_CAUSE_PROT_NONE:
-		mlk_add_fix(v, "lock on fault (mlock2 MLOCK_ONFAULT, memlock --onfault), or "
-			       "mprotect the range accessible first");
+		mlk_add_fix(v, MEMLOCK_FIX_ON_FAULT);
 		return;
 	case MEMLOCK_CAUSE_NONE:
 		break;
@@ -210,21 +176,20 @@ void mlk_suggest_fixes(const struct mlk_facts *f, const struct memlock_request *
 		return;
 	/* hazards hold once the call succeeds, also after its limit is fixed */
 	if (future && !f->has_cap)
-		mlk_add_note(v, "MCL_FUTURE checks every later mmap, brk and stack growth "
-				"against the limit: past it mmap fails with EAGAIN, brk and "
-				"malloc with ENOMEM, stack growth with SIGSEGV; %s",
-			     v->ok ? "leave headroom (or make it unlimited)"
-				   : "the sizes above leave room (the address space now and as "
-				     "much again, 16 MiB at least, within the hard limit), "
-				     "'unlimited' needs no guess");
-	if (future)
-		mlk_add_note(v, "with MCL_FUTURE each new thread's stack (8 MiB by default) is "
-				"locked%s when the thread starts",
-			     onfault ? "" : " and faulted in");
-	if (current && f->threads > 1)
-		mlk_add_note(v, "the stacks of all %u threads are locked with the rest",
-			     f->threads);
-	if (onfault && v->ok)
-		mlk_add_note(v, "on fault: VmLck counts whole mappings now, but pages become "
-				"resident and locked only when first touched");
+		mlk_add_note(v, MEMLOCK_NOTE_FUTURE_LIMIT);
+	if (future) {
+		n = mlk_add_note(v, MEMLOCK_NOTE_FUTURE_STACKS);
+		if (n)
+			n->onfault = onfault;
+	}
+	if (current && f->threads > 1) {
+		n = mlk_add_note(v, MEMLOCK_NOTE_THREAD_STACKS);
+		if (n)
+			n->threads = f->threads;
+	}
+	if (onfault && v->ok) {
+		n = mlk_add_note(v, MEMLOCK_NOTE_ON_FAULT);
+		if (n)
+			n->onfault = true;
+	}
 }

@@ -149,9 +149,9 @@ static void predict_mlock(const struct mlk_facts *f, const struct memlock_reques
 		len = (req->len + page - 1) & ~(page - 1);
 	}
 	pages = len / page;
-	v->request = len;
+	v->facts.request = len;
 	if (f->lim.soft == 0 && !f->has_cap) {
-		v->need = mlk_mul_sat(pages + f->vm_lck / page, page);
+		v->facts.need = mlk_mul_sat(pages + f->vm_lck / page, page);
 		fail(v, EPERM, MEMLOCK_CAUSE_LIMIT_ZERO,
 		     "RLIMIT_MEMLOCK is 0 and the process has no CAP_IPC_LOCK%s, so the kernel "
 		     "refuses every lock with EPERM",
@@ -162,10 +162,10 @@ static void predict_mlock(const struct mlk_facts *f, const struct memlock_reques
 	 * test still runs, and VmLck already over the limit fails it */
 	locked = pages + f->vm_lck / page;
 	if (locked > lim_pages && !f->has_cap && req->has_addr) {
-		v->already = locked_in_range(f, start, start + len);
-		locked -= v->already / page;
+		v->facts.already = locked_in_range(f, start, start + len);
+		locked -= v->facts.already / page;
 	}
-	v->need = mlk_mul_sat(locked, page);
+	v->facts.need = mlk_mul_sat(locked, page);
 	if (locked > lim_pages && !f->has_cap) {
 		if (f->lim.soft < page)
 			fail(v, ENOMEM, MEMLOCK_CAUSE_SUBPAGE_LIMIT,
@@ -177,7 +177,7 @@ static void predict_mlock(const struct mlk_facts *f, const struct memlock_reques
 			     "locking %s on top of VmLck %s%s needs %s, over the soft "
 			     "RLIMIT_MEMLOCK of %s (%llu page%s)",
 			     MLK_SZ(len), MLK_SZ(f->vm_lck),
-			     v->already ? " (less the part already locked)" : "", MLK_SZ(v->need),
+			     v->facts.already ? " (less the part already locked)" : "", MLK_SZ(v->facts.need),
 			     MLK_SZ(f->lim.soft), (unsigned long long)lim_pages,
 			     lim_pages == 1 ? "" : "s");
 		return;
@@ -201,7 +201,7 @@ static void predict_mlock(const struct mlk_facts *f, const struct memlock_reques
 	else
 		snprintf(v->reason, sizeof(v->reason),
 			 "VmLck would be %s, within the soft RLIMIT_MEMLOCK of %s",
-			 MLK_SZ(v->need), f->lim.soft == MEMLOCK_UNLIMITED ? "unlimited" : MLK_SZ(f->lim.soft));
+			 MLK_SZ(v->facts.need), f->lim.soft == MEMLOCK_UNLIMITED ? "unlimited" : MLK_SZ(f->lim.soft));
 }
 
 static void predict_mlockall(const struct mlk_facts *f, unsigned int fl,
@@ -220,8 +220,8 @@ static void predict_mlockall(const struct mlk_facts *f, unsigned int fl,
 	/* rounded up without wrapping: a saturated VmSize stays huge */
 	size_pages = f->vm_size / page + (f->vm_size % page != 0);
 	if (fl & MCL_CURRENT) {
-		v->request = mlk_mul_sat(size_pages, page);
-		v->need = v->request;
+		v->facts.request = mlk_mul_sat(size_pages, page);
+		v->facts.need = v->facts.request;
 	}
 	if (f->lim.soft == 0 && !f->has_cap) {
 		fail(v, EPERM, MEMLOCK_CAUSE_LIMIT_ZERO,
@@ -268,14 +268,15 @@ void mlk_predict_facts(const struct mlk_facts *f, const struct memlock_request *
 {
 	uint64_t lim_pages;
 
-	memset(v, 0, sizeof(*v));
-	v->limit = f->lim.soft;
-	v->hard_limit = f->lim.hard;
-	v->locked = f->vm_lck;
-	v->vm_size = f->vm_size;
-	v->has_cap = f->has_cap;
-	v->in_child_userns = f->in_child_userns;
-	v->context = f->ctx.kind;
+	mlk_verdict_clear(v);
+	v->ok = false;
+	v->facts.limit = f->lim.soft;
+	v->facts.hard_limit = f->lim.hard;
+	v->facts.locked = f->vm_lck;
+	v->facts.vm_size = f->vm_size;
+	v->facts.has_cap = f->has_cap;
+	v->facts.in_child_userns = f->in_child_userns;
+	v->facts.context = f->ctx.kind;
 	snprintf(v->unit, sizeof(v->unit), "%s", f->ctx.unit);
 	lim_pages = f->lim.soft == MEMLOCK_UNLIMITED ? UINT64_MAX : f->lim.soft / f->page_size;
 	if (req->op == MEMLOCK_OP_MLOCKALL)

@@ -14,14 +14,11 @@ static int explain(int rc, const struct memlock_request *req, struct memlock_ver
 {
 	if (why == NULL)
 		return mlk_err(rc);
-	if (memlock_predict(NULL, 0, req, why) < 0 || why->err != -rc) {
-		memset(why, 0, sizeof(*why));
-		why->err = -rc;
-		snprintf(why->reason, sizeof(why->reason),
-			 "the kernel answered %s, which the predictor did not expect from "
-			 "the process's limits and mappings",
-			 strerrorname_np(-rc) ? strerrorname_np(-rc) : "an error");
-	}
+	if (memlock_predict(NULL, 0, req, why) < 0 || why->err != -rc)
+		mlk_refuse(why, -rc, MEMLOCK_CAUSE_NONE, MEMLOCK_FIX_NONE,
+			   "the kernel answered %s, which the predictor did not expect from "
+			   "the process's limits and mappings",
+			   strerrorname_np(-rc) ? strerrorname_np(-rc) : "an error");
 	why->ok = false;
 	return mlk_err(rc);
 }

@@ -233,11 +233,13 @@ uint64_t vmlck(pid_t pid)
 
 struct memlock_target *target_open(struct result *r, pid_t pid)
 {
-	struct memlock_verdict why;
-	struct memlock_target *t = memlock_target_open(pid, 0, &why);
+	struct memlock_verdict *why = memlock_verdict_new();
+	struct memlock_target *t = why ? memlock_target_open(pid, 0, why) : NULL;
 
 	if (t == NULL)
-		fail(r, "memlock_target_open(%d): %s: %s", (int)pid, strerror(errno), why.reason);
+		fail(r, "memlock_target_open(%d): %s: %s", (int)pid, strerror(errno),
+		     why ? memlock_verdict_reason(why) : "no memory");
+	memlock_verdict_free(why);
 	return t;
 }
 

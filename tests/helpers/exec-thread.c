@@ -16,12 +16,13 @@ static char **args;
 static void *run(void *unused)
 {
 	struct memlock_exec_opts o = { .sz = sizeof(o) };
-	struct memlock_verdict why;
+	struct memlock_verdict *why = memlock_verdict_new();
 	int rc;
 
 	(void)unused;
-	rc = memlock_exec_locked(args[0], args, &o, &why);
-	fprintf(stderr, "exec-thread: %s: %s\n", strerror(-rc), why.reason);
+	rc = memlock_exec_locked(args[0], args, &o, why);
+	fprintf(stderr, "exec-thread: %s: %s\n", strerror(-rc),
+		why ? memlock_verdict_reason(why) : "?");
 	_exit(125);
 }
 

@@ -64,7 +64,7 @@ static void report(pid_t pid, long ret, const struct memlock_verdict *why, uint6
 int main(int argc, char **argv)
 {
 	struct memlock_exec_opts o = { .sz = sizeof(o) };
-	struct memlock_verdict why;
+	struct memlock_verdict *why = memlock_verdict_new();
 	pthread_t th;
 	int rc;
 
@@ -78,7 +78,8 @@ int main(int argc, char **argv)
 	pthread_barrier_init(&started, NULL, 2);
 	pthread_create(&th, NULL, busy, NULL);
 	pthread_barrier_wait(&started);
-	rc = memlock_exec_locked(argv[2], argv + 2, &o, &why);
-	fprintf(stderr, "run-mtcaller: %s: %s\n", strerror(-rc), why.reason);
+	rc = memlock_exec_locked(argv[2], argv + 2, &o, why);
+	fprintf(stderr, "run-mtcaller: %s: %s\n", strerror(-rc),
+		why ? memlock_verdict_reason(why) : "?");
 	return 125;
 }

@@ -281,12 +281,17 @@ int main(void)
 		return 0;
 	}
 	{
-		struct memlock_verdict why = { .err = 12345 };
+		struct memlock_verdict *why = memlock_verdict_new();
 
+		/* a verdict of an earlier refusal, to be replaced */
 		errno = 0;
-		ok(memlock_target_open(getpid(), 0x80000000u, &why) == NULL && errno == EINVAL &&
-			   why.err == EINVAL && why.reason[0] != '\0',
+		ok(why != NULL && memlock_target_open(-1, 0, why) == NULL &&
+			   memlock_target_open(getpid(), 0x80000000u, why) == NULL && errno == EINVAL &&
+			   memlock_verdict_err(why) == EINVAL &&
+			   memlock_verdict_cause(why) == MEMLOCK_CAUSE_BAD_FLAGS &&
+			   memlock_verdict_reason(why)[0] != '\0',
 		   "bad flags: NULL, EINVAL, and @why filled, not left stale");
+		memlock_verdict_free(why);
 	}
 	across_exec();
 	wrapping_range();

@@ -145,14 +145,17 @@ static void call_line(const struct memlock_request *r, char *buf, size_t sz)
 static void compare(const struct cell *c, const struct memlock_verdict *v, int real,
 		    const char *variant, int *bad)
 {
+	bool ok = memlock_verdict_ok(v);
+	int err = memlock_verdict_err(v);
+
 	cells++;
-	if (v->ok == (real == 0) && (v->ok || v->err == real))
+	if (ok == (real == 0) && (ok || err == real))
 		return;
 	printf("# MISMATCH %s limit=%llu vmsize=%d %s%s: predicted %s, kernel %s\n"
 	       "#   reason: %s\n",
 	       cred_name[c->cred], c->limit, c->vmsize, c->name, variant,
-	       v->ok ? "ok" : strerrorname_np(v->err), real ? strerrorname_np(real) : "ok",
-	       v->reason);
+	       ok ? "ok" : strerrorname_np(err), real ? strerrorname_np(real) : "ok",
+	       memlock_verdict_reason(v));
 	(*bad)++;
 }
 
@@ -161,14 +164,17 @@ static void compare(const struct cell *c, const struct memlock_verdict *v, int r
 static int run_cell(struct cell *c, int *bad)
 {
 	unsigned long long lim_pages = c->limit / (unsigned long long)page, a = 0, k, n;
-	struct memlock_verdict v1, v2;
+	struct memlock_verdict *v1 = memlock_verdict_new(), *v2 = memlock_verdict_new();
 	struct memlock_status st = { .sz = sizeof(st) };
 	struct victim v;
 	char line[128];
 	int real;
 
-	if (victim_start(&v, c->cred) < 0)
+	if (v1 == NULL || v2 == NULL || victim_start(&v, c->cred) < 0) {
+		memlock_verdict_free(v1);
+		memlock_verdict_free(v2);
 		return -1;
+	}
 	/* in its own user namespace the victim holds every capability, CAP_IPC_LOCK
 	 * included: make sure, or the cell would not test what it claims */
 	if (c->cred == USERNS &&
@@ -230,28 +236,32 @@ static int run_cell(struct cell *c, int *bad)
 			goto fail;
 	}
 	/* ask first (both forms of the question), then do it for real */
-	if (memlock_predict(NULL, v.pid, &c->req, &v1) < 0)
+	if (memlock_predict(NULL, v.pid, &c->req, v1) < 0)
 		goto fail;
 	if (c->has_req2) {
 		c->req2 = c->req;
 		c->req2.has_addr = false;
 		c->req2.addr = 0;
-		if (memlock_predict(NULL, v.pid, &c->req2, &v2) < 0)
+		if (memlock_predict(NULL, v.pid, &c->req2, v2) < 0)
 			goto fail;
 	}
 	call_line(&c->req, line, sizeof(line));
 	real = cmd(&v, NULL, 0, "%s", line);
 	if (real < 0)
 		goto fail;
-	compare(c, &v1, real, "", bad);
+	compare(c, v1, real, "", bad);
 	if (c->has_req2)
-		compare(c, &v2, real, " (size only)", bad);
+		compare(c, v2, real, " (size only)", bad);
 	victim_stop(&v);
+	memlock_verdict_free(v1);
+	memlock_verdict_free(v2);
 	return 0;
 fail:
 	printf("# setup failed: %s limit=%llu vmsize=%d %s\n", cred_name[c->cred], c->limit,
 	       c->vmsize, c->name);
 	victim_stop(&v);
+	memlock_verdict_free(v1);
+	memlock_verdict_free(v2);
 	return -1;
 }
 

@@ -231,7 +231,7 @@ if [ "$(id -u)" -eq 0 ]; then
 	out=$("${NOBODY[@]}" "$MEMLOCK" run --follow 1000 -- env /usr/bin/passwd --help 2>&1)
 	rc=$?
 	check "set-user-ID program exec'ed within --follow: ended before it runs, 125, named ($rc)" \
-		eval '[ $rc -eq 125 ] && grep -q "^memlock: cannot lock passwd (executed by env), not running it: EPERM: .*within --follow" <<<"$out"'
+		eval '[ $rc -eq 125 ] && grep -q "^memlock: cannot lock passwd (executed by env), not running it: EPERM: .*within the follow window" <<<"$out"'
 	out=$("${NOBODY[@]}" "$MEMLOCK" run --best-effort --follow 1000 -- env /usr/bin/passwd --help 2>&1)
 	check "the same with --best-effort: passwd, not env, runs unlocked, and mlockall was not tried" \
 		eval 'grep -q "^memlock: passwd (executed by env) runs unlocked: mlockall not tried" <<<"$out" &&
