@@ -8,7 +8,7 @@
 #   scripts/deps.sh build|check|bench|cross|aarch64|clang|abi
 # MEMLOCK_OS_RELEASE: the os-release file to read (default /etc/os-release).
 set -u
-build="gcc make pkg-config libc6-dev libsmartcols-dev"
+build="gcc make pkg-config libc6-dev libsmartcols-dev libjson-c-dev"
 case ${1:-build} in
 build) want=$build ;;
 check) want="$build libcmocka-dev util-linux python3 busybox-static shellcheck abigail-tools g++" ;;
@@ -38,6 +38,8 @@ probe() {
 		echo '#include <stdio.h>' | "${CC:-cc}" -E - >/dev/null 2>&1 ;;
 	libsmartcols-dev) what="pkg-config module smartcols (libsmartcols headers)"
 		pkg-config --exists smartcols 2>/dev/null ;;
+	libjson-c-dev) what="pkg-config module json-c (json-c headers)"
+		pkg-config --exists json-c 2>/dev/null ;;
 	libcmocka-dev) what="pkg-config module cmocka (cmocka headers)"
 		pkg-config --exists cmocka 2>/dev/null ;;
 	util-linux) what="command setpriv"; command -v setpriv >/dev/null ;;
