@@ -20,9 +20,10 @@ MEMLOCK_API MEMLOCK_MUST_CHECK int memlock_limit_get(pid_t pid, struct memlock_l
 /**
  * memlock_limit_set() - set RLIMIT_MEMLOCK of process @pid (0: the
  * caller) with prlimit(2). MEMLOCK_UNLIMITED is RLIM_INFINITY.
- * @why: if not NULL, filled on failure with the reason and the fix for the
- *       process's context (raising a hard limit, or changing another user's
- *       process, needs CAP_SYS_RESOURCE).
+ * @why: if not NULL (a verdict of memlock_verdict_new()), filled on failure
+ *       with the reason and the fixes for the process's context (raising a
+ *       hard limit, or changing another user's process, needs
+ *       CAP_SYS_RESOURCE).
  * Return: 0, -EINVAL (soft above hard), -EPERM, -ESRCH.
  */
 MEMLOCK_API MEMLOCK_MUST_CHECK int memlock_limit_set(pid_t pid, const struct memlock_limits *lim,

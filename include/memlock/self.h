@@ -19,7 +19,8 @@ extern "C" {
  * to whole pages as the kernel does.
  * @flags: 0 or MEMLOCK_F_ONFAULT (mlock2 MLOCK_ONFAULT), optionally with
  *         MEMLOCK_F_BEST_EFFORT.
- * @why: if not NULL, filled on failure with the predictor's explanation.
+ * @why: if not NULL (a verdict of memlock_verdict_new()), filled on failure
+ *       with the predictor's explanation.
  *
  * mlock2 is called through syscall(2) when libc lacks the wrapper. Without
  * MEMLOCK_F_BEST_EFFORT an ENOSYS from mlock2 is returned as is.
@@ -43,7 +44,8 @@ MEMLOCK_API MEMLOCK_MUST_CHECK int memlock_self_unlock(const void *addr, size_t 
  * memlock_self_lock_all() - mlockall() of the caller.
  * @flags: MEMLOCK_F_CURRENT and/or MEMLOCK_F_FUTURE, optionally
  *         MEMLOCK_F_ONFAULT and MEMLOCK_F_BEST_EFFORT.
- * @why: if not NULL, filled on failure with the predictor's explanation.
+ * @why: if not NULL (a verdict of memlock_verdict_new()), filled on failure
+ *       with the predictor's explanation.
  *
  * Each call replaces the previous MCL_FUTURE setting, as the kernel does.
  * Return: 0, MEMLOCK_DOWNGRADED, -EINVAL, -EPERM, -ENOMEM (MCL_CURRENT and

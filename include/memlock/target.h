@@ -23,7 +23,8 @@ struct memlock_target;
  * memlock_target_open() - pin process @pid (pidfd and start time, against
  * PID reuse) and check that it can be injected into.
  * @flags: MEMLOCK_F_FORCE, MEMLOCK_F_NO_EINTR (others: EINVAL).
- * @why: if not NULL, filled on refusal with the reason and the fix.
+ * @why: if not NULL (a verdict of memlock_verdict_new()), filled on refusal
+ *       with the reason and the fix (the cause says which check refused).
  *
  * Return: a handle, or NULL with errno: ESRCH (no such process, or a
  * zombie), EINVAL (a kernel thread), EOPNOTSUPP (a 32-bit or x32 task), EBUSY
