@@ -1,4 +1,5 @@
 #!/bin/bash
+# shellcheck disable=SC2016 # (perl code and checks are written in single quotes on purpose: they expand later)
 # The library speaks in facts, never in the CLI's words (issue 10): no
 # string literal in lib/ or libexec/ names a memlock command, a command-line
 # flag or the prlimit(1) command - wording a fix is the program's
