@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <sys/mman.h>
 #include <time.h>
 
@@ -45,6 +46,22 @@ static inline uint64_t mlk_now_ns(void)	/* CLOCK_MONOTONIC */
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* An array of @n elements of @elem bytes in @arr (allocated for *@cap) with
+ * room for one more: @arr itself, or moved and grown (twice the size, 16 at
+ * first). NULL when out of memory, @arr left as it was. */
+static inline void *mlk_grow(void *arr, size_t *cap, size_t n, size_t elem)
+{
+	size_t ncap = *cap ? *cap * 2 : 16;
+	void *p;
+
+	if (n < *cap)
+		return arr;
+	p = reallocarray(arr, ncap, elem);
+	if (p != NULL)
+		*cap = ncap;
+	return p;
 }
 
 /* A job-control stop signal (the ones that group-stop a process). */

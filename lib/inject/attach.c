@@ -45,7 +45,7 @@ struct range {
  * ones, to unlock), not the special ones mlock skips anyway. */
 static int lockable_ranges(pid_t pid, bool locked, struct range **out, size_t *n)
 {
-	struct memlock_proc_maps *it = memlock_proc_maps_open(NULL, pid);
+	struct memlock_proc_maps *it = mlk_maps_open(NULL, pid, "smaps");
 	struct memlock_mapping m = { .sz = sizeof(m) };
 	struct range *r = NULL, *nr;
 	size_t cap = 0, cnt = 0;
@@ -53,7 +53,7 @@ static int lockable_ranges(pid_t pid, bool locked, struct range **out, size_t *n
 
 	if (it == NULL)
 		return -errno;
-	while ((rc = memlock_proc_maps_next(it, &m)) == 0) {
+	while ((rc = mlk_maps_next(it, &m)) == 0) {
 		bool none = m.perms[0] != 'r' && m.perms[1] != 'w' && m.perms[2] != 'x';
 		bool write = m.perms[1] == 'w' && m.perms[3] == 'p';
 
@@ -69,22 +69,19 @@ static int lockable_ranges(pid_t pid, bool locked, struct range **out, size_t *n
 			r[cnt - 1].end = m.end;
 			continue;
 		}
-		if (cnt == cap) {
-			cap = cap ? cap * 2 : 64;
-			nr = realloc(r, cap * sizeof(*r));
-			if (nr == NULL) {
-				rc = -ENOMEM;
-				break;
-			}
-			r = nr;
+		nr = mlk_grow(r, &cap, cnt, sizeof(*r));
+		if (nr == NULL) {
+			rc = -ENOMEM;
+			break;
 		}
+		r = nr;
 		r[cnt].start = m.start;
 		r[cnt].end = m.end;
 		r[cnt].none = none;
 		r[cnt].write = write;
 		cnt++;
 	}
-	memlock_proc_maps_close(it);
+	mlk_maps_close(it);
 	if (rc < 0) {
 		free(r);
 		return rc;
@@ -97,16 +94,16 @@ static int lockable_ranges(pid_t pid, bool locked, struct range **out, size_t *n
 /* Is [start, end) still fully mapped? */
 static bool still_mapped(pid_t pid, uint64_t start, uint64_t end)
 {
-	struct memlock_proc_maps *it = memlock_proc_maps_open(NULL, pid);
+	struct memlock_proc_maps *it = mlk_maps_open(NULL, pid, "maps");
 	struct memlock_mapping m = { .sz = sizeof(m) };
 	uint64_t at = start;
 
 	if (it == NULL)
 		return false;
-	while (at < end && memlock_proc_maps_next(it, &m) == 0)
+	while (at < end && mlk_maps_next(it, &m) == 0)
 		if (m.start <= at && m.end > at)
 			at = m.end;
-	memlock_proc_maps_close(it);
+	mlk_maps_close(it);
 	return at >= end;
 }
 

@@ -75,30 +75,21 @@ static uint64_t vdso_base(pid_t pid)
  * mapping when @addr is 0. */
 static int find_mapping(pid_t pid, uint64_t addr, uint64_t *start, uint64_t *end)
 {
-	const char *p, *e, *line;
-	size_t len, ll;
-	char *buf;
+	struct memlock_proc_maps *it = mlk_maps_open(NULL, pid, "maps");
+	struct memlock_mapping m;
 	int rc = -ENOENT;
 
-	if (mlk_read_proc(NULL, pid, "maps", &buf, &len) < 0)
+	if (it == NULL)
 		return -ESRCH;
-	p = buf;
-	e = buf + len;
-	while (rc < 0 && mlk_next_line(&p, e, &line, &ll)) {
-		const char *s = line, *le = line + ll;
-		uint64_t a, b;
-
-		if (mlk_parse_u64(&s, le, 16, &a) < 0 || s >= le || *s++ != '-' ||
-		    mlk_parse_u64(&s, le, 16, &b) < 0 || le - s < 5)
-			continue;
-		if (addr ? (addr >= a && addr < b)
-			 : (s[1] == 'r' && s[3] == 'x' && memchr(s, '/', (size_t)(le - s)))) {
-			*start = a;
-			*end = b;
+	while (rc < 0 && mlk_maps_next(it, &m) == 0) {
+		if (addr ? (addr >= m.start && addr < m.end)
+			 : (m.perms[0] == 'r' && m.perms[2] == 'x' && strchr(m.path, '/'))) {
+			*start = m.start;
+			*end = m.end;
 			rc = 0;
 		}
 	}
-	free(buf);
+	mlk_maps_close(it);
 	return rc;
 }
 

@@ -4,7 +4,6 @@
  * anything is stopped (so most refusals touch nothing), and the choice of
  * the one thread that will carry the injected syscalls.
  */
-#include <dirent.h>
 #include <elf.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -21,34 +20,20 @@
 
 int mlk_start_time(pid_t pid, unsigned long long *start)
 {
-	const char *p, *end;
+	uint64_t v;
 	size_t len;
 	char *buf;
-	int rc, field;
+	int rc;
 
 	rc = mlk_read_proc(NULL, pid, "stat", &buf, &len);
 	if (rc < 0)
 		return rc == -ENOENT ? -ESRCH : rc;
-	/* the command name may hold spaces and ')': fields start after the last ')' */
-	p = memrchr(buf, ')', len);
-	end = buf + len;
-	rc = -EBADMSG;
-	for (field = 2; p != NULL && p < end; p++) {
-		if (*p != ' ')
-			continue;
-		if (++field == 22) {
-			uint64_t v;
-
-			p++;
-			if (mlk_parse_u64(&p, end, 10, &v) == 0) {
-				*start = v;
-				rc = 0;
-			}
-			break;
-		}
-	}
+	rc = mlk_stat_u64(buf, len, 22, &v);
 	free(buf);
-	return rc;
+	if (rc < 0)
+		return -EBADMSG;
+	*start = v;
+	return 0;
 }
 
 uint64_t mlk_own_caps(void)
@@ -58,39 +43,47 @@ uint64_t mlk_own_caps(void)
 	return memlock_proc_read_status(NULL, 0, &st) == 0 ? st.cap_eff : 0;
 }
 
-/* Why ptrace would be (or was) refused, as the kernel decides it. */
-void mlk_explain_ptrace_denied(pid_t pid, const struct memlock_status *st,
-			       struct memlock_verdict *v)
+/* A non-dumpable process's /proc/PID belongs to root. */
+static bool owned_by_root(pid_t pid)
 {
-	struct mlk_fix *x;
 	char path[64];
 	struct stat sb;
+
+	return mlk_proc_pathf(path, sizeof(path), NULL, -1, "%d", (int)pid) == 0 &&
+	       stat(path, &sb) == 0 && sb.st_uid == 0;
+}
+
+/* Why ptrace would be (or was) refused, as the kernel decides it; @caps:
+ * the caller's CapEff. */
+static void explain_denied(pid_t pid, const struct memlock_status *st, uint64_t caps,
+			   struct memlock_verdict *v)
+{
+	bool ptrace_cap = caps & (1ull << CAP_SYS_PTRACE);
+	struct mlk_fix *x;
 	size_t len;
 	char *buf;
 	int scope = -1;
 
-	if (mlk_read_file("/proc/sys/kernel/yama/ptrace_scope", &buf, &len) == 0) {
+	if (mlk_read_proc(NULL, -1, "sys/kernel/yama/ptrace_scope", &buf, &len) == 0) {
 		scope = atoi(buf);
 		free(buf);
 	}
-	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
 	if (scope == 3) {
 		x = mlk_refuse(v, EPERM, MEMLOCK_CAUSE_PTRACE_DENIED, MEMLOCK_FIX_PTRACE_SCOPE,
 			       "Yama's kernel.yama.ptrace_scope is 3: no process may be traced");
-	} else if (!(mlk_own_caps() & (1ull << CAP_SYS_PTRACE)) && scope >= 1) {
+	} else if (!ptrace_cap && scope >= 1) {
 		x = mlk_refuse(v, EPERM, MEMLOCK_CAUSE_PTRACE_DENIED, MEMLOCK_FIX_PTRACE_SCOPE,
 			       "Yama's kernel.yama.ptrace_scope is %d: only %s may trace process %d",
 			       scope, scope == 1 ? "its ancestors and CAP_SYS_PTRACE" : "CAP_SYS_PTRACE",
 			       (int)pid);
-	} else if (st->ruid != getuid() && !(mlk_own_caps() & (1ull << CAP_SYS_PTRACE))) {
+	} else if (st->ruid != getuid() && !ptrace_cap) {
 		x = mlk_refuse(v, EPERM, MEMLOCK_CAUSE_PTRACE_DENIED, MEMLOCK_FIX_PTRACE_AS_OWNER,
 			       "process %d belongs to uid %u, and memlock has no CAP_SYS_PTRACE",
 			       (int)pid, (unsigned int)st->ruid);
 		if (x)
 			x->f.uid = st->ruid;
 		return;
-	} else if (stat(path, &sb) == 0 && sb.st_uid == 0 && st->ruid != 0 &&
-		   !(mlk_own_caps() & (1ull << CAP_SYS_PTRACE))) {
+	} else if (owned_by_root(pid) && st->ruid != 0 && !ptrace_cap) {
 		x = mlk_refuse(v, EPERM, MEMLOCK_CAUSE_PTRACE_DENIED, MEMLOCK_FIX_CAP_SYS_PTRACE,
 			       "process %d is not dumpable (set-user-ID, file capabilities or "
 			       "prctl(PR_SET_DUMPABLE, 0)): only CAP_SYS_PTRACE may trace it",
@@ -105,59 +98,19 @@ void mlk_explain_ptrace_denied(pid_t pid, const struct memlock_status *st,
 	}
 }
 
-static bool predict_ptrace_denied(pid_t pid, const struct memlock_status *st)
+void mlk_explain_ptrace_denied(pid_t pid, const struct memlock_status *st,
+			       struct memlock_verdict *v)
 {
-	uint64_t caps = mlk_own_caps();
-	char path[64];
-	struct stat sb;
+	explain_denied(pid, st, mlk_own_caps(), v);
+}
 
+static bool predict_ptrace_denied(pid_t pid, const struct memlock_status *st, uint64_t caps)
+{
 	if (caps & (1ull << CAP_SYS_PTRACE))
 		return false;
 	if (st->ruid != getuid() || st->euid != geteuid())
 		return true;
-	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
-	/* a non-dumpable process's /proc files belong to root */
-	return stat(path, &sb) == 0 && sb.st_uid == 0 && getuid() != 0;
-}
-
-/* Seccomp mode of any thread: SECCOMP_MODE_FILTER when a filter is
- * installed (the highest mode of all is the answer); -errno when no
- * thread's status could be read (unknown, never "none"). */
-int mlk_seccomp_mode(pid_t pid)
-{
-	char dir[64], file[512];
-	struct dirent *d;
-	int mode = SECCOMP_MODE_DISABLED, seen = 0;
-	DIR *dp;
-
-	snprintf(dir, sizeof(dir), "/proc/%d/task", (int)pid);
-	dp = opendir(dir);
-	if (dp == NULL)
-		return -errno;
-	while ((d = readdir(dp)) != NULL) {
-		const char *p, *end, *line;
-		size_t len, ll;
-		char *buf;
-
-		if (d->d_name[0] == '.')
-			continue;
-		snprintf(file, sizeof(file), "%s/%s/status", dir, d->d_name);
-		if (mlk_read_file(file, &buf, &len) < 0)
-			continue;
-		seen++;
-		p = buf;
-		end = buf + len;
-		while (mlk_next_line(&p, end, &line, &ll)) {
-			const char *v = mlk_field(line, ll, "Seccomp");
-			uint64_t m;
-
-			if (v && mlk_parse_u64(&v, line + ll, 10, &m) == 0 && (int)m > mode)
-				mode = (int)m;
-		}
-		free(buf);
-	}
-	closedir(dp);
-	return seen ? mode : -EACCES;
+	return owned_by_root(pid) && getuid() != 0;
 }
 
 /* ELF class of the file at @path: ELFCLASS32 for ia32, x32 and AArch32. */
@@ -179,33 +132,24 @@ int mlk_elf_class(const char *path)
 
 static int exe_class(pid_t pid)
 {
-	char path[64];
+	char path[PATH_MAX];
+	int rc;
 
-	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
-	return mlk_elf_class(path);
+	rc = mlk_proc_pathf(path, sizeof(path), NULL, pid, "exe");
+	return rc < 0 ? rc : mlk_elf_class(path);
 }
 
 /* A kernel thread (PF_KTHREAD in /proc/PID/stat's flags, field 9), not a
  * process that lost its memory map on its way out. */
 static bool is_kthread(pid_t pid)
 {
-	const char *p, *end;
 	uint64_t flags = 0;
 	size_t len;
 	char *buf;
-	int field;
 
 	if (mlk_read_proc(NULL, pid, "stat", &buf, &len) < 0)
 		return false;
-	p = memrchr(buf, ')', len);	/* the name may hold spaces and ')' */
-	end = buf + len;
-	for (field = 2; p != NULL && p < end; p++) {
-		if (*p == ' ' && ++field == 9) {
-			p++;
-			(void)mlk_parse_u64(&p, end, 10, &flags);
-			break;
-		}
-	}
+	(void)mlk_stat_u64(buf, len, 9, &flags);
 	free(buf);
 	return flags & PF_KTHREAD;
 }
@@ -213,32 +157,23 @@ static bool is_kthread(pid_t pid)
 /* The thread group of task @tid (any task ID), or -errno. */
 static pid_t tgid_of(pid_t tid)
 {
-	const char *p, *end, *line;
-	pid_t tgid = -ESRCH;
-	size_t len, ll;
 	uint64_t v;
+	size_t len;
 	char *buf;
+	int rc;
 
 	if (mlk_read_proc(NULL, tid, "status", &buf, &len) < 0)
 		return -ESRCH;
-	p = buf;
-	end = buf + len;
-	while (mlk_next_line(&p, end, &line, &ll)) {
-		const char *f = mlk_field(line, ll, "Tgid");
-
-		if (f && mlk_parse_u64(&f, line + ll, 10, &v) == 0) {
-			tgid = (pid_t)v;
-			break;
-		}
-	}
+	rc = mlk_field_u64(buf, len, "Tgid", 10, &v);
 	free(buf);
-	return tgid;
+	return rc < 0 ? -ESRCH : (pid_t)v;
 }
 
 /* What the checks of memlock_target_open() share. */
 struct open_ctx {
 	struct memlock_target *t;
 	struct memlock_status st;
+	uint64_t caps;			/* the caller's CapEff, read once */
 	struct memlock_verdict *why;	/* may be NULL */
 };
 
@@ -361,9 +296,9 @@ static int check_compat(struct open_ctx *c)
 
 static int check_ptrace(struct open_ctx *c)
 {
-	if (!predict_ptrace_denied(c->t->pid, &c->st))
+	if (!predict_ptrace_denied(c->t->pid, &c->st, c->caps))
 		return 0;
-	mlk_explain_ptrace_denied(c->t->pid, &c->st, c->why);
+	explain_denied(c->t->pid, &c->st, c->caps, c->why);
 	return EPERM;
 }
 
@@ -379,7 +314,7 @@ static int check_seccomp(struct open_ctx *c)
 		return 0;
 	/* the kernel suspends seccomp for a tracer with CAP_SYS_ADMIN in the
 	 * initial user namespace that is not under seccomp itself */
-	if ((mlk_own_caps() & (1ull << CAP_SYS_ADMIN)) && mlk_userns_is_init(NULL, 0) > 0 &&
+	if ((c->caps & (1ull << CAP_SYS_ADMIN)) && mlk_userns_is_init(NULL, 0) > 0 &&
 	    mlk_seccomp_mode(getpid()) == SECCOMP_MODE_DISABLED) {
 		c->t->suspend_seccomp = true;	/* PTRACE_O_SUSPEND_SECCOMP */
 		return 0;
@@ -436,7 +371,7 @@ static const struct {
 struct memlock_target *memlock_target_open(pid_t pid, unsigned int flags,
 					   struct memlock_verdict *why)
 {
-	struct open_ctx c = { .st = { .sz = sizeof(c.st) }, .why = why };
+	struct open_ctx c = { .st = { .sz = sizeof(c.st) }, .caps = mlk_own_caps(), .why = why };
 	size_t i;
 	int err;
 
@@ -545,10 +480,7 @@ void memlock_target_set_call_log(struct memlock_target *t, memlock_call_fn fn, v
 
 int memlock_target_set_tid(struct memlock_target *t, pid_t tid)
 {
-	char path[64];
-
-	snprintf(path, sizeof(path), "/proc/%d/task/%d", (int)t->pid, (int)tid);
-	if (tid <= 0 || access(path, F_OK) < 0)
+	if (!mlk_task_is_of(NULL, t->pid, tid))
 		return mlk_err(-ESRCH);
 	t->tid_override = tid;
 	return 0;

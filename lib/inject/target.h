@@ -29,10 +29,8 @@ struct memlock_target {
 
 MLK_HIDDEN struct memlock_target *mlk_target_new(pid_t pid);
 MLK_HIDDEN int mlk_start_time(pid_t pid, unsigned long long *start);
-/* CapEff of the caller; the highest Seccomp mode of @pid's threads
- * (SECCOMP_MODE_FILTER: a filter); the ELF class of a file (ELFCLASS32/64, -ENOEXEC if not ELF). */
+/* CapEff of the caller; the ELF class of a file (ELFCLASS32/64, -ENOEXEC if not ELF). */
 MLK_HIDDEN uint64_t mlk_own_caps(void);
-MLK_HIDDEN int mlk_seccomp_mode(pid_t pid);
 MLK_HIDDEN int mlk_elf_class(const char *path);
 MLK_HIDDEN int mlk_target_check_alive(const struct memlock_target *t);
 /* Block every signal the caller can block (the raw call: glibc's 32 and 33

@@ -8,7 +8,6 @@
  * EINTR-prone call (epoll_wait returns EINTR after any ptrace stop, and so
  * does a socket read with SO_RCVTIMEO) or in D.
  */
-#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -82,11 +81,12 @@ static bool has_rcvtimeo(const struct memlock_target *t, long fd)
 {
 	struct timeval tv = { 0 };
 	socklen_t len = sizeof(tv);
-	char path[64], link[32];
+	char path[PATH_MAX], link[32];
 	ssize_t n;
 	int dup;
 
-	snprintf(path, sizeof(path), "/proc/%d/fd/%ld", (int)t->pid, fd);
+	if (mlk_proc_pathf(path, sizeof(path), NULL, t->pid, "fd/%ld", fd) < 0)
+		return false;
 	n = readlink(path, link, sizeof(link) - 1);
 	if (n <= 0 || strncmp(link, "socket:", 7) != 0 || t->pidfd < 0)
 		return false;
@@ -102,7 +102,6 @@ static enum rank classify(const struct memlock_target *t, pid_t tid, long *nr)
 {
 	pid_t pid = t->pid;
 	uint64_t fd = 0;
-	char path[96];
 	const char *p;
 	uint64_t v;
 	size_t len;
@@ -110,8 +109,7 @@ static enum rank classify(const struct memlock_target *t, pid_t tid, long *nr)
 	char state;
 
 	*nr = -1;
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", (int)pid, (int)tid);
-	if (mlk_read_file(path, &buf, &len) < 0)
+	if (mlk_read_task(NULL, pid, tid, "stat", &buf, &len) < 0)
 		return R_NONE;
 	p = memrchr(buf, ')', len);
 	state = p && p + 2 < buf + len ? p[2] : '?';
@@ -120,8 +118,7 @@ static enum rank classify(const struct memlock_target *t, pid_t tid, long *nr)
 		return R_DSTATE;
 	if (state == 'Z' || state == 'X')
 		return R_NONE;
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/syscall", (int)pid, (int)tid);
-	if (mlk_read_file(path, &buf, &len) < 0)
+	if (mlk_read_task(NULL, pid, tid, "syscall", &buf, &len) < 0)
 		return R_BLOCKED;
 	if (strncmp(buf, "running", 7) == 0) {
 		free(buf);
@@ -156,20 +153,13 @@ static enum rank classify(const struct memlock_target *t, pid_t tid, long *nr)
 static enum rank best_thread(struct memlock_target *t, pid_t *tid, long *nr)
 {
 	enum rank best = R_NONE, r;
-	char dir[64];
-	struct dirent *d;
-	DIR *dp;
+	struct mlk_tasks it;
+	pid_t cand;
 	long n;
 
-	snprintf(dir, sizeof(dir), "/proc/%d/task", (int)t->pid);
-	dp = opendir(dir);
-	if (dp == NULL)
+	if (mlk_tasks_open(&it, NULL, t->pid) < 0)
 		return R_NONE;
-	while ((d = readdir(dp)) != NULL && best != R_IDLE) {
-		pid_t cand = (pid_t)atoi(d->d_name);
-
-		if (cand <= 0)
-			continue;
+	while (best != R_IDLE && mlk_tasks_next(&it, &cand) == 0) {
 		r = classify(t, cand, &n);
 		if (r < best) {
 			best = r;
@@ -177,7 +167,7 @@ static enum rank best_thread(struct memlock_target *t, pid_t *tid, long *nr)
 			*nr = n;
 		}
 	}
-	closedir(dp);
+	mlk_tasks_close(&it);
 	return best;
 }
 

@@ -302,15 +302,12 @@ static int load_vmas(const char *root, pid_t pid, uint64_t start, uint64_t end,
 		/* the gate VMA is listed but is not in the VMA tree: a hole */
 		if (m.end <= start || m.start >= end || strcmp(m.path, "[vsyscall]") == 0)
 			continue;
-		if (cnt == cap) {
-			cap = cap ? cap * 2 : 16;
-			nv = realloc(vmas, cap * sizeof(*vmas));
-			if (nv == NULL) {
-				rc = -ENOMEM;
-				break;
-			}
-			vmas = nv;
+		nv = mlk_grow(vmas, &cap, cnt, sizeof(*vmas));
+		if (nv == NULL) {
+			rc = -ENOMEM;
+			break;
 		}
+		vmas = nv;
 		vmas[cnt].start = m.start;
 		vmas[cnt].end = m.end;
 		vmas[cnt].vmflags = m.vmflags;

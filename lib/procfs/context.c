@@ -48,7 +48,7 @@ int mlk_userns_is_init(const char *root, pid_t pid)
 	ssize_t n;
 	int rc;
 
-	rc = mlk_proc_path(path, sizeof(path), root, pid, "ns/user");
+	rc = mlk_proc_pathf(path, sizeof(path), root, pid, "ns/user");
 	if (rc < 0)
 		return rc;
 	n = readlink(path, link, sizeof(link) - 1);

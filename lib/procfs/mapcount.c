@@ -10,15 +10,12 @@
 
 int mlk_read_max_map_count(const char *root, uint64_t *max)
 {
-	char path[PATH_MAX], *buf;
 	const char *s;
 	size_t len;
+	char *buf;
 	int rc;
 
-	rc = mlk_proc_path(path, sizeof(path), root, -1, "sys/vm/max_map_count");
-	if (rc < 0)
-		return rc;
-	rc = mlk_read_file(path, &buf, &len);
+	rc = mlk_read_proc(root, -1, "sys/vm/max_map_count", &buf, &len);
 	if (rc < 0)
 		return rc;
 	s = buf;
@@ -34,7 +31,7 @@ int mlk_count_maps(const char *root, pid_t pid, uint64_t *n)
 	ssize_t got;
 	int rc, fd;
 
-	rc = mlk_proc_path(path, sizeof(path), root, pid, "maps");
+	rc = mlk_proc_pathf(path, sizeof(path), root, pid, "maps");
 	if (rc < 0)
 		return rc;
 	fd = open(path, O_RDONLY | O_CLOEXEC);

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* /proc/PID/status and /proc/PID/limits. */
-#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 #include <linux/capability.h>
@@ -136,29 +135,24 @@ int mlk_parse_status(const char *buf, size_t len, struct memlock_status *st)
 static pid_t live_thread(const char *root, const struct memlock_status *leader,
 			 struct memlock_status *t)
 {
-	char dir[PATH_MAX], file[64];
-	struct dirent *d;
-	pid_t tid = 0;
+	struct mlk_tasks it;
+	pid_t tid = 0, cand;
 	size_t len;
 	char *buf;
-	DIR *dp;
 
 	if (leader->state != 'Z' || leader->threads < 2 ||
-	    mlk_proc_path(dir, sizeof(dir), root, leader->pid, "task") < 0 ||
-	    (dp = opendir(dir)) == NULL)
+	    mlk_tasks_open(&it, root, leader->pid) < 0)
 		return 0;
-	while (tid == 0 && (d = readdir(dp)) != NULL) {
-		if (d->d_name[0] < '1' || d->d_name[0] > '9' || atoi(d->d_name) == leader->pid)
-			continue;
-		snprintf(file, sizeof(file), "task/%.20s/status", d->d_name);
-		if (mlk_read_proc(root, leader->pid, file, &buf, &len) < 0)
+	while (tid == 0 && mlk_tasks_next(&it, &cand) == 0) {
+		if (cand == leader->pid ||
+		    mlk_read_task(root, leader->pid, cand, "status", &buf, &len) < 0)
 			continue;
 		if (mlk_parse_status(buf, len, t) == 0 && t->state != 'Z' && t->state != 'X' &&
 		    t->has_mm)
-			tid = (pid_t)atoi(d->d_name);
+			tid = cand;
 		free(buf);
 	}
-	closedir(dp);
+	mlk_tasks_close(&it);
 	return tid;
 }
 

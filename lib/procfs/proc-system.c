@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* System-wide state: /proc/meminfo, /proc/vmstat, /proc/swaps, the PID list. */
-#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -276,7 +275,7 @@ struct memlock_proc_pids *memlock_proc_pids_open(const char *root)
 	char path[PATH_MAX];
 	int rc;
 
-	rc = mlk_proc_path(path, sizeof(path), root, -1, "");
+	rc = mlk_proc_pathf(path, sizeof(path), root, -1, ".");
 	if (rc < 0) {
 		errno = -rc;
 		return NULL;
@@ -294,25 +293,9 @@ struct memlock_proc_pids *memlock_proc_pids_open(const char *root)
 
 int memlock_proc_pids_next(struct memlock_proc_pids *it, pid_t *pid)
 {
-	struct dirent *d;
-
 	if (it == NULL || pid == NULL)
 		return mlk_err(-EINVAL);
-	for (;;) {
-		const char *s;
-		uint64_t v;
-
-		errno = 0;
-		d = readdir(it->dir);
-		if (d == NULL)
-			return errno ? mlk_err(-errno) : 1;
-		s = d->d_name;
-		if (mlk_parse_u64(&s, s + strlen(s), 10, &v) < 0 || *s != '\0' || v == 0 ||
-		    v > INT32_MAX)
-			continue;
-		*pid = (pid_t)v;
-		return 0;
-	}
+	return mlk_err(mlk_ids_next(it->dir, pid));
 }
 
 void memlock_proc_pids_close(struct memlock_proc_pids *it)

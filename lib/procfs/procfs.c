@@ -6,6 +6,7 @@
  * at worst produce -EBADMSG.
  */
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -16,19 +17,25 @@
  * hostile fixture cannot make us allocate without bound. */
 #define MLK_FILE_MAX (256u << 20)
 
-int mlk_proc_path(char *buf, size_t sz, const char *root, pid_t pid, const char *file)
+int mlk_proc_pathf(char *buf, size_t sz, const char *root, pid_t pid, const char *fmt, ...)
 {
-	int n;
+	va_list ap;
+	int n, m;
 
 	if (root == NULL || strcmp(root, "/") == 0)
 		root = "";
 	if (pid < 0)
-		n = snprintf(buf, sz, "%s/proc/%s", root, file);
+		n = snprintf(buf, sz, "%s/proc/", root);
 	else if (pid == 0)
-		n = snprintf(buf, sz, "%s/proc/self/%s", root, file);
+		n = snprintf(buf, sz, "%s/proc/self/", root);
 	else
-		n = snprintf(buf, sz, "%s/proc/%d/%s", root, (int)pid, file);
+		n = snprintf(buf, sz, "%s/proc/%d/", root, (int)pid);
 	if (n < 0 || (size_t)n >= sz)
+		return -ENAMETOOLONG;
+	va_start(ap, fmt);
+	m = vsnprintf(buf + n, sz - (size_t)n, fmt, ap);
+	va_end(ap);
+	if (m < 0 || (size_t)m >= sz - (size_t)n)
 		return -ENAMETOOLONG;
 	return 0;
 }
@@ -90,10 +97,39 @@ int mlk_read_proc(const char *root, pid_t pid, const char *file, char **buf, siz
 	char path[PATH_MAX];
 	int rc;
 
-	rc = mlk_proc_path(path, sizeof(path), root, pid, file);
+	rc = mlk_proc_pathf(path, sizeof(path), root, pid, "%s", file);
 	if (rc < 0)
 		return rc;
 	return mlk_read_file(path, buf, len);
+}
+
+int mlk_field_u64(const char *buf, size_t len, const char *key, int base, uint64_t *v)
+{
+	const char *p = buf, *end = buf + len, *line, *f;
+	size_t ll;
+
+	while (mlk_next_line(&p, end, &line, &ll)) {
+		f = mlk_field(line, ll, key);
+		if (f != NULL)
+			return mlk_parse_u64(&f, line + ll, base, v);
+	}
+	return -ENOENT;
+}
+
+int mlk_stat_u64(const char *buf, size_t len, int field, uint64_t *v)
+{
+	/* the command name (field 2) may hold spaces and ')': the fields
+	 * after it start after the last ')' */
+	const char *p = memrchr(buf, ')', len), *end = buf + len;
+	int n = 2;
+
+	for (; p != NULL && p < end; p++) {
+		if (*p == ' ' && ++n == field) {
+			p++;
+			return mlk_parse_u64(&p, end, 10, v);
+		}
+	}
+	return -EBADMSG;
 }
 
 int mlk_next_line(const char **p, const char *end, const char **line, size_t *len)
