@@ -24,6 +24,14 @@ int mlk_read_mem(pid_t pid, uint64_t addr, void *buf, size_t len)
 	return n == (ssize_t)len ? 0 : -EIO;
 }
 
+bool mlk_insn_at(pid_t pid, uint64_t addr)
+{
+	unsigned char word[8];
+
+	return mlk_read_mem(pid, addr, word, mlk_arch_syscall_insn_len) == 0 &&
+	       memcmp(word, mlk_arch_syscall_insn, mlk_arch_syscall_insn_len) == 0;
+}
+
 /* The target's code is read in chunks this big: on the heap, not on the
  * stack of the caller's thread, which may be small. */
 #define SCAN_CHUNK 65536
@@ -95,7 +103,6 @@ static int find_mapping(pid_t pid, uint64_t addr, uint64_t *start, uint64_t *end
 
 int mlk_find_syscall_insn(pid_t pid, uint64_t prev, uint64_t *insn)
 {
-	unsigned char b[8];
 	uint64_t base, start, end;
 
 	base = vdso_base(pid);
@@ -107,8 +114,7 @@ int mlk_find_syscall_insn(pid_t pid, uint64_t prev, uint64_t *insn)
 			return 0;
 		}
 	}
-	if (prev && mlk_read_mem(pid, prev, b, mlk_arch_syscall_insn_len) == 0 &&
-	    memcmp(b, mlk_arch_syscall_insn, mlk_arch_syscall_insn_len) == 0) {
+	if (prev && mlk_insn_at(pid, prev)) {
 		*insn = prev;
 		pr_debug("pid %d: borrowing the syscall instruction at 0x%llx the thread stopped "
 			 "after", (int)pid, (unsigned long long)prev);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * memlock_rescue_run(): the keeper's side of the rescue record that
- * memlock_target_set_rescue() keeps (lib/remote.c writes it in each stop).
+ * memlock_target_set_rescue() keeps (lib/inject/inject.c writes it in each stop).
  * Run by another process after the injecting one died in a stop: the thread
  * is seized again, its mask and registers put back, and the group stop of
  * the net's SIGSTOP ended. Nothing here allocates: the caller may share
@@ -18,12 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "inject/arch.h"
-#include "inject/target.h"
-
-#ifndef PTRACE_EVENT_STOP
-#define PTRACE_EVENT_STOP 128
-#endif
+#include "inject/session.h"
 
 /* The stop PTRACE_INTERRUPT asked for: 0, -ESRCH if the thread died
  * (@seized cleared), -EIO at a syscall stop (never, seized anew). A
@@ -44,7 +39,7 @@ static int wait_trap(pid_t tid, bool *seized, int *sig)
 			*seized = false;
 			return -ESRCH;
 		}
-		if ((st >> 16) == PTRACE_EVENT_STOP)
+		if (mlk_is_event_stop(st))
 			return 0;
 		if (WSTOPSIG(st) == (SIGTRAP | 0x80))
 			return -EIO;
@@ -54,7 +49,6 @@ static int wait_trap(pid_t tid, bool *seized, int *sig)
 	}
 }
 
-#define SIGBIT(sig) (1ull << ((sig) - 1))
 /* the mask an injection sets: every signal (the kernel keeps SIGKILL and
  * SIGSTOP out of any mask) */
 #define INJECTED_MASK (~0ull & ~(SIGBIT(SIGKILL) | SIGBIT(SIGSTOP)))

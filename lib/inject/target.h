@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The target handle, shared by target.c, threads.c and remote.c. */
+/* The target handle, shared by target.c, threads.c and the injection (session.h). */
 #ifndef MLK_TARGET_H
 #define MLK_TARGET_H
 
@@ -33,8 +33,8 @@ MLK_HIDDEN int mlk_start_time(pid_t pid, unsigned long long *start);
 MLK_HIDDEN uint64_t mlk_own_caps(void);
 MLK_HIDDEN int mlk_elf_class(const char *path);
 MLK_HIDDEN int mlk_target_check_alive(const struct memlock_target *t);
-/* Block every signal the caller can block (the raw call: glibc's 32 and 33
- * too), and put the mask back. */
+/* stop.c: block every signal the caller can block (the raw call: glibc's
+ * 32 and 33 too), and put the mask back. */
 MLK_HIDDEN void mlk_block_signals(uint64_t *old);
 MLK_HIDDEN void mlk_unblock_signals(const uint64_t *old);
 MLK_HIDDEN void mlk_explain_ptrace_denied(pid_t pid, const struct memlock_status *st,
@@ -47,11 +47,13 @@ MLK_HIDDEN uint64_t mlk_pace_next(uint64_t chunk, uint64_t len, uint64_t took_ns
 				  uint64_t bound_ns, uint64_t page);
 /* threads.c: the thread to stop; 0 or -EINTR (MEMLOCK_F_NO_EINTR) / -ESRCH */
 MLK_HIDDEN int mlk_choose_thread(struct memlock_target *t, pid_t *tid);
-/* remote.c: inject into a thread the caller has attached and stopped */
+/* inject.c: inject into a thread the caller has attached and stopped */
 MLK_HIDDEN int mlk_inject_stopped(struct memlock_target *t, pid_t tid, long nr, long *ret,
 				  const long args[6]);
 /* insn.c: a syscall instruction in the target, found without writing */
 MLK_HIDDEN int mlk_read_mem(pid_t pid, uint64_t addr, void *buf, size_t len);
+/* The borrowed instruction stands at @addr of @pid. */
+MLK_HIDDEN bool mlk_insn_at(pid_t pid, uint64_t addr);
 MLK_HIDDEN int mlk_find_syscall_insn(pid_t pid, uint64_t prev, uint64_t *insn);
 
 #endif /* MLK_TARGET_H */

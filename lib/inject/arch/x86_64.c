@@ -98,7 +98,7 @@ bool mlk_arch_restart_state(const struct mlk_regs *saved, struct mlk_regs *ret, 
 	case -ERESTART_RESTARTBLOCK:
 		/* the kernel re-enters it (or restart_syscall) with no signal
 		 * to run: hijack that entry, so that the registers are ours only
-		 * while the thread is inside the kernel (see lib/remote.c) */
+		 * while the thread is inside the kernel (see lib/inject/restart.c) */
 		return false;
 	default:
 		break;
