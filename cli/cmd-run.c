@@ -188,7 +188,7 @@ static void follow_end(pid_t pid, const char *image, unsigned int ms, bool launc
 static bool limit_fallback(const char *arg, int rc, bool best_effort,
 			   const struct memlock_limits *lim, struct memlock_limits *want)
 {
-	struct memlock_status st;
+	struct memlock_status st = { .sz = sizeof(st) };
 
 	if (rc == -EPERM && memlock_proc_read_status(NULL, 0, &st) == 0 &&
 	    memlock_proc_has_cap_ipc_lock(NULL, &st, NULL)) {

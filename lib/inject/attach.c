@@ -43,68 +43,62 @@ struct range {
 
 /* The mappings worth faulting in: not already locked (@locked: the locked
  * ones, to unlock), not the special ones mlock skips anyway. */
-static int lockable_ranges(pid_t pid, bool locked, struct range **out, size_t *n)
+struct ranges {
+	bool locked;
+	struct range *r;
+	size_t n, cap;
+};
+
+static int add_range(const struct memlock_mapping *m, void *arg)
 {
-	struct memlock_proc_maps *it = mlk_maps_open(NULL, pid, "smaps");
-	struct memlock_mapping m = { .sz = sizeof(m) };
-	struct range *r = NULL, *nr;
-	size_t cap = 0, cnt = 0;
-	int rc;
+	struct ranges *rs = arg;
+	struct range *last = rs->n ? &rs->r[rs->n - 1] : NULL, *nr;
+	bool none = m->perms[0] != 'r' && m->perms[1] != 'w' && m->perms[2] != 'x';
+	bool write = m->perms[1] == 'w' && m->perms[3] == 'p';
 
-	if (it == NULL)
-		return -errno;
-	while ((rc = mlk_maps_next(it, &m)) == 0) {
-		bool none = m.perms[0] != 'r' && m.perms[1] != 'w' && m.perms[2] != 'x';
-		bool write = m.perms[1] == 'w' && m.perms[3] == 'p';
-
-		if ((m.vmflags & (MEMLOCK_VMA_IO | MEMLOCK_VMA_PFNMAP | MEMLOCK_VMA_DONTEXPAND |
-				  MEMLOCK_VMA_MIXEDMAP | MEMLOCK_VMA_HUGETLB |
-				  MEMLOCK_VMA_DROPPABLE)) ||
-		    !(m.vmflags & MEMLOCK_VMA_LOCKED) != !locked ||
-		    strcmp(m.path, "[vsyscall]") == 0)
-			continue;
-		/* neighbours make one range: fewer, fuller stops */
-		if (cnt && r[cnt - 1].end == m.start && r[cnt - 1].none == none &&
-		    r[cnt - 1].write == write) {
-			r[cnt - 1].end = m.end;
-			continue;
-		}
-		nr = mlk_grow(r, &cap, cnt, sizeof(*r));
-		if (nr == NULL) {
-			rc = -ENOMEM;
-			break;
-		}
-		r = nr;
-		r[cnt].start = m.start;
-		r[cnt].end = m.end;
-		r[cnt].none = none;
-		r[cnt].write = write;
-		cnt++;
+	if ((m->vmflags & (MEMLOCK_VMA_IO | MEMLOCK_VMA_PFNMAP | MEMLOCK_VMA_DONTEXPAND |
+			   MEMLOCK_VMA_MIXEDMAP | MEMLOCK_VMA_HUGETLB | MEMLOCK_VMA_DROPPABLE)) ||
+	    !(m->vmflags & MEMLOCK_VMA_LOCKED) != !rs->locked || strcmp(m->path, "[vsyscall]") == 0)
+		return 0;
+	/* neighbours make one range: fewer, fuller stops */
+	if (last && last->end == m->start && last->none == none && last->write == write) {
+		last->end = m->end;
+		return 0;
 	}
-	mlk_maps_close(it);
-	if (rc < 0) {
-		free(r);
-		return rc;
-	}
-	*out = r;
-	*n = cnt;
+	nr = mlk_grow(rs->r, &rs->cap, rs->n, sizeof(*nr));
+	if (nr == NULL)
+		return -ENOMEM;
+	rs->r = nr;
+	rs->r[rs->n++] = (struct range){ m->start, m->end, none, write };
 	return 0;
 }
 
+/* *@out is the caller's to free, whatever the answer. */
+static int lockable_ranges(pid_t pid, bool locked, struct range **out, size_t *n)
+{
+	struct ranges rs = { .locked = locked };
+	int rc = mlk_maps_walk(NULL, pid, "smaps", add_range, &rs);
+
+	*out = rs.r;
+	*n = rc < 0 ? 0 : rs.n;
+	return rc;
+}
+
 /* Is [start, end) still fully mapped? */
+static int cover(const struct memlock_mapping *m, void *arg)
+{
+	uint64_t *at = arg;
+
+	if (m->start <= at[0] && m->end > at[0])
+		at[0] = m->end;
+	return at[0] >= at[1];	/* 1: covered, done */
+}
+
 static bool still_mapped(pid_t pid, uint64_t start, uint64_t end)
 {
-	struct memlock_proc_maps *it = mlk_maps_open(NULL, pid, "maps");
-	struct memlock_mapping m = { .sz = sizeof(m) };
-	uint64_t at = start;
+	uint64_t at[2] = { start, end };
 
-	if (it == NULL)
-		return false;
-	while (at < end && mlk_maps_next(it, &m) == 0)
-		if (m.start <= at && m.end > at)
-			at = m.end;
-	mlk_maps_close(it);
-	return at >= end;
+	return start >= end || mlk_maps_walk(NULL, pid, "maps", cover, at) == 1;
 }
 
 /* Chunk sizes for a bound, from the rate the previous chunk achieved. */
@@ -254,8 +248,6 @@ static int chunked(struct memlock_target *t, uint64_t bound, long *ret, unsigned
 	*calls = 0;
 	*ret = 0;
 	rc = lockable_ranges(t->pid, false, &r, &n);
-	if (rc < 0)
-		return rc;
 	for (i = 0; i < n && rc == 0 && *ret == 0; i++) {
 		if (r[i].none || t->no_populate) {
 			rc = lock_span(t, false, r[i].start, r[i].end,
@@ -369,8 +361,6 @@ int memlock_target_unlock_all(struct memlock_target *t, uint64_t max_pause_ns, l
 	if (max_pause_ns) {
 		p.chunk = mlk_pace_first(max_pause_ns, (uint64_t)getpagesize());
 		rc = lockable_ranges(t->pid, true, &r, &n);
-		if (rc < 0)
-			return mlk_err(rc);
 		for (i = 0; i < n && rc == 0 && *ret == 0; i++)
 			rc = lock_span(t, true, r[i].start, r[i].end,
 				       r[i].none ? MLOCK_ONFAULT : 0, true, &p, ret, &calls);

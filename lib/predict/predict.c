@@ -286,42 +286,47 @@ void mlk_predict_facts(const struct mlk_facts *f, const struct memlock_request *
 	mlk_suggest_fixes(f, req, v);
 }
 
+struct vmas {
+	uint64_t start, end;
+	struct mlk_vma *v;
+	size_t n, cap;
+};
+
+static int add_vma(const struct memlock_mapping *m, void *arg)
+{
+	struct vmas *vs = arg;
+	struct mlk_vma *nv;
+
+	/* the gate VMA is listed but is not in the VMA tree: a hole */
+	if (m->end <= vs->start || m->start >= vs->end || strcmp(m->path, "[vsyscall]") == 0)
+		return 0;
+	nv = mlk_grow(vs->v, &vs->cap, vs->n, sizeof(*nv));
+	if (nv == NULL)
+		return -ENOMEM;
+	vs->v = nv;
+	vs->v[vs->n++] = (struct mlk_vma){
+		.start = m->start,
+		.end = m->end,
+		.vmflags = m->vmflags,
+		.readable_or_writable_or_exec =
+			m->perms[0] == 'r' || m->perms[1] == 'w' || m->perms[2] == 'x',
+	};
+	return 0;
+}
+
 static int load_vmas(const char *root, pid_t pid, uint64_t start, uint64_t end,
 		     struct mlk_vma **out, size_t *n)
 {
-	struct memlock_mapping m = { .sz = sizeof(m) };
-	struct memlock_proc_maps *it;
-	struct mlk_vma *vmas = NULL, *nv;
-	size_t cap = 0, cnt = 0;
+	struct vmas vs = { .start = start, .end = end };
 	int rc;
 
-	it = memlock_proc_maps_open(root, pid);
-	if (it == NULL)
-		return -errno;
-	while ((rc = memlock_proc_maps_next(it, &m)) == 0) {
-		/* the gate VMA is listed but is not in the VMA tree: a hole */
-		if (m.end <= start || m.start >= end || strcmp(m.path, "[vsyscall]") == 0)
-			continue;
-		nv = mlk_grow(vmas, &cap, cnt, sizeof(*vmas));
-		if (nv == NULL) {
-			rc = -ENOMEM;
-			break;
-		}
-		vmas = nv;
-		vmas[cnt].start = m.start;
-		vmas[cnt].end = m.end;
-		vmas[cnt].vmflags = m.vmflags;
-		vmas[cnt].readable_or_writable_or_exec =
-			m.perms[0] == 'r' || m.perms[1] == 'w' || m.perms[2] == 'x';
-		cnt++;
-	}
-	memlock_proc_maps_close(it);
+	rc = mlk_maps_walk(root, pid, "smaps", add_vma, &vs);
 	if (rc < 0) {
-		free(vmas);
+		free(vs.v);
 		return rc;
 	}
-	*out = vmas;
-	*n = cnt;
+	*out = vs.v;
+	*n = vs.n;
 	return 0;
 }
 

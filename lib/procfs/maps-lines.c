@@ -121,30 +121,19 @@ static int parse_header(struct memlock_proc_maps *it, const char *s, const char 
 
 static void parse_field(const char *line, size_t ll, struct memlock_mapping *m)
 {
-	static const struct {
-		const char *key;
-		size_t off;
-	} kb[] = {
+	static const struct mlk_kb_key kb[] = {
 		{ "Rss", offsetof(struct memlock_mapping, rss) },
 		{ "Pss", offsetof(struct memlock_mapping, pss) },
 		{ "Locked", offsetof(struct memlock_mapping, locked) },
 		{ "Swap", offsetof(struct memlock_mapping, swap) },
 		{ "Anonymous", offsetof(struct memlock_mapping, anonymous) },
 	};
-	const char *v, *le = line + ll;
-	size_t i;
+	const char *v = mlk_field(line, ll, "VmFlags");
 
-	if ((v = mlk_field(line, ll, "VmFlags")) != NULL) {
-		m->vmflags = mlk_parse_vmflags(v, le);
-		return;
-	}
-	for (i = 0; i < ARRAY_SIZE(kb); i++) {
-		v = mlk_field(line, ll, kb[i].key);
-		if (v != NULL) {
-			(void)mlk_parse_kb(v, le, (uint64_t *)((char *)m + kb[i].off));
-			return;
-		}
-	}
+	if (v != NULL)
+		m->vmflags = mlk_parse_vmflags(v, line + ll);
+	else
+		(void)mlk_kb_field(line, ll, kb, ARRAY_SIZE(kb), m);
 }
 
 static bool is_field(const char *s, size_t len)
@@ -287,4 +276,27 @@ void mlk_maps_close(struct memlock_proc_maps *it)
 	free(it->line);
 	free(it->path);
 	free(it);
+}
+
+int mlk_maps_walk(const char *root, pid_t pid, const char *file,
+		  int (*fn)(const struct memlock_mapping *m, void *arg), void *arg)
+{
+	struct memlock_proc_maps *it = mlk_maps_open(root, pid, file);
+	struct memlock_mapping m;
+	int rc;
+
+	if (it == NULL)
+		return -errno;
+	for (;;) {
+		rc = mlk_maps_next(it, &m);
+		if (rc != 0) {
+			rc = rc == 1 ? 0 : rc;	/* 1: the end */
+			break;
+		}
+		rc = fn(&m, arg);
+		if (rc != 0)
+			break;
+	}
+	mlk_maps_close(it);
+	return rc;
 }

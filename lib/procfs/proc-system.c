@@ -33,10 +33,7 @@ static int read_and_parse(const char *root, const char *file, parse_fn fn, void 
 
 int mlk_parse_meminfo(const char *buf, size_t len, struct memlock_meminfo *mi)
 {
-	static const struct {
-		const char *key;
-		size_t off;
-	} keys[] = {
+	static const struct mlk_kb_key keys[] = {
 		{ "MemTotal", offsetof(struct memlock_meminfo, mem_total) },
 		{ "MemAvailable", offsetof(struct memlock_meminfo, mem_available) },
 		{ "Mlocked", offsetof(struct memlock_meminfo, mlocked) },
@@ -44,21 +41,17 @@ int mlk_parse_meminfo(const char *buf, size_t len, struct memlock_meminfo *mi)
 		{ "SwapTotal", offsetof(struct memlock_meminfo, swap_total) },
 		{ "SwapFree", offsetof(struct memlock_meminfo, swap_free) },
 	};
-	const char *p = buf, *end = buf + len, *line, *v;
+	const char *p = buf, *end = buf + len, *line;
 	unsigned int seen = 0;
-	size_t ll, i;
+	size_t ll;
+	int i;
 
 	memset(mi, 0, sizeof(*mi));
 	mi->sz = sizeof(*mi);
 	while (mlk_next_line(&p, end, &line, &ll)) {
-		for (i = 0; i < ARRAY_SIZE(keys); i++) {
-			v = mlk_field(line, ll, keys[i].key);
-			if (v == NULL)
-				continue;
-			if (mlk_parse_kb(v, line + ll, (uint64_t *)((char *)mi + keys[i].off)) == 0)
-				seen |= 1u << i;
-			break;
-		}
+		i = mlk_kb_field(line, ll, keys, ARRAY_SIZE(keys), mi);
+		if (i >= 0)
+			seen |= 1u << i;
 	}
 	/* MemTotal and Mlocked are required; the rest are 0 when absent */
 	return (seen & 0x5) == 0x5 ? 0 : -EBADMSG;

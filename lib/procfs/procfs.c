@@ -116,6 +116,23 @@ int mlk_field_u64(const char *buf, size_t len, const char *key, int base, uint64
 	return -ENOENT;
 }
 
+int mlk_kb_field(const char *line, size_t len, const struct mlk_kb_key *keys, size_t n,
+		 void *obj)
+{
+	const char *v;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		v = mlk_field(line, len, keys[i].key);
+		if (v == NULL)
+			continue;
+		if (mlk_parse_kb(v, line + len, (uint64_t *)((char *)obj + keys[i].off)) < 0)
+			return -EBADMSG;
+		return (int)i;
+	}
+	return -ENOENT;
+}
+
 int mlk_stat_u64(const char *buf, size_t len, int field, uint64_t *v)
 {
 	/* the command name (field 2) may hold spaces and ')': the fields

@@ -29,6 +29,15 @@ MLK_HIDDEN const char *mlk_field(const char *line, size_t len, const char *key);
  * without one. */
 MLK_HIDDEN int mlk_field_u64(const char *buf, size_t len, const char *key, int base,
 			     uint64_t *v);
+/* A "key: N kB" line into the uint64_t at offset @off of @obj, for the
+ * first of @keys it starts with: that key's index, -EBADMSG for a bad
+ * value, -ENOENT for none of them. */
+struct mlk_kb_key {
+	const char *key;
+	size_t off;
+};
+MLK_HIDDEN int mlk_kb_field(const char *line, size_t len, const struct mlk_kb_key *keys,
+			    size_t n, void *obj);
 /* Field @field (numbered as proc(5) does, from 3) of a /proc/PID/stat buffer. */
 MLK_HIDDEN int mlk_stat_u64(const char *buf, size_t len, int field, uint64_t *v);
 MLK_HIDDEN int mlk_parse_u64(const char **s, const char *end, int base, uint64_t *v);
@@ -52,6 +61,11 @@ MLK_HIDDEN struct memlock_proc_maps *mlk_maps_open(const char *root, pid_t pid,
 						   const char *file);
 MLK_HIDDEN int mlk_maps_next(struct memlock_proc_maps *it, struct memlock_mapping *m);
 MLK_HIDDEN void mlk_maps_close(struct memlock_proc_maps *it);
+/* @fn on each mapping of @file in turn, until it returns non-zero: that
+ * value (> 0: done early, < 0: an error), 0 at the end, or the reader's
+ * -errno. */
+MLK_HIDDEN int mlk_maps_walk(const char *root, pid_t pid, const char *file,
+			     int (*fn)(const struct memlock_mapping *m, void *arg), void *arg);
 MLK_HIDDEN struct memlock_proc_maps *mlk_maps_from_file(FILE *f);
 MLK_HIDDEN unsigned int mlk_parse_vmflags(const char *s, const char *end);
 
