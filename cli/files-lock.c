@@ -2,10 +2,10 @@
 /*
  * memlock files --lock: load and lock files' data pages and hold them until
  * SIGINT or SIGTERM (vmtouch -l, memlockd), saying exactly what was not
- * locked and why. SIGHUP does not end it (vmtouch dies on it).
+ * locked and why; then follow the files (files-follow.c). SIGHUP walks the
+ * paths again without dropping what stays (vmtouch dies on it).
  */
 #include <inttypes.h>
-#include <signal.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -16,6 +16,7 @@
 struct lock_run {
 	const struct files_lock_opts *o;
 	struct memlock_holder *h;
+	struct follow *fw;
 	uint64_t files, data, locked, not_locked, partial, errors;
 	uint64_t missed;		/* data bytes not locked */
 	enum memlock_hold_why first_why;
@@ -87,6 +88,7 @@ static void lock_one(struct lock_run *run, const struct memlock_file *f)
 		warn_rc(rc, "cannot lock %s", user_str(f->path));
 		return;
 	}
+	follow_track(run->fw, f->path, &r);
 	run->files++;
 	run->data += r.data;
 	run->locked += r.locked;
@@ -126,22 +128,6 @@ static void report(const struct lock_run *run)
 		hint("raise vm.max_map_count (sysctl), or lock fewer files");
 }
 
-/* Hold until SIGINT or SIGTERM; SIGHUP is taken and ignored for now. */
-static void hold(void)
-{
-	sigset_t set;
-	int sig;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	do
-		sig = sigwaitinfo(&set, NULL);
-	while (sig == SIGHUP || (sig < 0 && errno == EINTR));
-}
-
 int files_lock(char **paths, int n, const struct memlock_walk_opts *wo,
 	       const struct files_lock_opts *o)
 {
@@ -158,6 +144,7 @@ int files_lock(char **paths, int n, const struct memlock_walk_opts *wo,
 		warn_rc(-errno, "cannot start holding files");
 		return EXIT_FAILURE;
 	}
+	run.fw = follow_new(run.h);
 	w = memlock_files_open((const char *const *)paths, (size_t)n, wo);
 	if (w == NULL) {
 		rc = -errno;
@@ -172,16 +159,19 @@ int files_lock(char **paths, int n, const struct memlock_walk_opts *wo,
 	incomplete = run.first_path != NULL || run.errors;
 	free(run.first_path);
 	if (rc < 0 || (o->strict && incomplete)) {
+		follow_free(run.fw);
 		memlock_holder_close(run.h);
 		if (o->strict && rc >= 0)
 			warnx("nothing is held (--strict)");
 		return EXIT_FAILURE;
 	}
 	if (run.files == 0 && run.errors) {
+		follow_free(run.fw);
 		memlock_holder_close(run.h);
 		return EXIT_FAILURE;
 	}
-	hold();
+	follow_hold(run.fw, paths, n, wo);
+	follow_free(run.fw);
 	memlock_holder_close(run.h);
 	return incomplete ? EXIT_SOMEOK : EXIT_SUCCESS;
 }

@@ -16,4 +16,15 @@ struct files_lock_opts {
 int files_lock(char **paths, int n, const struct memlock_walk_opts *wo,
 	       const struct files_lock_opts *o);
 
+/* files-follow.c: what a holder does while it holds */
+struct follow;
+struct follow *follow_new(struct memlock_holder *h);
+/* Remember @path, held as @r says (r->id 0: not held), and watch its directory. */
+void follow_track(struct follow *fw, const char *path, const struct memlock_hold_result *r);
+/* Walk @paths again: keep what is unchanged, lock what changed, release what is gone. */
+void follow_reload(struct follow *fw, char **paths, int n, const struct memlock_walk_opts *wo);
+/* Hold until SIGINT/SIGTERM, following the files; SIGHUP reloads. */
+void follow_hold(struct follow *fw, char **paths, int n, const struct memlock_walk_opts *wo);
+void follow_free(struct follow *fw);
+
 #endif /* MEMLOCK_CLI_FILES_H */

@@ -195,6 +195,10 @@ enum memlock_hold_why {
  * @maps: mappings the file takes in the holder (one per data extent).
  * @state, @why: the outcome; @err: the errno behind MEMLOCK_HOLD_WHY_ERROR,
  *        _LIMIT and _MEMORY.
+ * @id: the holder's name for what it holds of the file, for
+ *        memlock_holder_remove() and memlock_holder_get(); 0 when nothing
+ *        is held (nothing locked).
+ * @dev, @ino: the file's.
  */
 struct memlock_hold_result {
 	size_t sz;
@@ -203,6 +207,8 @@ struct memlock_hold_result {
 	enum memlock_hold_state state;
 	enum memlock_hold_why why;
 	int err;
+	uint64_t id;
+	uint64_t dev, ino;
 };
 
 /**
@@ -273,6 +279,25 @@ MEMLOCK_API struct memlock_holder *memlock_holder_open(const struct memlock_hold
  */
 MEMLOCK_API MEMLOCK_MUST_CHECK int memlock_holder_add_fd(struct memlock_holder *h, int fd,
 							 struct memlock_hold_result *res);
+
+/**
+ * memlock_holder_remove() - unlock and unmap what @h holds of file @id (a
+ * file that was deleted, replaced or is no longer wanted); its bytes go
+ * back to the budget. To follow a file that grew or shrank, remove it and
+ * add it again: what is still in the page cache is locked again without
+ * being read.
+ * Return: 0, -EINVAL for a bad @h, -ENOENT for an @id not held, -ECHILD
+ * when the helper process that held it is gone.
+ */
+MEMLOCK_API MEMLOCK_MUST_CHECK int memlock_holder_remove(struct memlock_holder *h, uint64_t id);
+
+/**
+ * memlock_holder_get() - what @h holds of file @id: @res's size, locked,
+ * maps, dev, ino and id (the rest 0).
+ * Return: 0, -EINVAL, -ENOENT for an @id not held.
+ */
+MEMLOCK_API MEMLOCK_MUST_CHECK int memlock_holder_get(const struct memlock_holder *h, uint64_t id,
+						      struct memlock_hold_result *res);
 
 /**
  * memlock_holder_totals() - what @h holds.

@@ -107,7 +107,7 @@ MLK_HIDDEN void mlk_log(enum memlock_log_level level, const char *fmt, ...)
 #define MLK_SZ_RESIDENCY mlk_offsetofend(struct memlock_residency, unknown_err)
 #define MLK_SZ_WALK_OPTS mlk_offsetofend(struct memlock_walk_opts, max_size)
 #define MLK_SZ_FILE	 mlk_offsetofend(struct memlock_file, operand)
-#define MLK_SZ_HOLD_RESULT mlk_offsetofend(struct memlock_hold_result, err)
+#define MLK_SZ_HOLD_RESULT mlk_offsetofend(struct memlock_hold_result, ino)
 #define MLK_SZ_HOLDER_OPTS mlk_offsetofend(struct memlock_holder_opts, flags)
 #define MLK_SZ_HOLDER_TOTALS mlk_offsetofend(struct memlock_holder_totals, helper_maps)
 /* -EINVAL for NULL or a size below @min_sz; else 0. */

@@ -4,6 +4,7 @@
 #define MLK_FILES_H
 
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include "core/core.h"
 
@@ -28,6 +29,13 @@ struct hmap {
 	size_t len;
 };
 
+/* A file a holder holds: its mappings maps[first..first+nmaps) here, or
+ * file @first of helper @shard - 1. Removed: locked 0 and nmaps 0. */
+struct hfile {
+	uint64_t dev, ino, size, locked, first;
+	uint32_t nmaps, shard;
+};
+
 struct mlk_shard {
 	pid_t pid;
 	int sock;
@@ -40,7 +48,9 @@ struct memlock_holder {
 	bool has_cap;
 	unsigned int flags;
 	struct hmap *maps;
-	size_t nmaps, cap;
+	size_t nmaps, cap, live_maps;	/* entries (unmapped ones: addr NULL), mapped */
+	struct hfile *held;
+	size_t nheld, held_cap;		/* file ids are 1 + indexes of @held */
 	struct mlk_shard *shards;	/* MEMLOCK_F_SPREAD: helper processes */
 	size_t nshards;
 	uint64_t shard_maps;
@@ -51,6 +61,11 @@ MLK_HIDDEN int mlk_hold_local(struct memlock_holder *h, int fd, uint64_t cap,
 			      struct memlock_hold_result *res);
 /* Hold @fd in a helper process (the last one, or a new one when it is full). */
 MLK_HIDDEN int mlk_spread_add(struct memlock_holder *h, int fd, struct memlock_hold_result *res);
+/* Release file @id of helper @shard (1-based). */
+MLK_HIDDEN int mlk_spread_remove(struct memlock_holder *h, uint32_t shard, uint64_t id);
+/* Remember a file @res holds (its id into @res->id); -ENOMEM. */
+MLK_HIDDEN int mlk_held_add(struct memlock_holder *h, uint64_t first, uint32_t shard,
+			    struct memlock_hold_result *res);
 MLK_HIDDEN void mlk_spread_close(struct memlock_holder *h);
 
 #endif /* MLK_FILES_H */

@@ -188,6 +188,7 @@ static enum memlock_hold_why hold_extent(struct memlock_holder *h, int fd,
 	}
 	if (done) {
 		h->maps[h->nmaps++] = (struct hmap){ p, done };
+		h->live_maps++;
 		h->used += done;
 	}
 	*len = done;
@@ -251,6 +252,17 @@ static void changed_meanwhile(int fd, struct memlock_hold_result *res)
 	}
 }
 
+static void unmap_range(struct memlock_holder *h, uint64_t first, uint32_t n)
+{
+	for (uint64_t i = first; i < first + n; i++) {
+		if (h->maps[i].addr == NULL)
+			continue;
+		munmap(h->maps[i].addr, h->maps[i].len);
+		h->maps[i].addr = NULL;
+		h->live_maps--;
+	}
+}
+
 int mlk_hold_local(struct memlock_holder *h, int fd, uint64_t cap,
 		   struct memlock_hold_result *res)
 {
@@ -271,7 +283,7 @@ int mlk_hold_local(struct memlock_holder *h, int fd, uint64_t cap,
 		return rc;
 	for (size_t i = 0; i < n; i++)
 		res->data += ext[i].len;
-	if (n > h->max_maps - (h->nmaps < h->max_maps ? h->nmaps : h->max_maps))
+	if (n > h->max_maps - (h->live_maps < h->max_maps ? h->live_maps : h->max_maps))
 		res->why = MEMLOCK_HOLD_WHY_MAP_COUNT;
 	else if ((rc = reserve_maps(h, n)) == 0)
 		hold_extents(h, fd, ext, n, cap, res);
@@ -279,10 +291,88 @@ int mlk_hold_local(struct memlock_holder *h, int fd, uint64_t cap,
 	if (rc < 0)
 		return rc;
 	changed_meanwhile(fd, res);
+	res->dev = st.st_dev;
+	res->ino = st.st_ino;
 	if (res->locked)
-		h->files++;
+		rc = mlk_held_add(h, h->nmaps - res->maps, 0, res);
+	if (rc < 0) {	/* cannot remember it: let it go */
+		unmap_range(h, h->nmaps - res->maps, res->maps);
+		h->used -= res->locked;
+		return rc;
+	}
 	res->state = res->locked == res->data ? MEMLOCK_HOLD_LOCKED
 		   : res->locked ? MEMLOCK_HOLD_PARTIAL : MEMLOCK_HOLD_NOT_LOCKED;
+	return 0;
+}
+
+int mlk_held_add(struct memlock_holder *h, uint64_t first, uint32_t shard,
+		 struct memlock_hold_result *res)
+{
+	struct hfile *f;
+
+	if (h->nheld == h->held_cap) {
+		size_t cap = h->held_cap ? h->held_cap * 2 : 64;
+
+		f = realloc(h->held, cap * sizeof(*f));
+		if (f == NULL)
+			return -ENOMEM;
+		h->held = f;
+		h->held_cap = cap;
+	}
+	h->held[h->nheld++] = (struct hfile){ res->dev, res->ino, res->size, res->locked, first,
+					      res->maps, shard };
+	h->files++;
+	res->id = h->nheld;
+	return 0;
+}
+
+static struct hfile *held(const struct memlock_holder *h, uint64_t id)
+{
+	if (id == 0 || id > h->nheld || (h->held[id - 1].locked == 0 && h->held[id - 1].nmaps == 0))
+		return NULL;
+	return &h->held[id - 1];
+}
+
+int memlock_holder_remove(struct memlock_holder *h, uint64_t id)
+{
+	struct hfile *f;
+	int rc = 0;
+
+	if (h == NULL)
+		return mlk_err(-EINVAL);
+	f = held(h, id);
+	if (f == NULL)
+		return mlk_err(-ENOENT);
+	if (f->shard) {
+		rc = mlk_spread_remove(h, f->shard, f->first);
+		h->shard_maps -= f->nmaps;
+	} else {
+		unmap_range(h, f->first, f->nmaps);
+	}
+	h->used -= f->locked;
+	h->files--;
+	f->locked = 0;
+	f->nmaps = 0;
+	return mlk_err(rc);
+}
+
+int memlock_holder_get(const struct memlock_holder *h, uint64_t id, struct memlock_hold_result *out)
+{
+	struct memlock_hold_result r = { .sz = sizeof(r) };
+	const struct hfile *f;
+
+	if (h == NULL || mlk_out_check(out, MLK_SZ_HOLD_RESULT) < 0)
+		return mlk_err(-EINVAL);
+	f = held(h, id);
+	if (f == NULL)
+		return mlk_err(-ENOENT);
+	r.size = f->size;
+	r.data = r.locked = f->locked;
+	r.maps = f->nmaps;
+	r.id = id;
+	r.dev = f->dev;
+	r.ino = f->ino;
+	mlk_out_copy(out, &r, sizeof(r));
 	return 0;
 }
 
@@ -311,7 +401,7 @@ int memlock_holder_totals(const struct memlock_holder *h, struct memlock_holder_
 	t->files = h->files;
 	t->locked = h->used;
 	t->budget = h->budget;
-	t->maps = h->nmaps;
+	t->maps = h->live_maps;
 	t->max_maps = h->max_maps;
 	t->helpers = h->nshards;
 	t->helper_maps = h->shard_maps;
@@ -324,8 +414,8 @@ void memlock_holder_close(struct memlock_holder *h)
 	if (h == NULL)
 		return;
 	mlk_spread_close(h);
-	for (size_t i = 0; i < h->nmaps; i++)
-		munmap(h->maps[i].addr, h->maps[i].len);
+	unmap_range(h, 0, (uint32_t)h->nmaps);
 	free(h->maps);
+	free(h->held);
 	free(h);
 }

@@ -21,8 +21,12 @@
 
 #include "files/files.h"
 
+enum { SHARD_ADD = 1, SHARD_REMOVE };
+
 struct shard_req {
-	uint64_t cap;
+	uint32_t op;
+	uint64_t cap;	/* SHARD_ADD: the bytes it may lock */
+	uint64_t id;	/* SHARD_REMOVE: the helper's file id */
 };
 
 struct shard_reply {
@@ -30,19 +34,21 @@ struct shard_reply {
 	struct memlock_hold_result res;
 };
 
-static int send_fd(int sock, int fd, uint64_t cap)
+static int send_req(int sock, int fd, const struct shard_req *r)
 {
-	struct shard_req req = { cap };
+	struct shard_req req = *r;
 	struct iovec iov = { &req, sizeof(req) };
 	union {
 		struct cmsghdr h;
 		char buf[CMSG_SPACE(sizeof(int))];
 	} u;
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-			      .msg_controllen = sizeof(u.buf) };
+			      .msg_controllen = fd >= 0 ? sizeof(u.buf) : 0 };
 	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
 
 	memset(u.buf, 0, sizeof(u.buf));
+	if (fd < 0)
+		return sendmsg(sock, &msg, MSG_NOSIGNAL) == (ssize_t)sizeof(req) ? 0 : -errno;
 	c->cmsg_level = SOL_SOCKET;
 	c->cmsg_type = SCM_RIGHTS;
 	c->cmsg_len = CMSG_LEN(sizeof(int));
@@ -50,11 +56,10 @@ static int send_fd(int sock, int fd, uint64_t cap)
 	return sendmsg(sock, &msg, MSG_NOSIGNAL) == (ssize_t)sizeof(req) ? 0 : -errno;
 }
 
-/* A request: 1 with *@fd and *@cap, 0 at the end, -errno. */
-static int recv_fd(int sock, int *fd, uint64_t *cap)
+/* A request: 1 with *@req and *@fd (-1: none), 0 at the end, -errno. */
+static int recv_req(int sock, struct shard_req *req, int *fd)
 {
-	struct shard_req req;
-	struct iovec iov = { &req, sizeof(req) };
+	struct iovec iov = { req, sizeof(*req) };
 	union {
 		struct cmsghdr h;
 		char buf[CMSG_SPACE(sizeof(int))];
@@ -70,10 +75,14 @@ static int recv_fd(int sock, int *fd, uint64_t *cap)
 	if (n <= 0)
 		return n == 0 ? 0 : -errno;
 	c = CMSG_FIRSTHDR(&msg);
-	if (n != (ssize_t)sizeof(req) || c == NULL || c->cmsg_type != SCM_RIGHTS)
+	*fd = -1;
+	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+		memcpy(fd, CMSG_DATA(c), sizeof(int));
+	if (n != (ssize_t)sizeof(*req) || (req->op == SHARD_ADD) != (*fd >= 0)) {
+		if (*fd >= 0)
+			close(*fd);
 		return -EBADMSG;
-	memcpy(fd, CMSG_DATA(c), sizeof(int));
-	*cap = req.cap;
+	}
 	return 1;
 }
 
@@ -98,8 +107,8 @@ static void __attribute__((noreturn)) shard_main(const struct memlock_holder *pa
 					 .rate = parent_h->rate };
 	struct memlock_holder *h;
 	struct shard_reply rep;
-	uint64_t cap = 0;
-	int fd = -1, rc;
+	struct shard_req req;
+	int fd = -1;
 
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
 		_exit(0);
@@ -109,13 +118,20 @@ static void __attribute__((noreturn)) shard_main(const struct memlock_holder *pa
 	sock = only_fd(sock);
 	/* the holder's mappings came along (unlocked): the map count is ours */
 	for (size_t i = 0; i < parent_h->nmaps; i++)
-		munmap(parent_h->maps[i].addr, parent_h->maps[i].len);
+		if (parent_h->maps[i].addr)
+			munmap(parent_h->maps[i].addr, parent_h->maps[i].len);
 	h = sock < 0 ? NULL : memlock_holder_open(&o);
-	while ((rc = recv_fd(sock, &fd, &cap)) > 0) {
+	while (recv_req(sock, &req, &fd) > 0) {
 		memset(&rep, 0, sizeof(rep));
 		rep.res.sz = sizeof(rep.res);
-		rep.rc = h ? mlk_hold_local(h, fd, cap, &rep.res) : -ENOMEM;
-		close(fd);
+		if (h == NULL)
+			rep.rc = -ENOMEM;
+		else if (req.op == SHARD_ADD)
+			rep.rc = mlk_hold_local(h, fd, req.cap, &rep.res);
+		else
+			rep.rc = memlock_holder_remove(h, req.id);
+		if (fd >= 0)
+			close(fd);
 		if (send(sock, &rep, sizeof(rep), MSG_NOSIGNAL) < 0)
 			break;
 	}
@@ -146,15 +162,15 @@ static int shard_start(struct memlock_holder *h)
 	return 0;
 }
 
-static int shard_add(struct memlock_holder *h, const struct mlk_shard *s, int fd,
-		     struct memlock_hold_result *res)
+/* One request to helper @s, and its reply. */
+static int shard_call(const struct mlk_shard *s, int fd, const struct shard_req *req,
+		      struct memlock_hold_result *res)
 {
-	uint64_t cap = h->budget == MEMLOCK_UNLIMITED ? UINT64_MAX : h->budget - h->used;
 	struct shard_reply rep;
 	ssize_t n;
 	int rc;
 
-	rc = send_fd(s->sock, fd, cap);
+	rc = send_req(s->sock, fd, req);
 	if (rc < 0)
 		return rc;
 	do
@@ -166,8 +182,28 @@ static int shard_add(struct memlock_holder *h, const struct mlk_shard *s, int fd
 		return -ECHILD;
 	if (rep.rc < 0)
 		return rep.rc;
-	*res = rep.res;
+	if (res)
+		*res = rep.res;
 	return 0;
+}
+
+static int shard_add(struct memlock_holder *h, const struct mlk_shard *s, int fd,
+		     struct memlock_hold_result *res)
+{
+	struct shard_req req = { .op = SHARD_ADD, .cap = UINT64_MAX };
+
+	if (h->budget != MEMLOCK_UNLIMITED)
+		req.cap = h->budget - h->used;
+	return shard_call(s, fd, &req, res);
+}
+
+int mlk_spread_remove(struct memlock_holder *h, uint32_t shard, uint64_t id)
+{
+	struct shard_req req = { .op = SHARD_REMOVE, .id = id };
+
+	if (shard == 0 || shard > h->nshards)
+		return -ENOENT;
+	return shard_call(&h->shards[shard - 1], -1, &req, NULL);
 }
 
 int mlk_spread_add(struct memlock_holder *h, int fd, struct memlock_hold_result *res)
@@ -186,8 +222,13 @@ int mlk_spread_add(struct memlock_holder *h, int fd, struct memlock_hold_result 
 		if (res->why != MEMLOCK_HOLD_WHY_MAP_COUNT || res->locked)
 			break;	/* a new helper only when this one is full */
 	}
-	if (res->locked)
-		h->files++;
+	if (res->locked == 0)
+		return 0;
+	rc = mlk_held_add(h, res->id, (uint32_t)h->nshards, res);
+	if (rc < 0) {	/* cannot remember it: let it go */
+		(void)mlk_spread_remove(h, (uint32_t)h->nshards, res->id);
+		return rc;
+	}
 	h->used += res->locked;
 	h->shard_maps += res->maps;
 	return 0;

@@ -122,6 +122,48 @@ for d in range(70):
 	rm -rf "$many"
 fi
 
+# --- following: replaced, grown, truncated, deleted, back, and SIGHUP
+fw=$dir/follow
+mkdir -p "$fw"
+chmod 755 "$fw"
+for f in a b c d; do head -c $((1 << 20)) /dev/urandom >"$fw/$f"; done
+start_holder "$dir/fw.out" "$MEMLOCK" files --lock -R "$fw"
+vmlck() { awk '/^VmLck:/ { print $2 }' "/proc/$holder/status"; }
+# wait_for TEXT: the holder says it within a second
+wait_for() {
+	local i
+	for ((i = 0; i < 20; i++)); do
+		grep -qF "$1" "$dir/fw.out" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+is "following: 4 MiB locked" "$(vmlck)" 4096
+head -c $((2 << 20)) /dev/urandom >"$fw/a.new"
+mv "$fw/a.new" "$fw/a"
+check "a replaced file is locked anew within a second" wait_for "locked $fw/a again (replaced): 2M"
+is "... and the old inode released (VmLck, kB)" "$(vmlck)" 5120
+head -c $((1 << 20)) /dev/urandom >>"$fw/b"
+check "a grown file: its new pages locked within a second" wait_for "locked $fw/b again (grown): 2M"
+truncate -s 4096 "$fw/c"
+check "a truncated file: locked again at its size" wait_for "locked $fw/c again (truncated): 4K"
+is "... no stale VmLck (kB)" "$(vmlck)" 5124
+rm "$fw/d"
+check "a deleted file is released within a second" wait_for "released $fw/d (deleted)"
+is "... its pages with it (kB)" "$(vmlck)" 4100
+head -c $((1 << 20)) /dev/urandom >"$fw/d"
+check "a name that comes back is locked again" wait_for "locked $fw/d again (back): 1M"
+head -c 8192 /dev/urandom >"$fw/new"
+rm "$fw/c"
+sleep 0.3
+kill -HUP "$holder"
+check "SIGHUP: the walk again, new files locked, gone ones released" \
+	wait_for "reloaded: 3 files kept, 1 locked anew, 0 released"
+check "SIGHUP: the holder lives on" kill -0 "$holder"
+is "SIGHUP: what stays stays locked, the new file with it (kB)" "$(vmlck)" $((2048 + 2048 + 1024 + 8))
+kill -TERM "$holder"
+wait "$holder"
+
 # --- a file truncated while it loads: no SIGBUS
 if [ "$(id -u)" -ne 0 ]; then
 	skip "truncate while loading" "needs root"

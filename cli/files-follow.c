@@ -1,0 +1,364 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * memlock files --lock, while it holds: follow the files (inotify on their
+ * directories, one watch per directory) and SIGHUP.
+ *  - replaced (a new inode under the name: a package upgrade's rename):
+ *    the old inode is released, the new one locked;
+ *  - grown or truncated: locked again at its new size, so that new pages
+ *    are locked and no mapping outlives the end of the file (no stale VmLck);
+ *  - deleted: released; locked again if the name comes back;
+ *  - SIGHUP: the paths are walked again; what is unchanged stays locked,
+ *    what changed or is new is locked, what is gone is released.
+ * Events are taken in batches, 100 ms after the first, each name once.
+ */
+#include <limits.h>
+#include <poll.h>
+#include <search.h>
+#include <signal.h>
+#include <sys/inotify.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "files.h"
+#include "output.h"
+
+#define WATCH_MASK (IN_CREATE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM | IN_MODIFY | \
+		    IN_CLOSE_WRITE | IN_ONLYDIR | IN_DONT_FOLLOW)
+
+struct held_entry {
+	char *path;
+	uint64_t id;		/* 0: not held (gone, or it did not fit) */
+	uint64_t dev, ino, size;
+	unsigned int gen;	/* the walk that saw it last */
+	bool dirty;		/* an event named it in this batch */
+};
+
+struct follow {
+	struct memlock_holder *h;
+	void *tree;		/* tsearch(3) of struct held_entry, by path */
+	char **dirs;		/* by watch descriptor */
+	int ndirs;
+	int ifd;
+	unsigned int gen;
+	bool watch_full;	/* fs.inotify.max_user_watches reached (said once) */
+	struct held_entry **batch;	/* the entries an event named */
+	size_t nbatch, batch_cap;
+};
+
+static int by_path(const void *a, const void *b)
+{
+	return strcmp(((const struct held_entry *)a)->path, ((const struct held_entry *)b)->path);
+}
+
+struct follow *follow_new(struct memlock_holder *h)
+{
+	struct follow *fw = calloc(1, sizeof(*fw));
+
+	if (fw == NULL)
+		err(EXIT_FAILURE, "cannot allocate memory");
+	fw->h = h;
+	fw->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (fw->ifd < 0)
+		warn("cannot follow changes of the files (inotify)");
+	return fw;
+}
+
+static struct held_entry *lookup(struct follow *fw, const char *path)
+{
+	struct held_entry key = { .path = (char *)path }, **e = tfind(&key, &fw->tree, by_path);
+
+	return e ? *e : NULL;
+}
+
+/* Watch the directory of @path (once per directory: the kernel gives the same wd). */
+static void watch_dir_of(struct follow *fw, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir;
+	int wd;
+
+	if (fw->ifd < 0)
+		return;
+	dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
+	if (dir == NULL)
+		err(EXIT_FAILURE, "cannot allocate memory");
+	wd = inotify_add_watch(fw->ifd, dir, WATCH_MASK);
+	if (wd < 0) {
+		if (errno == ENOSPC && !fw->watch_full) {
+			warnx("not following changes in %s and more: the inotify watches are used up",
+			      user_str(dir));
+			hint("raise fs.inotify.max_user_watches (sysctl)");
+			fw->watch_full = true;
+		}
+		free(dir);
+		return;
+	}
+	if (wd >= fw->ndirs) {
+		int n = wd * 2 + 16;
+		char **d = realloc(fw->dirs, (size_t)n * sizeof(*d));
+
+		if (d == NULL)
+			err(EXIT_FAILURE, "cannot allocate memory");
+		memset(d + fw->ndirs, 0, (size_t)(n - fw->ndirs) * sizeof(*d));
+		fw->dirs = d;
+		fw->ndirs = n;
+	}
+	if (fw->dirs[wd]) {
+		free(dir);
+		return;
+	}
+	fw->dirs[wd] = dir;
+}
+
+void follow_track(struct follow *fw, const char *path, const struct memlock_hold_result *r)
+{
+	struct held_entry *e = lookup(fw, path);
+
+	if (e == NULL) {
+		e = calloc(1, sizeof(*e));
+		if (e == NULL || (e->path = strdup(path)) == NULL ||
+		    tsearch(e, &fw->tree, by_path) == NULL)
+			err(EXIT_FAILURE, "cannot allocate memory");
+		watch_dir_of(fw, path);
+	}
+	e->id = r->id;
+	e->dev = r->dev;
+	e->ino = r->ino;
+	e->size = r->size;
+	e->gen = fw->gen;
+}
+
+/* Lock @e's file again as it is now (or release it when it is gone). */
+static void relock(struct follow *fw, struct held_entry *e, const char *why)
+{
+	struct memlock_hold_result r = { .sz = sizeof(r) };
+	char a[32];
+	int fd, rc;
+
+	if (e->id && memlock_holder_remove(fw->h, e->id) < 0)
+		warnx("%s: cannot release the old pages", user_str(e->path));
+	e->id = 0;
+	fd = open(e->path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			printf("released %s (deleted)\n", user_str(e->path));
+		else
+			warn_rc(-errno, "cannot read %s", user_str(e->path));
+		fflush(stdout);
+		return;
+	}
+	rc = memlock_holder_add_fd(fw->h, fd, &r);
+	close(fd);
+	if (rc < 0) {
+		warn_rc(rc, "cannot lock %s", user_str(e->path));
+		return;
+	}
+	e->id = r.id;
+	e->dev = r.dev;
+	e->ino = r.ino;
+	e->size = r.size;
+	printf("locked %s again (%s): %s\n", user_str(e->path), why,
+	       size_to_human(r.locked, a, sizeof(a)));
+	if (r.state != MEMLOCK_HOLD_LOCKED)
+		warnx("%s: not locked in full: %s", user_str(e->path), memlock_hold_why_name(r.why));
+	fflush(stdout);
+}
+
+/* What changed about @e's file, if anything; NULL when nothing did. */
+static const char *change_of(const struct held_entry *e)
+{
+	struct stat st;
+
+	if (stat(e->path, &st) < 0)
+		return e->id ? "deleted" : NULL;
+	if (!S_ISREG(st.st_mode))
+		return e->id ? "no longer a regular file" : NULL;
+	if (!e->id)
+		return "back";
+	if ((uint64_t)st.st_dev != e->dev || (uint64_t)st.st_ino != e->ino)
+		return "replaced";
+	if ((uint64_t)st.st_size != e->size)
+		return (uint64_t)st.st_size > e->size ? "grown" : "truncated";
+	return NULL;
+}
+
+static void mark(struct follow *fw, struct held_entry *e)
+{
+	if (e->dirty)
+		return;
+	if (fw->nbatch == fw->batch_cap) {
+		size_t n = fw->batch_cap ? fw->batch_cap * 2 : 16;
+		struct held_entry **b = realloc(fw->batch, n * sizeof(*b));
+
+		if (b == NULL)
+			err(EXIT_FAILURE, "cannot allocate memory");
+		fw->batch = b;
+		fw->batch_cap = n;
+	}
+	e->dirty = true;
+	fw->batch[fw->nbatch++] = e;
+}
+
+/* Read what inotify has; the entries named go into the batch. */
+static void read_events(struct follow *fw)
+{
+	char buf[64 * 1024] __attribute__((aligned(__alignof__(struct inotify_event))));
+	char path[PATH_MAX * 2];
+	ssize_t n;
+
+	while ((n = read(fw->ifd, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p < buf + n;) {
+			const struct inotify_event *ev = (const struct inotify_event *)p;
+			struct held_entry *e;
+
+			p += sizeof(*ev) + ev->len;
+			if (ev->mask & IN_IGNORED && ev->wd < fw->ndirs) {
+				free(fw->dirs[ev->wd]);	/* the directory is gone */
+				fw->dirs[ev->wd] = NULL;
+			}
+			if (ev->len == 0 || ev->wd >= fw->ndirs || fw->dirs[ev->wd] == NULL)
+				continue;
+			if ((size_t)snprintf(path, sizeof(path), "%s/%s", fw->dirs[ev->wd], ev->name) >=
+			    sizeof(path))
+				continue;
+			e = lookup(fw, strcmp(fw->dirs[ev->wd], "/") ? path : path + 1);
+			if (e)
+				mark(fw, e);
+		}
+	}
+}
+
+static void run_batch(struct follow *fw)
+{
+	for (size_t i = 0; i < fw->nbatch; i++) {
+		struct held_entry *e = fw->batch[i];
+		const char *why = change_of(e);
+
+		e->dirty = false;
+		if (why)
+			relock(fw, e, why);
+	}
+	fw->nbatch = 0;
+}
+
+/* SIGHUP: the walk again. */
+struct reload {
+	struct follow *fw;
+	unsigned int kept, locked, released;
+};
+
+static struct reload *reload_now;
+
+static void sweep(const void *node, VISIT v, int depth)
+{
+	struct held_entry *e = *(struct held_entry *const *)node;
+
+	(void)depth;
+	if ((v == postorder || v == leaf) && e->gen != reload_now->fw->gen && e->id) {
+		if (memlock_holder_remove(reload_now->fw->h, e->id) == 0)
+			reload_now->released++;
+		e->id = 0;
+	}
+}
+
+void follow_reload(struct follow *fw, char **paths, int n, const struct memlock_walk_opts *wo)
+{
+	struct memlock_files *w = memlock_files_open((const char *const *)paths, (size_t)n, wo);
+	struct memlock_file f = { .sz = sizeof(f) };
+	struct reload rl = { fw, 0, 0, 0 };
+
+	if (w == NULL) {
+		warn_rc(-errno, "cannot walk the files again");
+		return;
+	}
+	fw->gen++;
+	while (memlock_files_next(w, &f) == 0) {
+		struct memlock_hold_result r = { .sz = sizeof(r) };
+		struct held_entry *e;
+
+		if (f.kind != MEMLOCK_FILE_REGULAR)
+			continue;
+		e = lookup(fw, f.path);
+		if (e && e->id && e->dev == f.dev && e->ino == f.ino && e->size == f.size) {
+			e->gen = fw->gen;
+			rl.kept++;
+			continue;
+		}
+		if (e && e->id && memlock_holder_remove(fw->h, e->id) < 0)
+			warnx("%s: cannot release the old pages", user_str(f.path));
+		if (memlock_holder_add_fd(fw->h, f.fd, &r) < 0)
+			continue;
+		follow_track(fw, f.path, &r);
+		rl.locked += r.locked > 0;
+	}
+	memlock_files_close(w);
+	reload_now = &rl;
+	twalk(fw->tree, sweep);
+	reload_now = NULL;
+	printf("reloaded: %u files kept, %u locked anew, %u released\n", rl.kept, rl.locked,
+	       rl.released);
+	fflush(stdout);
+}
+
+/* Hold until SIGINT or SIGTERM, following the files; SIGHUP reloads. */
+void follow_hold(struct follow *fw, char **paths, int n, const struct memlock_walk_opts *wo)
+{
+	struct pollfd pfd[2];
+	sigset_t set;
+	int sfd;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	sfd = signalfd(-1, &set, SFD_CLOEXEC);
+	pfd[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+	pfd[1] = (struct pollfd){ .fd = fw->ifd, .events = POLLIN };
+	for (;;) {
+		struct signalfd_siginfo si;
+		int timeout = fw->nbatch ? 100 : -1;
+		int r = poll(pfd, fw->ifd >= 0 ? 2 : 1, timeout);
+
+		if (r < 0 && errno != EINTR)
+			break;
+		if (r == 0) {	/* 100 ms without an event: the batch is complete */
+			run_batch(fw);
+			continue;
+		}
+		if (pfd[1].revents & POLLIN)
+			read_events(fw);
+		if (!(pfd[0].revents & POLLIN) || read(sfd, &si, sizeof(si)) != sizeof(si))
+			continue;
+		if (si.ssi_signo != SIGHUP)
+			break;
+		run_batch(fw);
+		follow_reload(fw, paths, n, wo);
+	}
+	close(sfd);
+}
+
+static void free_entry(void *p)
+{
+	struct held_entry *e = p;
+
+	free(e->path);
+	free(e);
+}
+
+void follow_free(struct follow *fw)
+{
+	if (fw == NULL)
+		return;
+	tdestroy(fw->tree, free_entry);
+	for (int i = 0; i < fw->ndirs; i++)
+		free(fw->dirs[i]);
+	free(fw->dirs);
+	free(fw->batch);
+	if (fw->ifd >= 0)
+		close(fw->ifd);
+	free(fw);
+}

@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * lib/files against the kernel, in a temporary directory: residency of a
+ * file written just now (all cached) and after POSIX_FADV_DONTNEED (none),
+ * a sparse file's data extents, a holder's budget, ids, removal and the
+ * sized-struct rules; a walk's hard links and filters.
+ */
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "files/files.h"
+
+static char dir[] = "/tmp/memlock-test-files.XXXXXX";
+static long page;
+
+static int mkfile(const char *name, size_t len, char fill)
+{
+	char path[256], buf[4096];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	assert_true(fd >= 0);
+	memset(buf, fill, sizeof(buf));
+	for (size_t done = 0; done < len;) {
+		size_t n = len - done < sizeof(buf) ? len - done : sizeof(buf);
+
+		assert_int_equal(write(fd, buf, n), (ssize_t)n);
+		done += n;
+	}
+	return fd;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	page = sysconf(_SC_PAGESIZE);
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd);
+}
+
+static void test_residency(void **state)
+{
+	struct memlock_residency r = { .sz = sizeof(r) };
+	int fd = mkfile("res", 64 * (size_t)page, 'a');
+
+	(void)state;
+	assert_int_equal(memlock_file_residency(fd, 0, &r), 0);
+	assert_int_equal(r.size, 64 * (uint64_t)page);
+	assert_int_equal(r.pages, 64);
+	assert_int_not_equal(r.source, MEMLOCK_RES_UNKNOWN);	/* we own it */
+	assert_int_equal(r.cached, 64);				/* written just now */
+	fsync(fd);
+	posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+	assert_int_equal(memlock_file_residency(fd, MEMLOCK_F_MINCORE, &r), 0);
+	assert_int_equal(r.source, MEMLOCK_RES_MINCORE);
+	assert_true(r.cached < 64);
+	/* the rules: sz too small, unknown flags, not a regular file */
+	r.sz = 8;
+	assert_int_equal(memlock_file_residency(fd, 0, &r), -EINVAL);
+	r.sz = sizeof(r);
+	assert_int_equal(memlock_file_residency(fd, MEMLOCK_F_SPREAD, &r), -EINVAL);
+	close(fd);
+	fd = open(dir, O_RDONLY | O_DIRECTORY);
+	assert_int_equal(memlock_file_residency(fd, 0, &r), -EISDIR);
+	close(fd);
+}
+
+static void test_extents(void **state)
+{
+	struct mlk_extent *e;
+	struct stat st;
+	size_t n;
+	int fd = mkfile("sparse", (size_t)page, 'b');
+
+	(void)state;
+	/* data at 0 and at 64 pages, a hole between, the size 128 pages */
+	assert_int_equal(pwrite(fd, "x", 1, 64 * page), 1);
+	assert_int_equal(ftruncate(fd, 128 * page), 0);
+	fsync(fd);
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_int_equal(mlk_data_extents(fd, &st, (uint64_t)page, &e, &n), 0);
+	if (n == 1) {	/* a file system without holes (reports all as data) */
+		assert_int_equal(e[0].len, 128 * (uint64_t)page);
+	} else {
+		assert_int_equal(n, 2);
+		assert_int_equal(e[0].off, 0);
+		assert_true(e[0].len >= (uint64_t)page && e[0].len < 64 * (uint64_t)page);
+		assert_true(e[1].off <= 64 * (uint64_t)page);
+		assert_true(e[1].off + e[1].len > 64 * (uint64_t)page);
+	}
+	assert_int_equal(lseek(fd, 0, SEEK_CUR), (off_t)page);	/* the offset kept */
+	free(e);
+	close(fd);
+}
+
+static void test_holder(void **state)
+{
+	struct memlock_holder_opts o = { .sz = sizeof(o), .budget = 8 * (uint64_t)page };
+	struct memlock_hold_result r = { .sz = sizeof(r) };
+	struct memlock_holder_totals t = { .sz = sizeof(t) };
+	struct memlock_holder *h = memlock_holder_open(&o);
+	int a = mkfile("a", 5 * (size_t)page, 'a'), b = mkfile("b", 5 * (size_t)page, 'b');
+	uint64_t id;
+
+	(void)state;
+	assert_non_null(h);
+	assert_int_equal(memlock_holder_add_fd(h, a, &r), 0);
+	assert_int_equal(r.state, MEMLOCK_HOLD_LOCKED);
+	assert_int_equal(r.locked, 5 * (uint64_t)page);
+	assert_int_not_equal(r.id, 0);
+	id = r.id;
+	/* 3 pages of budget left: b in part */
+	assert_int_equal(memlock_holder_add_fd(h, b, &r), 0);
+	assert_int_equal(r.state, MEMLOCK_HOLD_PARTIAL);
+	assert_int_equal(r.why, MEMLOCK_HOLD_WHY_BUDGET);
+	assert_int_equal(r.locked, 3 * (uint64_t)page);
+	assert_int_equal(memlock_holder_totals(h, &t), 0);
+	assert_int_equal(t.files, 2);
+	assert_int_equal(t.locked, 8 * (uint64_t)page);
+	/* a removal gives its bytes back */
+	assert_int_equal(memlock_holder_remove(h, id), 0);
+	assert_int_equal(memlock_holder_remove(h, id), -ENOENT);
+	assert_int_equal(memlock_holder_get(h, id, &r), -ENOENT);
+	assert_int_equal(memlock_holder_totals(h, &t), 0);
+	assert_int_equal(t.locked, 3 * (uint64_t)page);
+	assert_int_equal(t.files, 1);
+	assert_int_equal(memlock_holder_add_fd(h, a, &r), 0);
+	assert_int_equal(r.state, MEMLOCK_HOLD_LOCKED);
+	assert_int_equal(memlock_holder_get(h, r.id, &r), 0);
+	assert_int_equal(r.locked, 5 * (uint64_t)page);
+	/* the rules */
+	r.sz = 4;
+	assert_int_equal(memlock_holder_add_fd(h, a, &r), -EINVAL);
+	t.sz = 0;
+	assert_int_equal(memlock_holder_totals(h, &t), -EINVAL);
+	memlock_holder_close(h);
+	o.flags = MEMLOCK_F_MINCORE;
+	assert_null(memlock_holder_open(&o));
+	assert_int_equal(errno, EINVAL);
+	close(a);
+	close(b);
+}
+
+static void test_walk(void **state)
+{
+	struct memlock_walk_opts o = { .sz = sizeof(o), .flags = MEMLOCK_WALK_RECURSIVE,
+				       .include = (const char *const[]){ "*.keep", NULL } };
+	struct memlock_file f = { .sz = sizeof(f) };
+	char sub[256], p1[300], p2[300];
+	const char *paths[] = { sub };
+	struct memlock_files *w;
+	int regular = 0, links = 0, rc;
+
+	(void)state;
+	snprintf(sub, sizeof(sub), "%s/w", dir);
+	assert_int_equal(mkdir(sub, 0755), 0);
+	snprintf(p1, sizeof(p1), "%s/one.keep", sub);
+	snprintf(p2, sizeof(p2), "%s/two.keep", sub);
+	close(open(p1, O_CREAT | O_WRONLY, 0644));
+	assert_int_equal(link(p1, p2), 0);
+	snprintf(p2, sizeof(p2), "%s/other", sub);
+	close(open(p2, O_CREAT | O_WRONLY, 0644));
+	w = memlock_files_open(paths, 1, &o);
+	assert_non_null(w);
+	while ((rc = memlock_files_next(w, &f)) == 0) {
+		regular += f.kind == MEMLOCK_FILE_REGULAR;
+		links += f.kind == MEMLOCK_FILE_SKIPPED && f.skip == MEMLOCK_SKIP_HARDLINK;
+		if (f.kind == MEMLOCK_FILE_REGULAR)
+			assert_true(f.fd >= 0 && strstr(f.path, ".keep"));
+	}
+	assert_int_equal(rc, 1);
+	assert_int_equal(regular, 1);	/* one.keep or two.keep, once; not "other" */
+	assert_int_equal(links, 1);
+	memlock_files_close(w);
+	o.flags = 1u << 9;
+	assert_null(memlock_files_open(paths, 1, &o));
+	assert_int_equal(errno, EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_residency),
+		cmocka_unit_test(test_extents),
+		cmocka_unit_test(test_holder),
+		cmocka_unit_test(test_walk),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
