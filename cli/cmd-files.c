@@ -89,7 +89,16 @@ static void __attribute__((noreturn)) usage(void)
 	      "                             unlimited with CAP_IPC_LOCK)\n"
 	      "     --rate <size>         load at most <size> per second\n"
 	      "     --strict              a file not locked in full: hold nothing, fail\n"
-	      " -v, --verbose             say every file not locked in full\n", stdout);
+	      " -v, --verbose             say every file not locked in full\n"
+	      "     --daemon              hold in the background once locked (the exit status\n"
+	      "                             says how the locking went)\n"
+	      "     --pidfile <path>      write the holder's PID there\n"
+	      "     --socket <path>       the control socket (default: beside --pidfile, or\n"
+	      "                             /run/memlock/files.PID.sock as root, else in\n"
+	      "                             $XDG_RUNTIME_DIR/memlock/)\n"
+	      "     --status              what a running holder holds\n"
+	      "     --add <path>          make a running holder lock <path> too\n"
+	      "     --remove <path>       make a running holder release <path>\n", stdout);
 	fputs(USAGE_OUTPUT_OPTIONS, stdout);
 	fputs(USAGE_SEPARATOR, stdout);
 	fputs(USAGE_HELP_OPTIONS, stdout);
@@ -245,7 +254,8 @@ static int exit_status(const struct totals *t, int rc)
 
 int cmd_files(int argc, char **argv)
 {
-	enum { OPT_MINCORE = 0x2000, OPT_BUDGET, OPT_RATE, OPT_STRICT };
+	enum { OPT_MINCORE = 0x2000, OPT_BUDGET, OPT_RATE, OPT_STRICT, OPT_SOCKET, OPT_STATUS,
+	       OPT_ADD, OPT_REMOVE, OPT_DAEMON, OPT_PIDFILE };
 	static const struct option longopts[] = {
 		{ "recursive", no_argument, NULL, 'R' },
 		{ "one-file-system", no_argument, NULL, 'x' },
@@ -259,6 +269,12 @@ int cmd_files(int argc, char **argv)
 		{ "rate", required_argument, NULL, OPT_RATE },
 		{ "strict", no_argument, NULL, OPT_STRICT },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "socket", required_argument, NULL, OPT_SOCKET },
+		{ "daemon", no_argument, NULL, OPT_DAEMON },
+		{ "pidfile", required_argument, NULL, OPT_PIDFILE },
+		{ "status", no_argument, NULL, OPT_STATUS },
+		{ "add", required_argument, NULL, OPT_ADD },
+		{ "remove", required_argument, NULL, OPT_REMOVE },
 		OUTPUT_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -267,7 +283,9 @@ int cmd_files(int argc, char **argv)
 	struct files_run run = { .page = (uint64_t)sysconf(_SC_PAGESIZE) };
 	struct memlock_walk_opts wo = { .sz = sizeof(wo) };
 	struct files_lock_opts lo = { 0 };
+	const char *ctl_arg = NULL;
 	bool lock = false;
+	int ctl_op = 0;
 	const char **inc = NULL, **exc = NULL;
 	size_t ninc = 0, nexc = 0;
 	int c, rc;
@@ -321,6 +339,25 @@ int cmd_files(int argc, char **argv)
 		case 'v':
 			lo.verbose = true;
 			break;
+		case OPT_SOCKET:
+			lo.socket = optarg;
+			break;
+		case OPT_DAEMON:
+			lo.daemon = true;
+			break;
+		case OPT_PIDFILE:
+			lo.pidfile = optarg;
+			break;
+		case OPT_STATUS:
+		case OPT_ADD:
+		case OPT_REMOVE:
+			if (ctl_op) {
+				warnx("--status, --add and --remove go one at a time");
+				errtryhelp("files");
+			}
+			ctl_op = c == OPT_STATUS ? CTL_STATUS : c == OPT_ADD ? CTL_ADD : CTL_REMOVE;
+			ctl_arg = optarg;
+			break;
 		case 'h':
 			usage();
 		case 'V':
@@ -328,6 +365,17 @@ int cmd_files(int argc, char **argv)
 		default:
 			errtryhelp("files");
 		}
+	}
+	if (ctl_op) {
+		if (optind < argc || lock) {
+			warnx("unexpected argument: %s", optind < argc ? user_str(argv[optind]) : "--lock");
+			errtryhelp("files");
+		}
+		if (ctl_op == CTL_STATUS && control_status_init(&run.out) < 0)
+			errtryhelp("files");
+		rc = control_client(lo.socket, ctl_op, ctl_arg, &run.out);
+		output_free(&run.out);
+		return close_stdout_rc(rc);
 	}
 	if (optind == argc) {
 		warnx("no file given");
@@ -341,8 +389,8 @@ int cmd_files(int argc, char **argv)
 		free(exc);
 		return close_stdout_rc(rc);
 	}
-	if (lo.budget || lo.rate || lo.strict) {
-		warnx("--budget, --rate and --strict go with --lock");
+	if (lo.budget || lo.rate || lo.strict || lo.daemon || lo.pidfile) {
+		warnx("--budget, --rate, --strict, --daemon and --pidfile go with --lock");
 		errtryhelp("files");
 	}
 	run.out.infos = run.summary ? total_infos : file_infos;

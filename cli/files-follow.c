@@ -28,47 +28,46 @@
 #define WATCH_MASK (IN_CREATE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM | IN_MODIFY | \
 		    IN_CLOSE_WRITE | IN_ONLYDIR | IN_DONT_FOLLOW)
 
-struct held_entry {
-	char *path;
-	uint64_t id;		/* 0: not held (gone, or it did not fit) */
-	uint64_t dev, ino, size;
-	unsigned int gen;	/* the walk that saw it last */
-	bool dirty;		/* an event named it in this batch */
-};
-
-struct follow {
-	struct memlock_holder *h;
-	void *tree;		/* tsearch(3) of struct held_entry, by path */
-	char **dirs;		/* by watch descriptor */
-	int ndirs;
-	int ifd;
-	unsigned int gen;
-	bool watch_full;	/* fs.inotify.max_user_watches reached (said once) */
-	struct held_entry **batch;	/* the entries an event named */
-	size_t nbatch, batch_cap;
-};
-
-static int by_path(const void *a, const void *b)
+int follow_by_path(const void *a, const void *b)
 {
 	return strcmp(((const struct held_entry *)a)->path, ((const struct held_entry *)b)->path);
 }
 
-struct follow *follow_new(struct memlock_holder *h)
+struct follow *follow_new(struct memlock_holder *h, char **paths, int n,
+			  const struct memlock_walk_opts *wo)
 {
 	struct follow *fw = calloc(1, sizeof(*fw));
 
 	if (fw == NULL)
 		err(EXIT_FAILURE, "cannot allocate memory");
 	fw->h = h;
+	fw->wo = *wo;
+	fw->ctl = -1;
+	for (int i = 0; i < n; i++)
+		follow_add_operand(fw, paths[i]);
 	fw->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (fw->ifd < 0)
 		warn("cannot follow changes of the files (inotify)");
 	return fw;
 }
 
-static struct held_entry *lookup(struct follow *fw, const char *path)
+void follow_add_operand(struct follow *fw, const char *path)
 {
-	struct held_entry key = { .path = (char *)path }, **e = tfind(&key, &fw->tree, by_path);
+	char **o;
+
+	for (size_t i = 0; i < fw->nops; i++)
+		if (strcmp(fw->ops[i], path) == 0)
+			return;
+	o = realloc(fw->ops, (fw->nops + 1) * sizeof(*o));
+	if (o == NULL || (o[fw->nops] = strdup(path)) == NULL)
+		err(EXIT_FAILURE, "cannot allocate memory");
+	fw->ops = o;
+	fw->nops++;
+}
+
+struct held_entry *follow_lookup(struct follow *fw, const char *path)
+{
+	struct held_entry key = { .path = (char *)path }, **e = tfind(&key, &fw->tree, follow_by_path);
 
 	return e ? *e : NULL;
 }
@@ -113,21 +112,31 @@ static void watch_dir_of(struct follow *fw, const char *path)
 	fw->dirs[wd] = dir;
 }
 
-void follow_track(struct follow *fw, const char *path, const struct memlock_hold_result *r)
+static void set_result(struct held_entry *e, const struct memlock_hold_result *r)
 {
-	struct held_entry *e = lookup(fw, path);
-
-	if (e == NULL) {
-		e = calloc(1, sizeof(*e));
-		if (e == NULL || (e->path = strdup(path)) == NULL ||
-		    tsearch(e, &fw->tree, by_path) == NULL)
-			err(EXIT_FAILURE, "cannot allocate memory");
-		watch_dir_of(fw, path);
-	}
 	e->id = r->id;
 	e->dev = r->dev;
 	e->ino = r->ino;
 	e->size = r->size;
+	e->data = r->data;
+	e->locked = r->locked;
+	e->state = (uint8_t)r->state;
+	e->why = (uint8_t)r->why;
+	e->err = r->err;
+}
+
+void follow_track(struct follow *fw, const char *path, const struct memlock_hold_result *r)
+{
+	struct held_entry *e = follow_lookup(fw, path);
+
+	if (e == NULL) {
+		e = calloc(1, sizeof(*e));
+		if (e == NULL || (e->path = strdup(path)) == NULL ||
+		    tsearch(e, &fw->tree, follow_by_path) == NULL)
+			err(EXIT_FAILURE, "cannot allocate memory");
+		watch_dir_of(fw, path);
+	}
+	set_result(e, r);
 	e->gen = fw->gen;
 }
 
@@ -141,8 +150,12 @@ static void relock(struct follow *fw, struct held_entry *e, const char *why)
 	if (e->id && memlock_holder_remove(fw->h, e->id) < 0)
 		warnx("%s: cannot release the old pages", user_str(e->path));
 	e->id = 0;
+	e->locked = 0;
+	e->state = MEMLOCK_HOLD_NOT_LOCKED;
 	fd = open(e->path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0) {
+		e->err = errno;
+		e->why = MEMLOCK_HOLD_WHY_ERROR;
 		if (errno == ENOENT)
 			printf("released %s (deleted)\n", user_str(e->path));
 		else
@@ -153,13 +166,11 @@ static void relock(struct follow *fw, struct held_entry *e, const char *why)
 	rc = memlock_holder_add_fd(fw->h, fd, &r);
 	close(fd);
 	if (rc < 0) {
+		e->err = -rc;
 		warn_rc(rc, "cannot lock %s", user_str(e->path));
 		return;
 	}
-	e->id = r.id;
-	e->dev = r.dev;
-	e->ino = r.ino;
-	e->size = r.size;
+	set_result(e, &r);
 	printf("locked %s again (%s): %s\n", user_str(e->path), why,
 	       size_to_human(r.locked, a, sizeof(a)));
 	if (r.state != MEMLOCK_HOLD_LOCKED)
@@ -224,7 +235,7 @@ static void read_events(struct follow *fw)
 			if ((size_t)snprintf(path, sizeof(path), "%s/%s", fw->dirs[ev->wd], ev->name) >=
 			    sizeof(path))
 				continue;
-			e = lookup(fw, strcmp(fw->dirs[ev->wd], "/") ? path : path + 1);
+			e = follow_lookup(fw, strcmp(fw->dirs[ev->wd], "/") ? path : path + 1);
 			if (e)
 				mark(fw, e);
 		}
@@ -264,9 +275,10 @@ static void sweep(const void *node, VISIT v, int depth)
 	}
 }
 
-void follow_reload(struct follow *fw, char **paths, int n, const struct memlock_walk_opts *wo)
+void follow_reload(struct follow *fw)
 {
-	struct memlock_files *w = memlock_files_open((const char *const *)paths, (size_t)n, wo);
+	struct memlock_files *w = memlock_files_open((const char *const *)fw->ops, fw->nops,
+						     &fw->wo);
 	struct memlock_file f = { .sz = sizeof(f) };
 	struct reload rl = { fw, 0, 0, 0 };
 
@@ -281,8 +293,9 @@ void follow_reload(struct follow *fw, char **paths, int n, const struct memlock_
 
 		if (f.kind != MEMLOCK_FILE_REGULAR)
 			continue;
-		e = lookup(fw, f.path);
-		if (e && e->id && e->dev == f.dev && e->ino == f.ino && e->size == f.size) {
+		e = follow_lookup(fw, f.path);
+		if (e && e->id && e->dev == f.dev && e->ino == f.ino && e->size == f.size &&
+		    e->state == MEMLOCK_HOLD_LOCKED) {
 			e->gen = fw->gen;
 			rl.kept++;
 			continue;
@@ -301,12 +314,14 @@ void follow_reload(struct follow *fw, char **paths, int n, const struct memlock_
 	printf("reloaded: %u files kept, %u locked anew, %u released\n", rl.kept, rl.locked,
 	       rl.released);
 	fflush(stdout);
+	notify_status(fw->h, "READY=1\n");
 }
 
-/* Hold until SIGINT or SIGTERM, following the files; SIGHUP reloads. */
-void follow_hold(struct follow *fw, char **paths, int n, const struct memlock_walk_opts *wo)
+/* Hold until SIGINT or SIGTERM, following the files; SIGHUP reloads, the
+ * control socket answers. */
+void follow_hold(struct follow *fw)
 {
-	struct pollfd pfd[2];
+	struct pollfd pfd[3];
 	sigset_t set;
 	int sfd;
 
@@ -318,10 +333,11 @@ void follow_hold(struct follow *fw, char **paths, int n, const struct memlock_wa
 	sfd = signalfd(-1, &set, SFD_CLOEXEC);
 	pfd[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };
 	pfd[1] = (struct pollfd){ .fd = fw->ifd, .events = POLLIN };
+	pfd[2] = (struct pollfd){ .fd = fw->ctl, .events = POLLIN };
 	for (;;) {
 		struct signalfd_siginfo si;
 		int timeout = fw->nbatch ? 100 : -1;
-		int r = poll(pfd, fw->ifd >= 0 ? 2 : 1, timeout);
+		int r = poll(pfd, 3, timeout);	/* (a negative fd is not polled) */
 
 		if (r < 0 && errno != EINTR)
 			break;
@@ -331,12 +347,18 @@ void follow_hold(struct follow *fw, char **paths, int n, const struct memlock_wa
 		}
 		if (pfd[1].revents & POLLIN)
 			read_events(fw);
+		if (pfd[2].revents & POLLIN) {
+			run_batch(fw);
+			control_serve(fw);
+			notify_status(fw->h, NULL);
+		}
 		if (!(pfd[0].revents & POLLIN) || read(sfd, &si, sizeof(si)) != sizeof(si))
 			continue;
 		if (si.ssi_signo != SIGHUP)
 			break;
 		run_batch(fw);
-		follow_reload(fw, paths, n, wo);
+		notify("RELOADING=1");
+		follow_reload(fw);
 	}
 	close(sfd);
 }
@@ -360,5 +382,9 @@ void follow_free(struct follow *fw)
 	free(fw->batch);
 	if (fw->ifd >= 0)
 		close(fw->ifd);
+	for (size_t i = 0; i < fw->nops; i++)
+		free(fw->ops[i]);
+	free(fw->ops);
+	control_close(fw);
 	free(fw);
 }

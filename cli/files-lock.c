@@ -6,6 +6,7 @@
  * paths again without dropping what stays (vmtouch dies on it).
  */
 #include <inttypes.h>
+#include <limits.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -128,8 +129,78 @@ static void report(const struct lock_run *run)
 		hint("raise vm.max_map_count (sysctl), or lock fewer files");
 }
 
-int files_lock(char **paths, int n, const struct memlock_walk_opts *wo,
+static int locked_hold(char **paths, int n, const struct memlock_walk_opts *wo,
+		       const struct files_lock_opts *o, int ready);
+
+/* The paths as the holder keeps them: absolute, so that --add and --remove
+ * of another working directory name the same files. */
+static char **absolute_paths(char **paths, int n)
+{
+	char cwd[PATH_MAX], **abs = calloc((size_t)n + 1, sizeof(*abs));
+
+	if (abs == NULL || getcwd(cwd, sizeof(cwd)) == NULL)
+		err(EXIT_FAILURE, "cannot read the working directory");
+	for (int i = 0; i < n; i++) {
+		if (paths[i][0] == '/')
+			abs[i] = strdup(paths[i]);
+		else if (asprintf(&abs[i], "%s/%s", strcmp(cwd, "/") ? cwd : "", paths[i]) < 0)
+			abs[i] = NULL;
+		if (abs[i] == NULL)
+			err(EXIT_FAILURE, "cannot allocate memory");
+	}
+	return abs;
+}
+
+static void free_paths(char **p, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(p[i]);
+	free(p);
+}
+
+int files_lock(char **given, int n, const struct memlock_walk_opts *wo,
 	       const struct files_lock_opts *o)
+{
+	char **paths = absolute_paths(given, n);
+	int ready = o->daemon ? daemon_start() : -1;
+	int status = locked_hold(paths, n, wo, o, ready);
+
+	free_paths(paths, n);
+	return status;
+}
+
+/* The control socket beside the PID file: /run/x/name.pid -> /run/x/name.sock */
+static char *socket_beside(const char *pidfile)
+{
+	const char *dot = strrchr(pidfile, '.'), *slash = strrchr(pidfile, '/');
+	size_t n = dot && (!slash || dot > slash) ? (size_t)(dot - pidfile) : strlen(pidfile);
+	char *p;
+
+	if (asprintf(&p, "%.*s.sock", (int)n, pidfile) < 0)
+		err(EXIT_FAILURE, "cannot allocate memory");
+	return p;
+}
+
+/* Ready: the PID file, the control socket, the service manager, the parent. */
+static int ready_to_hold(struct lock_run *run, int ready, bool incomplete)
+{
+	const struct files_lock_opts *o = run->o;
+	char *sock = o->socket ? strdup(o->socket) : o->pidfile ? socket_beside(o->pidfile) : NULL;
+
+	if (o->pidfile && pidfile_write(o->pidfile) < 0) {
+		free(sock);
+		return -1;
+	}
+	if (control_listen(run->fw, sock) < 0)
+		warnx("no control socket: --status, --add and --remove cannot reach this holder");
+	free(sock);
+	notify_status(run->h, "READY=1\n");
+	daemon_ready(ready, incomplete ? EXIT_SOMEOK : EXIT_SUCCESS);
+	return 0;
+}
+
+static int locked_hold(char **paths, int n, const struct memlock_walk_opts *wo,
+		       const struct files_lock_opts *o, int ready)
 {
 	struct memlock_holder_opts ho = { .sz = sizeof(ho), .budget = o->budget, .rate = o->rate,
 					 .flags = MEMLOCK_F_SPREAD };
@@ -144,7 +215,7 @@ int files_lock(char **paths, int n, const struct memlock_walk_opts *wo,
 		warn_rc(-errno, "cannot start holding files");
 		return EXIT_FAILURE;
 	}
-	run.fw = follow_new(run.h);
+	run.fw = follow_new(run.h, paths, n, wo);
 	w = memlock_files_open((const char *const *)paths, (size_t)n, wo);
 	if (w == NULL) {
 		rc = -errno;
@@ -158,20 +229,19 @@ int files_lock(char **paths, int n, const struct memlock_walk_opts *wo,
 	report(&run);
 	incomplete = run.first_path != NULL || run.errors;
 	free(run.first_path);
-	if (rc < 0 || (o->strict && incomplete)) {
+	if (rc < 0 || (o->strict && incomplete) || (run.files == 0 && run.errors) ||
+	    ready_to_hold(&run, ready, incomplete) < 0) {
 		follow_free(run.fw);
 		memlock_holder_close(run.h);
-		if (o->strict && rc >= 0)
+		if (o->strict && incomplete && rc >= 0)
 			warnx("nothing is held (--strict)");
+		daemon_ready(ready, EXIT_FAILURE);
 		return EXIT_FAILURE;
 	}
-	if (run.files == 0 && run.errors) {
-		follow_free(run.fw);
-		memlock_holder_close(run.h);
-		return EXIT_FAILURE;
-	}
-	follow_hold(run.fw, paths, n, wo);
+	follow_hold(run.fw);
+	notify("STOPPING=1");
 	follow_free(run.fw);
 	memlock_holder_close(run.h);
+	pidfile_remove();
 	return incomplete ? EXIT_SOMEOK : EXIT_SUCCESS;
 }

@@ -5,11 +5,16 @@
 
 #include "memlock.h"
 
+struct output;
+
 struct files_lock_opts {
 	uint64_t budget;	/* 0: the default (RLIMIT_MEMLOCK, or none with CAP_IPC_LOCK) */
 	uint64_t rate;		/* bytes per second, 0: no limit */
 	bool strict;		/* a file not locked in full: hold nothing, fail */
 	bool verbose;		/* say every file not locked in full, and every skip */
+	const char *socket;	/* the control socket's path, NULL: the default */
+	const char *pidfile;	/* --pidfile */
+	bool daemon;		/* --daemon */
 };
 
 /* files-lock.c: lock @paths and hold them until SIGINT/SIGTERM; the exit status */
@@ -17,14 +22,85 @@ int files_lock(char **paths, int n, const struct memlock_walk_opts *wo,
 	       const struct files_lock_opts *o);
 
 /* files-follow.c: what a holder does while it holds */
-struct follow;
-struct follow *follow_new(struct memlock_holder *h);
+struct held_entry {
+	char *path;
+	uint64_t id;		/* 0: not held (gone, or it did not fit) */
+	uint64_t dev, ino, size, data, locked;
+	unsigned int gen;	/* the walk that saw it last */
+	int err;		/* the last error (errno), 0 */
+	uint8_t state, why;	/* enum memlock_hold_state, _why of the last lock */
+	bool dirty;		/* an event named it in this batch */
+};
+
+struct follow {
+	struct memlock_holder *h;
+	void *tree;		/* tsearch(3) of struct held_entry, by path */
+	char **dirs;		/* by watch descriptor */
+	int ndirs;
+	int ifd;		/* inotify */
+	int ctl;		/* the control socket (files-control.c), -1 */
+	char *ctl_path;
+	unsigned int gen;
+	bool watch_full;	/* fs.inotify.max_user_watches reached (said once) */
+	struct held_entry **batch;	/* the entries an event named */
+	size_t nbatch, batch_cap;
+	char **ops;		/* the paths given (and added), walked again on SIGHUP */
+	size_t nops;
+	struct memlock_walk_opts wo;
+};
+
+struct follow *follow_new(struct memlock_holder *h, char **paths, int n,
+			  const struct memlock_walk_opts *wo);
+void follow_add_operand(struct follow *fw, const char *path);
+int follow_by_path(const void *a, const void *b);
+struct held_entry *follow_lookup(struct follow *fw, const char *path);
 /* Remember @path, held as @r says (r->id 0: not held), and watch its directory. */
 void follow_track(struct follow *fw, const char *path, const struct memlock_hold_result *r);
-/* Walk @paths again: keep what is unchanged, lock what changed, release what is gone. */
-void follow_reload(struct follow *fw, char **paths, int n, const struct memlock_walk_opts *wo);
+/* Walk the paths again: keep what is unchanged, lock what changed, release what is gone. */
+void follow_reload(struct follow *fw);
 /* Hold until SIGINT/SIGTERM, following the files; SIGHUP reloads. */
-void follow_hold(struct follow *fw, char **paths, int n, const struct memlock_walk_opts *wo);
+void follow_hold(struct follow *fw);
 void follow_free(struct follow *fw);
+
+/* files-control.c: the control socket of a holder, and its clients */
+enum { CTL_STATUS = 1, CTL_ADD, CTL_REMOVE };
+/* The wire: a request is one message, struct ctl_req and a path's bytes;
+ * the answer a message per file, struct ctl_rec and its path, then REC_END. */
+struct ctl_req {
+	uint32_t op;		/* CTL_STATUS, CTL_ADD, CTL_REMOVE */
+};
+
+enum { REC_FILE = 1, REC_END };
+
+struct ctl_rec {
+	uint32_t kind;
+	int32_t err;		/* REC_END: 0 or an errno; REC_FILE: the last error */
+	uint64_t size, data, locked;	/* REC_END: files, 0, bytes */
+	uint32_t state, why;
+};
+
+/* Listen on @path (NULL: the default for this process); prints where. */
+int control_listen(struct follow *fw, const char *path);
+/* Answer one client (called when the socket is readable). */
+void control_serve(struct follow *fw);
+void control_close(struct follow *fw);
+/* memlock files --status/--add/--remove: the exit status */
+int control_client(const char *socket_path, int op, const char *arg, struct output *out);
+/* The table of --status, with out's options. */
+int control_status_init(struct output *out);
+/* The default socket path of holder @pid. */
+char *control_default_path(pid_t pid);
+
+/* files-daemon.c: --daemon, --pidfile, the systemd notify protocol */
+/* Fork: the parent exits with the status daemon_ready() sends; the child
+ * gets the pipe to send it on. */
+int daemon_start(void);
+void daemon_ready(int fd, int status);
+int pidfile_write(const char *path);
+void pidfile_remove(void);
+/* A message to $NOTIFY_SOCKET, if there is one ("READY=1\nSTATUS=..."). */
+void notify(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* STATUS= with what @h holds, after @state ("READY=1\n", or NULL). */
+void notify_status(struct memlock_holder *h, const char *state);
 
 #endif /* MEMLOCK_CLI_FILES_H */

@@ -1,0 +1,304 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The control socket of memlock files --lock: memlock files --status lists
+ * what a running holder holds, --add and --remove change it without a
+ * restart. A SOCK_SEQPACKET socket, mode 0600, answering its own user and
+ * root only (SO_PEERCRED); one client at a time, each bounded by a
+ * timeout, so a stuck client cannot stop the holder from following.
+ * A request is one message: struct ctl_req and a path's bytes. The answer
+ * is a message per file (struct ctl_rec and its path) and a last one
+ * (CTL_END) with the outcome. Paths are bytes, never text.
+ */
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <search.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "files.h"
+#include "output.h"
+
+#define CTL_MSG_MAX (sizeof(struct ctl_rec) + 2 * PATH_MAX)
+
+
+char *control_default_path(pid_t pid)
+{
+	const char *rt = getenv("XDG_RUNTIME_DIR");
+	char *p = NULL;
+	int n;
+
+	if (geteuid() == 0)
+		n = asprintf(&p, "/run/memlock/files.%d.sock", (int)pid);
+	else if (rt && *rt == '/')
+		n = asprintf(&p, "%s/memlock/files.%d.sock", rt, (int)pid);
+	else
+		n = asprintf(&p, "/tmp/memlock-%u/files.%d.sock", (unsigned int)geteuid(), (int)pid);
+	return n < 0 ? NULL : p;
+}
+
+static int sun_of(struct sockaddr_un *sa, const char *path)
+{
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sa->sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa->sun_path, path);
+	return 0;
+}
+
+int control_listen(struct follow *fw, const char *path)
+{
+	char *p = path ? strdup(path) : control_default_path(getpid()), *slash;
+	struct sockaddr_un sa;
+	mode_t old;
+	int fd, rc;
+
+	if (p == NULL)
+		return -ENOMEM;
+	slash = strrchr(p, '/');
+	if (path == NULL && slash) {	/* our own directory, 0700 (0755 for /run/memlock) */
+		*slash = '\0';
+		(void)mkdir(p, geteuid() == 0 ? 0755 : 0700);
+		*slash = '/';
+	}
+	rc = sun_of(&sa, p);
+	fd = rc < 0 ? -1 : socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		rc = rc < 0 ? rc : -errno;
+		goto fail;
+	}
+	old = umask(0177);
+	rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 8) < 0 ? -errno : 0;
+	umask(old);
+	if (rc < 0) {
+		close(fd);
+		goto fail;
+	}
+	fw->ctl = fd;
+	fw->ctl_path = p;
+	printf("control socket: %s\n", p);
+	fflush(stdout);
+	return 0;
+fail:
+	warn_rc(rc, "cannot listen on %s", user_str(p));
+	free(p);
+	return rc;
+}
+
+void control_close(struct follow *fw)
+{
+	if (fw->ctl < 0)
+		return;
+	close(fw->ctl);
+	unlink(fw->ctl_path);
+	free(fw->ctl_path);
+	fw->ctl = -1;
+}
+
+static int send_rec(int fd, const struct ctl_rec *r, const char *path)
+{
+	size_t n = path ? strlen(path) : 0;
+	struct iovec iov[2] = { { (void *)r, sizeof(*r) }, { (void *)path, n } };
+	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 2 };
+
+	return sendmsg(fd, &msg, MSG_NOSIGNAL) < 0 ? -errno : 0;
+}
+
+static int send_entry(int fd, const struct held_entry *e)
+{
+	struct ctl_rec r = { REC_FILE, e->err, e->size, e->data, e->locked, e->state, e->why };
+
+	if (!e->id)
+		r.state = MEMLOCK_HOLD_NOT_LOCKED;
+	return send_rec(fd, &r, e->path);
+}
+
+struct walk_ctx {
+	struct follow *fw;
+	int fd;
+	const char *prefix;	/* CTL_REMOVE: the path, or NULL for every entry */
+	struct held_entry **hits;
+	size_t n, cap;
+};
+
+static bool under(const char *path, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return strncmp(path, prefix, n) == 0 && (path[n] == '\0' || path[n] == '/' ||
+						 (n && prefix[n - 1] == '/'));
+}
+
+static void collect(const void *node, VISIT v, void *arg)
+{
+	struct held_entry *e = *(struct held_entry *const *)node;
+	struct walk_ctx *c = arg;
+
+	if (v != postorder && v != leaf)
+		return;
+	if (c->prefix && !under(e->path, c->prefix))
+		return;
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 64;
+		struct held_entry **h = realloc(c->hits, cap * sizeof(*h));
+
+		if (h == NULL)
+			return;	/* answered in part; the END says how many */
+		c->hits = h;
+		c->cap = cap;
+	}
+	c->hits[c->n++] = e;
+}
+
+static int do_status(struct follow *fw, int fd, uint64_t *files, uint64_t *bytes)
+{
+	struct walk_ctx c = { .fw = fw, .fd = fd };
+	int rc = 0;
+
+	twalk_r(fw->tree, collect, &c);
+	for (size_t i = 0; i < c.n && rc == 0; i++) {
+		rc = send_entry(fd, c.hits[i]);
+		*bytes += c.hits[i]->id ? c.hits[i]->locked : 0;
+	}
+	*files = c.n;
+	free(c.hits);
+	return rc;
+}
+
+static int do_add(struct follow *fw, int fd, const char *path, uint64_t *files, uint64_t *bytes)
+{
+	const char *paths[] = { path };
+	struct memlock_files *w = memlock_files_open(paths, 1, &fw->wo);
+	struct memlock_file f = { .sz = sizeof(f) };
+	int rc, err = 0;
+
+	if (w == NULL)
+		return -errno;
+	while ((rc = memlock_files_next(w, &f)) == 0) {
+		struct memlock_hold_result r = { .sz = sizeof(r) };
+		struct held_entry *e;
+
+		if (f.kind == MEMLOCK_FILE_ERROR && f.operand)
+			err = f.err;
+		if (f.kind == MEMLOCK_FILE_SKIPPED && f.operand)	/* EISDIR: a directory without -R */
+			err = f.skip == MEMLOCK_SKIP_DIRECTORY ? EISDIR : EINVAL;
+		if (f.kind != MEMLOCK_FILE_REGULAR)
+			continue;
+		e = follow_lookup(fw, f.path);
+		if (e && e->id && e->dev == f.dev && e->ino == f.ino && e->size == f.size)
+			continue;	/* held already */
+		if (e && e->id && memlock_holder_remove(fw->h, e->id) < 0)
+			continue;
+		if (memlock_holder_add_fd(fw->h, f.fd, &r) < 0)
+			continue;
+		follow_track(fw, f.path, &r);
+		(*files)++;
+		*bytes += r.locked;
+		e = follow_lookup(fw, f.path);
+		if (e && send_entry(fd, e) < 0)
+			break;
+	}
+	memlock_files_close(w);
+	if (rc < 0)
+		return rc;
+	if (err)
+		return -err;
+	follow_add_operand(fw, path);
+	printf("added %s: %" PRIu64 " files\n", user_str(path), *files);
+	fflush(stdout);
+	return 0;
+}
+
+static void drop_operand(struct follow *fw, const char *path)
+{
+	for (size_t i = 0; i < fw->nops; i++) {
+		if (!under(fw->ops[i], path))
+			continue;
+		free(fw->ops[i]);
+		fw->ops[i--] = fw->ops[--fw->nops];
+	}
+}
+
+static int do_remove(struct follow *fw, int fd, const char *path, uint64_t *files, uint64_t *bytes)
+{
+	struct walk_ctx c = { .fw = fw, .fd = fd, .prefix = path };
+
+	twalk_r(fw->tree, collect, &c);
+	for (size_t i = 0; i < c.n; i++) {
+		struct held_entry *e = c.hits[i];
+
+		if (e->id && memlock_holder_remove(fw->h, e->id) == 0)
+			*bytes += e->locked;
+		e->id = 0;
+		e->locked = 0;
+		(void)send_entry(fd, e);
+		tdelete(e, &fw->tree, follow_by_path);
+		free(e->path);
+		free(e);
+	}
+	*files = c.n;
+	free(c.hits);
+	drop_operand(fw, path);
+	if (c.n == 0)
+		return -ENOENT;
+	printf("removed %s: %" PRIu64 " files\n", user_str(path), *files);
+	fflush(stdout);
+	return 0;
+}
+
+void control_serve(struct follow *fw)
+{
+	struct timeval tv = { 2, 0 };
+	struct ucred cred;
+	socklen_t clen = sizeof(cred);
+	struct ctl_rec end = { .kind = REC_END };
+	char *buf = malloc(CTL_MSG_MAX + 1);
+	struct ctl_req req;
+	ssize_t n;
+	int fd;
+
+	fd = accept4(fw->ctl, NULL, NULL, SOCK_CLOEXEC);
+	if (fd < 0 || buf == NULL)
+		goto out;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) < 0 ||
+	    (cred.uid != 0 && cred.uid != geteuid())) {
+		end.err = EPERM;
+		goto answer;
+	}
+	n = recv(fd, buf, CTL_MSG_MAX, 0);
+	if (n < (ssize_t)sizeof(req)) {
+		end.err = EBADMSG;
+		goto answer;
+	}
+	memcpy(&req, buf, sizeof(req));
+	buf[n] = '\0';
+	if (req.op != CTL_STATUS && (size_t)n == sizeof(req)) {
+		end.err = EINVAL;
+		goto answer;
+	}
+	switch (req.op) {
+	case CTL_STATUS:
+		end.err = -do_status(fw, fd, &end.size, &end.locked);
+		break;
+	case CTL_ADD:
+		end.err = -do_add(fw, fd, buf + sizeof(req), &end.size, &end.locked);
+		break;
+	case CTL_REMOVE:
+		end.err = -do_remove(fw, fd, buf + sizeof(req), &end.size, &end.locked);
+		break;
+	default:
+		end.err = EINVAL;
+	}
+answer:
+	(void)send_rec(fd, &end, NULL);
+out:
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+}
