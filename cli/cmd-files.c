@@ -132,16 +132,18 @@ static void file_row(struct files_run *run, const char *path, const struct memlo
 	output_set_num(out, ln, F_FILE_PAGES, r->pages);
 	output_set_str(out, ln, F_SOURCE, memlock_residency_source_name(r->source));
 	set_percent(out, ln, F_PERCENT, r->cached, r->pages, known);
-	if (!known)	/* empty cells: null in JSON */
-		return;
-	output_set_size(out, ln, F_CACHED, r->cached * run->page);
-	output_set_num(out, ln, F_PAGES, r->cached);
-	if (!cs)
-		return;
-	output_set_num(out, ln, F_DIRTY, r->dirty);
-	output_set_num(out, ln, F_WRITEBACK, r->writeback);
-	output_set_num(out, ln, F_EVICTED, r->evicted);
-	output_set_num(out, ln, F_RECENTLY_EVICTED, r->recently_evicted);
+	if (known) {	/* else empty cells: null in JSON */
+		output_set_size(out, ln, F_CACHED, r->cached * run->page);
+		output_set_num(out, ln, F_PAGES, r->cached);
+	}
+	if (cs) {
+		output_set_num(out, ln, F_DIRTY, r->dirty);
+		output_set_num(out, ln, F_WRITEBACK, r->writeback);
+		output_set_num(out, ln, F_EVICTED, r->evicted);
+		output_set_num(out, ln, F_RECENTLY_EVICTED, r->recently_evicted);
+	}
+	if (output_streaming(out))
+		output_stream_line(out, ln);
 }
 
 static void count(struct files_run *run, const struct memlock_residency *r)

@@ -4,7 +4,9 @@
  * conventions of fincore(1) and lsblk(8). Numeric columns keep their value in
  * the cell's userdata so --sort compares numbers, not human strings.
  */
+#include <ctype.h>
 #include <getopt.h>
+#include <json-c/json.h>
 #include <inttypes.h>
 
 #include "cli.h"
@@ -287,9 +289,78 @@ void output_free(struct output *out)
 	out->tb = NULL;
 }
 
+/* -J without --sort: each line printed as a JSON object as soon as it is
+ * complete, then dropped, so that a walk of a million files shows its
+ * progress and keeps constant memory. The document is the one libsmartcols
+ * prints (an array named as the table), one object a line. */
+bool output_streaming(const struct output *out)
+{
+	return out->json && out->sort == NULL;
+}
+
+static struct json_object *cell_json(const struct output *out, size_t pos, const char *data)
+{
+	enum col_kind kind = out->infos[out->columns[pos]].kind;
+
+	if (data == NULL || *data == '\0')
+		return NULL;	/* null: not known */
+	if (kind == COL_BOOL)
+		return json_object_new_boolean(strcmp(data, "true") == 0);
+	if (kind == COL_NUM || (kind == COL_SIZE && out->bytes)) {
+		char *end;
+		unsigned long long v;
+
+		errno = 0;
+		v = strtoull(data, &end, 10);
+		if (errno == 0 && *end == '\0')
+			return json_object_new_uint64(v);
+		if (*data == '"')	/* "unlimited" in a number column */
+			return json_object_new_string_len(data + 1, (int)strlen(data) - 2);
+	}
+	return json_object_new_string(data);	/* the cell is valid UTF-8 already */
+}
+
+void output_stream_line(struct output *out, struct libscols_line *ln)
+{
+	struct json_object *obj = json_object_new_object();
+	const char *s;
+
+	if (obj == NULL)
+		err(EXIT_FAILURE, "cannot allocate memory");
+	for (size_t i = 0; i < out->ncolumns; i++) {
+		struct libscols_cell *ce = scols_line_get_cell(ln, i);
+		char key[64];
+		size_t k;
+
+		for (k = 0; out->infos[out->columns[i]].name[k] && k + 1 < sizeof(key); k++)
+			key[k] = (char)tolower((unsigned char)out->infos[out->columns[i]].name[k]);
+		key[k] = '\0';
+		json_object_object_add(obj, key, cell_json(out, i, scols_cell_get_data(ce)));
+	}
+	s = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_SPACED |
+						 JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (s == NULL)
+		err(EXIT_FAILURE, "cannot allocate memory");
+	if (out->streamed)
+		fputs(",\n      ", stdout);
+	else
+		printf("{\n   \"%s\": [\n      ", scols_table_get_name(out->tb) ?: "table");
+	fputs(s, stdout);
+	json_object_put(obj);
+	out->streamed++;
+	scols_table_remove_line(out->tb, ln);
+}
+
 int output_print(struct output *out)
 {
 	int rc;
+
+	if (output_streaming(out) && out->streamed) {	/* the end of the document */
+		fputs("\n   ]\n}\n", stdout);
+		scols_unref_table(out->tb);
+		out->tb = NULL;
+		return ferror(stdout) ? -EIO : 0;
+	}
 
 	if (out->sort != NULL) {
 		int id = output_column_id(out, out->sort), pos = position(out, id);

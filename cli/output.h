@@ -36,6 +36,7 @@ struct output {
 	bool all;	/* --output-all, or -o all */
 	const char *sort;
 	struct libscols_table *tb;
+	uint64_t streamed;	/* lines printed by output_stream_line() */
 };
 
 /* Option values shared by the subcommands that print tables. */
@@ -79,6 +80,11 @@ void output_set_bool(struct output *out, struct libscols_line *ln, int id, bool 
  * output_print(). */
 void output_free(struct output *out);
 int output_print(struct output *out);
+/* -J without --sort: print each line once complete (output_stream_line(),
+ * which frees it) instead of at the end; output_print() closes the document
+ * (or prints the empty table when no line was streamed). */
+bool output_streaming(const struct output *out);
+void output_stream_line(struct output *out, struct libscols_line *ln);
 /* List the columns in --help. */
 void output_usage_columns(const char *title, const struct colinfo *infos, size_t n);
 /* @s as valid UTF-8 whatever its bytes, each byte that is not written as

@@ -11,8 +11,8 @@ set -u
 build="gcc make pkg-config libc6-dev libsmartcols-dev libjson-c-dev"
 case ${1:-build} in
 build) want=$build ;;
-check) want="$build libcmocka-dev util-linux python3 busybox-static shellcheck abigail-tools g++" ;;
-bench) want="$build hyperfine gdb python3" ;;
+check) want="$build libcmocka-dev util-linux python3 busybox-static shellcheck abigail-tools g++ time" ;;
+bench) want="$build hyperfine gdb python3 vmtouch" ;;
 cross) want="$build gcc-aarch64-linux-gnu libc6-dev-arm64-cross" ;;
 aarch64) want="$build gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm cpio" ;;
 clang) want="$build clang libcmocka-dev" ;;
@@ -49,6 +49,7 @@ probe() {
 	libc6-dev-arm64-cross) what="the aarch64 C library's headers"
 		echo '#include <stdio.h>' | aarch64-linux-gnu-gcc -E - >/dev/null 2>&1 ;;
 	abigail-tools) what="command abidiff"; command -v abidiff >/dev/null ;;
+	time) what="/usr/bin/time (GNU time)"; [ -x /usr/bin/time ] ;;
 	qemu-system-arm) what="command qemu-system-aarch64"
 		command -v qemu-system-aarch64 >/dev/null ;;
 	*) what="command $1"; command -v "$1" >/dev/null ;;

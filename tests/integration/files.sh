@@ -124,6 +124,27 @@ json=$("$MEMLOCK" files -J "$odd")
 check "-J of a name with bytes that are not UTF-8 is valid UTF-8 JSON" \
 	python3 -c 'import json, sys; json.loads(sys.stdin.buffer.read().decode("utf-8", "strict"))' <<<"$json"
 
+# -J streams: one object per file as it is read, in constant memory
+many=$dir/many
+python3 -c '
+import os, sys
+for d in range(20):
+    p = os.path.join(sys.argv[1], "d%02d" % d)
+    os.makedirs(p)
+    for i in range(1000):
+        open(os.path.join(p, str(i)), "wb").close()' "$many"
+maxrss() {	# the peak RSS (kB) of a command, its output to $dir/out
+	/usr/bin/time -f %M -o "$dir/rss" "$@" >"$dir/out" && cat "$dir/rss"
+}
+streamed=$(maxrss "$MEMLOCK" files -J -R "$many")
+is "-J of 20,000 files: valid JSON, every file in it" \
+	"$(python3 -c 'import json, sys; print(len(json.load(open(sys.argv[1]))["files"]))' "$dir/out")" 20000
+check "... one object a line, as it is read" test "$(grep -c '^      { ' "$dir/out")" -eq 20000
+buffered=$(maxrss "$MEMLOCK" files -J -R --sort SIZE "$many")
+diag "peak RSS: $streamed kB streamed, $buffered kB sorted (the table kept whole)"
+check "-J keeps less in memory than a sorted table of the same files" test "$((streamed * 2))" -lt "$buffered"
+rm -rf "$many"
+
 # --- nested file systems whose roots share an inode number, a bind loop
 m=$dir/mnt
 mkdir -p "$m"
