@@ -127,6 +127,11 @@ static void report(const struct lock_run *run)
 		hint("raise --budget to %s", size_to_human(run->data, a, sizeof(a)));
 	else if (run->first_why == MEMLOCK_HOLD_WHY_MAP_COUNT)
 		hint("raise vm.max_map_count (sysctl), or lock fewer files");
+	else if (run->first_why == MEMLOCK_HOLD_WHY_CGROUP)
+		hint("the holder's memory cgroup (limit %s) had room for %s: raise its limit "
+		     "(a unit's MemoryMax=, cgroup v1's memory.limit_in_bytes) or hold from a "
+		     "bigger cgroup", size_to_human(t.cgroup_limit, a, sizeof(a)),
+		     size_to_human(t.cgroup_room, c, sizeof(c)));
 }
 
 static int locked_hold(char **paths, int n, const struct memlock_walk_opts *wo,
@@ -181,6 +186,23 @@ static char *socket_beside(const char *pidfile)
 	return p;
 }
 
+/* An explicit budget the memory cgroup has no room for: the kernel would
+ * OOM-kill the holder, and every lock with it. Said before locking. */
+static void warn_cgroup(const struct lock_run *run)
+{
+	struct memlock_holder_totals t = { .sz = sizeof(t) };
+	char a[32], b[32];
+
+	if (!run->o->budget || memlock_holder_totals(run->h, &t) < 0 ||
+	    t.cgroup_room == MEMLOCK_UNLIMITED || run->o->budget <= t.cgroup_room)
+		return;
+	warnx("the budget (%s) is more than the room left in the holder's memory cgroup (%s, "
+	      "limit %s): the kernel may OOM-kill the holder, and drop every lock with it",
+	      size_to_human(run->o->budget, a, sizeof(a)), size_to_human(t.cgroup_room, b, sizeof(b)),
+	      size_to_human(t.cgroup_limit, (char[32]){ 0 }, 32));
+	hint("leave --budget out (the cgroup's room is then the cap), or raise the cgroup's limit");
+}
+
 /* Ready: the PID file, the control socket, the service manager, the parent. */
 static int ready_to_hold(struct lock_run *run, int ready, bool incomplete)
 {
@@ -215,6 +237,7 @@ static int locked_hold(char **paths, int n, const struct memlock_walk_opts *wo,
 		warn_rc(-errno, "cannot start holding files");
 		return EXIT_FAILURE;
 	}
+	warn_cgroup(&run);
 	run.fw = follow_new(run.h, paths, n, wo);
 	w = memlock_files_open((const char *const *)paths, (size_t)n, wo);
 	if (w == NULL) {

@@ -185,6 +185,8 @@ enum memlock_hold_why {
 	MEMLOCK_HOLD_WHY_ERROR,		/* mmap(2) or mlock(2) failed: @err */
 	MEMLOCK_HOLD_WHY_CHANGED,	/* the file shrank while it was loading (@size
 					 * is its new size) */
+	MEMLOCK_HOLD_WHY_CGROUP,	/* the holder's memory cgroup has no room left:
+					 * locking more would have the kernel OOM-kill it */
 };
 
 /**
@@ -216,7 +218,11 @@ struct memlock_hold_result {
  * @sz: sizeof(struct memlock_holder_opts).
  * @budget: bytes it may lock in all; 0 for the default: unlimited with
  *          CAP_IPC_LOCK, else the soft RLIMIT_MEMLOCK less what the process
- *          has locked already; MEMLOCK_UNLIMITED for no budget.
+ *          has locked already, and in either case no more than the room
+ *          its memory cgroup leaves (less 8 MiB for the holder itself: locked
+ *          page cache is charged to the cgroup, and a full cgroup has the
+ *          kernel OOM-kill the holder and drop every lock);
+ *          MEMLOCK_UNLIMITED for no budget.
  * @rate: bytes per second to load at most (0: as fast as the disk goes).
  * @max_maps: mappings it may make (0: vm.max_map_count less the process's
  *          mappings and a reserve of 1024 for the rest of the program).
@@ -245,10 +251,13 @@ struct memlock_holder_opts {
  * @maps, @max_maps: mappings made, and the most it may make, in the
  *          calling process; @helpers: helper processes (MEMLOCK_F_SPREAD),
  *          @helper_maps: their mappings.
+ * @cgroup_limit, @cgroup_room: the memory cgroup's limit and the room it left
+ *          when the holder was opened (MEMLOCK_UNLIMITED: none).
  */
 struct memlock_holder_totals {
 	size_t sz;
 	uint64_t files, locked, budget, maps, max_maps, helpers, helper_maps;
+	uint64_t cgroup_limit, cgroup_room;
 };
 
 struct memlock_holder;

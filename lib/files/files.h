@@ -24,6 +24,7 @@ MLK_HIDDEN int mlk_data_extents(int fd, const struct stat *st, uint64_t page,
 
 /* hold.c, spread.c: a holder, its mappings and its helper processes */
 #define MLK_SMALL_FILE (64u * 1024)	/* locked by mmap(MAP_LOCKED) alone */
+#define MLK_CGROUP_MARGIN (8ull << 20)	/* left in the memory cgroup for the holder itself */
 struct hmap {
 	void *addr;
 	size_t len;
@@ -45,7 +46,9 @@ struct memlock_holder {
 	uint64_t budget, used, files, max_maps, page;
 	uint64_t rate, paced, pace_t0;	/* bytes loaded since pace_t0 (ns) */
 	uint64_t soft, locked_before;	/* RLIMIT_MEMLOCK, VmLck at open */
-	bool has_cap;
+	uint64_t cg_limit, cg_room;	/* the memory cgroup's limit and room at open;
+					 * cg_room caps a default budget */
+	bool has_cap, explicit_budget;
 	unsigned int flags;
 	struct hmap *maps;
 	size_t nmaps, cap, live_maps;	/* entries (unmapped ones: addr NULL), mapped */
@@ -56,6 +59,8 @@ struct memlock_holder {
 	uint64_t shard_maps;
 };
 
+/* What a default budget may still lock within the memory cgroup's room. */
+MLK_HIDDEN uint64_t mlk_cgroup_left(const struct memlock_holder *h);
 /* Hold what fits of @fd in this process, at most @cap more bytes. */
 MLK_HIDDEN int mlk_hold_local(struct memlock_holder *h, int fd, uint64_t cap,
 			      struct memlock_hold_result *res);

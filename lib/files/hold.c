@@ -28,6 +28,7 @@ static const char *const why_names[] = {
 	[MEMLOCK_HOLD_WHY_MEMORY] = "the kernel could not lock the pages",
 	[MEMLOCK_HOLD_WHY_ERROR] = "error",
 	[MEMLOCK_HOLD_WHY_CHANGED] = "the file shrank while it was loading",
+	[MEMLOCK_HOLD_WHY_CGROUP] = "no room left in the holder's memory cgroup",
 };
 
 const char *memlock_hold_why_name(enum memlock_hold_why why)
@@ -52,6 +53,9 @@ static int holder_facts(struct memlock_holder *h, const struct memlock_holder_op
 	h->has_cap = memlock_proc_has_cap_ipc_lock(NULL, &st, NULL);
 	h->soft = lim.soft;
 	h->locked_before = st.vm_lck;
+	h->cg_limit = h->cg_room = MEMLOCK_UNLIMITED;
+	(void)mlk_read_memcg(0, &h->cg_limit, &h->cg_room);	/* none: no cap */
+	h->explicit_budget = o->budget != 0;
 	if (o->budget)
 		h->budget = o->budget;
 	else if (h->has_cap || lim.soft == MEMLOCK_UNLIMITED)
@@ -215,6 +219,17 @@ static int reserve_maps(struct memlock_holder *h, size_t more)
 	return 0;
 }
 
+/* What the memory cgroup has room for, with a default budget (an explicit
+ * one is the caller's call). */
+uint64_t mlk_cgroup_left(const struct memlock_holder *h)
+{
+	if (h->explicit_budget || h->cg_room == MEMLOCK_UNLIMITED)
+		return UINT64_MAX;
+	if (h->cg_room < MLK_CGROUP_MARGIN + h->used)
+		return 0;
+	return h->cg_room - MLK_CGROUP_MARGIN - h->used;
+}
+
 /* Lock what fits of @ext[0..@n) into @res, at most @cap bytes. */
 static void hold_extents(struct memlock_holder *h, int fd, const struct mlk_extent *ext,
 			 size_t n, uint64_t cap, struct memlock_hold_result *res)
@@ -223,20 +238,26 @@ static void hold_extents(struct memlock_holder *h, int fd, const struct mlk_exte
 
 	for (size_t i = 0; i < n && res->why == MEMLOCK_HOLD_WHY_NONE; i++) {
 		uint64_t left = h->budget == MEMLOCK_UNLIMITED ? UINT64_MAX : h->budget - h->used;
+		uint64_t cg = mlk_cgroup_left(h);
+		enum memlock_hold_why short_of = MEMLOCK_HOLD_WHY_BUDGET;
 
 		if (left > cap - res->locked)
 			left = cap - res->locked;
+		if (cg < left) {
+			left = cg;
+			short_of = MEMLOCK_HOLD_WHY_CGROUP;
+		}
 		size_t len = (size_t)(ext[i].len < left ? ext[i].len : left / h->page * h->page);
 
 		if (len == 0) {
-			res->why = MEMLOCK_HOLD_WHY_BUDGET;
+			res->why = short_of;
 			break;
 		}
 		res->why = hold_extent(h, fd, &ext[i], &len, sparse, &res->err);
 		res->locked += len;
 		res->maps += len > 0;
 		if (res->why == MEMLOCK_HOLD_WHY_NONE && len < ext[i].len)
-			res->why = MEMLOCK_HOLD_WHY_BUDGET;
+			res->why = short_of;
 	}
 }
 
@@ -405,6 +426,8 @@ int memlock_holder_totals(const struct memlock_holder *h, struct memlock_holder_
 	t->max_maps = h->max_maps;
 	t->helpers = h->nshards;
 	t->helper_maps = h->shard_maps;
+	t->cgroup_limit = h->cg_limit;
+	t->cgroup_room = h->cg_room;
 	mlk_out_copy(out, t, sizeof(*t));
 	return 0;
 }

@@ -194,6 +194,8 @@ static int shard_add(struct memlock_holder *h, const struct mlk_shard *s, int fd
 
 	if (h->budget != MEMLOCK_UNLIMITED)
 		req.cap = h->budget - h->used;
+	if (mlk_cgroup_left(h) < req.cap)	/* the helpers share the holder's cgroup */
+		req.cap = mlk_cgroup_left(h);
 	return shard_call(s, fd, &req, res);
 }
 

@@ -96,6 +96,10 @@ struct mlk_context {
 };
 MLK_HIDDEN void mlk_parse_cgroup(const char *buf, size_t len, struct mlk_context *ctx);
 MLK_HIDDEN int mlk_userns_is_init(const char *root, pid_t pid);
+/* memcg.c: the memory cgroup limit of process @pid (0: the caller), and the
+ * room it leaves (the tightest level); MEMLOCK_UNLIMITED when none, -ENOENT
+ * when there is no memory controller. */
+MLK_HIDDEN int mlk_read_memcg(pid_t pid, uint64_t *limit, uint64_t *room);
 /* mapcount.c: vm.max_map_count, and the mappings of a process */
 MLK_HIDDEN int mlk_read_max_map_count(const char *root, uint64_t *max);
 MLK_HIDDEN int mlk_count_maps(const char *root, pid_t pid, uint64_t *n);

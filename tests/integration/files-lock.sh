@@ -164,6 +164,58 @@ is "SIGHUP: what stays stays locked, the new file with it (kB)" "$(vmlck)" $((20
 kill -TERM "$holder"
 wait "$holder"
 
+# --- a memory cgroup too small for what is asked: locked up to its room,
+# never OOM-killed (vmtouch's "daemon shut down unexpectedly")
+if [ "$(id -u)" -ne 0 ]; then
+	skip "memory cgroup" "needs root"
+elif [ -w /sys/fs/cgroup/memory ]; then
+	CG=/sys/fs/cgroup/memory/memlock-files-test.$$ CGLIM=memory.limit_in_bytes
+elif grep -qw memory /sys/fs/cgroup/cgroup.controllers 2>/dev/null; then
+	CG=/sys/fs/cgroup/memlock-files-test.$$ CGLIM=memory.max
+else
+	CG=
+	skip "memory cgroup" "no memory cgroup controller (v1 or v2)"
+fi
+if [ -n "${CG:-}" ]; then
+	mkdir "$CG"
+	at_exit "rmdir '$CG' 2>/dev/null"
+	echo $((64 << 20)) >"$CG/$CGLIM"
+	cgt=$dir/cgtree
+	mkdir -p "$cgt"
+	for i in $(seq -w 1 24); do head -c $((8 << 20)) /dev/urandom >"$cgt/f$i"; done
+	sync
+	for f in "$cgt"/f*; do
+		python3 -c 'import os, sys; fd = os.open(sys.argv[1], os.O_RDONLY); os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)' "$f"
+	done
+	sh -c 'echo $$ >"$1/cgroup.procs"; shift; exec "$@"' sh "$CG" \
+		"$MEMLOCK" files --lock "$cgt" -R >"$dir/cg.out" 2>"$dir/cg.out.err" &
+	holder=$!
+	at_exit "kill $holder 2>/dev/null"
+	for ((i = 0; i < 200; i++)); do
+		grep -q '^locked ' "$dir/cg.out" && break
+		kill -0 $holder 2>/dev/null || break
+		sleep 0.05
+	done
+	diag "$(cat "$dir/cg.out" "$dir/cg.out.err")"
+	check "a 64 MiB cgroup and 192 MiB of files: the holder lives (not OOM-killed)" kill -0 $holder
+	check "... it locked what the cgroup has room for, no more" \
+		grep -Eq "^locked [1-5][0-9](\.[0-9])?M of 192M" "$dir/cg.out"
+	check "... and says the cgroup was the limit, with the fix" \
+		grep -q "no room left in the holder's memory cgroup" "$dir/cg.out.err"
+	check "... the hint names MemoryMax=" grep -q "hint: .*MemoryMax=" "$dir/cg.out.err"
+	kill -TERM $holder
+	wait $holder
+	sh -c 'echo $$ >"$1/cgroup.procs"; shift; exec "$@"' sh "$CG" \
+		"$MEMLOCK" files --lock --budget 100M "$cgt/f01" >"$dir/cg2.out" 2>"$dir/cg2.err" &
+	holder=$!
+	for ((i = 0; i < 200; i++)); do grep -q '^locked ' "$dir/cg2.out" && break; sleep 0.05; done
+	check "an explicit budget past the cgroup's room: warned before locking" \
+		grep -q "is more than the room left in the holder's memory cgroup" "$dir/cg2.err"
+	kill -TERM $holder 2>/dev/null
+	wait $holder
+	rm -rf "$cgt"
+fi
+
 # --- a file truncated while it loads: no SIGBUS
 if [ "$(id -u)" -ne 0 ]; then
 	skip "truncate while loading" "needs root"
