@@ -119,8 +119,12 @@ $(B)/tests/engine-edges: tests/integration/engine-edges.c $(LIB_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(SRCS_OF)
 
+$(B)/tests/needs-list: tests/integration/needs-list.c $(LIB_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(SRCS_OF)
+
 tests: $(UNIT_BINS) $(B)/tests/fuzz-proc $(B)/tests/predict-matrix $(B)/tests/pid-reuse \
-       $(B)/tests/engine-edges all
+       $(B)/tests/engine-edges $(B)/tests/needs-list all
 
 # The victim locks memory for real: never sanitized (ASan's shadow would be
 # locked and populated by mlockall(MCL_CURRENT)).

@@ -22,6 +22,7 @@
  *   memlock/target.h   other processes, by ptrace syscall injection
  *   memlock/exec.h     programs locked from their first instruction
  *   memlock/files.h    file pages: residency, walks of file trees
+ *   memlock/needs.h    what a program needs in RAM: its libraries, a process's files
  */
 #ifndef MEMLOCK_H
 #define MEMLOCK_H
@@ -34,5 +35,6 @@
 #include <memlock/target.h>
 #include <memlock/exec.h>
 #include <memlock/files.h>
+#include <memlock/needs.h>
 
 #endif /* MEMLOCK_H */
