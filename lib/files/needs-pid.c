@@ -39,12 +39,23 @@ void mlk_needs_pid_free(struct mlk_needs_pid *p)
 	free(p);
 }
 
-static char *read_exe(const char *root, pid_t pid, struct stat *st)
+/* /proc/PID/exe: the path it shows, and the file the process runs (the
+ * link is followed inside the root: a captured tree's link is its own) */
+static char *read_exe(const struct memlock_needs *it, const char *root, pid_t pid,
+		      struct stat *st)
 {
 	char link[PATH_MAX], *buf;
 	ssize_t n;
+	int fd, rc;
 
-	if (mlk_proc_path(link, sizeof(link), root, pid, "exe") < 0 || stat(link, st) < 0)
+	if (mlk_proc_path(link, sizeof(link), NULL, pid, "exe") < 0)
+		return NULL;
+	fd = mlk_needs_openat(it, link, O_PATH);
+	if (fd < 0)
+		return NULL;
+	rc = fstat(fd, st);
+	close(fd);
+	if (rc < 0 || mlk_proc_path(link, sizeof(link), root, pid, "exe") < 0)
 		return NULL;
 	buf = malloc(PATH_MAX);
 	if (buf == NULL)
@@ -77,7 +88,7 @@ struct memlock_needs *memlock_needs_open_pid(const char *root, pid_t pid, unsign
 	if (it->pid->maps == NULL)
 		goto fail;
 	/* a kernel thread, or /proc/PID/exe denied: no program, files still */
-	it->pid->exe = read_exe(root, pid, &it->pid->exe_st);
+	it->pid->exe = read_exe(it, root, pid, &it->pid->exe_st);
 	return it;
 fail:
 	err = errno;
