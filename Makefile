@@ -279,7 +279,7 @@ install: all
 	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCLUDEDIR@|$(INCLUDEDIR)|; s|@VERSION@|$(VERSION)|' \
 		memlock.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/memlock.pc
 	install -m 644 man/memlock.1 $(DESTDIR)$(MANDIR)/man1/
-	install -m 644 man/libmemlock.3 $(DESTDIR)$(MANDIR)/man3/
+	install -m 644 man/libmemlock.3 man/memlock_needs.3 $(DESTDIR)$(MANDIR)/man3/
 	install -m 644 bash-completion/memlock $(DESTDIR)$(BASHCOMPDIR)/memlock
 
 uninstall:
@@ -287,6 +287,7 @@ uninstall:
 		$(DESTDIR)$(INCLUDEDIR)/memlock.h $(DESTDIR)$(INCLUDEDIR)/memlock/*.h \
 		$(DESTDIR)$(PKGCONFIGDIR)/memlock.pc \
 		$(DESTDIR)$(MANDIR)/man1/memlock.1 $(DESTDIR)$(MANDIR)/man3/libmemlock.3 \
+		$(DESTDIR)$(MANDIR)/man3/memlock_needs.3 \
 		$(DESTDIR)$(BASHCOMPDIR)/memlock $(DESTDIR)$(LIBEXECDIR)/memlock-exec-helper
 	-rmdir $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(INCLUDEDIR)/memlock
 
