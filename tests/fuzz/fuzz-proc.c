@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Fuzz target: one input fed to every /proc parser of lib/.
+ * Fuzz target: one input fed to every /proc parser of lib/, and to the
+ * ELF and ld.so.cache readers of lib/files/.
  *
  * Built two ways: with tests/fuzz/standalone.c (make build/tests/fuzz-proc,
  * deterministic mutations, part of make check) and alone with
@@ -17,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "files/elf.h"
 #include "procfs/procfs.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -137,6 +139,40 @@ static void fuzz_smaps(char *buf, size_t len)
 	memlock_proc_maps_close(it);	/* fcloses f */
 }
 
+/* The ELF reader and the ld.so.cache parser (lib/files/): bounds and
+ * terminated strings, whatever the bytes. */
+static void fuzz_elf(const char *buf, size_t len)
+{
+	struct mlk_src src = { .fd = -1, .buf = (const unsigned char *)buf, .size = len };
+	struct mlk_ldcache c;
+	struct mlk_elf e;
+	unsigned char *copy;
+	const char *p;
+	size_t i;
+	int rc;
+
+	rc = mlk_elf_read(&src, &e);
+	check(rc == 0 || rc == -ENOEXEC);
+	if (rc == 0) {
+		check(e.cls == ELFCLASS32 || e.cls == ELFCLASS64);
+		for (i = 0; i < e.nneeded; i++)
+			check(e.needed[i] != NULL && strlen(e.needed[i]) < MLK_ELF_STR_MAX);
+		check(e.rpath == NULL || e.runpath == NULL);
+		mlk_elf_free(&e);
+	}
+	copy = malloc(len ? len : 1);
+	if (copy == NULL)
+		return;
+	if (len > 0)
+		memcpy(copy, buf, len);
+	if (mlk_ldcache_parse(&c, copy, len) < 0)	/* takes @copy */
+		return;
+	p = mlk_ldcache_find(&c, "libc.so.6", 0x0303);
+	check(p == NULL || (p >= (const char *)c.buf && p < (const char *)c.buf + len));
+	(void)mlk_ldcache_find(&c, "libm.so.6", 0);
+	mlk_ldcache_free(&c);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	/* malloc(0) may return NULL, and NULL + 0 is undefined: keep one byte */
@@ -150,6 +186,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_system(buf, size);
 	fuzz_cgroup_vmflags(buf, size);
 	fuzz_smaps(buf, size);
+	fuzz_elf(buf, size);
 	free(buf);
 	return 0;
 }
