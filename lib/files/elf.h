@@ -59,7 +59,17 @@ MLK_HIDDEN const char *mlk_ldcache_find(const struct mlk_ldcache *c, const char 
 MLK_HIDDEN void mlk_ldcache_free(struct mlk_ldcache *c);
 
 /* needs.c: the iterators (the closure; needs-pid.c: a process's files) */
-struct mlk_needs_obj;
+#define MLK_PATH_BUF	(2 * MLK_ELF_STR_MAX + 64)
+struct mlk_needs_obj {
+	char *path;		/* as the loader names it, inside the root */
+	char *origin;		/* $ORIGIN */
+	char **names;		/* the DT_NEEDED names that led to it */
+	size_t nnames;
+	struct mlk_elf elf;
+	uint64_t dev, ino;
+	size_t loader;		/* the object that needed it; SIZE_MAX: none */
+	int depth;
+};
 struct mlk_needs_pid;
 struct mlk_seen {		/* a set of files by device and inode */
 	uint64_t *keys;		/* dev, ino pairs; 0, 0 is a free slot */
@@ -88,6 +98,20 @@ MLK_HIDDEN void mlk_seen_free(struct mlk_seen *s);
 /* open @path (inside @it's root) with @oflags */
 MLK_HIDDEN int mlk_needs_openat(const struct memlock_needs *it, const char *path, int oflags);
 MLK_HIDDEN struct memlock_needs *mlk_needs_new(const char *root, unsigned int flags);
+/* Open @path and read it as an ELF file, into @o: 0 or -errno (-ENOEXEC,
+ * -EISDIR...). */
+MLK_HIDDEN int mlk_needs_load(struct memlock_needs *it, const char *path,
+			      struct mlk_needs_obj *o);
+MLK_HIDDEN void mlk_needs_obj_free(struct mlk_needs_obj *o);
+
+/* needs-search.c: ld.so's search for @name, needed by object @oi */
+struct mlk_search {
+	const char *name;
+	struct mlk_needs_obj found;
+	int err;		/* ENOENT, or ENOEXEC once a file was passed over */
+};
+/* 0 with @s->found, 1 when not found (@s->err says why), -ENOMEM */
+MLK_HIDDEN int mlk_needs_search(struct memlock_needs *it, size_t oi, struct mlk_search *s);
 /* @n (checked by the caller) filled, the library's rules for a sized struct */
 MLK_HIDDEN void mlk_needs_fill(struct memlock_need *n, enum memlock_need_kind kind,
 			       const char *path, const char *name, const char *from,
