@@ -48,14 +48,14 @@ static char *read_exe(const struct memlock_needs *it, const char *root, pid_t pi
 	ssize_t n;
 	int fd, rc;
 
-	if (mlk_proc_path(link, sizeof(link), NULL, pid, "exe") < 0)
+	if (mlk_proc_pathf(link, sizeof(link), NULL, pid, "exe") < 0)
 		return NULL;
 	fd = mlk_needs_openat(it, link, O_PATH);
 	if (fd < 0)
 		return NULL;
 	rc = fstat(fd, st);
 	close(fd);
-	if (rc < 0 || mlk_proc_path(link, sizeof(link), root, pid, "exe") < 0)
+	if (rc < 0 || mlk_proc_pathf(link, sizeof(link), root, pid, "exe") < 0)
 		return NULL;
 	buf = malloc(PATH_MAX);
 	if (buf == NULL)
