@@ -55,8 +55,8 @@ CLI_OBJS     = $(CLI_SRCS:%.c=$(B)/%.o)
 UNIT_BINS    = $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
 SAN          = $(B)/san
 
-.PHONY: all demo check bench cross install uninstall clean deps deps-check deps-cross \
-        tests tests-san fuzz
+.PHONY: all demo check bench cross install install-man uninstall clean deps deps-check \
+        deps-cross tests tests-san fuzz
 all: $(B)/libmemlock.a $(B)/libmemlock.so.$(VERSION) $(B)/memlock $(B)/memlock.pc \
      $(B)/memlock-exec-helper
 
@@ -261,10 +261,9 @@ cross:
 		$(CLI_SRCS:%.c=$(B)/aarch64/%.o)
 
 # ---------------------------------------------------------------- install
-install: all
+install: all install-man
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) \
-		$(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 \
-		$(DESTDIR)$(BASHCOMPDIR)
+		$(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(BASHCOMPDIR)
 	install -m 755 $(B)/memlock $(DESTDIR)$(BINDIR)/memlock
 	install -d $(DESTDIR)$(LIBEXECDIR)
 	install -m 755 $(B)/memlock-exec-helper $(DESTDIR)$(LIBEXECDIR)/
@@ -278,17 +277,25 @@ install: all
 	# generated here, so that the PREFIX given to install is the one it names
 	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCLUDEDIR@|$(INCLUDEDIR)|; s|@VERSION@|$(VERSION)|' \
 		memlock.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/memlock.pc
-	install -m 644 man/memlock.1 $(DESTDIR)$(MANDIR)/man1/
-	install -m 644 man/libmemlock.3 man/memlock_needs.3 $(DESTDIR)$(MANDIR)/man3/
 	install -m 644 bash-completion/memlock $(DESTDIR)$(BASHCOMPDIR)/memlock
+
+# Every page of man/ (libmemlock.3, one memlock_<topic>.3 per header), and
+# an alias page per function (memlock_verdict_new.3: ".so man3/memlock_predict.3"),
+# generated from the headers: they are not in the tree.
+MAN3_PAGES = $(notdir $(wildcard man/*.3))
+install-man:
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3
+	install -m 644 man/memlock.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 $(addprefix man/,$(MAN3_PAGES)) $(DESTDIR)$(MANDIR)/man3/
+	scripts/man-aliases.sh $(DESTDIR)$(MANDIR)/man3
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/memlock $(DESTDIR)$(LIBDIR)/libmemlock.* \
 		$(DESTDIR)$(INCLUDEDIR)/memlock.h $(DESTDIR)$(INCLUDEDIR)/memlock/*.h \
-		$(DESTDIR)$(PKGCONFIGDIR)/memlock.pc \
-		$(DESTDIR)$(MANDIR)/man1/memlock.1 $(DESTDIR)$(MANDIR)/man3/libmemlock.3 \
-		$(DESTDIR)$(MANDIR)/man3/memlock_needs.3 \
+		$(DESTDIR)$(PKGCONFIGDIR)/memlock.pc $(DESTDIR)$(MANDIR)/man1/memlock.1 \
+		$(addprefix $(DESTDIR)$(MANDIR)/man3/,$(MAN3_PAGES)) \
 		$(DESTDIR)$(BASHCOMPDIR)/memlock $(DESTDIR)$(LIBEXECDIR)/memlock-exec-helper
+	scripts/man-aliases.sh -u $(DESTDIR)$(MANDIR)/man3
 	-rmdir $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(INCLUDEDIR)/memlock
 
 clean:
