@@ -15,21 +15,21 @@ enum { F_PATH, F_SIZE, F_CACHED, F_PAGES, F_FILE_PAGES, F_PERCENT, F_DIRTY,
        F_WRITEBACK, F_EVICTED, F_RECENTLY_EVICTED, F_SOURCE };
 
 static const struct colinfo file_infos[] = {
-	[F_PATH] = { "PATH", 0.5, SCOLS_FL_NOEXTREMES, COL_STR, "file name" },
-	[F_SIZE] = { "SIZE", 5, SCOLS_FL_RIGHT, COL_SIZE, "file size" },
+	[F_PATH] = { "PATH", 0.5, SCOLS_FL_NOEXTREMES, COL_STR, "file name", NULL },
+	[F_SIZE] = { "SIZE", 5, SCOLS_FL_RIGHT, COL_SIZE, "file size", NULL },
 	[F_CACHED] = { "CACHED", 5, SCOLS_FL_RIGHT, COL_SIZE,
-		       "bytes in the page cache (empty: unknown)" },
-	[F_PAGES] = { "PAGES", 5, SCOLS_FL_RIGHT, COL_NUM, "pages in the page cache" },
-	[F_FILE_PAGES] = { "FILE_PAGES", 5, SCOLS_FL_RIGHT, COL_NUM, "pages the file spans" },
-	[F_PERCENT] = { "CACHED%", 5, SCOLS_FL_RIGHT, COL_STR, "cached part of the file" },
-	[F_DIRTY] = { "DIRTY", 5, SCOLS_FL_RIGHT, COL_NUM, "dirty pages (cachestat)" },
+		       "bytes in the page cache (empty: unknown)", NULL },
+	[F_PAGES] = { "PAGES", 5, SCOLS_FL_RIGHT, COL_NUM, "pages in the page cache", NULL },
+	[F_FILE_PAGES] = { "FILE_PAGES", 5, SCOLS_FL_RIGHT, COL_NUM, "pages the file spans", NULL },
+	[F_PERCENT] = { "CACHED%", 5, SCOLS_FL_RIGHT, COL_STR, "cached part of the file", NULL },
+	[F_DIRTY] = { "DIRTY", 5, SCOLS_FL_RIGHT, COL_NUM, "dirty pages (cachestat)", NULL },
 	[F_WRITEBACK] = { "WRITEBACK", 5, SCOLS_FL_RIGHT, COL_NUM,
-			  "pages under writeback (cachestat)" },
-	[F_EVICTED] = { "EVICTED", 5, SCOLS_FL_RIGHT, COL_NUM, "evicted pages (cachestat)" },
+			  "pages under writeback (cachestat)", NULL },
+	[F_EVICTED] = { "EVICTED", 5, SCOLS_FL_RIGHT, COL_NUM, "evicted pages (cachestat)", NULL },
 	[F_RECENTLY_EVICTED] = { "RECENTLY_EVICTED", 5, SCOLS_FL_RIGHT, COL_NUM,
-				 "recently evicted pages (cachestat)" },
+				 "recently evicted pages (cachestat)", NULL },
 	[F_SOURCE] = { "SOURCE", 5, 0, COL_STR,
-		       "where the numbers come from: cachestat, mincore, unknown" },
+		       "where the numbers come from: cachestat, mincore, unknown", NULL },
 };
 static const int file_defaults[] = { F_CACHED, F_PAGES, F_SIZE, F_PERCENT, F_PATH };
 
@@ -37,19 +37,19 @@ enum { T_FILES, T_DIRS, T_SIZE, T_CACHED, T_PAGES, T_PERCENT, T_UNKNOWN, T_SKIPP
        T_ERRORS };
 
 static const struct colinfo total_infos[] = {
-	[T_FILES] = { "FILES", 5, SCOLS_FL_RIGHT, COL_NUM, "regular files read" },
-	[T_DIRS] = { "DIRECTORIES", 5, SCOLS_FL_RIGHT, COL_NUM, "directories walked" },
-	[T_SIZE] = { "SIZE", 5, SCOLS_FL_RIGHT, COL_SIZE, "their size" },
+	[T_FILES] = { "FILES", 5, SCOLS_FL_RIGHT, COL_NUM, "regular files read", NULL },
+	[T_DIRS] = { "DIRECTORIES", 5, SCOLS_FL_RIGHT, COL_NUM, "directories walked", NULL },
+	[T_SIZE] = { "SIZE", 5, SCOLS_FL_RIGHT, COL_SIZE, "their size", NULL },
 	[T_CACHED] = { "CACHED", 5, SCOLS_FL_RIGHT, COL_SIZE,
-		       "bytes in the page cache (files of known residency)" },
-	[T_PAGES] = { "PAGES", 5, SCOLS_FL_RIGHT, COL_NUM, "pages in the page cache" },
+		       "bytes in the page cache (files of known residency)", NULL },
+	[T_PAGES] = { "PAGES", 5, SCOLS_FL_RIGHT, COL_NUM, "pages in the page cache", NULL },
 	[T_PERCENT] = { "CACHED%", 5, SCOLS_FL_RIGHT, COL_STR,
-			"cached part of the files of known residency" },
+			"cached part of the files of known residency", NULL },
 	[T_UNKNOWN] = { "UNKNOWN", 5, SCOLS_FL_RIGHT, COL_NUM,
-			"files whose residency the kernel would not tell" },
+			"files whose residency the kernel would not tell", NULL },
 	[T_SKIPPED] = { "SKIPPED", 5, SCOLS_FL_RIGHT, COL_NUM,
-			"not regular files, hard links counted once, other file systems" },
-	[T_ERRORS] = { "ERRORS", 5, SCOLS_FL_RIGHT, COL_NUM, "paths that could not be read" },
+			"not regular files, hard links counted once, other file systems", NULL },
+	[T_ERRORS] = { "ERRORS", 5, SCOLS_FL_RIGHT, COL_NUM, "paths that could not be read", NULL },
 };
 static const int total_defaults[] = { T_FILES, T_DIRS, T_SIZE, T_CACHED, T_PERCENT,
 				      T_UNKNOWN, T_SKIPPED, T_ERRORS };

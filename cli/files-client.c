@@ -15,14 +15,14 @@
 enum { S_PATH, S_SIZE, S_DATA, S_LOCKED, S_PAGES, S_STATE, S_REASON };
 
 static const struct colinfo status_infos[] = {
-	[S_PATH] = { "PATH", 0.5, SCOLS_FL_NOEXTREMES, COL_STR, "file name" },
-	[S_SIZE] = { "SIZE", 5, SCOLS_FL_RIGHT, COL_SIZE, "file size" },
-	[S_DATA] = { "DATA", 5, SCOLS_FL_RIGHT, COL_SIZE, "its data, holes left out" },
-	[S_LOCKED] = { "LOCKED", 5, SCOLS_FL_RIGHT, COL_SIZE, "bytes locked" },
-	[S_PAGES] = { "PAGES", 5, SCOLS_FL_RIGHT, COL_NUM, "pages locked" },
-	[S_STATE] = { "STATE", 8, 0, COL_STR, "locked, partial, not locked" },
+	[S_PATH] = { "PATH", 0.5, SCOLS_FL_NOEXTREMES, COL_STR, "file name", NULL },
+	[S_SIZE] = { "SIZE", 5, SCOLS_FL_RIGHT, COL_SIZE, "file size", NULL },
+	[S_DATA] = { "DATA", 5, SCOLS_FL_RIGHT, COL_SIZE, "its data, holes left out", NULL },
+	[S_LOCKED] = { "LOCKED", 5, SCOLS_FL_RIGHT, COL_SIZE, "bytes locked", NULL },
+	[S_PAGES] = { "PAGES", 5, SCOLS_FL_RIGHT, COL_NUM, "pages locked", NULL },
+	[S_STATE] = { "STATE", 8, 0, COL_STR, "locked, partial, not locked", NULL },
 	[S_REASON] = { "REASON", 0.3, SCOLS_FL_TRUNC, COL_STR,
-		       "why not locked in full, or the last error" },
+		       "why not locked in full, or the last error", NULL },
 };
 static const int status_defaults[] = { S_PATH, S_SIZE, S_LOCKED, S_STATE, S_REASON };
 
