@@ -3,12 +3,15 @@
  * memlock files: how much of files is in the page cache (fincore, vmtouch),
  * with the truth or "unknown" where the kernel would lie, never a fake 100%.
  */
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "files.h"
+#include "files-needs.h"
 #include "output.h"
 
 enum { F_PATH, F_SIZE, F_CACHED, F_PAGES, F_FILE_PAGES, F_PERCENT, F_DIRTY,
@@ -83,6 +86,11 @@ static void __attribute__((noreturn)) usage(void)
 	      " -m, --max-size <size>     leave out files bigger than <size>\n"
 	      " -s, --summary             print only the totals\n"
 	      "     --mincore             ask mincore(2) even where cachestat(2) works\n"
+	      "     --with-libs           with each program given, its interpreter and shared\n"
+	      "                             libraries (as ld.so finds them: DT_NEEDED, rpath,\n"
+	      "                             runpath, ld.so.cache; nothing is run)\n"
+	      "     --from-pid <pid>      the files process <pid> maps (its program, its\n"
+	      "                             libraries, its data files); it is not touched\n"
 	      " -l, --lock                load and lock the files, hold them until SIGINT\n"
 	      "                             or SIGTERM\n"
 	      "     --budget <size>       lock at most <size> (default: RLIMIT_MEMLOCK, or\n"
@@ -235,6 +243,78 @@ static int walk(struct files_run *run, char **paths, int n, const struct memlock
 	return rc < 0 ? rc : 0;
 }
 
+/* The paths to read: the operands, and what --with-libs and --from-pid
+ * add, each once. */
+struct operands {
+	char **v;
+	size_t n;
+};
+
+static void operand_add(struct operands *o, const char *path)
+{
+	char **v;
+
+	for (size_t i = 0; i < o->n; i++)
+		if (strcmp(o->v[i], path) == 0)
+			return;
+	v = realloc(o->v, (o->n + 1) * sizeof(*v));
+	if (v == NULL || (v[o->n] = strdup(path)) == NULL)
+		err(EXIT_FAILURE, "cannot allocate memory");
+	o->v = v;
+	o->n++;
+}
+
+static void operands_free(struct operands *o)
+{
+	files_needs_free(o->v, o->n);
+	o->v = NULL;
+	o->n = 0;
+}
+
+static int add_needs(struct operands *o, const char *program, pid_t pid)
+{
+	char **paths;
+	size_t n;
+	int rc = files_needs_paths(program, pid, &paths, &n);
+
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < n; i++)
+		operand_add(o, paths[i]);
+	files_needs_free(paths, n);
+	return 0;
+}
+
+static int from_pid(struct operands *o, pid_t pid)
+{
+	return add_needs(o, NULL, pid);
+}
+
+static bool is_elf(const char *path)
+{
+	char magic[4];
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	bool elf = fd >= 0 && read(fd, magic, 4) == 4 && memcmp(magic, "\177ELF", 4) == 0;
+
+	if (fd >= 0)
+		close(fd);
+	return elf;
+}
+
+/* --with-libs: each operand that is an ELF file brings its closure; the
+ * others (a configuration file beside the program) are read as they are. */
+static int closures(struct operands *o, char **args, int n)
+{
+	for (int i = 0; i < n; i++) {
+		struct stat st;
+
+		if (stat(args[i], &st) == 0 && S_ISREG(st.st_mode) && is_elf(args[i]) &&
+		    add_needs(o, args[i], 0) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* glob lists: at most one per argument, NULL-terminated */
 static void add_glob(const char ***list, size_t *n, const char *glob)
 {
@@ -257,7 +337,7 @@ static int exit_status(const struct totals *t, int rc)
 int cmd_files(int argc, char **argv)
 {
 	enum { OPT_MINCORE = 0x2000, OPT_BUDGET, OPT_RATE, OPT_STRICT, OPT_SOCKET, OPT_STATUS,
-	       OPT_ADD, OPT_REMOVE, OPT_DAEMON, OPT_PIDFILE };
+	       OPT_ADD, OPT_REMOVE, OPT_DAEMON, OPT_PIDFILE, OPT_WITH_LIBS, OPT_FROM_PID };
 	static const struct option longopts[] = {
 		{ "recursive", no_argument, NULL, 'R' },
 		{ "one-file-system", no_argument, NULL, 'x' },
@@ -273,6 +353,8 @@ int cmd_files(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "socket", required_argument, NULL, OPT_SOCKET },
 		{ "daemon", no_argument, NULL, OPT_DAEMON },
+		{ "with-libs", no_argument, NULL, OPT_WITH_LIBS },
+		{ "from-pid", required_argument, NULL, OPT_FROM_PID },
 		{ "pidfile", required_argument, NULL, OPT_PIDFILE },
 		{ "status", no_argument, NULL, OPT_STATUS },
 		{ "add", required_argument, NULL, OPT_ADD },
@@ -285,6 +367,8 @@ int cmd_files(int argc, char **argv)
 	struct files_run run = { .page = (uint64_t)sysconf(_SC_PAGESIZE) };
 	struct memlock_walk_opts wo = { .sz = sizeof(wo) };
 	struct files_lock_opts lo = { 0 };
+	struct operands ops = { 0 };
+	bool with_libs = false;
 	const char *ctl_arg = NULL;
 	bool lock = false;
 	int ctl_op = 0;
@@ -347,6 +431,13 @@ int cmd_files(int argc, char **argv)
 		case OPT_DAEMON:
 			lo.daemon = true;
 			break;
+		case OPT_WITH_LIBS:
+			with_libs = true;
+			break;
+		case OPT_FROM_PID:
+			if (from_pid(&ops, parse_pid_or_die(optarg)) < 0)
+				return EXIT_FAILURE;
+			break;
 		case OPT_PIDFILE:
 			lo.pidfile = optarg;
 			break;
@@ -379,16 +470,21 @@ int cmd_files(int argc, char **argv)
 		output_free(&run.out);
 		return close_stdout_rc(rc);
 	}
-	if (optind == argc) {
+	for (c = optind; c < argc; c++)
+		operand_add(&ops, argv[c]);
+	if (with_libs && closures(&ops, argv + optind, argc - optind) < 0)
+		return EXIT_FAILURE;
+	if (ops.n == 0) {
 		warnx("no file given");
 		errtryhelp("files");
 	}
 	wo.include = inc;
 	wo.exclude = exc;
 	if (lock) {
-		rc = files_lock(argv + optind, argc - optind, &wo, &lo);
+		rc = files_lock(ops.v, (int)ops.n, &wo, &lo);
 		free(inc);
 		free(exc);
+		operands_free(&ops);
 		return close_stdout_rc(rc);
 	}
 	if (lo.budget || lo.rate || lo.strict || lo.daemon || lo.pidfile) {
@@ -403,7 +499,8 @@ int cmd_files(int argc, char **argv)
 		rc = output_init(&run.out, file_defaults, ARRAY_SIZE(file_defaults), "files");
 	if (rc < 0)
 		errtryhelp("files");
-	rc = walk(&run, argv + optind, argc - optind, &wo);
+	rc = walk(&run, ops.v, (int)ops.n, &wo);
+	operands_free(&ops);
 	if (run.summary)
 		total_row(&run);
 	if (output_print(&run.out) < 0)

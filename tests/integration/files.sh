@@ -117,6 +117,25 @@ chmod 600 "$secret"
 out=$(as_nobody "$MEMLOCK" files "$secret" 2>&1)
 check "an unreadable file: Permission denied" grep -q "Permission denied" <<<"$out"
 
+# --with-libs and --from-pid: the files a program needs, as ld.so finds them
+ls_bin=$(command -v ls)
+mine=$("$MEMLOCK" files --with-libs "$ls_bin" /etc/hostname -n -r -o PATH | xargs -n1 realpath | sort -u)
+theirs=$( (echo "$ls_bin"; echo /etc/hostname; ldd "$ls_bin" | grep -o '/[^ ]*') | xargs -n1 realpath | sort -u)
+is "--with-libs: the program, its loader and libraries (as ldd), and the other operands as they are" \
+	"$mine" "$theirs"
+sleep 60 &
+sl=$!
+at_exit "kill $sl 2>/dev/null"
+for ((i = 0; i < 100; i++)); do [ "$(readlink /proc/$sl/exe)" = "$(realpath "$(command -v sleep)")" ] && break; sleep 0.02; done
+got=$("$MEMLOCK" files --from-pid $sl -n -r -o PATH | xargs -n1 realpath | sort -u)
+check "--from-pid: the program the process runs" grep -qx "$(realpath "$(command -v sleep)")" <<<"$got"
+check "--from-pid: its libc" grep -q "/libc\.so" <<<"$got"
+check "--from-pid: the process is not stopped or traced" \
+	test "$(awk '/^TracerPid:/ { print $2 }' /proc/$sl/status)" = 0
+kill $sl
+"$MEMLOCK" files --from-pid 999999999 >/dev/null 2>&1
+is "--from-pid of no process: exit status 1" "$?" 1
+
 # names that are not UTF-8: -J stays valid UTF-8
 odd=$dir/$'bad\xff\xfe name'
 echo x >"$odd"
