@@ -43,8 +43,12 @@ struct follow *follow_new(struct memlock_holder *h, char **paths, int n,
 	fw->h = h;
 	fw->wo = *wo;
 	fw->ctl = -1;
+	fw->ops = calloc((size_t)n + 1, sizeof(*fw->ops));	/* unique already */
+	if (fw->ops == NULL)
+		err(EXIT_FAILURE, "cannot allocate memory");
 	for (int i = 0; i < n; i++)
-		follow_add_operand(fw, paths[i]);
+		if ((fw->ops[fw->nops++] = strdup(paths[i])) == NULL)
+			err(EXIT_FAILURE, "cannot allocate memory");
 	fw->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (fw->ifd < 0)
 		warn("cannot follow changes of the files (inotify)");

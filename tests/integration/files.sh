@@ -136,6 +136,19 @@ kill $sl
 "$MEMLOCK" files --from-pid 999999999 >/dev/null 2>&1
 is "--from-pid of no process: exit status 1" "$?" 1
 
+# 100,000 paths as arguments (a bigger stack rlimit: ARG_MAX is a quarter
+# of it), a device and the same path twice among them
+args=$dir/args
+mkdir "$args"
+python3 -c '
+import sys
+for i in range(100000):
+    open("%s/f%06d" % (sys.argv[1], i), "wb").close()' "$args"
+out=$(ulimit -s 65536 && "$MEMLOCK" files -s -n -r -o FILES,SKIPPED "$args"/* /dev/null "$args/f000001" 2>"$dir/err")
+is "100,000 arguments, a device and a repeated path: 100,000 files, the device skipped" "$out" "100000 1"
+check "... the device named as skipped, not opened" grep -q "skipping /dev/null: not a regular file" "$dir/err"
+rm -rf "$args"
+
 # names that are not UTF-8: -J stays valid UTF-8
 odd=$dir/$'bad\xff\xfe name'
 echo x >"$odd"
