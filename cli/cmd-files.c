@@ -15,7 +15,7 @@
 #include "files-needs.h"
 #include "output.h"
 
-enum { F_PATH, F_SIZE, F_CACHED, F_PAGES, F_FILE_PAGES, F_PERCENT, F_DIRTY,
+enum { F_PATH, F_SIZE, F_CACHED, F_PAGES, F_FILE_PAGES, F_PERCENT, F_LOCKED, F_DIRTY,
        F_WRITEBACK, F_EVICTED, F_RECENTLY_EVICTED, F_SOURCE };
 
 static const struct colinfo file_infos[] = {
@@ -26,6 +26,9 @@ static const struct colinfo file_infos[] = {
 	[F_PAGES] = { "PAGES", 5, SCOLS_FL_RIGHT, COL_NUM, "pages in the page cache", NULL },
 	[F_FILE_PAGES] = { "FILE_PAGES", 5, SCOLS_FL_RIGHT, COL_NUM, "pages the file spans", NULL },
 	[F_PERCENT] = { "CACHED%", 5, SCOLS_FL_RIGHT, COL_STR, "cached part of the file", NULL },
+	[F_LOCKED] = { "LOCKED", 5, SCOLS_FL_RIGHT, COL_SIZE,
+		       "bytes of it locked in memory by any process (needs CAP_SYS_ADMIN; "
+		       "empty: unknown)", NULL },
 	[F_DIRTY] = { "DIRTY", 5, SCOLS_FL_RIGHT, COL_NUM, "dirty pages (cachestat)", NULL },
 	[F_WRITEBACK] = { "WRITEBACK", 5, SCOLS_FL_RIGHT, COL_NUM,
 			  "pages under writeback (cachestat)", NULL },
@@ -130,7 +133,8 @@ static void set_percent(struct output *out, struct libscols_line *ln, int id, ui
 	output_set_str(out, ln, id, buf);
 }
 
-static void file_row(struct files_run *run, const char *path, const struct memlock_residency *r)
+static void file_row(struct files_run *run, const char *path, int fd,
+		     const struct memlock_residency *r)
 {
 	struct output *out = &run->out;
 	struct libscols_line *ln = output_new_line(out);
@@ -144,6 +148,12 @@ static void file_row(struct files_run *run, const char *path, const struct memlo
 	if (known) {	/* else empty cells: null in JSON */
 		output_set_size(out, ln, F_CACHED, r->cached * run->page);
 		output_set_num(out, ln, F_PAGES, r->cached);
+	}
+	if (output_has(out, F_LOCKED)) {
+		uint64_t pages;
+
+		if (memlock_file_locked(fd, &pages) == 0)
+			output_set_size(out, ln, F_LOCKED, pages * run->page);
 	}
 	if (cs) {
 		output_set_num(out, ln, F_DIRTY, r->dirty);
@@ -206,7 +216,7 @@ static void one_file(struct files_run *run, const struct memlock_file *f)
 	}
 	count(run, &r);
 	if (!run->summary)
-		file_row(run, f->path, &r);
+		file_row(run, f->path, f->fd, &r);
 }
 
 static void total_row(struct files_run *run)

@@ -44,3 +44,4 @@ echo
 "$(dirname "$0")/bench-run.sh" "$B"
 echo
 "$(dirname "$0")/bench-bounded.sh" "$B"
+scripts/bench-files.py "$B/memlock" ${MEMLOCK_BENCH_MILLION:+--million}

@@ -58,6 +58,20 @@ MEMLOCK_API MEMLOCK_MUST_CHECK int memlock_file_residency(int fd, unsigned int f
 							  struct memlock_residency *r);
 
 /**
+ * memlock_file_locked() - pages of the open file @fd that are locked in
+ * memory (mlock(2), MAP_LOCKED, SHM_LOCK...) by any process: the kernel's
+ * PG_mlocked flag of each resident page, read from /proc/kpageflags.
+ * @locked: set to the count of pages.
+ *
+ * Needs CAP_SYS_ADMIN (page frame numbers and kpageflags are hidden from
+ * everyone else). The resident pages are mapped, never read from disk, and
+ * nothing is locked.
+ * Return: 0; -EPERM without the right to read the frames, -EINVAL for a file
+ * that is not regular, -errno of fstat(2), mmap(2), mincore(2), -EIO.
+ */
+MEMLOCK_API MEMLOCK_MUST_CHECK int memlock_file_locked(int fd, uint64_t *locked);
+
+/**
  * memlock_residency_source_name() - "cachestat", "mincore" or "unknown".
  * Return: a static string.
  */

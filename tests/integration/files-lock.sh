@@ -52,6 +52,13 @@ else
 	is "the sparse file: only its 1 MiB of data is in the page cache, not 4 GiB" "$cached" $((1 << 20))
 	is "memlock files shows the files fully cached" \
 		"$("$MEMLOCK" files -n -r -o CACHED% "$tree/f1")" "100.0%"
+	is "memlock files -o LOCKED: the held file's pages are locked (kpageflags)" \
+		"$("$MEMLOCK" files -b -n -r -o LOCKED "$tree/f1")" $((1 << 20))
+	unlocked=$dir/unlocked
+	head -c 65536 /dev/urandom >"$unlocked"
+	is "... and a cached file nobody locks: 0" "$("$MEMLOCK" files -b -n -r -o LOCKED,CACHED "$unlocked")" "0 65536"
+	is "... as uid 65534: unknown, not 0" \
+		"$(as_nobody "$MEMLOCK" files -b -n -r -o LOCKED "$unlocked" | tr -d ' ')" ""
 	kill -HUP "$holder"
 	sleep 0.3
 	check "SIGHUP does not end the holder" kill -0 "$holder"

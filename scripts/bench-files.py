@@ -1,0 +1,159 @@
+#!/usr/bin/env python3
+"""make bench: memlock files against vmtouch 1.3.1 and util-linux fincore.
+
+Prints markdown for docs/BENCHMARKS.md. Every pair runs in this one run, on
+the same files, alternating, after a warm-up; warm means the files are in
+the page cache, cold means they were dropped (POSIX_FADV_DONTNEED) first.
+  scripts/bench-files.py MEMLOCK [--million]
+Lock timings are "until every page is locked": memlock files --lock --daemon
+and vmtouch -d -l -w both return then (the daemon holds on); it is ended
+before the next run.
+"""
+import os, shutil, signal, statistics, subprocess, sys, tempfile, time
+
+MEMLOCK = os.path.abspath(sys.argv[1])
+MILLION = "--million" in sys.argv
+RUNS = int(os.environ.get("MEMLOCK_BENCH_RUNS", "7"))
+
+
+def make_tree(top, n, size=1, per_dir=1000):
+    for d in range((n + per_dir - 1) // per_dir):
+        p = os.path.join(top, "d%04d" % d)
+        os.makedirs(p, exist_ok=True)
+        for i in range(min(per_dir, n - d * per_dir)):
+            with open(os.path.join(p, str(i)), "wb") as f:
+                f.write(b"x" * size)
+
+
+def drop(top):
+    for root, _, files in os.walk(top):
+        for name in files:
+            fd = os.open(os.path.join(root, name), os.O_RDONLY)
+            os.fsync(fd)
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+            os.close(fd)
+
+
+def warm(top):
+    subprocess.run(["vmtouch", "-t", "-q", top], check=True)
+
+
+def timed(cmd, setup=None, teardown=None):
+    times = []
+    for _ in range(RUNS + 1):  # the first is a warm-up
+        if setup:
+            setup()
+        t0 = time.monotonic()
+        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        times.append(time.monotonic() - t0)
+        if teardown:
+            teardown()
+    return times[1:]
+
+
+def end_daemon(pidfile):
+    def kill():
+        try:
+            pid = int(open(pidfile).read().split()[0])
+        except (OSError, ValueError, IndexError):
+            return
+        os.kill(pid, signal.SIGTERM)
+        while os.path.exists("/proc/%d" % pid):
+            time.sleep(0.01)
+        if os.path.exists(pidfile):
+            os.unlink(pidfile)
+    return kill
+
+
+def row(name, t, base):
+    m = statistics.mean(t)
+    sd = statistics.stdev(t) if len(t) > 1 else 0
+    rel = "%.2f" % (m / base) if base else "1.00"
+    return "| %s | %.3f ± %.3f | %.3f | %.3f | %s |" % (name, m, sd, min(t), max(t), rel)
+
+
+def table(title, rows):
+    print("### " + title)
+    print()
+    print("| Command | Mean [s] | Min [s] | Max [s] | Relative to memlock |")
+    print("|:---|---:|---:|---:|---:|")
+    base = statistics.mean(rows[0][1])
+    for name, t in rows:
+        print(row(name, t, base))
+    print()
+
+
+def lock_pair(title, top, tmp, setup=None):
+    pm, pv = os.path.join(tmp, "m.pid"), os.path.join(tmp, "v.pid")
+    m = timed([MEMLOCK, "files", "--lock", "--daemon", "--pidfile", pm, "-R", top], setup,
+              end_daemon(pm))
+    v = timed(["vmtouch", "-q", "-d", "-l", "-w", "-P", pv, top], setup, end_daemon(pv))
+    table(title, [("memlock files --lock --daemon -R", m), ("vmtouch -d -l -w", v)])
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="memlock-bench-files.")
+    try:
+        vm = subprocess.run(["vmtouch", "-h"], capture_output=True, text=True)
+        vmv = next((w for w in (vm.stdout + vm.stderr).split() if w.startswith("v1.")), "?")
+        fc = subprocess.run(["fincore", "--version"], capture_output=True, text=True).stdout
+        print("## memlock files vs vmtouch %s and fincore (util-linux %s)" % (vmv, fc.split()[-1]))
+        print()
+        print("- date: %s, kernel %s, %d CPUs" % (time.strftime("%Y-%m-%d", time.gmtime()),
+                                              os.uname().release, os.cpu_count()))
+        print("- command: make bench (scripts/bench-files.py), %d runs after a warm-up, each "
+              "pair alternating on the same files" % RUNS)
+        print()
+        for n in (20000, 100000):
+            top = os.path.join(tmp, "t%d" % n)
+            make_tree(top, n)
+            warm(top)
+            lock_pair("lock %d one-byte files, warm (until every page is locked)" % n, top, tmp)
+            if n == 100000:
+                listing = os.path.join(tmp, "list")
+                table("residency of 100000 files, warm", [
+                    ("memlock files -R -r", timed([MEMLOCK, "files", "-R", "-r", top])),
+                    ("memlock files -R --summary", timed([MEMLOCK, "files", "-R", "--summary", top])),
+                    ("vmtouch (summary)", timed(["vmtouch", top])),
+                    ("find -type f | xargs fincore",
+                     timed(["sh", "-c", "find '%s' -type f -print0 | xargs -0 fincore -r" % top])),
+                ])
+            shutil.rmtree(top)
+        big = os.path.join(tmp, "big")
+        os.makedirs(big)
+        with open(os.path.join(big, "1g"), "wb") as f:
+            for _ in range(1024):
+                f.write(os.urandom(1 << 20))
+        lock_pair("lock a 1 GiB file, warm", big, tmp)
+        lock_pair("lock a 1 GiB file, cold (dropped before each run)", big, tmp,
+                  setup=lambda: drop(big))
+        shutil.rmtree(big)
+        if MILLION:
+            top = os.path.join(tmp, "m")
+            make_tree(top, 1000000)
+            warm(top)
+            pm = os.path.join(tmp, "m.pid")
+            t0 = time.monotonic()
+            subprocess.run([MEMLOCK, "files", "--lock", "--daemon", "--pidfile", pm, "-R", top],
+                           stdout=subprocess.DEVNULL, check=True)
+            t = time.monotonic() - t0
+            pid = int(open(pm).read())
+            anon = 0
+            kids = [pid] + [int(p) for p in subprocess.run(["pgrep", "-P", str(pid)],
+                            capture_output=True, text=True).stdout.split()]
+            for p in kids:
+                for line in open("/proc/%d/status" % p):
+                    if line.startswith("RssAnon:"):
+                        anon += int(line.split()[1]) * 1024
+            print("### 1,000,000 one-byte files")
+            print()
+            print("- locked in %.1f s by %d processes; their anonymous memory (RssAnon, "
+                  "beyond the locked page cache): %d bytes, %.1f bytes per file" % (
+                      t, len(kids), anon, anon / 1e6))
+            print()
+            end_daemon(pm)()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+main()
