@@ -221,6 +221,36 @@ if [ -n "${CG:-}" ]; then
 	kill -TERM $holder 2>/dev/null
 	wait $holder
 	rm -rf "$cgt"
+
+	# the squeeze: in a 96 MiB cgroup, a locked 32 MiB file and an unlocked one of
+	# the same size, then 128 MiB more read through: the unlocked one is evicted,
+	# the locked one stays whole
+	echo $((96 << 20)) >"$CG/$CGLIM"
+	sq=$dir/squeeze
+	mkdir -p "$sq"
+	head -c $((32 << 20)) /dev/urandom >"$sq/locked"
+	head -c $((32 << 20)) /dev/urandom >"$sq/unlocked"
+	head -c $((128 << 20)) /dev/urandom >"$sq/flood"
+	sync
+	for f in "$sq"/*; do
+		python3 -c 'import os, sys; fd = os.open(sys.argv[1], os.O_RDONLY); os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)' "$f"
+	done
+	incg() { sh -c 'echo $$ >"$1/cgroup.procs"; shift; exec "$@"' sh "$CG" "$@"; }
+	incg "$MEMLOCK" files --lock --budget 40M "$sq/locked" >"$dir/sq.out" 2>&1 &
+	holder=$!
+	for ((i = 0; i < 200; i++)); do grep -q '^locked ' "$dir/sq.out" && break; sleep 0.05; done
+	incg cat "$sq/unlocked" >/dev/null
+	pct() { "$MEMLOCK" files -n -r -o CACHED% "$1" | tr -d '%'; }
+	diag "before the flood: locked $(pct "$sq/locked")%, unlocked $(pct "$sq/unlocked")%"
+	incg cat "$sq/flood" >/dev/null
+	incg cat "$sq/flood" >/dev/null
+	diag "after: locked $(pct "$sq/locked")%, unlocked $(pct "$sq/unlocked")%"
+	is "squeezed: the locked file is still all in memory" "$(pct "$sq/locked")" "100.0"
+	check "squeezed: the unlocked file of the same size was evicted (under half left)" \
+		awk -v p="$(pct "$sq/unlocked")" 'BEGIN { exit !(p < 50) }'
+	kill -TERM $holder 2>/dev/null
+	wait $holder
+	rm -rf "$sq"
 fi
 
 # --- a file truncated while it loads: no SIGBUS
