@@ -41,9 +41,9 @@ static char *find_socket(void)
 
 	if (pattern == NULL)
 		err(EXIT_FAILURE, "cannot allocate memory");
-	star = strstr(pattern, "files.0.sock");
-	if (star)
-		memcpy(star, "files.*.sock", 12);
+	star = strstr(pattern, "files.0.sock");	/* every socket there: files.PID.sock, */
+	if (star)				/* and a unit's --pidfile neighbour */
+		strcpy(star, "*.sock");
 	if (glob(pattern, 0, NULL, &g) != 0 || g.gl_pathc == 0) {
 		warnx("no holder is running (no %s)", user_str(pattern));
 		hint("start one with memlock files --lock PATH..., or give --socket");

@@ -11,6 +11,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -77,9 +78,14 @@ void daemon_ready(int fd, int status)
 
 int pidfile_write(const char *path)
 {
-	char buf[32];
+	char buf[32], *dir = strdup(path), *slash = dir ? strrchr(dir, '/') : NULL;
 	int fd, n;
 
+	if (slash && slash != dir) {	/* its directory, as the default socket's is made */
+		*slash = '\0';
+		(void)mkdir(dir, 0755);
+	}
+	free(dir);
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0) {
 		warn_rc(-errno, "cannot write the PID file %s", user_str(path));
