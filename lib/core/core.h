@@ -78,6 +78,15 @@ static inline unsigned int mlk_mcl_of(unsigned int flags)
 	       (flags & MEMLOCK_F_ONFAULT ? MCL_ONFAULT : 0u);
 }
 
+/* The name of @v in a table indexed by an enum's values, or @none where
+ * the table has no entry (a value of a later version, a gap). */
+static inline const char *mlk_name_of(const char *const *names, size_t n, unsigned int v,
+				      const char *none)
+{
+	return v < n && names[v] ? names[v] : none;
+}
+#define MLK_NAME_OF(table, v, none) mlk_name_of((table), ARRAY_SIZE(table), (unsigned int)(v), (none))
+
 /* log.c */
 MLK_HIDDEN void mlk_log(enum memlock_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

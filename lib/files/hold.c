@@ -33,9 +33,7 @@ static const char *const why_names[] = {
 
 const char *memlock_hold_why_name(enum memlock_hold_why why)
 {
-	if ((size_t)why < ARRAY_SIZE(why_names))
-		return why_names[why];
-	return "unknown";
+	return MLK_NAME_OF(why_names, why, "unknown");
 }
 
 static int holder_facts(struct memlock_holder *h, const struct memlock_holder_opts *o)

@@ -420,12 +420,11 @@ void memlock_needs_close(struct memlock_needs *it)
 
 const char *memlock_need_kind_name(enum memlock_need_kind kind)
 {
-	switch (kind) {
-	case MEMLOCK_NEED_PROGRAM: return "program";
-	case MEMLOCK_NEED_INTERPRETER: return "interpreter";
-	case MEMLOCK_NEED_LIBRARY: return "library";
-	case MEMLOCK_NEED_MISSING: return "missing";
-	case MEMLOCK_NEED_STALE: return "stale";
-	}
-	return "unknown";
+	static const char *const names[] = {
+		[MEMLOCK_NEED_PROGRAM] = "program", [MEMLOCK_NEED_INTERPRETER] = "interpreter",
+		[MEMLOCK_NEED_LIBRARY] = "library", [MEMLOCK_NEED_MISSING] = "missing",
+		[MEMLOCK_NEED_STALE] = "stale",
+	};
+
+	return MLK_NAME_OF(names, kind, "unknown");
 }

@@ -34,15 +34,12 @@ struct mlk_cachestat {
 
 const char *memlock_residency_source_name(enum memlock_residency_source s)
 {
-	switch (s) {
-	case MEMLOCK_RES_CACHESTAT:
-		return "cachestat";
-	case MEMLOCK_RES_MINCORE:
-		return "mincore";
-	case MEMLOCK_RES_UNKNOWN:
-		break;
-	}
-	return "unknown";
+	static const char *const names[] = {
+		[MEMLOCK_RES_UNKNOWN] = "unknown", [MEMLOCK_RES_CACHESTAT] = "cachestat",
+		[MEMLOCK_RES_MINCORE] = "mincore",
+	};
+
+	return MLK_NAME_OF(names, s, "unknown");
 }
 
 static int by_cachestat(int fd, struct memlock_residency *r)

@@ -58,9 +58,7 @@ static const char *const skip_names[] = {
 
 const char *memlock_file_skip_name(enum memlock_file_skip skip)
 {
-	if ((size_t)skip < ARRAY_SIZE(skip_names) && skip_names[skip])
-		return skip_names[skip];
-	return "skipped";
+	return MLK_NAME_OF(skip_names, skip, "skipped");
 }
 
 static int link_cmp(const void *a, const void *b)

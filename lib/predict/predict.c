@@ -37,9 +37,7 @@ const char *memlock_cause_name(enum memlock_cause cause)
 		[MEMLOCK_CAUSE_EINTR_RISK] = "eintr-risk",
 	};
 
-	if ((unsigned int)cause >= ARRAY_SIZE(names))
-		return "unknown";
-	return names[cause];
+	return MLK_NAME_OF(names, cause, "unknown");
 }
 
 static void fail(struct memlock_verdict *v, int err, enum memlock_cause cause,

@@ -141,9 +141,7 @@ const char *memlock_fix_kind_name(enum memlock_fix_kind kind)
 		[MEMLOCK_FIX_SINGLE_THREADED] = "single-threaded",
 	};
 
-	if ((unsigned int)kind >= ARRAY_SIZE(names) || names[kind] == NULL)
-		return "unknown";
-	return names[kind];
+	return MLK_NAME_OF(names, kind, "unknown");
 }
 
 const char *memlock_note_kind_name(enum memlock_note_kind kind)
@@ -157,9 +155,7 @@ const char *memlock_note_kind_name(enum memlock_note_kind kind)
 		[MEMLOCK_NOTE_CHILD_USERNS] = "child-userns",
 	};
 
-	if ((unsigned int)kind >= ARRAY_SIZE(names) || names[kind] == NULL)
-		return "unknown";
-	return names[kind];
+	return MLK_NAME_OF(names, kind, "unknown");
 }
 
 void mlk_verdict_clear(struct memlock_verdict *v)
