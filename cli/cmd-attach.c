@@ -5,7 +5,7 @@
  *                    [--tid TID] [--dry-run] [--force] [--no-eintr] [-J]
  *
  * Locks the memory of a running process by injecting mlockall (or mlock per
- * range) into one of its threads; see lib/inject/remote.c for how.
+ * range) into one of its threads; see lib/inject/inject.c for how.
  */
 #include <getopt.h>
 #include <sys/mman.h>

@@ -67,19 +67,13 @@ static void report_helper_gone(const struct memlock_exec_opts *o, pid_t pid)
  * its SIGKILL already taken. */
 static bool exiting(pid_t pid)
 {
-	const char *p, *end;
 	uint64_t flags = 0;
-	int field = 2;
 	char *buf;
 	size_t len;
 
 	if (mlk_read_proc(NULL, pid, "stat", &buf, &len) < 0)
 		return true;
-	/* the command name may hold spaces and ')': fields start after the last ')' */
-	p = memrchr(buf, ')', len);
-	for (end = buf + len; p != NULL && p < end && field < 9; p++)
-		if (*p == ' ' && ++field == 9)
-			(void)mlk_parse_u64(&p, end, 10, &flags);
+	(void)mlk_stat_u64(buf, len, 9, &flags);
 	free(buf);
 	return flags & PF_EXITING;
 }
