@@ -6,7 +6,8 @@
 #   make check-build check-clang check-release check-pkgconfig    more builds and runs (CI)
 #   make check-abi      libmemlock.so against the committed ABI baseline (abi/, mk/abi.mk)
 #   make check-layers   no lib/ file includes a header of a layer above its own
-#   make check-long     1,000 randomized torture and stress trials of attach/unlock (mk/torture.mk)
+#   make check-long     1,000 randomized torture and stress trials of attach/unlock, the
+#                       big trials of memlock files (70,000 files, memory cgroups) (mk/torture.mk)
 #   make bench          benchmarks, results go to docs/BENCHMARKS.md by hand
 #   make cross          cross-compiles the library (and the CLI's objects) for aarch64 (CI)
 #   make check-aarch64  the injection engine's tests on arm64, under qemu-system-aarch64 (CI)
@@ -211,7 +212,7 @@ check:
 #   suite again would double make check's 3.5 minutes); check-pkgconfig: a
 #   program built with pkg-config against the installed library alone (make
 #   check runs it too, through tests/run.sh).
-RELEASE_SCRIPTS ?= check-cli limit status-reality json bad-input run
+RELEASE_SCRIPTS ?= check-cli limit status-reality json bad-input run files
 .PHONY: check-build check-clang check-release check-pkgconfig
 check-build:
 	@scripts/deps.sh check

@@ -102,6 +102,8 @@ static void __attribute__((noreturn)) usage(void)
 	      "     --rate <size>         load at most <size> per second\n"
 	      "     --strict              a file not locked in full: hold nothing, fail\n"
 	      " -v, --verbose             say every file not locked in full\n"
+	      "     --max-maps <n>        mappings per holder process before the next one\n"
+	      "                             (default: vm.max_map_count less a reserve)\n"
 	      "     --daemon              hold in the background once locked (the exit status\n"
 	      "                             says how the locking went)\n"
 	      "     --pidfile <path>      write the holder's PID there\n"
@@ -366,7 +368,8 @@ static int exit_status(const struct totals *t, int rc)
 int cmd_files(int argc, char **argv)
 {
 	enum { OPT_MINCORE = 0x2000, OPT_BUDGET, OPT_RATE, OPT_STRICT, OPT_SOCKET, OPT_STATUS,
-	       OPT_ADD, OPT_REMOVE, OPT_DAEMON, OPT_PIDFILE, OPT_WITH_LIBS, OPT_FROM_PID };
+	       OPT_ADD, OPT_REMOVE, OPT_DAEMON, OPT_PIDFILE, OPT_WITH_LIBS, OPT_FROM_PID,
+	       OPT_MAX_MAPS };
 	static const struct option longopts[] = {
 		{ "recursive", no_argument, NULL, 'R' },
 		{ "one-file-system", no_argument, NULL, 'x' },
@@ -383,6 +386,7 @@ int cmd_files(int argc, char **argv)
 		{ "socket", required_argument, NULL, OPT_SOCKET },
 		{ "daemon", no_argument, NULL, OPT_DAEMON },
 		{ "with-libs", no_argument, NULL, OPT_WITH_LIBS },
+		{ "max-maps", required_argument, NULL, OPT_MAX_MAPS },
 		{ "from-pid", required_argument, NULL, OPT_FROM_PID },
 		{ "pidfile", required_argument, NULL, OPT_PIDFILE },
 		{ "status", no_argument, NULL, OPT_STATUS },
@@ -463,6 +467,13 @@ int cmd_files(int argc, char **argv)
 		case OPT_WITH_LIBS:
 			with_libs = true;
 			break;
+		case OPT_MAX_MAPS:
+			if (parse_size(optarg, &lo.max_maps) < 0 || lo.max_maps == 0 ||
+			    lo.max_maps == MEMLOCK_UNLIMITED) {
+				warnx("invalid number of mappings: %s", user_str(optarg));
+				errtryhelp("files");
+			}
+			break;
 		case OPT_FROM_PID:
 			if (from_pid(&ops, parse_pid_or_die(optarg)) < 0)
 				return EXIT_FAILURE;
@@ -516,8 +527,8 @@ int cmd_files(int argc, char **argv)
 		operands_free(&ops);
 		return close_stdout_rc(rc);
 	}
-	if (lo.budget || lo.rate || lo.strict || lo.daemon || lo.pidfile) {
-		warnx("--budget, --rate, --strict, --daemon and --pidfile go with --lock");
+	if (lo.budget || lo.rate || lo.strict || lo.daemon || lo.pidfile || lo.max_maps) {
+		warnx("--budget, --rate, --strict, --daemon, --pidfile and --max-maps go with --lock");
 		errtryhelp("files");
 	}
 	run.out.infos = run.summary ? total_infos : file_infos;

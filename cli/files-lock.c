@@ -225,7 +225,7 @@ static int locked_hold(char **paths, int n, const struct memlock_walk_opts *wo,
 		       const struct files_lock_opts *o, int ready)
 {
 	struct memlock_holder_opts ho = { .sz = sizeof(ho), .budget = o->budget, .rate = o->rate,
-					 .flags = MEMLOCK_F_SPREAD };
+					 .max_maps = o->max_maps, .flags = MEMLOCK_F_SPREAD };
 	struct memlock_file f = { .sz = sizeof(f) };
 	struct lock_run run = { .o = o };
 	struct memlock_files *w;

@@ -10,6 +10,7 @@ struct output;
 struct files_lock_opts {
 	uint64_t budget;	/* 0: the default (RLIMIT_MEMLOCK, or none with CAP_IPC_LOCK) */
 	uint64_t rate;		/* bytes per second, 0: no limit */
+	uint64_t max_maps;	/* mappings per holder process, 0: the default */
 	bool strict;		/* a file not locked in full: hold nothing, fail */
 	bool verbose;		/* say every file not locked in full, and every skip */
 	const char *socket;	/* the control socket's path, NULL: the default */

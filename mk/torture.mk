@@ -29,5 +29,9 @@ check-long:
 		ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		ATTACH_TRIALS=1000 ATTACH_SIGTERMS=100 bash tests/integration/attach-stress.sh 2>&1 | tee -a $(B)/check-long.log
+	MEMLOCK=$(abspath $(SAN))/memlock MEMLOCK_TEST_LONG=1 \
+		ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		bash -c 'bash tests/integration/files.sh && bash tests/integration/files-lock.sh' 2>&1 | tee -a $(B)/check-long.log
 	@! grep -q '^not ok' $(B)/check-long.log && grep -q '^1\.\.' $(B)/check-long.log || \
 		{ echo "check-long: FAILED, see $(B)/check-long.log"; exit 1; }

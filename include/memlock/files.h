@@ -239,7 +239,8 @@ struct memlock_hold_result {
  *          MEMLOCK_UNLIMITED for no budget.
  * @rate: bytes per second to load at most (0: as fast as the disk goes).
  * @max_maps: mappings it may make (0: vm.max_map_count less the process's
- *          mappings and a reserve of 1024 for the rest of the program).
+ *          mappings and a reserve of 1024 for the rest of the program), and
+ *          each of its helper processes (MEMLOCK_F_SPREAD) when it is set.
  * @flags: 0 or MEMLOCK_F_SPREAD: when the holder's mappings reach
  *          @max_maps, it forks a helper process that holds the next files
  *          (each process has a map count of its own), and another when

@@ -48,7 +48,7 @@ struct memlock_holder {
 	uint64_t soft, locked_before;	/* RLIMIT_MEMLOCK, VmLck at open */
 	uint64_t cg_limit, cg_room;	/* the memory cgroup's limit and room at open;
 					 * cg_room caps a default budget */
-	bool has_cap, explicit_budget;
+	bool has_cap, explicit_budget, explicit_max_maps;
 	unsigned int flags;
 	struct hmap *maps;
 	size_t nmaps, cap, live_maps;	/* entries (unmapped ones: addr NULL), mapped */

@@ -62,6 +62,7 @@ static int holder_facts(struct memlock_holder *h, const struct memlock_holder_op
 		h->budget = lim.soft > st.vm_lck ? lim.soft - st.vm_lck : 0;
 	if (o->max_maps) {
 		h->max_maps = o->max_maps;
+		h->explicit_max_maps = true;
 		return 0;
 	}
 	rc = mlk_read_max_map_count(NULL, &max);

@@ -104,7 +104,8 @@ static void __attribute__((noreturn)) shard_main(const struct memlock_holder *pa
 						 int sock, pid_t parent)
 {
 	struct memlock_holder_opts o = { .sz = sizeof(o), .budget = MEMLOCK_UNLIMITED,
-					 .rate = parent_h->rate };
+					 .rate = parent_h->rate,
+					 .max_maps = parent_h->explicit_max_maps ? parent_h->max_maps : 0 };
 	struct memlock_holder *h;
 	struct shard_reply rep;
 	struct shard_req req;
