@@ -15,47 +15,9 @@
 
 #define TEXT_MAX 512
 
-/* A size for people, as the library's reasons write it: "8 MiB",
- * "1.5 GiB", "4095 B", "unlimited". */
-static const char *human(uint64_t b, char *buf, size_t sz)
-{
-	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
-	unsigned int i = 0;
-	uint64_t div = 1;
-
-	if (b == MEMLOCK_UNLIMITED) {
-		snprintf(buf, sz, "unlimited");
-		return buf;
-	}
-	while (i + 1 < ARRAY_SIZE(unit) && b / div >= 1024) {
-		div *= 1024;
-		i++;
-	}
-	/* inexact small values in bytes: 4095 must not read "4.0 KiB" */
-	if (b % div != 0 && b < 10240)
-		snprintf(buf, sz, "%" PRIu64 " B", b);
-	else if (b % div == 0)
-		snprintf(buf, sz, "%" PRIu64 " %s", b / div, unit[i]);
-	else
-		snprintf(buf, sz, "%.1f %s", (double)b / (double)div, unit[i]);
-	return buf;
-}
-
-/* human(), exact: a limit a user wrote must not read "1.0 MiB" for 1025
- * KiB beside a hard limit of 1 MiB */
-static const char *exact(uint64_t v, char *buf, size_t sz)
-{
-	char tmp[32];
-
-	human(v, tmp, sizeof(tmp));
-	if (strchr(tmp, '.') == NULL)
-		snprintf(buf, sz, "%s", tmp);
-	else if (v % 1024 == 0)
-		snprintf(buf, sz, "%" PRIu64 " KiB", v / 1024);
-	else
-		snprintf(buf, sz, "%" PRIu64 " B", v);
-	return buf;
-}
+/* the library's formatter: hints and reasons write sizes alike */
+#define human(b, buf, sz) memlock_size_str((b), 0, (buf), (sz))
+#define exact(b, buf, sz) memlock_size_str((b), MEMLOCK_F_EXACT, (buf), (sz))
 
 /* A limit as memlock limit takes it, with a unit (a bare soft limit is
  * refused there): in the largest unit that holds it exactly */

@@ -103,6 +103,18 @@ MEMLOCK_API void memlock_set_log(memlock_log_fn fn, enum memlock_log_level max_l
 						 * where cachestat(2) works */
 #define MEMLOCK_F_SPREAD	(1u << 7)	/* memlock_holder_open(): past the map count,
 						 * hold in helper processes */
+#define MEMLOCK_F_EXACT		(1u << 8)	/* memlock_size_str(): no rounding */
+
+/**
+ * memlock_size_str() - a size for people, as the library's sentences write
+ * it: "8 MiB", "1.5 GiB", "4095 B" (a small size that is not a whole unit
+ * stays in bytes), "unlimited" for MEMLOCK_UNLIMITED.
+ * @flags: 0, or MEMLOCK_F_EXACT: never rounded ("1025 KiB", not "1.0 MiB").
+ * @buf: @sz bytes (32 are always enough).
+ * Return: @buf, or NULL for a NULL or empty @buf.
+ */
+MEMLOCK_API const char *memlock_size_str(uint64_t bytes, unsigned int flags, char *buf,
+					 size_t sz);
 
 #ifdef __cplusplus
 }

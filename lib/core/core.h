@@ -135,7 +135,7 @@ MLK_HIDDEN int mlk_opts_valid(const void *p, size_t sz, size_t min_sz, size_t ou
 MLK_HIDDEN int mlk_opts_get(void *ours, size_t our_sz, const void *p, size_t min_sz);
 
 /* size.c: a size for people, "8 MiB" */
-MLK_HIDDEN const char *mlk_size_str(uint64_t bytes, char *buf, size_t sz);
+#define mlk_size_str(b, buf, sz) memlock_size_str((b), 0, (buf), (sz))
 /* A human size as a temporary string, valid to the end of the full expression. */
 #define MLK_SZ(x) mlk_size_str((x), (char[32]){ 0 }, 32)
 

@@ -47,22 +47,7 @@ static bool can_raise_hard(void)
 	return (st.cap_eff & (1ull << CAP_SYS_RESOURCE)) && mlk_userns_is_init(NULL, st.pid) > 0;
 }
 
-/* mlk_size_str(), exact: a limit a user wrote must not read "1.0 MiB" for
- * 1025 KiB beside a hard limit of 1 MiB */
-static const char *limit_str(uint64_t v, char *buf, size_t sz)
-{
-	char tmp[32];
-
-	mlk_size_str(v, tmp, sizeof(tmp));
-	if (strchr(tmp, '.') == NULL)
-		snprintf(buf, sz, "%s", tmp);
-	else if (v % 1024 == 0)
-		snprintf(buf, sz, "%llu KiB", (unsigned long long)(v / 1024));
-	else
-		snprintf(buf, sz, "%llu B", (unsigned long long)v);
-	return buf;
-}
-#define LIM_SZ(x) limit_str((x), (char[32]){ 0 }, 32)
+#define LIM_SZ(x) memlock_size_str((x), MEMLOCK_F_EXACT, (char[32]){ 0 }, 32)
 
 /* A fix for process @pid: soft @soft, hard @hard, the hard limit now @now. */
 static struct mlk_fix *add_pid_fix(struct memlock_verdict *v, enum memlock_fix_kind kind,
