@@ -170,7 +170,7 @@ def main():
                     ("memlock files -R -r", timed([MEMLOCK, "files", "-R", "-r", top])),
                     ("memlock files -R --summary", timed([MEMLOCK, "files", "-R", "--summary", top])),
                     ("vmtouch (summary)", timed(["vmtouch", top])),
-                    ("find -type f | xargs fincore",
+                    ("find -type f \\| xargs fincore",
                      timed(["sh", "-c", "find '%s' -type f -print0 | xargs -0 fincore -r" % top])),
                 ])
             shutil.rmtree(top)
