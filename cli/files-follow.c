@@ -88,6 +88,14 @@ static void watch_dir_of(struct follow *fw, const char *path)
 	dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
 	if (dir == NULL)
 		err(EXIT_FAILURE, "cannot allocate memory");
+	/* a walk gives a directory's files one after the other: one
+	 * inotify_add_watch(2) for them, not one each */
+	if (fw->last_dir && strcmp(fw->last_dir, dir) == 0) {
+		free(dir);
+		return;
+	}
+	free(fw->last_dir);
+	fw->last_dir = strdup(dir);
 	wd = inotify_add_watch(fw->ifd, dir, WATCH_MASK);
 	if (wd < 0) {
 		if (errno == ENOSPC && !fw->watch_full) {
@@ -383,6 +391,7 @@ void follow_free(struct follow *fw)
 	for (int i = 0; i < fw->ndirs; i++)
 		free(fw->dirs[i]);
 	free(fw->dirs);
+	free(fw->last_dir);
 	free(fw->batch);
 	if (fw->ifd >= 0)
 		close(fw->ifd);

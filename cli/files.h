@@ -38,6 +38,7 @@ struct follow {
 	void *tree;		/* tsearch(3) of struct held_entry, by path */
 	char **dirs;		/* by watch descriptor */
 	int ndirs;
+	char *last_dir;		/* the directory watched last */
 	int ifd;		/* inotify */
 	int ctl;		/* the control socket (files-control.c), -1 */
 	char *ctl_path;
