@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 
 H=build/helpers
-TRIALS=${ATTACH_TRIALS:-100}	# 1000 in make check-long
+TRIALS=${ATTACH_TRIALS:-60}	# 1000 in make check-long
 SIGTERMS=${ATTACH_SIGTERMS:-40}	# 100 in make check-long
 if [ "$(id -u)" -ne 0 ]; then
 	echo "1..0 # SKIP needs root (ptrace of test targets)"

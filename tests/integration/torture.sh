@@ -30,7 +30,7 @@
 cd "$(dirname "$0")/../.." || exit 1
 
 TV=${TORTURE_VICTIM:-build/helpers/torture-victim}
-TRIALS=${TORTURE_TRIALS:-100}
+TRIALS=${TORTURE_TRIALS:-60}	# 1000 in make check-long
 SEED=${TORTURE_SEED:-$((SRANDOM % 1000000))}
 NV=3			# victims
 UNTOUCHED_KIB=16384	# fresh memory for each attach to fault in
