@@ -263,7 +263,10 @@ if [ -n "${CG:-}" ]; then
 		python3 -c 'import os, sys; fd = os.open(sys.argv[1], os.O_RDONLY); os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)' "$f"
 	done
 	incg() { sh -c 'echo $$ >"$1/cgroup.procs"; shift; exec "$@"' sh "$CG" "$@"; }
-	incg "$MEMLOCK" files --lock --budget 40M "$sq/locked" >"$dir/sq.out" 2>&1 &
+	# (not through incg: a function in the background is a subshell, and $!
+	# would name it instead of the holder)
+	sh -c 'echo $$ >"$1/cgroup.procs"; shift; exec "$@"' sh "$CG" \
+		"$MEMLOCK" files --lock --budget 40M "$sq/locked" >"$dir/sq.out" 2>&1 &
 	holder=$!
 	for ((i = 0; i < 200; i++)); do grep -q '^locked ' "$dir/sq.out" && break; sleep 0.05; done
 	incg cat "$sq/unlocked" >/dev/null
