@@ -87,6 +87,10 @@ int parse_limits(const char *arg, struct memlock_limits *lim);
 int parse_pid(const char *s, pid_t *pid);
 int parse_range(const char *s, uint64_t *start, uint64_t *end);	/* hex START-END */
 pid_t parse_pid_or_die(const char *s);
+/* @path made absolute against the working directory (a string to free), or
+ * NULL with errno set. A holder keeps absolute paths, so that a client in
+ * another directory names the same files. */
+char *path_absolute(const char *path);
 
 /* --current/--future/--onfault, shared by check, attach and run */
 struct lock_flags {

@@ -85,18 +85,6 @@ static int connect_to(const char *path)
 	return fd;
 }
 
-/* @arg as the holder must read it: absolute (its working directory is not ours). */
-static char *absolute(const char *arg)
-{
-	char cwd[PATH_MAX], *p;
-
-	if (arg[0] == '/')
-		return strdup(arg);
-	if (getcwd(cwd, sizeof(cwd)) == NULL || asprintf(&p, "%s/%s", cwd, arg) < 0)
-		return NULL;
-	return p;
-}
-
 static void status_row(struct output *out, const struct ctl_rec *r, const char *path,
 		       uint64_t page)
 {
@@ -157,7 +145,7 @@ int control_client(const char *socket_path, int op, const char *arg, struct outp
 
 	if (sock == NULL)
 		return EXIT_FAILURE;
-	if (arg && (path = absolute(arg)) != NULL) {
+	if (arg && (path = path_absolute(arg)) != NULL) {
 		iov[1].iov_base = path;
 		iov[1].iov_len = strlen(path);
 	}

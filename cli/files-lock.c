@@ -141,18 +141,13 @@ static int locked_hold(char **paths, int n, const struct memlock_walk_opts *wo,
  * of another working directory name the same files. */
 static char **absolute_paths(char **paths, int n)
 {
-	char cwd[PATH_MAX], **abs = calloc((size_t)n + 1, sizeof(*abs));
+	char **abs = calloc((size_t)n + 1, sizeof(*abs));
 
-	if (abs == NULL || getcwd(cwd, sizeof(cwd)) == NULL)
-		err(EXIT_FAILURE, "cannot read the working directory");
-	for (int i = 0; i < n; i++) {
-		if (paths[i][0] == '/')
-			abs[i] = strdup(paths[i]);
-		else if (asprintf(&abs[i], "%s/%s", strcmp(cwd, "/") ? cwd : "", paths[i]) < 0)
-			abs[i] = NULL;
-		if (abs[i] == NULL)
-			err(EXIT_FAILURE, "cannot allocate memory");
-	}
+	if (abs == NULL)
+		err(EXIT_FAILURE, "cannot allocate memory");
+	for (int i = 0; i < n; i++)
+		if ((abs[i] = path_absolute(paths[i])) == NULL)
+			err(EXIT_FAILURE, "cannot make %s an absolute path", user_str(paths[i]));
 	return abs;
 }
 

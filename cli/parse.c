@@ -3,6 +3,9 @@
 #include <ctype.h>
 #include <inttypes.h>
 
+#include <limits.h>
+#include <unistd.h>
+
 #include "cli.h"
 
 /* 4096, 4096B, 64K, 64KiB, 64KB, 8M, 1.5G, unlimited; suffixes are binary
@@ -184,4 +187,16 @@ unsigned int lock_flags_memlock(const struct lock_flags *f)
 
 	return (f->current || both ? MEMLOCK_F_CURRENT : 0) |
 	       (f->future || both ? MEMLOCK_F_FUTURE : 0) | (f->onfault ? MEMLOCK_F_ONFAULT : 0);
+}
+
+char *path_absolute(const char *path)
+{
+	char cwd[PATH_MAX], *p;
+
+	if (path[0] == '/')
+		return strdup(path);
+	if (getcwd(cwd, sizeof(cwd)) == NULL ||
+	    asprintf(&p, "%s/%s", strcmp(cwd, "/") ? cwd : "", path) < 0)
+		return NULL;
+	return p;
 }

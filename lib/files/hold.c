@@ -403,10 +403,16 @@ int memlock_holder_add_fd(struct memlock_holder *h, int fd, struct memlock_hold_
 
 	if (h == NULL || mlk_out_check(out, MLK_SZ_HOLD_RESULT) < 0)
 		return mlk_err(-EINVAL);
-	rc = mlk_hold_local(h, fd, UINT64_MAX, &res);
-	if (rc == 0 && res.why == MEMLOCK_HOLD_WHY_MAP_COUNT && res.locked == 0 &&
-	    (h->flags & MEMLOCK_F_SPREAD))
+	/* every mapping of this process in use: straight to the helper, which
+	 * looks at the file itself (no fstat and extents here first) */
+	if ((h->flags & MEMLOCK_F_SPREAD) && h->nshards && h->live_maps >= h->max_maps) {
 		rc = mlk_spread_add(h, fd, &res);
+	} else {
+		rc = mlk_hold_local(h, fd, UINT64_MAX, &res);
+		if (rc == 0 && res.why == MEMLOCK_HOLD_WHY_MAP_COUNT && res.locked == 0 &&
+		    (h->flags & MEMLOCK_F_SPREAD))
+			rc = mlk_spread_add(h, fd, &res);
+	}
 	if (rc == 0)
 		mlk_out_copy(out, &res, sizeof(res));
 	return mlk_err(rc);

@@ -13,10 +13,8 @@
 #include <sys/mman.h>
 #include <cmocka.h>
 
-#include "predict/predict.h"
+#include "facts.h"
 #include "../../cli/fixes.h"
-
-#define PG 4096ull
 
 /* cli/fixes.c's hint_fixes() prints through the CLI's hint(): counted here */
 static int hints;
@@ -25,26 +23,6 @@ void hint(const char *fmt, ...)
 {
 	(void)fmt;
 	hints++;
-}
-
-static struct mlk_facts facts(uint64_t soft, uint64_t hard, uint64_t vm_size, uint64_t vm_lck)
-{
-	struct mlk_facts f = {
-		.pid = 4242, .page_size = PG, .lim = { .sz = sizeof(struct memlock_limits), .soft = soft, .hard = hard },
-		.vm_size = vm_size, .vm_lck = vm_lck, .threads = 1, .uid = 0,
-	};
-	return f;
-}
-
-static struct memlock_verdict predict(const struct mlk_facts *f, enum memlock_op op,
-				      unsigned int kflags, uint64_t addr, uint64_t len,
-				      bool has_addr)
-{
-	struct memlock_request r = { op, kflags, addr, len, has_addr };
-	struct memlock_verdict v;
-
-	mlk_predict_facts(f, &r, &v);
-	return v;
 }
 
 static bool has_fix(const struct memlock_verdict *v, const char *needle)

@@ -12,29 +12,7 @@
 #include <sys/mman.h>
 #include <cmocka.h>
 
-#include "predict/predict.h"
-
-#define PG 4096ull
-
-static struct mlk_facts facts(uint64_t soft, uint64_t hard, uint64_t vm_size, uint64_t vm_lck)
-{
-	struct mlk_facts f = {
-		.pid = 4242, .page_size = PG, .lim = { .sz = sizeof(struct memlock_limits), .soft = soft, .hard = hard },
-		.vm_size = vm_size, .vm_lck = vm_lck, .threads = 1, .uid = 0,
-	};
-	return f;
-}
-
-static struct memlock_verdict predict(const struct mlk_facts *f, enum memlock_op op,
-				      unsigned int kflags, uint64_t addr, uint64_t len,
-				      bool has_addr)
-{
-	struct memlock_request r = { op, kflags, addr, len, has_addr };
-	struct memlock_verdict v;
-
-	mlk_predict_facts(f, &r, &v);
-	return v;
-}
+#include "facts.h"
 
 /* Fix @kind of @v through the public getter, or NULL (the one kept in @out). */
 static const struct memlock_fix *fix_of(const struct memlock_verdict *v,
