@@ -138,6 +138,13 @@ HELPERS = $(B)/helpers/victim $(B)/helpers/target $(B)/helpers/target-static \
           $(B)/helpers/target-static-stripped $(B)/helpers/selfcheck \
           $(B)/helpers/selfcheck-static $(B)/helpers/seccomp-exec $(B)/helpers/exec-thread \
           $(B)/helpers/pairtime $(B)/helpers/sigtarget $(B)/helpers/oddname
+# The real-time fault test locks for real (mlockall): never sanitized, like
+# the victim; tests/integration/rt.sh runs it.
+HELPERS += $(B)/helpers/rt-faults
+$(B)/helpers/rt-faults: tests/integration/rt-faults.c $(B)/libmemlock.a
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(LDFLAGS) -O2 -g -pthread -o $@ $(SRCS_OF)
+
 $(B)/helpers/oddname: tests/helpers/oddname.c
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(LDFLAGS) -O2 -o $@ $(SRCS_OF)

@@ -23,6 +23,7 @@
  *   memlock/exec.h     programs locked from their first instruction
  *   memlock/files.h    file pages: residency, walks of file trees
  *   memlock/needs.h    what a program needs in RAM: its libraries, a process's files
+ *   memlock/rt.h       real-time preparation: lock, heap reserve, stacks, fault counts
  */
 #ifndef MEMLOCK_H
 #define MEMLOCK_H
@@ -36,5 +37,6 @@
 #include <memlock/exec.h>
 #include <memlock/files.h>
 #include <memlock/needs.h>
+#include <memlock/rt.h>
 
 #endif /* MEMLOCK_H */

@@ -12,7 +12,7 @@ declare -A rank=(
 	[core]=0
 	[procfs]=1
 	[predict]=2
-	[self]=3 [limit]=3 [inject]=3 [files]=3 [secret]=3
+	[self]=3 [limit]=3 [inject]=3 [files]=3 [secret]=3 [rt]=3
 	[exec]=4 [metrics]=4
 )
 bad=0
