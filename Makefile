@@ -145,6 +145,12 @@ $(B)/helpers/rt-faults: tests/integration/rt-faults.c $(B)/libmemlock.a
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(LDFLAGS) -O2 -g -pthread -o $@ $(SRCS_OF)
 
+# dont-dump, wipe-on-fork and memfd_secret mappings for status-secret.sh
+HELPERS += $(B)/helpers/secretmaps
+$(B)/helpers/secretmaps: tests/helpers/secretmaps.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(LDFLAGS) -O2 -o $@ $(SRCS_OF)
+
 $(B)/helpers/oddname: tests/helpers/oddname.c
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(LDFLAGS) -O2 -o $@ $(SRCS_OF)

@@ -11,7 +11,7 @@
 
 /* ------------------------------------------------------------ processes */
 enum { P_PID, P_COMMAND, P_LOCKED, P_PINNED, P_RSS, P_SWAP, P_LIMIT, P_CAP, P_HARD,
-       P_VMSIZE, P_UID, P_RLOCKED };
+       P_VMSIZE, P_UID, P_RLOCKED, P_SECRET };
 static const struct colinfo proc_infos[] = {
 	[P_PID] = { "PID", 5, SCOLS_FL_RIGHT, COL_NUM, "process ID", NULL },
 	[P_COMMAND] = { "COMMAND", 0.2, SCOLS_FL_TRUNC, COL_STR, "command name", NULL },
@@ -30,12 +30,15 @@ static const struct colinfo proc_infos[] = {
 	[P_UID] = { "UID", 5, SCOLS_FL_RIGHT, COL_NUM, "real user ID", NULL },
 	[P_RLOCKED] = { "RLOCKED", 5, SCOLS_FL_RIGHT, COL_SIZE,
 			"resident locked memory, proportional (smaps_rollup Locked; slow)", NULL },
+	[P_SECRET] = { "SECRET", 5, SCOLS_FL_RIGHT, COL_SIZE,
+		       "memfd_secret memory, which blocks hibernation (smaps; slow)", NULL },
 };
 static const int proc_defaults[] = { P_PID, P_COMMAND, P_LOCKED, P_PINNED, P_RSS,
 				     P_SWAP, P_LIMIT, P_CAP };
 
 /* ------------------------------------------------------------- mappings */
-enum { M_START, M_END, M_PERMS, M_LOCK, M_SIZE, M_RSS, M_LOCKED, M_SWAP, M_PATH, M_PSS };
+enum { M_START, M_END, M_PERMS, M_LOCK, M_SIZE, M_RSS, M_LOCKED, M_SWAP, M_PATH, M_PSS,
+       M_FLAGS };
 static const struct colinfo maps_infos[] = {
 	[M_START] = { "START", 12, SCOLS_FL_RIGHT, COL_HEX, "start address", NULL },
 	[M_END] = { "END", 12, SCOLS_FL_RIGHT, COL_HEX, "end address", NULL },
@@ -48,6 +51,9 @@ static const struct colinfo maps_infos[] = {
 	[M_SWAP] = { "SWAP", 5, SCOLS_FL_RIGHT, COL_SIZE, "swapped out (Swap)", NULL },
 	[M_PATH] = { "PATH", 0.3, SCOLS_FL_TRUNC, COL_STR, "file or [name]", NULL },
 	[M_PSS] = { "PSS", 5, SCOLS_FL_RIGHT, COL_SIZE, "proportional resident (Pss)", NULL },
+	[M_FLAGS] = { "FLAGS", 2, 0, COL_STR,
+		      "dd: not in core dumps (MADV_DONTDUMP), wf: wiped on fork (MADV_WIPEONFORK)",
+		      NULL },
 };
 static const int maps_defaults[] = { M_START, M_END,    M_PERMS, M_LOCK, M_SIZE,
 				     M_RSS,   M_LOCKED, M_SWAP,  M_PATH };
@@ -88,6 +94,26 @@ static void __attribute__((noreturn)) usage(void)
 	exit(close_stdout_rc(EXIT_SUCCESS));
 }
 
+/* a process shown holds memfd_secret memory (for a hint after the table) */
+static bool secret_seen;
+
+/* The bytes of @pid's memfd_secret(2) areas: 0 or -errno. */
+static int secret_bytes(pid_t pid, uint64_t *bytes)
+{
+	struct memlock_proc_maps *it = memlock_proc_maps_open(proc_root, pid);
+	struct memlock_mapping m = { .sz = sizeof(m) };
+	int rc;
+
+	if (it == NULL)
+		return -errno;
+	*bytes = 0;
+	while ((rc = memlock_proc_maps_next(it, &m)) == 0)
+		if (m.vmflags & MEMLOCK_VMA_SECRETMEM)
+			*bytes += m.size;
+	memlock_proc_maps_close(it);
+	return rc < 0 ? rc : 0;
+}
+
 /* 0: row added; -errno: the process could not be read. @st: its status if
  * the caller has read it already, else NULL. */
 static int add_process(struct output *out, pid_t pid, const struct memlock_status *pre)
@@ -125,6 +151,14 @@ static int add_process(struct output *out, pid_t pid, const struct memlock_statu
 
 		if (memlock_proc_read_rollup(proc_root, pid, &sum) == 0)
 			output_set_size(out, ln, P_RLOCKED, sum.locked);
+	}
+	if (st.has_mm && output_has(out, P_SECRET)) {
+		uint64_t secret = 0;
+
+		if (secret_bytes(pid, &secret) == 0) {
+			output_set_size(out, ln, P_SECRET, secret);
+			secret_seen = secret_seen || secret > 0;
+		}
 	}
 	if (output_has(out, P_LIMIT) || output_has(out, P_HARD)) {
 		output_set_size(out, ln, P_LIMIT, lim.soft);
@@ -195,6 +229,15 @@ static const char *lock_flag(unsigned int vmflags)
 	return vmflags & MEMLOCK_VMA_LOCKED ? "lo" : "";
 }
 
+/* dd and wf of a mapping, the VmFlags of secrets */
+static const char *secret_flags(unsigned int vmflags)
+{
+	static const char *const flags[] = { "", "dd", "wf", "dd,wf" };
+
+	return flags[(vmflags & MEMLOCK_VMA_DONTDUMP ? 1 : 0) |
+		     (vmflags & MEMLOCK_VMA_WIPEONFORK ? 2 : 0)];
+}
+
 static int show_maps(struct output *out, pid_t pid)
 {
 	struct memlock_proc_maps *it = memlock_proc_maps_open(proc_root, pid);
@@ -217,6 +260,7 @@ static int show_maps(struct output *out, pid_t pid)
 		output_set_hex(out, ln, M_END, m.end);
 		output_set_str(out, ln, M_PERMS, m.perms);
 		output_set_str(out, ln, M_LOCK, lock_flag(m.vmflags));
+		output_set_str(out, ln, M_FLAGS, secret_flags(m.vmflags));
 		output_set_size(out, ln, M_SIZE, m.size);
 		output_set_size(out, ln, M_RSS, m.rss);
 		output_set_size(out, ln, M_PSS, m.pss);
@@ -405,5 +449,7 @@ int cmd_status(int argc, char **argv)
 		errtryhelp("status");
 	c = optind < argc ? show_pids(&out, argc - optind, argv + optind) : show_all(&out);
 	output_free(&out);
+	if (secret_seen)
+		hint("while memory is held in memfd_secret (SECRET), the system cannot hibernate");
 	return c;
 }

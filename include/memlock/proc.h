@@ -56,7 +56,8 @@ struct memlock_limits {
 MEMLOCK_API MEMLOCK_MUST_CHECK int
 memlock_proc_read_limits(const char *root, pid_t pid, struct memlock_limits *lim);
 
-/* VmFlags bits of a mapping (smaps), the ones locking cares about. */
+/* VmFlags bits of a mapping (smaps), the ones locking and secrets care
+ * about (MEMLOCK_VMA_SECRETMEM comes from the path, in maps files too). */
 #define MEMLOCK_VMA_LOCKED	(1u << 0)	/* lo: VM_LOCKED */
 #define MEMLOCK_VMA_ONFAULT	(1u << 1)	/* lf: VM_LOCKONFAULT */
 #define MEMLOCK_VMA_IO		(1u << 2)	/* io: VM_IO, never locked */
@@ -65,6 +66,10 @@ memlock_proc_read_limits(const char *root, pid_t pid, struct memlock_limits *lim
 #define MEMLOCK_VMA_MIXEDMAP	(1u << 5)	/* mm: never locked */
 #define MEMLOCK_VMA_HUGETLB	(1u << 6)	/* ht: hugetlb, never locked */
 #define MEMLOCK_VMA_DROPPABLE	(1u << 7)	/* dp: MAP_DROPPABLE, never locked */
+#define MEMLOCK_VMA_DONTDUMP	(1u << 8)	/* dd: MADV_DONTDUMP, not in core dumps */
+#define MEMLOCK_VMA_WIPEONFORK	(1u << 9)	/* wf: MADV_WIPEONFORK, zero in fork children */
+#define MEMLOCK_VMA_SECRETMEM	(1u << 10)	/* a memfd_secret(2) area: its path is
+						 * "/secretmem (deleted)" */
 #define MEMLOCK_VMA_HAS_FLAGS	(1u << 31)	/* a VmFlags line was seen */
 
 /**

@@ -30,6 +30,7 @@ unsigned int mlk_parse_vmflags(const char *s, const char *end)
 		{ {'i', 'o'}, MEMLOCK_VMA_IO },		{ {'p', 'f'}, MEMLOCK_VMA_PFNMAP },
 		{ {'d', 'e'}, MEMLOCK_VMA_DONTEXPAND }, { {'m', 'm'}, MEMLOCK_VMA_MIXEDMAP },
 		{ {'h', 't'}, MEMLOCK_VMA_HUGETLB },	{ {'d', 'p'}, MEMLOCK_VMA_DROPPABLE },
+		{ {'d', 'd'}, MEMLOCK_VMA_DONTDUMP },	{ {'w', 'f'}, MEMLOCK_VMA_WIPEONFORK },
 	};
 	unsigned int flags = MEMLOCK_VMA_HAS_FLAGS;
 	size_t i;
@@ -116,6 +117,10 @@ static int parse_header(struct memlock_proc_maps *it, const char *s, const char 
 		return -ENOMEM;
 	m->path = it->path;
 	m->size = m->end >= m->start ? m->end - m->start : 0;
+	/* memfd_secret(2)'s inode lives on the kernel's internal secretmem
+	 * mount (mm/secretmem.c): its dentry is "secretmem", never linked */
+	if (strcmp(m->path, "/secretmem (deleted)") == 0)
+		m->vmflags = MEMLOCK_VMA_SECRETMEM;
 	return 0;
 }
 
@@ -131,7 +136,7 @@ static void parse_field(const char *line, size_t ll, struct memlock_mapping *m)
 	const char *v = mlk_field(line, ll, "VmFlags");
 
 	if (v != NULL)
-		m->vmflags = mlk_parse_vmflags(v, line + ll);
+		m->vmflags = (m->vmflags & MEMLOCK_VMA_SECRETMEM) | mlk_parse_vmflags(v, line + ll);
 	else
 		(void)mlk_kb_field(line, ll, kb, ARRAY_SIZE(kb), m);
 }

@@ -35,7 +35,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define KNOWN_VMA_BITS (MEMLOCK_VMA_LOCKED | MEMLOCK_VMA_ONFAULT | MEMLOCK_VMA_IO |	\
 			MEMLOCK_VMA_PFNMAP | MEMLOCK_VMA_DONTEXPAND |			\
 			MEMLOCK_VMA_MIXEDMAP | MEMLOCK_VMA_HUGETLB |			\
-			MEMLOCK_VMA_DROPPABLE | MEMLOCK_VMA_HAS_FLAGS)
+			MEMLOCK_VMA_DROPPABLE | MEMLOCK_VMA_DONTDUMP |			\
+			MEMLOCK_VMA_WIPEONFORK | MEMLOCK_VMA_SECRETMEM |		\
+			MEMLOCK_VMA_HAS_FLAGS)
 
 static bool terminated(const char *s, size_t sz)
 {
@@ -107,7 +109,8 @@ static void fuzz_cgroup_vmflags(const char *buf, size_t len)
 	/* (a stale unit next to CONTAINER is a known bug: tests/unit/test-context.c) */
 
 	fl = mlk_parse_vmflags(buf, buf + len);
-	check((fl & MEMLOCK_VMA_HAS_FLAGS) && (fl & ~KNOWN_VMA_BITS) == 0);
+	check((fl & MEMLOCK_VMA_HAS_FLAGS) && (fl & ~KNOWN_VMA_BITS) == 0 &&
+	      !(fl & MEMLOCK_VMA_SECRETMEM));	/* (from the path, not VmFlags) */
 }
 
 static void fuzz_smaps(char *buf, size_t len)
@@ -132,7 +135,10 @@ static void fuzz_smaps(char *buf, size_t len)
 		check(m.path != NULL && strlen(m.path) <= len);
 		check(strlen(m.perms) <= 4);
 		check(m.size == (m.end >= m.start ? m.end - m.start : 0));
-		check(m.vmflags == 0 || (m.vmflags & MEMLOCK_VMA_HAS_FLAGS));
+		check((m.vmflags & ~MEMLOCK_VMA_SECRETMEM) == 0 ||
+		      (m.vmflags & MEMLOCK_VMA_HAS_FLAGS));
+		check(!(m.vmflags & MEMLOCK_VMA_SECRETMEM) ||
+		      strcmp(m.path, "/secretmem (deleted)") == 0);
 		check((m.vmflags & ~KNOWN_VMA_BITS) == 0);
 	}
 	check(rc == 1 || rc == -EBADMSG || rc == -ENOMEM);

@@ -246,7 +246,8 @@ static struct map_case map_cases[] = {
 	{ "smaps: vvar is pf io, not lo under mlockall", MLOCKALL, 9916,
 	  { .start = 0x7f00e51ef000, .end = 0x7f00e51f3000, .perms = "r--p",
 	    .path = "[vvar]", .size = KB(16),
-	    .vmflags = MEMLOCK_VMA_PFNMAP | MEMLOCK_VMA_IO | MEMLOCK_VMA_DONTEXPAND | HAS } },
+	    .vmflags = MEMLOCK_VMA_PFNMAP | MEMLOCK_VMA_IO | MEMLOCK_VMA_DONTEXPAND |
+		       MEMLOCK_VMA_DONTDUMP | HAS } },
 	{ "smaps: vsyscall, the last mapping", MLOCKALL, 9916,
 	  { .start = 0xffffffffff600000, .end = 0xffffffffff601000, .perms = "--xp",
 	    .path = "[vsyscall]", .size = KB(4), .vmflags = HAS } },
@@ -431,6 +432,40 @@ static void maps_long_path(void **state)
 	memlock_proc_maps_close(it);
 }
 
+/* dd, wf and a memfd_secret(2) area, as 6.18 shows them */
+static void maps_secret_flags(void **state)
+{
+	static const char smaps[] =
+		"7ffb48029000-7ffb48039000 rw-s 00000000 00:0e 4232653                    /secretmem (deleted)\n"
+		"Rss:                   4 kB\n"
+		"VmFlags: rd wr sh mr mw ms lo dd \n"
+		"7ffb48226000-7ffb48227000 rw-p 00000000 00:00 0 \n"
+		"VmFlags: rd wr mr mw me ac dd \n"
+		"7ffb48227000-7ffb48228000 rw-p 00000000 00:00 0 \n"
+		"VmFlags: rd wr mr mw me ac wf \n"
+		"7ffb48228000-7ffb48229000 rw-s 00000000 00:0e 4232654                    /secretmem\n"
+		"VmFlags: rd wr sh mr mw me \n";
+	FILE *f = fmemopen((void *)smaps, sizeof(smaps) - 1, "r");
+	struct memlock_proc_maps *it = f ? mlk_maps_from_file(f) : NULL;
+	struct memlock_mapping m = { .sz = sizeof(m) };
+
+	(void)state;
+	assert_non_null(it);
+	assert_int_equal(memlock_proc_maps_next(it, &m), 0);
+	assert_int_equal(m.vmflags, MEMLOCK_VMA_SECRETMEM | MEMLOCK_VMA_LOCKED |
+					    MEMLOCK_VMA_DONTDUMP | HAS);
+	assert_int_equal(m.rss, KB(4));
+	assert_int_equal(memlock_proc_maps_next(it, &m), 0);
+	assert_int_equal(m.vmflags, MEMLOCK_VMA_DONTDUMP | HAS);
+	assert_int_equal(memlock_proc_maps_next(it, &m), 0);
+	assert_int_equal(m.vmflags, MEMLOCK_VMA_WIPEONFORK | HAS);
+	/* a file that is only named so, still linked: not secretmem */
+	assert_int_equal(memlock_proc_maps_next(it, &m), 0);
+	assert_int_equal(m.vmflags, HAS);
+	assert_int_equal(memlock_proc_maps_next(it, &m), 1);
+	memlock_proc_maps_close(it);	/* (closes f) */
+}
+
 static void maps_overflow(void **state)
 {
 	struct memlock_proc_maps *it = open_maps(BIGNUM, 302);
@@ -483,8 +518,11 @@ static void vmflags_tokens(void **state)
 		{ "lo", MEMLOCK_VMA_LOCKED },
 		{ "lolf flo l o", 0 },
 		{ "", 0 },
-		{ "rd mr pf io de dd", MEMLOCK_VMA_PFNMAP | MEMLOCK_VMA_IO | MEMLOCK_VMA_DONTEXPAND },
+		{ "rd mr pf io de dd", MEMLOCK_VMA_PFNMAP | MEMLOCK_VMA_IO | MEMLOCK_VMA_DONTEXPAND |
+					   MEMLOCK_VMA_DONTDUMP },
 		{ "mm dp ht", MEMLOCK_VMA_MIXEDMAP | MEMLOCK_VMA_DROPPABLE | MEMLOCK_VMA_HUGETLB },
+		{ "rd wr wf dd", MEMLOCK_VMA_WIPEONFORK | MEMLOCK_VMA_DONTDUMP },
+		{ "ddwf d dwf", 0 },
 	};
 	size_t i, n;
 	char *buf;
@@ -702,6 +740,7 @@ static const struct CMUnitTest other_tests[] = {
 	T(maps_bad_lines, "smaps: bad, cut or overflowing lines are EBADMSG"),
 	T(maps_cut_mid_mapping, "smaps: cut mid-mapping"),
 	T(maps_long_path, "smaps: 5000-byte path, odd layout"),
+	T(maps_secret_flags, "smaps: dd, wf and memfd_secret areas"),
 	T(maps_overflow, "smaps: 10^23 kB Locked is not read as 0"),
 	T(rollup, "smaps_rollup: totals, cut, empty, missing"),
 	T(vmflags_tokens, "vmflags: two-letter tokens only"),
