@@ -61,9 +61,12 @@ static int collect(const struct memlock_mapping *m, void *arg)
 static int fits(uint64_t bytes, unsigned int flags, struct memlock_verdict *why)
 {
 	struct memlock_request req = { .op = MEMLOCK_OP_MLOCK, .len = bytes };
-	struct memlock_verdict *v = why != NULL ? why : memlock_verdict_new();
+	struct memlock_verdict *v;
 	int rc;
 
+	if (bytes == 0)
+		return 0;
+	v = why != NULL ? why : memlock_verdict_new();
 	if (v == NULL)
 		return -ENOMEM;
 	if (flags & MEMLOCK_F_ONFAULT) {
