@@ -19,30 +19,28 @@ while read -r name addr size <&"${S[0]}"; do
 	[ "$name" = secret ] && secret_size=$size
 done
 
-# flags_at ADDR COLUMNS: the columns of the mapping holding ADDR (hex), an
-# empty cell as "-" (raw output: PATH last, its blanks escaped as \x20)
+# the --maps table, read once (raw: an empty cell as "-", PATH's blanks
+# escaped as \x20)
+maps=$("$MEMLOCK" status --maps "$pid" -r -n -o START,END,LOCK,FLAGS,PATH |
+	awk '{ for (i = 1; i <= NF; i++) if ($i == "") $i = "-" } 1' FS='[ ]' OFS=' ')
+# flags_at ADDR: LOCK FLAGS PATH of the mapping holding ADDR (hex)
 flags_at() {
 	local a=$((16#$1)) start end rest
 	while read -r start end rest; do
 		if ((16#$start <= a && a < 16#$end)); then
-			# shellcheck disable=SC2086 # (split into the cells)
-			set -- $rest
-			printf '%s\n' "${*:-}"
+			echo "$rest"
 			return
 		fi
-	done < <("$MEMLOCK" status --maps "$pid" -r -n -o "START,END,$2" |
-		awk '{ for (i = 1; i <= NF; i++) if ($i == "") $i = "-" } 1' FS='[ ]' OFS=' ')
+	done <<<"$maps"
 }
 
 for n in plain dd wf ddwf; do
 	[ -n "${at[$n]:-}" ] || not_ok "the helper maps its $n area"
 done
-is "FLAGS of a plain mapping: empty" "$(flags_at "${at[plain]}" FLAGS)" "-"
-is "MADV_DONTDUMP: dd" "$(flags_at "${at[dd]}" FLAGS)" dd
-is "MADV_WIPEONFORK: wf" "$(flags_at "${at[wf]}" FLAGS)" wf
-is "both: dd,wf, and LOCK stays empty" "$(flags_at "${at[ddwf]}" FLAGS,LOCK)" "dd,wf -"
-is "raw output: the same word" \
-	"$("$MEMLOCK" status --maps "$pid" -r -n -o START,FLAGS | awk -v a="${at[ddwf]}" '$1 == a { print $2 }')" "dd,wf"
+is "FLAGS of a plain mapping: empty" "$(flags_at "${at[plain]}")" "- - -"
+is "MADV_DONTDUMP: dd" "$(flags_at "${at[dd]}")" "- dd -"
+is "MADV_WIPEONFORK: wf" "$(flags_at "${at[wf]}")" "- wf -"
+is "both: dd,wf, and LOCK stays empty" "$(flags_at "${at[ddwf]}")" "- dd,wf -"
 is "the default --maps columns are those of 1.0" \
 	"$("$MEMLOCK" status --maps "$pid" | head -1 | tr -s ' ' | sed 's/^ //')" \
 	"START END PERMS LOCK SIZE RSS LOCKED SWAP PATH"
@@ -57,9 +55,12 @@ if [ -z "${at[secret]:-}" ]; then
 	exit 0
 fi
 is "memfd_secret area: locked, dont-dump, its path" \
-	"$(flags_at "${at[secret]}" LOCK,FLAGS,PATH)" 'lo dd /secretmem\x20(deleted)'
-err=$("$MEMLOCK" status -r -n -b -o PID,SECRET "$pid" 2>&1 >/dev/null)
-is "SECRET: the bytes of the area" "$("$MEMLOCK" status -r -n -b -o SECRET "$pid" 2>/dev/null)" "$secret_size"
+	"$(flags_at "${at[secret]}")" 'lo dd /secretmem\x20(deleted)'
+errf=$(mktemp)
+at_exit "rm -f '$errf'"
+out=$("$MEMLOCK" status -r -n -b -o SECRET "$pid" 2>"$errf")
+err=$(<"$errf")
+is "SECRET: the bytes of the area" "$out" "$secret_size"
 check "... and the hint that they block hibernation ($err)" \
 	grep -q '^hint: while memory is held in memfd_secret (SECRET), the system cannot hibernate$' <<<"$err"
 check "-J: secret is a number" \
