@@ -71,7 +71,10 @@ $(B)/lib/%.o: lib/%.c
 # under ASan).
 $(B)/lib/%.o: BASE_CFLAGS += -Wframe-larger-than=49152
 
+# made anew each time: ar r keeps the members of removed or renamed sources,
+# which would still be linked
 $(B)/libmemlock.a: $(LIB_OBJS)
+	rm -f $@
 	$(AR) rcs $@ $^
 
 $(B)/libmemlock.so.$(VERSION): $(LIB_OBJS) lib/libmemlock.map

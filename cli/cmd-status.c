@@ -55,7 +55,9 @@ static const struct colinfo maps_infos[] = {
 		      "dd: not in core dumps (MADV_DONTDUMP), wf: wiped on fork (MADV_WIPEONFORK)",
 		      NULL },
 };
-static const int maps_defaults[] = { M_START, M_END,    M_PERMS, M_LOCK, M_SIZE,
+/* FLAGS next to LOCK, as issue 13 asks: dd and wf say where a secret's
+ * copies may go (a core dump, a fork child) */
+static const int maps_defaults[] = { M_START, M_END,    M_PERMS, M_LOCK, M_FLAGS, M_SIZE,
 				     M_RSS,   M_LOCKED, M_SWAP,  M_PATH };
 
 /* --------------------------------------------------------------- system */

@@ -41,9 +41,9 @@ is "FLAGS of a plain mapping: empty" "$(flags_at "${at[plain]}")" "- - -"
 is "MADV_DONTDUMP: dd" "$(flags_at "${at[dd]}")" "- dd -"
 is "MADV_WIPEONFORK: wf" "$(flags_at "${at[wf]}")" "- wf -"
 is "both: dd,wf, and LOCK stays empty" "$(flags_at "${at[ddwf]}")" "- dd,wf -"
-is "the default --maps columns are those of 1.0" \
+is "the default --maps columns: FLAGS next to LOCK" \
 	"$("$MEMLOCK" status --maps "$pid" | head -1 | tr -s ' ' | sed 's/^ //')" \
-	"START END PERMS LOCK SIZE RSS LOCKED SWAP PATH"
+	"START END PERMS LOCK FLAGS SIZE RSS LOCKED SWAP PATH"
 is "the default process columns are those of 1.0" \
 	"$("$MEMLOCK" status "$pid" | head -1 | tr -s ' ' | sed 's/^ //')" \
 	"PID COMMAND LOCKED PINNED RSS SWAP LIMIT CAP_IPC_LOCK"
