@@ -24,6 +24,7 @@
  *   memlock/files.h    file pages: residency, walks of file trees
  *   memlock/needs.h    what a program needs in RAM: its libraries, a process's files
  *   memlock/rt.h       real-time preparation: lock, heap reserve, stacks, fault counts
+ *   memlock/select.h   choosing processes: by PID, comm=, exe=, user=, cgroup=, unit=, tree=
  */
 #ifndef MEMLOCK_H
 #define MEMLOCK_H
@@ -38,5 +39,6 @@
 #include <memlock/files.h>
 #include <memlock/needs.h>
 #include <memlock/rt.h>
+#include <memlock/select.h>
 
 #endif /* MEMLOCK_H */

@@ -156,8 +156,9 @@ static pid_t live_thread(const char *root, const struct memlock_status *leader,
 	return tid;
 }
 
-static int read_status(const char *root, pid_t pid, struct memlock_status *st)
+int mlk_read_status(const char *root, pid_t pid, struct memlock_status *st, pid_t *ppid)
 {
+	uint64_t v = 0;
 	size_t len;
 	char *buf;
 	int rc;
@@ -166,6 +167,8 @@ static int read_status(const char *root, pid_t pid, struct memlock_status *st)
 	if (rc < 0)
 		return rc;
 	rc = mlk_parse_status(buf, len, st);
+	if (rc == 0 && ppid != NULL)
+		*ppid = mlk_field_u64(buf, len, "PPid", 10, &v) == 0 && v <= INT32_MAX ? (pid_t)v : 0;
 	free(buf);
 	return rc;
 }
@@ -175,7 +178,7 @@ pid_t mlk_live_tid(const char *root, pid_t pid)
 	struct memlock_status st, t;
 	pid_t tid;
 
-	if (pid <= 0 || read_status(root, pid, &st) < 0)
+	if (pid <= 0 || mlk_read_status(root, pid, &st, NULL) < 0)
 		return pid;
 	tid = live_thread(root, &st, &t);
 	return tid ? tid : pid;
@@ -189,7 +192,7 @@ int memlock_proc_read_status(const char *root, pid_t pid, struct memlock_status 
 	rc = mlk_out_check(out, MLK_SZ_STATUS);
 	if (rc < 0 || pid < 0)
 		return mlk_err(-EINVAL);
-	rc = read_status(root, pid, &st);
+	rc = mlk_read_status(root, pid, &st, NULL);
 	if (rc < 0)
 		return mlk_err(rc);
 	if (live_thread(root, &st, &t)) {

@@ -44,6 +44,11 @@ MLK_HIDDEN int mlk_parse_u64(const char **s, const char *end, int base, uint64_t
 MLK_HIDDEN int mlk_parse_kb(const char *s, const char *end, uint64_t *bytes);
 MLK_HIDDEN uint64_t mlk_mul_sat(uint64_t a, uint64_t b);
 
+/* proc-status.c: ROOT/proc/PID/status parsed into @st, and its PPid into
+ * *@ppid (0 without one) unless @ppid is NULL; 0 or -errno. */
+MLK_HIDDEN int mlk_read_status(const char *root, pid_t pid, struct memlock_status *st,
+			       pid_t *ppid);
+
 /* Buffer parsers behind the public readers (fuzzed in tests/fuzz). */
 MLK_HIDDEN int mlk_parse_status(const char *buf, size_t len, struct memlock_status *st);
 MLK_HIDDEN int mlk_parse_limits(const char *buf, size_t len, struct memlock_limits *lim);

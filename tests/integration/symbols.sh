@@ -44,6 +44,13 @@ declared=$(cat "$top"/include/memlock/*.h | tr '\n' ' ' |
 listed=$(grep -oE '^[[:space:]]+memlock_[a-z_0-9]+;' "$top/lib/libmemlock.map" | tr -d ' \t;' | sort)
 check "the headers declare functions" test -n "$declared"
 is "lib/libmemlock.map lists what the headers declare" "$(diff <(echo "$declared") <(echo "$listed"))" ""
+is "lib/libmemlock.map lists each symbol in one node only" "$(uniq -d <<<"$listed")" ""
+# one node per release, each after the first inheriting the one before it
+# (MEMLOCK_1.1 { ... } MEMLOCK_1.0;)
+nodes=$(grep -oE '^MEMLOCK_[0-9.]+ \{' "$top/lib/libmemlock.map" | tr -d ' {')
+inherits=$(grep -oE '^\} *MEMLOCK_[0-9.]+;' "$top/lib/libmemlock.map" | tr -d ' };')
+is "lib/libmemlock.map: each later node inherits the one before it" \
+	"$inherits" "$(head -n -1 <<<"$nodes")"
 if [ -e "$B/libmemlock.so" ]; then
 	unversioned=$(globals -D "$B/libmemlock.so" | grep -v '@@MEMLOCK_[0-9]' | sort -u)
 	is "libmemlock.so: every export has a version node" "$unversioned" ""
