@@ -49,6 +49,8 @@ struct cmd {
 /* guard.c: the rescue record the worker's target handles keep (NULL: none),
  * in memory shared with the memlock that waits for the worker */
 extern struct memlock_rescue *guard_rescue;
+/* guard.c: in the worker, the memlock that waits for it (0: unguarded) */
+extern pid_t guard_waiter;
 int run_guarded(int (*fn)(int, char **), int argc, char **argv);
 
 /* subcommands, one cmd-<name>.c each */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * memlock unlock PID [--range START-END | --mapping NAME]... [--max-pause MS]
+ * memlock unlock PID...|KEY=VALUE... [--comm NAME]... [--range START-END | --mapping NAME]... [--max-pause MS]
  *                    [--tid TID] [--dry-run] [--force] [-J]
  *
  * munlockall() (or munlock() per range) injected into a running process.
@@ -14,7 +14,9 @@
 static void __attribute__((noreturn)) usage(void)
 {
 	fputs(USAGE_HEADER, stdout);
-	fputs(" memlock unlock [options] <pid>\n", stdout);
+	fputs(" memlock unlock [options] <pid>...\n"
+	      " memlock unlock [options] <key>=<value>... | --comm <name>...\n",
+	      stdout);
 	fputs(USAGE_SEPARATOR, stdout);
 	fputs("Unlock the memory of a running process: munlockall(), which also ends\n"
 	      "MCL_FUTURE, or munlock() of ranges. Locks do not nest: this also drops\n"
@@ -29,6 +31,9 @@ static void __attribute__((noreturn)) usage(void)
 	      "     --force               go ahead despite a seccomp filter\n"
 	      " -J, --json                use JSON output format\n",
 	      stdout);
+	fputs(USAGE_SEPARATOR, stdout);
+	fputs("Processes, each unlocked in turn (never memlock itself):\n", stdout);
+	fputs(USAGE_TARGETS_OPTIONS, stdout);
 	fputs(USAGE_SEPARATOR, stdout);
 	fputs(USAGE_HELP_OPTIONS, stdout);
 	fputs(USAGE_MAN_TAIL("memlock(1)"), stdout);
@@ -70,23 +75,58 @@ static int dry_run(const struct inject_args *a, const struct inject_report *rep,
 	return EXIT_SUCCESS;
 }
 
+/* One process (@a->pid): its exit status. */
+static int unlock_one(struct inject_args *a, void *arg)
+{
+	struct inject_report *rep;
+	struct memlock_target *t;
+	long ret = 0;
+	size_t i;
+	int rc = 0;
+
+	(void)arg;
+	rep = calloc(1, sizeof(*rep));
+	if (rep == NULL)
+		err(EXIT_FAILURE, "cannot allocate memory");
+	t = inject_open(a, rep);
+	if (t == NULL) {
+		rc = EXIT_FAILURE;
+		goto out;
+	}
+	if (a->dry) {
+		rc = dry_run(a, rep, a->max_pause != 0);
+		memlock_target_close(t);
+		goto out;
+	}
+	if (a->nranges == 0) {
+		warn_all(rep);
+		rc = memlock_target_unlock_all(t, a->max_pause, &ret);
+	}
+	for (i = 0; i < a->nranges && rc == 0 && ret == 0; i++)
+		rc = memlock_target_unlock_range(t, a->ranges[i].start,
+					      a->ranges[i].end - a->ranges[i].start, a->max_pause,
+					      &ret);
+	rc = inject_finish(t, rep, rc);
+out:
+	free(rep);
+	return rc;
+}
+
 int cmd_unlock(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		INJECT_LONGOPTS,
+		TARGETS_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct inject_args a = { 0 };
-	struct inject_report *rep;
-	struct memlock_target *t;
-	long ret = 0;
-	size_t i;
-	int c, rc = 0;
+	struct targets tg = { 0 };
+	int c, rc;
 
 	while ((c = cli_getopt(argc, argv, INJECT_SHORTOPTS "hV", longopts)) != -1) {
-		if (inject_option(&a, c, optarg))
+		if (inject_option(&a, c, optarg) || targets_option(&tg, c, optarg))
 			continue;
 		switch (c) {
 		case 'h':
@@ -97,30 +137,9 @@ int cmd_unlock(int argc, char **argv)
 			errtryhelp("unlock");
 		}
 	}
-	inject_args_finish(&a, argc, argv, "unlock");
-	rep = calloc(1, sizeof(*rep));
-	if (rep == NULL)
-		err(EXIT_FAILURE, "cannot allocate memory");
-	t = inject_open(&a, rep);
-	if (t == NULL) {
-		rc = EXIT_FAILURE;
-		goto out;
-	}
-	if (a.dry) {
-		rc = dry_run(&a, rep, a.max_pause != 0);
-		memlock_target_close(t);
-		goto out;
-	}
-	if (a.nranges == 0) {
-		warn_all(rep);
-		rc = memlock_target_unlock_all(t, a.max_pause, &ret);
-	}
-	for (i = 0; i < a.nranges && rc == 0 && ret == 0; i++)
-		rc = memlock_target_unlock_range(t, a.ranges[i].start,
-					      a.ranges[i].end - a.ranges[i].start, a.max_pause, &ret);
-	rc = inject_finish(t, rep, rc);
-out:
+	inject_args_finish(&a, argc, argv, "unlock", &tg);
+	rc = inject_each(&a, &tg, unlock_one, NULL);
 	inject_args_free(&a);
-	free(rep);
+	targets_free(&tg);
 	return rc;
 }

@@ -51,6 +51,7 @@
 
 static const int passed_on[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
 struct memlock_rescue *guard_rescue;
+pid_t guard_waiter;
 
 struct child {
 	int (*fn)(int, char **);
@@ -74,6 +75,7 @@ static int child_main(void *arg)
 	if (getppid() != c->parent)	/* it died before the prctl */
 		kill(getpid(), SIGTERM);
 	sigprocmask(SIG_SETMASK, &c->mask, NULL);
+	guard_waiter = c->parent;	/* (never a selector's match) */
 	/* _exit: the worker has nothing left to run at exit once stdout is
 	 * closed, and LeakSanitizer's exit-time check (a ptrace-based stop of
 	 * the worker's threads by a helper task) hung once in CI with that

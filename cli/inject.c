@@ -310,30 +310,78 @@ int inject_option(struct inject_args *a, int c, const char *arg)
 	return 0;
 }
 
-void inject_args_finish(struct inject_args *a, int argc, char **argv, const char *cmd)
+void inject_args_finish(struct inject_args *a, int argc, char **argv, const char *cmd,
+			struct targets *tg)
+{
+	if (optind >= argc && !tg->keyed) {
+		warnx("no PID given");
+		errtryhelp(cmd);
+	}
+	a->cmd = cmd;
+	targets_operands(tg, argc - optind, argv + optind);
+	if (a->tid && (tg->keyed || tg->npids > 1)) {
+		warnx("--tid names a thread of one process: give one PID with it");
+		errtryhelp(cmd);
+	}
+	a->nranges_given = a->nranges;
+}
+
+/* Set up @a for process @pid: with --mapping, one read of its maps (the
+ * names into ranges, and @already_locked). 0, or EXIT_FAILURE said. */
+static int args_target(struct inject_args *a, pid_t pid)
 {
 	size_t i = SIZE_MAX;
 	int rc;
 
-	if (optind != argc - 1) {
-		warnx(optind >= argc ? "no PID given" : "too many arguments");
-		errtryhelp(cmd);
-	}
-	a->cmd = cmd;
-	a->pid = parse_pid_or_die(argv[optind]);
+	a->pid = pid;
+	a->nranges = a->nranges_given;
+	a->maps_read = a->already_locked = false;
 	if (a->nmappings == 0)
-		return;	/* (read by inject_check_locked(), if needed) */
+		return 0;	/* (read by inject_check_locked(), if needed) */
 	rc = read_maps(a, &i);
 	if (rc == -ENOENT && i < a->nmappings) {
 		warnx("process %d has no mapping named '%s'", (int)a->pid,
 		      user_str(a->mappings[i]));
 		hint("see its mappings: memlock status --maps %d", (int)a->pid);
-		exit(EXIT_FAILURE);
+		return EXIT_FAILURE;
 	}
 	if (rc < 0) {
 		warn_rc(rc == -ENOENT ? -ESRCH : rc, "cannot read the mappings of process %d", (int)a->pid);
-		exit(EXIT_FAILURE);
+		return EXIT_FAILURE;
 	}
+	return 0;
+}
+
+int inject_each(struct inject_args *a, const struct targets *tg,
+		int (*one)(struct inject_args *a, void *arg), void *arg)
+{
+	size_t i, n = tg->npids, denied = 0, failed = 0;
+	const pid_t *pids = tg->pids;
+	pid_t *matched = NULL;
+	int rc = EXIT_SUCCESS;
+
+	if (tg->keyed) {
+		pids = matched = targets_match(tg, &n, &denied);
+		if (n == 0) {
+			warnx("no process matches %s", targets_str(tg));
+			if (denied)
+				hint("%zu process%s could not be checked: run memlock as root", denied,
+				     denied == 1 ? "" : "es");
+			else
+				hint("see the processes with: memlock status %s", targets_str(tg));
+			return EXIT_FAILURE;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		rc = args_target(a, pids[i]);
+		if (rc == 0)
+			rc = one(a, arg);
+		failed += rc != EXIT_SUCCESS;
+	}
+	free(matched);
+	if (n == 1 || failed == 0)
+		return rc;	/* (one process: its own status, as always) */
+	return failed == n ? EXIT_FAILURE : EXIT_SOMEOK;
 }
 
 /* --max-pause MS, 1 ms to 1 hour */

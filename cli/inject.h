@@ -4,6 +4,7 @@
 #define MEMLOCK_INJECT_H
 
 #include "cli.h"
+#include "targets.h"
 
 #define INJECT_MAX_CALLS 4096
 
@@ -34,6 +35,7 @@ struct range_arg {
 struct inject_args {
 	struct range_arg *ranges;	/* --range, then --mapping resolved */
 	size_t nranges;
+	size_t nranges_given;		/* of them, from --range */
 	const char *mappings[64];
 	size_t nmappings;
 	pid_t pid, tid;
@@ -58,9 +60,16 @@ enum { OPT_FORCE = 0x100, OPT_NO_EINTR };
 
 /* Handle one of INJECT_LONGOPTS: 1 if @c was one, 0 if not; bad values exit. */
 int inject_option(struct inject_args *a, int c, const char *arg);
-/* The PID argument, then with --mapping one read of its maps: the names
- * into ranges, and @already_locked; exits on bad input. */
-void inject_args_finish(struct inject_args *a, int argc, char **argv, const char *cmd);
+/* The operands (PIDs, KEY=VALUE terms) into @tg, after the selector
+ * options; exits on bad input. */
+void inject_args_finish(struct inject_args *a, int argc, char **argv, const char *cmd,
+			struct targets *tg);
+/* @one(@a, @arg) for each process of @tg in turn (@a->pid set, --mapping
+ * names resolved into ranges); a selector that matches nothing is an
+ * error. The exit status: @one's for one process; for several 0, 1 when
+ * all failed, EXIT_SOMEOK when some did. */
+int inject_each(struct inject_args *a, const struct targets *tg,
+		int (*one)(struct inject_args *a, void *arg), void *arg);
 /* @already_locked, from that same read, or from one now if there was none
  * (none at all while VmLck is 0). */
 void inject_check_locked(struct inject_args *a, const struct inject_report *rep);
