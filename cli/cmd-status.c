@@ -1,17 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * memlock status [PID...]        one row per process
+ * memlock status [PID|KEY=VALUE...] [--comm NAME...]   one row per process
+ * memlock status --interval SECONDS [--count N]       ... again and again
  * memlock status --maps PID      one row per mapping
  * memlock status --system        system-wide lock and swap state
  */
 #include <getopt.h>
 
-#include "cli.h"
-#include "output.h"
+#include "status.h"
+#include "targets.h"
 
 /* ------------------------------------------------------------ processes */
 enum { P_PID, P_COMMAND, P_LOCKED, P_PINNED, P_RSS, P_SWAP, P_LIMIT, P_CAP, P_HARD,
-       P_VMSIZE, P_UID, P_RLOCKED, P_SECRET };
+       P_VMSIZE, P_UID, P_RLOCKED, P_SECRET, P_LOCKED_DELTA, P_SWAP_DELTA };
 static const struct colinfo proc_infos[] = {
 	[P_PID] = { "PID", 5, SCOLS_FL_RIGHT, COL_NUM, "process ID", NULL },
 	[P_COMMAND] = { "COMMAND", 0.2, SCOLS_FL_TRUNC, COL_STR, "command name", NULL },
@@ -32,9 +33,15 @@ static const struct colinfo proc_infos[] = {
 			"resident locked memory, proportional (smaps_rollup Locked; slow)", NULL },
 	[P_SECRET] = { "SECRET", 5, SCOLS_FL_RIGHT, COL_SIZE,
 		       "memfd_secret memory, which blocks hibernation (smaps; slow)", NULL },
+	[P_LOCKED_DELTA] = { "LOCKED_DELTA", 5, SCOLS_FL_RIGHT, COL_NUM,
+			     "change of LOCKED since the sample before (--interval)", NULL },
+	[P_SWAP_DELTA] = { "SWAP_DELTA", 5, SCOLS_FL_RIGHT, COL_NUM,
+			   "change of SWAP since the sample before (--interval)", NULL },
 };
 static const int proc_defaults[] = { P_PID, P_COMMAND, P_LOCKED, P_PINNED, P_RSS,
 				     P_SWAP, P_LIMIT, P_CAP };
+static const int interval_defaults[] = { P_PID,	 P_COMMAND, P_LOCKED, P_LOCKED_DELTA, P_PINNED,
+					 P_RSS,	 P_SWAP,    P_SWAP_DELTA, P_LIMIT, P_CAP };
 
 /* ------------------------------------------------------------- mappings */
 enum { M_START, M_END, M_PERMS, M_LOCK, M_SIZE, M_RSS, M_LOCKED, M_SWAP, M_PATH, M_PSS,
@@ -73,19 +80,23 @@ static const int sys_defaults[] = { S_NAME, S_VALUE, S_TOTAL, S_DESC };
 static void __attribute__((noreturn)) usage(void)
 {
 	fputs(USAGE_HEADER, stdout);
-	fputs(" memlock status [options] [PID...]\n"
+	fputs(" memlock status [options] [PID|KEY=VALUE...]\n"
 	      " memlock status [options] --maps PID\n"
 	      " memlock status [options] --system\n",
 	      stdout);
 	fputs(USAGE_SEPARATOR, stdout);
 	fputs("Show locked, pinned, resident and swapped memory of processes (every process\n"
-	      "but kernel threads when no PID is given), of one process's mappings, or of\n"
-	      "the system.\n",
+	      "but kernel threads when no PID or selector is given), of one process's\n"
+	      "mappings, or of the system.\n",
 	      stdout);
 	fputs(USAGE_OPTIONS, stdout);
 	fputs(" -m, --maps <pid>          one row per mapping of <pid>\n"
-	      " -s, --system              system-wide: Mlocked, Unevictable, swap, counters\n",
+	      " -s, --system              system-wide: Mlocked, Unevictable, swap, counters\n"
+	      "     --interval <seconds>  show the processes again every <seconds>, with\n"
+	      "                           the change since the sample before; ^C ends\n"
+	      "     --count <n>           with --interval: stop after <n> samples\n",
 	      stdout);
+	fputs(USAGE_TARGETS_OPTIONS, stdout);
 	fputs(USAGE_OUTPUT_OPTIONS, stdout);
 	fputs(USAGE_SEPARATOR, stdout);
 	fputs(USAGE_HELP_OPTIONS, stdout);
@@ -169,6 +180,7 @@ static int add_process(struct output *out, pid_t pid, const struct memlock_statu
 	if (output_has(out, P_CAP))
 		output_set_bool(out, ln, P_CAP,
 				memlock_proc_has_cap_ipc_lock(proc_root, &st, NULL));
+	interval_delta(out, ln, st.pid, st.vm_lck, st.vm_swap, P_LOCKED_DELTA, P_SWAP_DELTA);
 	return 0;
 }
 
@@ -201,12 +213,30 @@ static int show_all(struct output *out)
 	return output_print(out) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
 
-static int show_pids(struct output *out, int n, char **args)
+/* The processes a selector names; none is an empty table. */
+static int show_selected(struct output *out, const struct targets *tg)
 {
-	int i, bad = 0, rc;
+	struct memlock_status st = { .sz = sizeof(st) };
+	size_t i, n, denied;
+	pid_t *pids = targets_match(tg, &n, &denied);
+
+	/* a process that exited since it matched is left out, as in show_all() */
+	for (i = 0; i < n; i++)
+		if (memlock_proc_read_status(proc_root, pids[i], &st) == 0 && st.has_mm)
+			(void)add_process(out, pids[i], &st);
+	free(pids);
+	/* (processes that could not be checked are left out, as pgrep does:
+	 * one in the middle of an exec or a setuid is, for a moment) */
+	return output_print(out) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+static int show_pids(struct output *out, size_t n, const pid_t *pids)
+{
+	size_t i, bad = 0;
+	int rc;
 
 	for (i = 0; i < n; i++) {
-		pid_t pid = parse_pid_or_die(args[i]);
+		pid_t pid = pids[i];
 
 		rc = add_process(out, pid, NULL);
 		if (rc < 0) {
@@ -379,25 +409,65 @@ static int show_system(struct output *out)
 	return output_print(out) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
 
+/* The process table, once or as one sample of --interval. */
+struct proc_run {
+	struct output *out;
+	struct targets *tg;
+	const int *defaults;
+	size_t ndefaults;
+};
+
+static int proc_sample(void *arg)
+{
+	struct proc_run *r = arg;
+	int rc;
+
+	if (output_init(r->out, r->defaults, r->ndefaults, "processes") < 0)
+		errtryhelp("status");
+	if (r->tg->keyed)
+		rc = show_selected(r->out, r->tg);
+	else if (r->tg->npids)
+		rc = show_pids(r->out, r->tg->npids, r->tg->pids);
+	else
+		rc = show_all(r->out);
+	output_free(r->out);
+	return rc;
+}
+
+enum { OPT_INTERVAL = 0x300, OPT_COUNT };
+
 int cmd_status(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "maps", required_argument, NULL, 'm' },
 		{ "system", no_argument, NULL, 's' },
+		{ "interval", required_argument, NULL, OPT_INTERVAL },
+		{ "count", required_argument, NULL, OPT_COUNT },
+		TARGETS_LONGOPTS,
 		OUTPUT_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct output out = { 0 };
+	struct targets tg = { 0 };
+	struct proc_run run = { &out, &tg, proc_defaults, ARRAY_SIZE(proc_defaults) };
 	const char *maps = NULL;
+	unsigned long count = 0;
+	uint64_t interval = 0;
 	bool system = false;
 	int c;
 
 	while ((c = cli_getopt(argc, argv, "m:s" OUTPUT_SHORTOPTS "hV", longopts)) != -1) {
-		if (output_option(&out, c, optarg))
+		if (output_option(&out, c, optarg) || targets_option(&tg, c, optarg))
 			continue;
 		switch (c) {
+		case OPT_INTERVAL:
+			interval = interval_parse(optarg);
+			break;
+		case OPT_COUNT:
+			count = interval_count_parse(optarg);
+			break;
 		case 'm':
 			maps = optarg;
 			break;
@@ -418,6 +488,15 @@ int cmd_status(int argc, char **argv)
 	}
 	if ((maps != NULL || system) && optind < argc) {
 		warnx("unexpected argument: %s", user_str(argv[optind]));
+		errtryhelp("status");
+	}
+	if ((maps != NULL || system) && (tg.keyed || interval)) {
+		warnx("--%s shows %s: selectors and --interval are for the process table",
+		      maps ? "maps" : "system", maps ? "one process's mappings" : "the system");
+		errtryhelp("status");
+	}
+	if (count && !interval) {
+		warnx("--count needs --interval");
 		errtryhelp("status");
 	}
 	if (maps != NULL) {
@@ -445,12 +524,16 @@ int cmd_status(int argc, char **argv)
 	}
 	out.infos = proc_infos;
 	out.ninfos = ARRAY_SIZE(proc_infos);
-	for (c = optind; c < argc; c++)	/* validate every PID before printing */
-		(void)parse_pid_or_die(argv[c]);
-	if (output_init(&out, proc_defaults, ARRAY_SIZE(proc_defaults), "processes") < 0)
-		errtryhelp("status");
-	c = optind < argc ? show_pids(&out, argc - optind, argv + optind) : show_all(&out);
-	output_free(&out);
+	/* every PID and term checked before anything is printed */
+	targets_operands(&tg, argc - optind, argv + optind);
+	if (interval) {
+		run.defaults = interval_defaults;
+		run.ndefaults = ARRAY_SIZE(interval_defaults);
+		c = status_interval(interval, count, out.json, proc_sample, &run);
+	} else {
+		c = proc_sample(&run);
+	}
+	targets_free(&tg);
 	if (secret_seen)
 		hint("while memory is held in memfd_secret (SECRET), the system cannot hibernate");
 	return c;
