@@ -92,10 +92,21 @@ static bool has_glob(const char *v)
 static int parse_user(const char *v, long *uid, const char **why)
 {
 	struct passwd pw, *res = NULL;
-	char buf[4096];
+	size_t sz = 4096;
+	char *buf = NULL, *nbuf;
 	int rc;
 
-	rc = getpwnam_r(v, &pw, buf, sizeof(buf), &res);
+	do {	/* a user with many fields (NSS, LDAP) needs a bigger buffer */
+		nbuf = realloc(buf, sz);
+		if (nbuf == NULL) {
+			free(buf);
+			return -ENOMEM;
+		}
+		buf = nbuf;
+		rc = getpwnam_r(v, &pw, buf, sz, &res);
+		sz *= 4;
+	} while (rc == ERANGE && sz <= (1u << 20));
+	free(buf);
 	if (rc == 0 && res != NULL) {
 		*uid = (long)pw.pw_uid;
 		return 0;
