@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * memlock attach PID...|KEY=VALUE... [--comm NAME]... [--current] [--future] [--onfault]
- *                    [--range START-END | --mapping NAME]... [--max-pause MS]
- *                    [--tid TID] [--dry-run] [--force] [--no-eintr] [-J]
+ * memlock attach PID...|KEY=VALUE... [--comm NAME]... [--current] [--future]
+ *                [--onfault] [--range START-END | --mapping NAME]... [--max-pause MS]
+ *                [--tid TID] [--dry-run] [--force] [--no-eintr] [-J]
  *
  * Locks the memory of a running process by injecting mlockall (or mlock per
  * range) into one of its threads; see lib/inject/inject.c for how.

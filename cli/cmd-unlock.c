@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * memlock unlock PID...|KEY=VALUE... [--comm NAME]... [--range START-END | --mapping NAME]... [--max-pause MS]
- *                    [--tid TID] [--dry-run] [--force] [-J]
+ * memlock unlock PID...|KEY=VALUE... [--comm NAME]...
+ *                [--range START-END | --mapping NAME]... [--max-pause MS]
+ *                [--tid TID] [--dry-run] [--force] [-J]
  *
  * munlockall() (or munlock() per range) injected into a running process.
  */
