@@ -25,6 +25,7 @@
  *   memlock/needs.h    what a program needs in RAM: its libraries, a process's files
  *   memlock/rt.h       real-time preparation: lock, heap reserve, stacks, fault counts
  *   memlock/select.h   choosing processes: by PID, comm=, exe=, user=, cgroup=, unit=, tree=
+ *   memlock/metrics.h  lock and swap state in the Prometheus text format
  */
 #ifndef MEMLOCK_H
 #define MEMLOCK_H
@@ -40,5 +41,6 @@
 #include <memlock/needs.h>
 #include <memlock/rt.h>
 #include <memlock/select.h>
+#include <memlock/metrics.h>
 
 #endif /* MEMLOCK_H */

@@ -119,6 +119,7 @@ MLK_HIDDEN void mlk_log(enum memlock_log_level level, const char *fmt, ...)
 #define MLK_SZ_HOLD_RESULT mlk_offsetofend(struct memlock_hold_result, ino)
 #define MLK_SZ_HOLDER_OPTS mlk_offsetofend(struct memlock_holder_opts, flags)
 #define MLK_SZ_HOLDER_TOTALS mlk_offsetofend(struct memlock_holder_totals, cgroup_room)
+#define MLK_SZ_METRICS_OPTS mlk_offsetofend(struct memlock_metrics_opts, families)
 /* -EINVAL for NULL or a size below @min_sz; else 0. */
 MLK_HIDDEN int mlk_out_check(const void *out, size_t min_sz);
 /* Fill @out from @ours (@our_sz bytes): the smaller of the two sizes, the
