@@ -61,6 +61,7 @@ int cmd_unlock(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_limit(int argc, char **argv);
 int cmd_files(int argc, char **argv);
+int cmd_metrics(int argc, char **argv);
 
 /* memlock.c */
 void print_version(void) __attribute__((noreturn));

@@ -18,6 +18,7 @@ static const struct cmd commands[] = {
 	{ "run", cmd_run, "run a program with its memory locked from its first instruction", false },
 	{ "limit", cmd_limit, "show or set the RLIMIT_MEMLOCK of a process", false },
 	{ "files", cmd_files, "show how much of files is in the page cache", false },
+	{ "metrics", cmd_metrics, "lock and swap state in the Prometheus text format", false },
 };
 
 const char *proc_root;

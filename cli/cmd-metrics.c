@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * memlock metrics [selector options] [PID...] [--output FILE]
+ *
+ * The lock and swap state of the selected processes (all by default) and
+ * of the system, in the Prometheus text exposition format: to stdout, or
+ * to FILE replaced atomically (a temporary file in its directory, renamed
+ * over it), as node_exporter's textfile collector wants it.
+ */
+#include <fcntl.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static void __attribute__((noreturn)) usage(void)
+{
+	fputs(USAGE_HEADER, stdout);
+	fputs(" memlock metrics [options] [PID...]\n", stdout);
+	fputs(USAGE_SEPARATOR, stdout);
+	fputs("Print the locked, pinned, swapped and resident memory and the memlock limit\n"
+	      "of processes (every process but kernel threads when none is selected), and\n"
+	      "the system's lock and swap state, in the Prometheus text exposition format.\n"
+	      "Options of different kinds must all match; the same option given twice, or\n"
+	      "several PIDs, are alternatives.\n",
+	      stdout);
+	fputs(USAGE_OPTIONS, stdout);
+	fputs("     --comm <name>         command name (/proc/PID/comm; a glob)\n"
+	      "     --exe <path>          executable (/proc/PID/exe)\n"
+	      "     --user <name|uid>     effective user\n"
+	      "     --cgroup <path>       cgroup-v2 path, or below it\n"
+	      "     --unit <name>         systemd unit (NAME alone is NAME.service)\n"
+	      "     --tree <pid>          a process and all its descendants\n"
+	      "     --output <file>       write to <file>, replaced atomically (mode 0644)\n",
+	      stdout);
+	fputs(USAGE_SEPARATOR, stdout);
+	fputs(USAGE_HELP_OPTIONS, stdout);
+	fputs(USAGE_MAN_TAIL("memlock(1)"), stdout);
+	exit(close_stdout_rc(EXIT_SUCCESS));
+}
+
+/* KEY=@value (@key NULL: a bare PID) into @sel, or a usage error */
+static void add_term(struct memlock_selector *sel, const char *key, const char *value)
+{
+	const char *why = NULL;
+	char *term;
+	int rc;
+
+	if (asprintf(&term, "%s%s%s", key ? key : "", key ? "=" : "", value) < 0)
+		err(EXIT_FAILURE, "cannot allocate memory");
+	rc = memlock_selector_add(sel, term, &why);
+	free(term);
+	if (rc == -EINVAL) {
+		warnx("%s%s '%s': %s", key ? "--" : "PID", key ? key : "", user_str(value),
+		      why ? why : "not a valid selector");
+		errtryhelp("metrics");
+	}
+	if (rc < 0) {
+		warn_rc(rc, "cannot select processes");
+		exit(EXIT_FAILURE);
+	}
+}
+
+/* @path's directory and a temporary name in it, "DIR/.BASE.XXXXXX" */
+static char *temp_name(const char *path)
+{
+	char *d = strdup(path), *b = strdup(path), *tmp = NULL;
+
+	if (d == NULL || b == NULL || asprintf(&tmp, "%s/.%s.XXXXXX", dirname(d), basename(b)) < 0)
+		err(EXIT_FAILURE, "cannot allocate memory");
+	free(d);
+	free(b);
+	return tmp;
+}
+
+/* The metrics into a temporary file beside @path, then renamed over it:
+ * a reader sees the old file or the new one, whole, never a part. */
+static int write_file(const char *path, const struct memlock_metrics_opts *o)
+{
+	char *tmp = temp_name(path);
+	const char *what = "write";
+	FILE *f = NULL;
+	int fd, rc;
+
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		rc = -errno;
+		what = "create a file beside";
+		goto out;
+	}
+	/* mkostemp makes it 0600: the collector may run as another user */
+	if (fchmod(fd, 0644) < 0 || (f = fdopen(fd, "w")) == NULL) {
+		rc = -errno;
+		close(fd);
+		goto out_unlink;
+	}
+	rc = memlock_metrics_write(f, o);
+	if (rc >= 0 && (fflush(f) != 0 || fsync(fd) != 0))
+		rc = -errno;
+	if (fclose(f) != 0 && rc >= 0)
+		rc = -errno;
+	if (rc >= 0 && rename(tmp, path) < 0)
+		rc = -errno;
+out_unlink:
+	if (rc < 0)
+		unlink(tmp);
+out:
+	if (rc < 0) {
+		warn_rc(rc, "cannot %s %s", what, user_str(path));
+		if (rc == -EACCES || rc == -EPERM || rc == -EROFS)
+			hint("the file is replaced by renaming a new one over it: memlock needs to "
+			     "create files in its directory");
+	}
+	free(tmp);
+	return rc < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+int cmd_metrics(int argc, char **argv)
+{
+	enum { OPT_COMM = 0x100, OPT_EXE, OPT_USER, OPT_CGROUP, OPT_UNIT, OPT_TREE, OPT_OUTPUT };
+	static const struct option longopts[] = {
+		{ "comm", required_argument, NULL, OPT_COMM },
+		{ "exe", required_argument, NULL, OPT_EXE },
+		{ "user", required_argument, NULL, OPT_USER },
+		{ "cgroup", required_argument, NULL, OPT_CGROUP },
+		{ "unit", required_argument, NULL, OPT_UNIT },
+		{ "tree", required_argument, NULL, OPT_TREE },
+		{ "output", required_argument, NULL, OPT_OUTPUT },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const char *const keys[] = { "comm", "exe", "user", "cgroup", "unit", "tree" };
+	MEMLOCK_OPTS(memlock_metrics_opts, o, .root = proc_root);
+	struct memlock_selector *sel = memlock_selector_new();
+	const char *output = NULL;
+	bool selected = false;
+	int c, rc, i;
+
+	if (sel == NULL)
+		err(EXIT_FAILURE, "cannot allocate memory");
+	while ((c = cli_getopt(argc, argv, "hV", longopts)) != -1) {
+		switch (c) {
+		case OPT_COMM ... OPT_TREE:
+			add_term(sel, keys[c - OPT_COMM], optarg);
+			selected = true;
+			break;
+		case OPT_OUTPUT:
+			output = optarg;
+			break;
+		case 'h':
+			usage();
+		case 'V':
+			print_version();
+		default:
+			errtryhelp("metrics");
+		}
+	}
+	for (i = optind; i < argc; i++)
+		add_term(sel, NULL, argv[i]);
+	if (selected || optind < argc)
+		o.selector = sel;
+	if (output != NULL) {
+		rc = write_file(output, &o);
+	} else {
+		rc = memlock_metrics_write(stdout, &o);
+		if (rc < 0)
+			warn_rc(rc, "cannot write metrics");
+		rc = rc < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+	}
+	memlock_selector_free(sel);
+	return rc;
+}
