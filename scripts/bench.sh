@@ -3,7 +3,7 @@
 #   memlock status over all processes vs grep -H VmLck /proc/[0-9]*/status,
 #   on the machine as it is and with 1000 extra sleeping processes; then
 #   attach (bench-attach.sh), run (bench-run.sh), attach --max-pause
-#   (bench-bounded.sh).
+#   (bench-bounded.sh), metrics against status (bench-metrics.sh).
 set -u
 B=${1:-build}
 M=$PWD/$B/memlock
@@ -44,4 +44,6 @@ echo
 "$(dirname "$0")/bench-run.sh" "$B"
 echo
 "$(dirname "$0")/bench-bounded.sh" "$B"
+echo
+"$(dirname "$0")/bench-metrics.sh" "$B"
 scripts/bench-files.py "$B/memlock" ${MEMLOCK_BENCH_MILLION:+--million}
