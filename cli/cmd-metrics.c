@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "targets.h"
 
 static void __attribute__((noreturn)) usage(void)
 {
@@ -27,40 +28,13 @@ static void __attribute__((noreturn)) usage(void)
 	      "several PIDs, are alternatives.\n",
 	      stdout);
 	fputs(USAGE_OPTIONS, stdout);
-	fputs("     --comm <name>         command name (/proc/PID/comm; a glob)\n"
-	      "     --exe <path>          executable (/proc/PID/exe)\n"
-	      "     --user <name|uid>     effective user\n"
-	      "     --cgroup <path>       cgroup-v2 path, or below it\n"
-	      "     --unit <name>         systemd unit (NAME alone is NAME.service)\n"
-	      "     --tree <pid>          a process and all its descendants\n"
-	      "     --output <file>       write to <file>, replaced atomically (mode 0644)\n",
+	fputs(USAGE_TARGETS_OPTIONS, stdout);
+	fputs("     --output <file>       write to <file>, replaced atomically (mode 0644)\n",
 	      stdout);
 	fputs(USAGE_SEPARATOR, stdout);
 	fputs(USAGE_HELP_OPTIONS, stdout);
 	fputs(USAGE_MAN_TAIL("memlock(1)"), stdout);
 	exit(close_stdout_rc(EXIT_SUCCESS));
-}
-
-/* KEY=@value (@key NULL: a bare PID) into @sel, or a usage error */
-static void add_term(struct memlock_selector *sel, const char *key, const char *value)
-{
-	const char *why = NULL;
-	char *term;
-	int rc;
-
-	if (asprintf(&term, "%s%s%s", key ? key : "", key ? "=" : "", value) < 0)
-		err(EXIT_FAILURE, "cannot allocate memory");
-	rc = memlock_selector_add(sel, term, &why);
-	free(term);
-	if (rc == -EINVAL) {
-		warnx("%s%s '%s': %s", key ? "--" : "PID", key ? key : "", user_str(value),
-		      why ? why : "not a valid selector");
-		errtryhelp("metrics");
-	}
-	if (rc < 0) {
-		warn_rc(rc, "cannot select processes");
-		exit(EXIT_FAILURE);
-	}
 }
 
 /* @path's directory and a temporary name in it, "DIR/.BASE.XXXXXX" */
@@ -119,34 +93,23 @@ out:
 
 int cmd_metrics(int argc, char **argv)
 {
-	enum { OPT_COMM = 0x100, OPT_EXE, OPT_USER, OPT_CGROUP, OPT_UNIT, OPT_TREE, OPT_OUTPUT };
+	enum { OPT_OUTPUT = 0x100 };
 	static const struct option longopts[] = {
-		{ "comm", required_argument, NULL, OPT_COMM },
-		{ "exe", required_argument, NULL, OPT_EXE },
-		{ "user", required_argument, NULL, OPT_USER },
-		{ "cgroup", required_argument, NULL, OPT_CGROUP },
-		{ "unit", required_argument, NULL, OPT_UNIT },
-		{ "tree", required_argument, NULL, OPT_TREE },
+		TARGETS_LONGOPTS,
 		{ "output", required_argument, NULL, OPT_OUTPUT },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static const char *const keys[] = { "comm", "exe", "user", "cgroup", "unit", "tree" };
 	MEMLOCK_OPTS(memlock_metrics_opts, o, .root = proc_root);
-	struct memlock_selector *sel = memlock_selector_new();
+	struct targets tg = { 0 };
 	const char *output = NULL;
-	bool selected = false;
-	int c, rc, i;
+	int c, rc;
 
-	if (sel == NULL)
-		err(EXIT_FAILURE, "cannot allocate memory");
 	while ((c = cli_getopt(argc, argv, "hV", longopts)) != -1) {
+		if (targets_option(&tg, c, optarg))
+			continue;
 		switch (c) {
-		case OPT_COMM ... OPT_TREE:
-			add_term(sel, keys[c - OPT_COMM], optarg);
-			selected = true;
-			break;
 		case OPT_OUTPUT:
 			output = optarg;
 			break;
@@ -158,10 +121,8 @@ int cmd_metrics(int argc, char **argv)
 			errtryhelp("metrics");
 		}
 	}
-	for (i = optind; i < argc; i++)
-		add_term(sel, NULL, argv[i]);
-	if (selected || optind < argc)
-		o.selector = sel;
+	targets_operands(&tg, argc - optind, argv + optind);
+	o.selector = tg.sel;	/* NULL: every process */
 	if (output != NULL) {
 		rc = write_file(output, &o);
 	} else {
@@ -170,6 +131,6 @@ int cmd_metrics(int argc, char **argv)
 			warn_rc(rc, "cannot write metrics");
 		rc = rc < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 	}
-	memlock_selector_free(sel);
+	targets_free(&tg);
 	return rc;
 }

@@ -72,7 +72,7 @@ is "--output into a missing directory: exit 1, says so" "$?:$out" \
 	"1:memlock: cannot create a file beside $tmp/none/x.prom: No such file or directory"
 out=$("$MEMLOCK" metrics --tree nope 2>&1)
 is "a bad selector: exit 1" "$?" 1
-check "a bad selector: named in the message (${out%%$'\n'*})" grep -q "^memlock: --tree 'nope': " <<<"$out"
+check "a bad selector: named in the message (${out%%$'\n'*})" grep -q "^memlock: invalid selector 'tree=nope': " <<<"$out"
 
 # ---- node_exporter's textfile collector serves the file
 NE=$(command -v prometheus-node-exporter || command -v node_exporter)
