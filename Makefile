@@ -127,8 +127,12 @@ $(B)/tests/needs-list: tests/integration/needs-list.c $(LIB_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(SRCS_OF)
 
+$(B)/tests/secret-heap: tests/integration/secret-heap.c $(LIB_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -pthread -o $@ $(SRCS_OF)
+
 tests: $(UNIT_BINS) $(B)/tests/fuzz-proc $(B)/tests/predict-matrix $(B)/tests/pid-reuse \
-       $(B)/tests/engine-edges $(B)/tests/needs-list all
+       $(B)/tests/engine-edges $(B)/tests/needs-list $(B)/tests/secret-heap all
 
 # The victim locks memory for real: never sanitized (ASan's shadow would be
 # locked and populated by mlockall(MCL_CURRENT)).

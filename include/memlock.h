@@ -26,6 +26,7 @@
  *   memlock/rt.h       real-time preparation: lock, heap reserve, stacks, fault counts
  *   memlock/select.h   choosing processes: by PID, comm=, exe=, user=, cgroup=, unit=, tree=
  *   memlock/metrics.h  lock and swap state in the Prometheus text format
+ *   memlock/secret.h   a heap for secrets: locked, out of core dumps, wiped in fork children
  */
 #ifndef MEMLOCK_H
 #define MEMLOCK_H
@@ -42,5 +43,6 @@
 #include <memlock/rt.h>
 #include <memlock/select.h>
 #include <memlock/metrics.h>
+#include <memlock/secret.h>
 
 #endif /* MEMLOCK_H */

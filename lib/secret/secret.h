@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * lib/secret: the locked secret heap. Memory comes in slabs, one mapping
+ * each between two guard pages: 64 KiB of objects of one size class, or a
+ * page run for one large object (every object in debug mode, its end
+ * against the guard page). The bookkeeping (struct mlk_slab, the thread
+ * caches, the address table) lives in ordinary memory, outside the secret
+ * pages, so that an overflow of a secret cannot rewrite it unnoticed.
+ */
+#ifndef MLK_SECRET_H
+#define MLK_SECRET_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "predict/predict.h"
+
+#define MLK_SLAB_SHIFT 16			/* slabs start on 64 KiB boundaries */
+#define MLK_SLAB_BYTES (1ul << MLK_SLAB_SHIFT)	/* the data of a small slab */
+#define MLK_MAX_ALIGN MLK_SLAB_BYTES
+#define MLK_N_CLASS 14
+#define MLK_SMALL_MAX 2048			/* the largest size class */
+#define MLK_LARGE (-1)				/* cls of a page-run slab */
+#define MLK_MIN_OBJ 16
+#define MLK_BITMAP_WORDS (MLK_SLAB_BYTES / MLK_MIN_OBJ / 64)
+#define MLK_CACHE_MAX 32			/* objects a thread keeps per class */
+#define MLK_CANARY 16				/* canary bytes before a debug object */
+
+struct mlk_slab {
+	uintptr_t base;			/* the data: [base, base + len) */
+	size_t len;
+	int cls;			/* size class, or MLK_LARGE */
+	unsigned int obj_size, nobj;	/* small slabs */
+	uintptr_t obj;			/* large: the object, @size bytes */
+	size_t size;
+	enum memlock_secret_backend backend;
+	bool locked, dontdump, wipeonfork, dontfork, guarded;
+	bool retired;			/* inherited by a fork child: no new objects */
+	bool gone;			/* ... and its data is not readable there */
+	bool in_partial;
+	unsigned int navail;		/* objects in @avail */
+	struct mlk_slab *next, *pnext;	/* all slabs of the class; partial ones */
+	_Atomic uint64_t used[MLK_BITMAP_WORDS];	/* handed out to the caller */
+	uint64_t avail[MLK_BITMAP_WORDS];	/* in the heap's pool (under the lock) */
+};
+
+struct mlk_class {
+	struct mlk_slab *all, *partial;
+};
+
+struct mlk_heap {
+	pthread_mutex_t lock;
+	_Atomic bool ready;
+	enum memlock_secret_policy policy;
+	unsigned int flags;
+	memlock_secret_event_fn on_event;
+	void *userdata;
+	bool memfd_missing;		/* memfd_secret(2) failed once: not asked again */
+	enum memlock_secret_backend backend;
+	uint64_t canary_key;
+	struct mlk_class cls[MLK_N_CLASS];
+	struct mlk_slab *large;		/* page runs, linked by @next */
+	uint64_t bytes_locked, bytes_unlocked, slabs, fallbacks;
+	_Atomic uint64_t failures;
+	bool have_why;
+	struct memlock_verdict why;	/* of the last failure to lock */
+	struct memlock_verdict scratch;
+};
+
+MLK_HIDDEN extern struct mlk_heap mlk_heap;
+MLK_HIDDEN extern const unsigned int mlk_class_size[MLK_N_CLASS];
+
+/* slab.c: mappings, under mlk_heap.lock */
+/* Map @s->len bytes of data for @s (its cls, obj_size... set), locked by
+ * the heap's backend, checked first with the predictor; by the policy,
+ * a refusal fails (-errno, mlk_heap.why set) or maps unlocked. */
+MLK_HIDDEN int mlk_slab_map(struct mlk_slab *s);
+/* Unmap @s (nothing for a gone slab) and drop it from the address table. */
+MLK_HIDDEN void mlk_slab_unmap(struct mlk_slab *s);
+/* The slab whose data holds @p, or NULL: lock-free. */
+MLK_HIDDEN struct mlk_slab *mlk_slab_of(const void *p);
+/* The event callback, errno kept. */
+MLK_HIDDEN void mlk_secret_event(enum memlock_secret_event ev, const void *p, size_t bytes,
+				 int err);
+/* A fork child: every slab retired, its locks gone with the fork. */
+MLK_HIDDEN void mlk_slabs_retire(void);
+
+/* secret-info.c */
+/* Debug objects: the canary bytes before and after the object of @s. */
+MLK_HIDDEN void mlk_canary_set(const struct mlk_slab *s);
+MLK_HIDDEN bool mlk_canary_ok(const struct mlk_slab *s);
+/* Index of the object of small slab @s at @p, or -1 when @p starts none;
+ * with @inside, any byte of it. */
+MLK_HIDDEN long mlk_obj_index(const struct mlk_slab *s, uintptr_t p, bool inside);
+
+#endif /* MLK_SECRET_H */

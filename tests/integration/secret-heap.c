@@ -1,0 +1,590 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The secret heap (issue 13), driven by tests/integration/secret.sh:
+ *   secret-heap quick          the API, the guard pages (SIGSEGV in a child),
+ *                              debug mode's canaries and guards, a double
+ *                              free, wiping, fork children, memfd_secret,
+ *                              smaps flags against memlock_secret_info()
+ *   secret-heap million        1,000,000 live 32-byte secrets, locked bytes
+ *                              and mappings (root or CAP_IPC_LOCK)
+ *   secret-heap stress SECS    8 threads allocating and freeing
+ *   secret-heap strict|best    under a small RLIMIT_MEMLOCK, unprivileged
+ *   secret-heap core HEX mlock|memfd|plain   write the bytes of HEX xor 0x5a
+ *                              into a secret (plain: malloc) and abort
+ * Each prints TAP; the subprocess checks run in forked children.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "memlock.h"
+
+static int tests;
+
+static void ok(int cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void ok(int cond, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%s %d - ", cond ? "ok" : "not ok", ++tests);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+}
+
+/* A number of /proc/self/status ("VmLck:") in kB. */
+static long status_kb(const char *key)
+{
+	char line[256];
+	long v = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	while (f != NULL && fgets(line, sizeof(line), f))
+		if (strncmp(line, key, strlen(key)) == 0)
+			v = atol(line + strlen(key));
+	if (f != NULL)
+		fclose(f);
+	return v;
+}
+
+static long map_count(void)
+{
+	char line[512];
+	long n = 0;
+	FILE *f = fopen("/proc/self/maps", "r");
+
+	while (f != NULL && fgets(line, sizeof(line), f))
+		n++;
+	if (f != NULL)
+		fclose(f);
+	return n;
+}
+
+/* The VmFlags of the mapping holding @p, from /proc/self/smaps. */
+static void vmflags(const void *p, char *out, size_t sz)
+{
+	char line[512];
+	unsigned long lo, hi;
+	bool in = false;
+	FILE *f = fopen("/proc/self/smaps", "r");
+
+	snprintf(out, sz, "?");
+	while (f != NULL && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' '))
+			in = (uintptr_t)p >= lo && (uintptr_t)p < hi;
+		else if (in && strncmp(line, "VmFlags:", 8) == 0)
+			snprintf(out, sz, "%.*s", (int)strcspn(line + 8, "\n"), line + 8);
+	}
+	if (f != NULL)
+		fclose(f);
+}
+
+static bool has_flag(const char *flags, const char *f)
+{
+	char pat[8];
+
+	snprintf(pat, sizeof(pat), " %s", f);
+	return strstr(flags, pat) != NULL;
+}
+
+/* Run @fn in a child; its wait status. */
+static int in_child(void (*fn)(void *), void *arg)
+{
+	int st = 0;
+	pid_t p;
+
+	fflush(stdout);
+	p = fork();
+	if (p == 0) {
+		/* no core dumps of the expected crashes */
+		setrlimit(RLIMIT_CORE, &(struct rlimit){ 0, 0 });
+		fn(arg);
+		_exit(0);
+	}
+	waitpid(p, &st, 0);
+	return st;
+}
+
+static bool by_signal(int st, int sig)
+{
+	return WIFSIGNALED(st) && WTERMSIG(st) == sig;
+}
+
+static void write_at(void *arg)
+{
+	*(volatile char *)arg = 1;
+}
+
+static int events[8];
+static void on_event(enum memlock_secret_event ev, const void *p, size_t bytes, int err,
+		     void *u)
+{
+	(void)p, (void)bytes, (void)err, (void)u;
+	if ((unsigned int)ev < 8)
+		events[ev]++;
+	if (ev == MEMLOCK_SECRET_EV_OVERWRITE || ev == MEMLOCK_SECRET_EV_BAD_FREE)
+		_exit(40 + ev);	/* the parent sees which event came before abort() */
+}
+
+/* ------------------------------------------------------------ debug mode */
+
+static void debug_init(void)
+{
+	MEMLOCK_OPTS(memlock_secret_opts, o, .flags = MEMLOCK_SECRET_F_DEBUG,
+		     .on_event = on_event);
+
+	if (memlock_secret_init(&o) < 0)
+		_exit(3);
+}
+
+static void debug_guard(void *arg)
+{
+	char *p;
+
+	(void)arg;
+	debug_init();
+	p = memlock_secret_alloc(20);
+	p[32] = 1;	/* past the 20 bytes and their 12 bytes of canary */
+}
+
+static void debug_canary(void *arg)
+{
+	char *p;
+
+	(void)arg;
+	debug_init();
+	p = memlock_secret_alloc(20);
+	p[20] = 1;	/* one byte past: caught on free */
+	memlock_secret_free(p);
+}
+
+static void debug_clean(void *arg)
+{
+	struct memlock_secret_info in = { .sz = sizeof(in) };
+	char *p;
+
+	(void)arg;
+	debug_init();
+	p = memlock_secret_alloc(20);
+	memset(p, 7, 20);
+	if (memlock_secret_info(p, &in) < 0 || !in.guarded || !in.locked)
+		_exit(4);
+	memlock_secret_free(p);
+	_exit(0);
+}
+
+static void double_free(void *arg)
+{
+	MEMLOCK_OPTS(memlock_secret_opts, o, .on_event = on_event);
+	char *p;
+
+	(void)arg;
+	if (memlock_secret_init(&o) < 0)
+		_exit(3);
+	p = memlock_secret_alloc(32);
+	memlock_secret_free(p);
+	memlock_secret_free(p);
+}
+
+static void test_debug(void)
+{
+	int st;
+
+	st = in_child(debug_guard, NULL);
+	ok(by_signal(st, SIGSEGV), "debug mode: a write past an object hits its guard page "
+	   "(SIGSEGV in the child, status %#x)", st);
+	st = in_child(debug_canary, NULL);
+	ok(WIFEXITED(st) && WEXITSTATUS(st) == 40 + MEMLOCK_SECRET_EV_OVERWRITE,
+	   "debug mode: a byte written past an object is caught on free (the callback, "
+	   "then abort; status %#x)", st);
+	st = in_child(debug_clean, NULL);
+	ok(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	   "debug mode: an object used within bounds frees cleanly, guarded and locked");
+	st = in_child(double_free, NULL);
+	ok(WIFEXITED(st) && WEXITSTATUS(st) == 40 + MEMLOCK_SECRET_EV_BAD_FREE,
+	   "a double free is reported to the callback, then abort (status %#x)", st);
+}
+
+/* ------------------------------------------------------------ memfd_secret */
+
+static void memfd_child(void *arg)
+{
+	char *p = arg;
+
+	if (p[0] == 0x42)
+		_exit(5);	/* the parent's secret, readable */
+	_exit(6);
+}
+
+static void memfd_run(void *arg)
+{
+	MEMLOCK_OPTS(memlock_secret_opts, o, .flags = MEMLOCK_SECRET_F_MEMFD, .on_event = on_event);
+	struct memlock_secret_info in = { .sz = sizeof(in) };
+	char *p;
+	int st;
+
+	(void)arg;
+	if (memlock_secret_init(&o) < 0 || (p = memlock_secret_alloc(32)) == NULL)
+		_exit(3);
+	if (memlock_secret_info(p, &in) < 0)
+		_exit(3);
+	if (in.backend != MEMLOCK_SECRET_MEMFD)
+		_exit(events[MEMLOCK_SECRET_EV_NO_MEMFD] ? 77 : 4);
+	if (!in.locked || !in.not_in_child)
+		_exit(7);
+	memset(p, 0x42, 32);
+	st = in_child(memfd_child, p);
+	memlock_secret_free(p);
+	_exit(by_signal(st, SIGSEGV) ? 0 : 8);
+}
+
+static void test_memfd(void)
+{
+	int st = in_child(memfd_run, NULL);
+
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 77) {
+		ok(1, "memfd_secret backend # SKIP memfd_secret(2) is not available here");
+		return;
+	}
+	ok(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	   "memfd_secret backend: locked, and a fork child has no mapping there "
+	   "(it faults; status %#x)", st);
+}
+
+/* ------------------------------------------------------------ normal mode */
+
+static void fork_child_reads(void *arg)
+{
+	struct memlock_secret_info in = { .sz = sizeof(in) };
+	unsigned char *p = arg, *q;
+
+	for (int i = 0; i < 32; i++)
+		if (p[i] != 0)
+			_exit(10);
+	if (memlock_secret_info(p, &in) < 0 || in.locked)
+		_exit(11);	/* the lock is not inherited: it must say so */
+	memlock_secret_free(p);
+	q = memlock_secret_alloc(32);
+	if (q == NULL || memlock_secret_info(q, &in) < 0 || !in.locked || q == p)
+		_exit(12);	/* new secrets come from new locked slabs */
+	_exit(0);
+}
+
+/* The object of a class at the very end (or start) of its slab. */
+static char *at_slab_edge(char **keep, int n, uintptr_t want)
+{
+	for (int i = 0; i < n; i++) {
+		keep[i] = memlock_secret_alloc(32);
+		if (keep[i] != NULL && ((uintptr_t)keep[i] & 0xffff) == want)
+			return keep[i];
+	}
+	return NULL;
+}
+
+static void test_guards(void)
+{
+	char **keep = calloc(4200, sizeof(*keep)), *last, *first;
+	int st;
+
+	last = at_slab_edge(keep, 2100, 0x10000 - 32);
+	first = at_slab_edge(keep + 2100, 2100, 0);
+	ok(last != NULL && first != NULL, "the last and first objects of slabs are found");
+	if (last != NULL) {
+		st = in_child(write_at, last + 32);
+		ok(by_signal(st, SIGSEGV), "a write past the last object of a slab hits the guard "
+		   "page (SIGSEGV in the child, status %#x)", st);
+	}
+	if (first != NULL) {
+		st = in_child(write_at, first - 1);
+		ok(by_signal(st, SIGSEGV), "a write before the first object of a slab hits the "
+		   "guard page (status %#x)", st);
+	}
+	for (int i = 0; i < 4200; i++)
+		memlock_secret_free(keep[i]);
+	free(keep);
+}
+
+static void test_api(void)
+{
+	struct memlock_secret_info in = { .sz = sizeof(in) };
+	struct memlock_secret_stats st = { .sz = sizeof(st) };
+	unsigned char *p, *q, *big;
+	char flags[256];
+	bool zero = true;
+	int rc;
+
+	p = memlock_secret_alloc(32);
+	ok(p != NULL && ((uintptr_t)p & 15) == 0, "alloc(32): 16-byte aligned");
+	ok(memlock_secret_info(p + 5, &in) == 0 && in.start == p && in.size == 32 && in.locked &&
+	   in.dump_excluded && in.wipe_on_fork && in.backend == MEMLOCK_SECRET_MLOCK && !in.guarded,
+	   "info: locked, dump-excluded, wiped on fork, backend mlock (any byte of it)");
+	vmflags(p, flags, sizeof(flags));
+	ok(has_flag(flags, "lo") && has_flag(flags, "dd") && has_flag(flags, "wf"),
+	   "smaps says so too: VmFlags lo dd wf (%.60s)", flags);
+	rc = memlock_secret_stats(&st);
+	ok(rc == 0 && st.live == 1 && st.live_bytes == 32 &&
+	   st.slabs == 1 && st.bytes_locked == 65536 && st.backend == MEMLOCK_SECRET_MLOCK &&
+	   st.failures == 0 && st.fallbacks == 0,
+	   "stats: 1 live, 1 slab, 64 KiB locked (live %llu, slabs %llu, locked %llu)",
+	   (unsigned long long)st.live, (unsigned long long)st.slabs,
+	   (unsigned long long)st.bytes_locked);
+	memset(p, 0xa5, 32);
+	memlock_secret_free(p);
+	for (int i = 0; i < 32; i++)
+		zero &= p[i] == 0;	/* our own mapping: still readable */
+	ok(zero, "a freed secret is wiped");
+	ok(memlock_secret_info(p, &in) == -ENOENT && errno == ENOENT, "info of a freed one: ENOENT");
+	ok(memlock_secret_alloc(0) == NULL && errno == EINVAL, "alloc(0): EINVAL");
+	ok(memlock_secret_calloc(SIZE_MAX / 2, 4) == NULL && errno == ENOMEM,
+	   "calloc overflow: ENOMEM");
+	ok(memlock_secret_aligned_alloc(24, 8) == NULL && errno == EINVAL,
+	   "aligned_alloc(24): EINVAL");
+	q = memlock_secret_calloc(10, 10);
+	zero = q != NULL;
+	for (int i = 0; q != NULL && i < 100; i++)
+		zero &= q[i] == 0;
+	ok(zero, "calloc(10, 10) is zero-filled");
+	memlock_secret_free(q);
+	for (size_t a = 32; a <= 65536; a *= 8) {
+		q = memlock_secret_aligned_alloc(a, 40);
+		ok(q != NULL && ((uintptr_t)q % a) == 0 && memlock_secret_info(q, &in) == 0 &&
+		   in.locked, "aligned_alloc(%zu, 40): aligned and locked", a);
+		memlock_secret_free(q);
+	}
+	big = memlock_secret_alloc(100000);
+	ok(big != NULL && memlock_secret_info(big + 99999, &in) == 0 && in.size == 100000 &&
+	   in.locked, "alloc(100000): a locked page run");
+	memset(big, 1, 100000);
+	memlock_secret_free(big);
+	ok(memlock_secret_info(big, &in) == -ENOENT, "the page run is gone when freed");
+	ok(memlock_secret_backend_name(MEMLOCK_SECRET_MEMFD) != NULL &&
+	   strcmp(memlock_secret_backend_name(MEMLOCK_SECRET_MEMFD), "memfd_secret") == 0 &&
+	   strcmp(memlock_secret_backend_name(99), "unknown") == 0, "backend names");
+}
+
+static void test_fork(void)
+{
+	unsigned char *p = memlock_secret_alloc(32);
+	int st;
+
+	memset(p, 0x5c, 32);
+	st = in_child(fork_child_reads, p);
+	ok(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	   "a fork child reads zeros where the parent has a secret, is told it is not locked, "
+	   "and gets new locked secrets (status %#x)", st);
+	ok(p[0] == 0x5c, "the parent's secret is intact");
+	memlock_secret_free(p);
+}
+
+static int quick(void)
+{
+	test_debug();	/* first: debug mode wants a heap without slabs */
+	test_memfd();
+	test_api();
+	test_guards();
+	test_fork();
+	return 0;
+}
+
+/* ------------------------------------------------------------ big runs */
+
+static int million(void)
+{
+	enum { N = 1000000 };
+	struct memlock_secret_stats st = { .sz = sizeof(st) };
+	long lck0 = status_kb("VmLck:"), maps0 = map_count(), lck, maps;
+	void **p = malloc(N * sizeof(*p));
+	int got = 0;
+
+	for (; got < N; got++) {
+		p[got] = memlock_secret_alloc(32);
+		if (p[got] == NULL)
+			break;
+		memset(p[got], got & 0xff, 32);
+	}
+	ok(got == N, "1,000,000 live 32-byte secrets (%d: %s)", got, got == N ? "" : strerror(errno));
+	lck = status_kb("VmLck:") - lck0;
+	maps = map_count() - maps0;
+	if (memlock_secret_stats(&st) < 0)
+		st.live = UINT64_MAX;
+	ok(st.live == (uint64_t)got &&
+	   st.bytes_locked <= 2ull * 32 * N && st.bytes_unlocked == 0,
+	   "stats: %llu live, %llu bytes locked (<= 2x the payload), %llu slabs",
+	   (unsigned long long)st.live, (unsigned long long)st.bytes_locked,
+	   (unsigned long long)st.slabs);
+	ok(lck * 1024 >= 32l * got && lck * 1024 <= 2l * 32 * N,
+	   "VmLck grew by %ld kB: the payload, at most twice over", lck);
+	ok(maps <= 3 * (long)st.slabs + 8 && maps < 2000, "%ld more mappings (3 a slab at most)",
+	   maps);
+	for (int i = 0; i < got; i++)
+		memlock_secret_free(p[i]);
+	free(p);
+	if (memlock_secret_stats(&st) < 0)
+		st.live = UINT64_MAX;
+	ok(st.live == 0 && st.slabs <= 2,
+	   "all freed: 0 live, the empty slabs unmapped (%llu left)",
+	   (unsigned long long)st.slabs);
+	return 0;
+}
+
+static atomic_bool stop;
+static atomic_long pairs, bad;
+
+static void *stress_thread(void *arg)
+{
+	unsigned int seed = (unsigned int)(uintptr_t)arg;
+	unsigned char *held[64] = { 0 };
+	size_t sizes[64] = { 0 };
+
+	while (!atomic_load(&stop)) {
+		int i = (int)(rand_r(&seed) % 64);
+		size_t n = 1 + rand_r(&seed) % (rand_r(&seed) % 16 ? 96 : 5000);
+
+		if (held[i] != NULL) {
+			for (size_t k = 0; k < sizes[i]; k++)
+				if (held[i][k] != (unsigned char)(i + sizes[i]))
+					atomic_fetch_add(&bad, 1);
+			memlock_secret_free(held[i]);
+		}
+		held[i] = memlock_secret_alloc(n);
+		sizes[i] = n;
+		if (held[i] == NULL) {
+			atomic_fetch_add(&bad, 1);
+			continue;
+		}
+		memset(held[i], (unsigned char)(i + n), n);
+		atomic_fetch_add_explicit(&pairs, 1, memory_order_relaxed);
+	}
+	for (int i = 0; i < 64; i++)
+		memlock_secret_free(held[i]);
+	return NULL;
+}
+
+static int stress(int secs)
+{
+	struct memlock_secret_stats st = { .sz = sizeof(st) };
+	pthread_t t[8];
+
+	for (uintptr_t i = 0; i < 8; i++)
+		pthread_create(&t[i], NULL, stress_thread, (void *)(i + 1));
+	sleep((unsigned int)secs);
+	atomic_store(&stop, true);
+	for (int i = 0; i < 8; i++)
+		pthread_join(t[i], NULL);
+	ok(atomic_load(&bad) == 0 && atomic_load(&pairs) > 1000,
+	   "8 threads, %d s: %ld allocations, none failed or corrupted", secs,
+	   atomic_load(&pairs));
+	if (memlock_secret_stats(&st) < 0)
+		st.live = UINT64_MAX;
+	ok(st.live == 0 && st.bytes_unlocked == 0,
+	   "then nothing live (%llu), nothing unlocked", (unsigned long long)st.live);
+	return 0;
+}
+
+/* ------------------------------------------------------------ the limit */
+
+static int limited(bool best)
+{
+	MEMLOCK_OPTS(memlock_secret_opts, o, .on_event = on_event,
+		     .policy = best ? MEMLOCK_SECRET_BEST_EFFORT : MEMLOCK_SECRET_STRICT);
+	struct memlock_secret_stats st = { .sz = sizeof(st) };
+	struct memlock_secret_info in = { .sz = sizeof(in) };
+	struct memlock_verdict *v = memlock_verdict_new();
+	enum { N = 400000 };	/* 12.8 MB of payload, past the 8 MiB limit */
+	void *p = NULL;
+	int got = 0, err = 0;
+
+	if (memlock_secret_init(&o) < 0)
+		return 1;
+	for (; got < N; got++) {
+		p = memlock_secret_alloc(32);
+		if (p == NULL) {
+			err = errno;
+			break;
+		}
+	}
+	ok(memlock_secret_stats(&st) == 0, "stats");
+	if (!best) {
+		ok(got < N && err == ENOMEM, "strict: an allocation fails at the limit with ENOMEM "
+		   "(after %d: %s)", got, strerror(err));
+		ok(memlock_secret_why(v) == 0 && memlock_verdict_cause(v) == MEMLOCK_CAUSE_OVER_LIMIT &&
+		   memlock_verdict_fix_count(v) > 0,
+		   "strict: the reason is the predictor's (%s: %s)",
+		   memlock_cause_name(memlock_verdict_cause(v)), memlock_verdict_reason(v));
+		ok(st.failures >= 1 && st.bytes_unlocked == 0 && st.fallbacks == 0 &&
+		   st.bytes_locked <= 8u << 20 && status_kb("VmLck:") <= 8192,
+		   "strict: %llu failure, nothing unlocked, %llu bytes locked",
+		   (unsigned long long)st.failures, (unsigned long long)st.bytes_locked);
+	} else {
+		ok(got == N, "best effort: all %d allocations succeed (%d)", N, got);
+		ok(st.fallbacks > 0 && st.bytes_unlocked > 0 && events[MEMLOCK_SECRET_EV_UNLOCKED] > 0 &&
+		   (uint64_t)events[MEMLOCK_SECRET_EV_UNLOCKED] == st.fallbacks,
+		   "best effort: counters and callback say so (%llu bytes unlocked in %llu slabs, "
+		   "%d events)", (unsigned long long)st.bytes_unlocked,
+		   (unsigned long long)st.fallbacks, events[MEMLOCK_SECRET_EV_UNLOCKED]);
+		ok(memlock_secret_info(p, &in) == 0 && !in.locked &&
+		   in.backend == MEMLOCK_SECRET_UNLOCKED && in.dump_excluded && in.wipe_on_fork,
+		   "best effort: the last secret says it is not locked (still dump-excluded and wiped "
+		   "on fork)");
+		ok(memlock_secret_why(v) == 0 && memlock_verdict_cause(v) == MEMLOCK_CAUSE_OVER_LIMIT,
+		   "best effort: why: %s", memlock_verdict_reason(v));
+		ok(st.bytes_locked > 0 && st.bytes_locked <= 8u << 20, "best effort: %llu bytes locked",
+		   (unsigned long long)st.bytes_locked);
+	}
+	memlock_verdict_free(v);
+	return 0;
+}
+
+/* ------------------------------------------------------------ core dumps */
+
+static int core(const char *hex, const char *how)
+{
+	MEMLOCK_OPTS(memlock_secret_opts, o, .flags = MEMLOCK_SECRET_F_MEMFD);
+	size_t n = strlen(hex) / 2;
+	volatile unsigned char *p;
+
+	if (strcmp(how, "memfd") == 0 && memlock_secret_init(&o) < 0)
+		return 1;
+	p = strcmp(how, "plain") == 0 ? malloc(n) : memlock_secret_alloc(n);
+	if (p == NULL)
+		return 1;
+	/* the bytes are made where they are kept: no other copy in memory */
+	for (size_t i = 0; i < n; i++) {
+		unsigned int b;
+
+		sscanf(hex + 2 * i, "%2x", &b);
+		p[i] = (unsigned char)(b ^ 0x5a);
+	}
+	abort();
+}
+
+int main(int argc, char **argv)
+{
+	int rc = 2;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc < 2 || strcmp(argv[1], "quick") == 0)
+		rc = quick();
+	else if (strcmp(argv[1], "million") == 0)
+		rc = million();
+	else if (strcmp(argv[1], "stress") == 0 && argc == 3)
+		rc = stress(atoi(argv[2]));
+	else if (strcmp(argv[1], "strict") == 0 || strcmp(argv[1], "best") == 0)
+		rc = limited(argv[1][0] == 'b');
+	else if (strcmp(argv[1], "core") == 0 && argc == 4)
+		return core(argv[2], argv[3]);
+	if (rc == 0)
+		printf("1..%d\n", tests);
+	return rc;
+}
