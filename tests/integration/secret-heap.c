@@ -503,7 +503,7 @@ static int limited(bool best)
 	struct memlock_verdict *v = memlock_verdict_new();
 	enum { N = 400000 };	/* 12.8 MB of payload, past the 8 MiB limit */
 	void *p = NULL;
-	int got = 0, err = 0;
+	int got = 0, err = 0, rc;
 
 	if (memlock_secret_init(&o) < 0)
 		return 1;
@@ -518,7 +518,8 @@ static int limited(bool best)
 	if (!best) {
 		ok(got < N && err == ENOMEM, "strict: an allocation fails at the limit with ENOMEM "
 		   "(after %d: %s)", got, strerror(err));
-		ok(memlock_secret_why(v) == 0 && memlock_verdict_cause(v) == MEMLOCK_CAUSE_OVER_LIMIT &&
+		rc = memlock_secret_why(v);
+		ok(rc == 0 && memlock_verdict_cause(v) == MEMLOCK_CAUSE_OVER_LIMIT &&
 		   memlock_verdict_fix_count(v) > 0,
 		   "strict: the reason is the predictor's (%s: %s)",
 		   memlock_cause_name(memlock_verdict_cause(v)), memlock_verdict_reason(v));
@@ -537,7 +538,8 @@ static int limited(bool best)
 		   in.backend == MEMLOCK_SECRET_UNLOCKED && in.dump_excluded && in.wipe_on_fork,
 		   "best effort: the last secret says it is not locked (still dump-excluded and wiped "
 		   "on fork)");
-		ok(memlock_secret_why(v) == 0 && memlock_verdict_cause(v) == MEMLOCK_CAUSE_OVER_LIMIT,
+		rc = memlock_secret_why(v);
+		ok(rc == 0 && memlock_verdict_cause(v) == MEMLOCK_CAUSE_OVER_LIMIT,
 		   "best effort: why: %s", memlock_verdict_reason(v));
 		ok(st.bytes_locked > 0 && st.bytes_locked <= 8u << 20, "best effort: %llu bytes locked",
 		   (unsigned long long)st.bytes_locked);
