@@ -264,8 +264,15 @@ demo:
 
 bench:
 	@scripts/deps.sh bench
-	@$(MAKE) --no-print-directory all $(HELPERS)
+	@$(MAKE) --no-print-directory all $(HELPERS) $(B)/bench/secret-bench
 	@scripts/bench.sh $(B)
+
+# the secret heap against libsodium and OpenSSL: theirs are linked here only,
+# never into the library
+$(B)/bench/secret-bench: tests/bench/secret-bench.c $(B)/libmemlock.a
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(LDFLAGS) -O2 -pthread -o $@ $(SRCS_OF) \
+		$(shell $(PKG_CONFIG) --libs libsodium libcrypto)
 
 deps:
 	@scripts/deps.sh check

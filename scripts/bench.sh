@@ -47,3 +47,5 @@ echo
 echo
 "$(dirname "$0")/bench-metrics.sh" "$B"
 scripts/bench-files.py "$B/memlock" ${MEMLOCK_BENCH_MILLION:+--million}
+echo
+"$(dirname "$0")/bench-secret.sh" "$B"

@@ -18,6 +18,8 @@ check) want="$build libcmocka-dev util-linux python3 busybox-static shellcheck a
 	# promtool, and node_exporter's textfile collector (metrics.sh)
 	optional="prometheus prometheus-node-exporter" ;;
 bench) want="$build hyperfine gdb python3 vmtouch" ;;
+check) want="$build libcmocka-dev util-linux python3 busybox-static shellcheck abigail-tools g++ time" ;;
+bench) want="$build hyperfine gdb python3 vmtouch libsodium-dev libssl-dev" ;;
 cross) want="$build gcc-aarch64-linux-gnu libc6-dev-arm64-cross" ;;
 aarch64) want="$build gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm cpio" ;;
 clang) want="$build clang libcmocka-dev" ;;
@@ -47,6 +49,10 @@ probe() {
 		pkg-config --exists json-c 2>/dev/null ;;
 	libcmocka-dev) what="pkg-config module cmocka (cmocka headers)"
 		pkg-config --exists cmocka 2>/dev/null ;;
+	libsodium-dev) what="pkg-config module libsodium (libsodium headers)"
+		pkg-config --exists libsodium 2>/dev/null ;;
+	libssl-dev) what="pkg-config module libcrypto (OpenSSL headers)"
+		pkg-config --exists libcrypto 2>/dev/null ;;
 	util-linux) what="command setpriv"; command -v setpriv >/dev/null ;;
 	busybox-static) what="command busybox"; command -v busybox >/dev/null ;;
 	gcc-aarch64-linux-gnu) what="command aarch64-linux-gnu-gcc"

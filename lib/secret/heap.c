@@ -28,7 +28,10 @@ struct tcache {
 	void *obj[MLK_N_CLASS][MLK_CACHE_MAX];
 };
 
-static __thread struct tcache *tc;
+/* initial-exec: no __tls_get_addr() call on the hot path (the cost: a
+ * dlopen() of the library takes 8 bytes of the static TLS reserve) */
+static __thread struct tcache *tc __attribute__((tls_model("initial-exec")));
+static unsigned char class_by16[MLK_SMALL_MAX / 16 + 1];	/* (size + 15) / 16 */
 static pthread_key_t tc_key;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static bool env_debug;		/* MEMLOCK_SECRET_DEBUG=1 */
@@ -92,6 +95,11 @@ static void heap_ready(void)
 		mlk_heap.canary_key = mlk_now_ns() * 0x9e3779b97f4a7c15ull ^ (uint64_t)getpid();
 	dbg = secure_getenv("MEMLOCK_SECRET_DEBUG");
 	env_debug = dbg != NULL && strcmp(dbg, "1") == 0;
+	for (unsigned int k = 0, c = 0; k <= MLK_SMALL_MAX / 16; k++) {
+		while (mlk_class_size[c] < k * 16)
+			c++;
+		class_by16[k] = (unsigned char)c;
+	}
 	mlk_heap.flags = env_debug ? MEMLOCK_SECRET_F_DEBUG : 0;
 	atomic_store_explicit(&mlk_heap.ready, true, memory_order_release);
 }
@@ -183,6 +191,7 @@ static struct mlk_slab *grow(int c)
 	s->cls = c;
 	s->obj_size = mlk_class_size[c];
 	s->nobj = (unsigned int)(MLK_SLAB_BYTES / s->obj_size);
+	s->inv = (uint32_t)((1ull << 32) / s->obj_size + 1);
 	s->len = MLK_SLAB_BYTES;
 	rc = mlk_slab_map(s);
 	if (rc < 0) {
@@ -247,6 +256,8 @@ static struct tcache *my_cache(void)
 
 static int class_of(size_t size, size_t align)
 {
+	if (align == MLK_MIN_OBJ)
+		return size <= MLK_SMALL_MAX ? class_by16[(size + 15) / 16] : MLK_LARGE;
 	for (int c = 0; c < MLK_N_CLASS; c++)
 		if (mlk_class_size[c] >= size && mlk_class_size[c] % align == 0)
 			return c;
@@ -268,7 +279,7 @@ static void *small_alloc(int c)
 	}
 	p = t->obj[c][--t->n[c]];
 	s = mlk_slab_of(p);
-	i = ((uintptr_t)p - s->base) / s->obj_size;
+	i = mlk_obj_index(s, (uintptr_t)p, false);
 	atomic_fetch_or_explicit(&s->used[i / 64], 1ull << (i % 64), memory_order_relaxed);
 	return p;
 }

@@ -13,18 +13,6 @@ void memlock_secret_wipe(void *p, size_t len)
 		explicit_bzero(p, len);
 }
 
-long mlk_obj_index(const struct mlk_slab *s, uintptr_t p, bool inside)
-{
-	uintptr_t off;
-
-	if (s->cls == MLK_LARGE || p < s->base)
-		return -1;
-	off = p - s->base;
-	if (off / s->obj_size >= s->nobj || (!inside && off % s->obj_size))
-		return -1;
-	return (long)(off / s->obj_size);
-}
-
 /* The canary byte at address @a: the key's bytes, turned by the address,
  * so that a copy of one canary over another does not pass. */
 static unsigned char canary_at(uintptr_t a)

@@ -31,6 +31,7 @@ struct mlk_slab {
 	size_t len;
 	int cls;			/* size class, or MLK_LARGE */
 	unsigned int obj_size, nobj;	/* small slabs */
+	uint32_t inv;			/* 2^32 / obj_size + 1: off * inv >> 32 divides */
 	uintptr_t obj;			/* large: the object, @size bytes */
 	size_t size;
 	enum memlock_secret_backend backend;
@@ -90,7 +91,19 @@ MLK_HIDDEN void mlk_slabs_retire(void);
 MLK_HIDDEN void mlk_canary_set(const struct mlk_slab *s);
 MLK_HIDDEN bool mlk_canary_ok(const struct mlk_slab *s);
 /* Index of the object of small slab @s at @p, or -1 when @p starts none;
- * with @inside, any byte of it. */
-MLK_HIDDEN long mlk_obj_index(const struct mlk_slab *s, uintptr_t p, bool inside);
+ * with @inside, any byte of it. Offsets are below 2^16 and sizes below
+ * 2^12, so the multiplication by @inv is an exact division. */
+static inline long mlk_obj_index(const struct mlk_slab *s, uintptr_t p, bool inside)
+{
+	uintptr_t off = p - s->base;
+	uint64_t i;
+
+	if (s->cls == MLK_LARGE || p < s->base || off >= MLK_SLAB_BYTES)
+		return -1;
+	i = ((uint64_t)off * s->inv) >> 32;
+	if (i >= s->nobj || (!inside && off != i * s->obj_size))
+		return -1;
+	return (long)i;
+}
 
 #endif /* MLK_SECRET_H */
