@@ -6,6 +6,7 @@
 #   make check-build check-clang check-release check-pkgconfig    more builds and runs (CI)
 #   make check-abi      libmemlock.so against the committed ABI baseline (abi/, mk/abi.mk)
 #   make check-layers   no lib/ file includes a header of a layer above its own
+#   make check-tsan     the secret heap's 8-thread stress under ThreadSanitizer (mk/tsan.mk)
 #   make check-long     1,000 randomized torture and stress trials of attach/unlock, the
 #                       big trials of memlock files (70,000 files, memory cgroups) (mk/torture.mk)
 #   make bench          benchmarks, results go to docs/BENCHMARKS.md by hand
@@ -335,6 +336,7 @@ include mk/aarch64.mk
 include mk/exec-helper.mk
 include mk/shellcheck.mk
 include mk/abi.mk
+include mk/tsan.mk
 
 # every test helper of $(B)/helpers (after the includes: they add to HELPERS)
 .PHONY: helpers
