@@ -46,7 +46,10 @@ typedef void (*memlock_secret_event_fn)(enum memlock_secret_event ev, const void
  * struct memlock_secret_opts - how the secret heap works.
  * @sz: sizeof(struct memlock_secret_opts) (MEMLOCK_OPTS()).
  * @policy: strict (the default) or best effort.
- * @flags: 0 or MEMLOCK_SECRET_F_MEMFD, MEMLOCK_SECRET_F_DEBUG.
+ * @flags: 0 or MEMLOCK_SECRET_F_MEMFD, MEMLOCK_SECRET_F_DEBUG. memfd_secret
+ *         slabs are charged in full against RLIMIT_MEMLOCK when mapped, and
+ *         block hibernation of the whole machine while mapped (empty slabs
+ *         are unmapped); fork children do not map them (MADV_DONTFORK).
  * @on_event: called (from the allocating or freeing thread) on the events
  *            above, or NULL.
  * @userdata: passed back to @on_event.

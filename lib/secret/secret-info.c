@@ -64,24 +64,29 @@ int memlock_secret_info(const void *p, struct memlock_secret_info *info)
 	rc = mlk_out_check(info, mlk_offsetofend(struct memlock_secret_info, start));
 	if (rc < 0)
 		return mlk_err(rc);
+	/* under the lock: no slab is unmapped meanwhile (@p may be dead) */
+	pthread_mutex_lock(&mlk_heap.lock);
 	s = mlk_slab_of(p);
-	if (s == NULL)
-		return mlk_err(-ENOENT);
-	if (s->cls == MLK_LARGE) {
+	if (s == NULL) {
+		rc = -ENOENT;
+	} else if (s->cls == MLK_LARGE) {
 		if ((uintptr_t)p < s->obj || (uintptr_t)p >= s->obj + s->size ||
 		    !atomic_load_explicit(&s->used[0], memory_order_relaxed))
-			return mlk_err(-ENOENT);
+			rc = -ENOENT;
 		in.start = (void *)s->obj;
 		in.size = s->size;
 	} else {
 		i = mlk_obj_index(s, (uintptr_t)p, true);
 		if (i < 0 || !(atomic_load_explicit(&s->used[i / 64], memory_order_relaxed) &
 			       (1ull << (i % 64))))
-			return mlk_err(-ENOENT);
-		in.start = (void *)(s->base + (size_t)i * s->obj_size);
+			rc = -ENOENT;
+		in.start = (void *)(s->base + (size_t)(i < 0 ? 0 : i) * s->obj_size);
 		in.size = s->obj_size;
 	}
-	pthread_mutex_lock(&mlk_heap.lock);	/* a fork child changes them */
+	if (rc < 0) {
+		pthread_mutex_unlock(&mlk_heap.lock);
+		return mlk_err(rc);
+	}
 	in.backend = s->locked || s->backend != MEMLOCK_SECRET_MLOCK ? s->backend :
 								       MEMLOCK_SECRET_UNLOCKED;
 	in.locked = s->locked;

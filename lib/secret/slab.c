@@ -302,9 +302,17 @@ static void retire(struct mlk_slab *s)
 		s->locked = false;
 	}
 	if (s->dontfork) {
+		void *m = mmap((void *)s->base, s->len, PROT_NONE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE,
+			       -1, 0);
+
 		s->gone = true;
-		mmap((void *)s->base, s->len, PROT_NONE,
-		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
+		if (m != (void *)s->base) {
+			/* taken already: forget the range, never unmap it */
+			if (m != MAP_FAILED)
+				munmap(m, s->len);
+			table_set(s, NULL);
+		}
 	}
 }
 
