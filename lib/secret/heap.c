@@ -164,9 +164,11 @@ static void put_back(struct mlk_slab *s, uintptr_t p)
 		k->partial = s;
 		s->in_partial = true;
 	}
-	if (s->navail < s->nobj || k->partial == NULL || k->partial->pnext == NULL)
+	/* all back: unmapped when another slab has room; a memfd_secret one
+	 * at once (while one is mapped, the machine cannot hibernate) */
+	if (s->navail < s->nobj ||
+	    (s->backend != MEMLOCK_SECRET_MEMFD && k->partial->pnext == NULL))
 		return;
-	/* all back and another slab has room: unmap it */
 	for (struct mlk_slab **pp = &k->partial; *pp; pp = &(*pp)->pnext)
 		if (*pp == s) {
 			*pp = s->pnext;
