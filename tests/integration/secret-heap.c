@@ -232,7 +232,7 @@ static void memfd_run(void *arg)
 {
 	MEMLOCK_OPTS(memlock_secret_opts, o, .flags = MEMLOCK_SECRET_F_MEMFD, .on_event = on_event);
 	struct memlock_secret_info in = { .sz = sizeof(in) };
-	char *p;
+	char *p, flags[256];
 	int st;
 
 	(void)arg;
@@ -242,8 +242,12 @@ static void memfd_run(void *arg)
 		_exit(3);
 	if (in.backend != MEMLOCK_SECRET_MEMFD)
 		_exit(events[MEMLOCK_SECRET_EV_NO_MEMFD] ? 77 : 4);
-	if (!in.locked || !in.not_in_child)
+	if (!in.locked || !in.not_in_child || !in.dump_excluded || in.wipe_on_fork)
 		_exit(7);
+	vmflags(p, flags, sizeof(flags));	/* the kernel refuses WIPEONFORK there */
+	if (!has_flag(flags, "lo") || !has_flag(flags, "dd") || !has_flag(flags, "dc") ||
+	    !has_flag(flags, "sh") || has_flag(flags, "wf"))
+		_exit(9);
 	memset(p, 0x42, 32);
 	st = in_child(memfd_child, p);
 	memlock_secret_free(p);
@@ -259,8 +263,8 @@ static void test_memfd(void)
 		return;
 	}
 	ok(WIFEXITED(st) && WEXITSTATUS(st) == 0,
-	   "memfd_secret backend: locked, and a fork child has no mapping there "
-	   "(it faults; status %#x)", st);
+	   "memfd_secret backend: locked, dump-excluded, and a fork child has no mapping there "
+	   "(it faults), as info and smaps (lo dd dc sh) say (status %#x)", st);
 }
 
 /* ------------------------------------------------------------ normal mode */
