@@ -383,13 +383,19 @@ static void large_free(struct mlk_slab *s, void *p)
 
 /* ------------------------------------------------------------ the API */
 
+static void *fail(int err)	/* NULL with errno @err */
+{
+	errno = err;
+	return NULL;
+}
+
 static void *secret_alloc(size_t size, size_t align)
 {
 	int c;
 	void *p;
 
 	if (size == 0)
-		return mlk_err(-EINVAL), NULL;
+		return fail(EINVAL);
 	if (!atomic_load_explicit(&mlk_heap.ready, memory_order_acquire)) {
 		pthread_once(&once, setup);
 		pthread_mutex_lock(&mlk_heap.lock);
@@ -400,7 +406,7 @@ static void *secret_alloc(size_t size, size_t align)
 	if (c != MLK_LARGE && !(mlk_heap.flags & MEMLOCK_SECRET_F_DEBUG))
 		return small_alloc(c);
 	if (size > SIZE_MAX / 2)
-		return mlk_err(-ENOMEM), NULL;
+		return fail(ENOMEM);
 	pthread_mutex_lock(&mlk_heap.lock);
 	p = large_alloc(size, align);
 	pthread_mutex_unlock(&mlk_heap.lock);
@@ -417,14 +423,14 @@ void *memlock_secret_calloc(size_t n, size_t size)
 	size_t bytes;
 
 	if (__builtin_mul_overflow(n, size, &bytes))
-		return mlk_err(-ENOMEM), NULL;
+		return fail(ENOMEM);
 	return secret_alloc(bytes, MLK_MIN_OBJ);	/* always zero-filled */
 }
 
 void *memlock_secret_aligned_alloc(size_t align, size_t size)
 {
 	if (align == 0 || (align & (align - 1)) || align > MLK_MAX_ALIGN)
-		return mlk_err(-EINVAL), NULL;
+		return fail(EINVAL);
 	return secret_alloc(size, align < MLK_MIN_OBJ ? MLK_MIN_OBJ : align);
 }
 
