@@ -273,9 +273,7 @@ static void *small_alloc(int c)
 	void *p;
 	long i;
 
-	if (t == NULL)
-		return NULL;
-	if (t->n[c] == 0 && refill(t, c) < 0) {
+	if (t == NULL || (t->n[c] == 0 && refill(t, c) < 0)) {
 		atomic_fetch_add_explicit(&mlk_heap.failures, 1, memory_order_relaxed);
 		return NULL;
 	}
@@ -295,12 +293,13 @@ static _Noreturn void bad_free(enum memlock_secret_event ev, const void *p, size
 static void small_free(struct mlk_slab *s, void *p)
 {
 	long i = mlk_obj_index(s, (uintptr_t)p, false);
-	uint64_t bit = 1ull << (i % 64), old;
+	uint64_t bit, old;
 	struct tcache *t;
 	int c = s->cls;
 
-	if (i < 0)
+	if (i < 0)	/* not the start of an object */
 		bad_free(MEMLOCK_SECRET_EV_BAD_FREE, p, 0);
+	bit = 1ull << (i % 64);
 	old = atomic_fetch_and_explicit(&s->used[i / 64], ~bit, memory_order_relaxed);
 	if (!(old & bit))
 		bad_free(MEMLOCK_SECRET_EV_BAD_FREE, p, s->obj_size);

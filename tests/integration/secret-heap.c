@@ -198,6 +198,18 @@ static void double_free(void *arg)
 	memlock_secret_free(p);
 }
 
+static void inner_free(void *arg)
+{
+	MEMLOCK_OPTS(memlock_secret_opts, o, .on_event = on_event);
+	char *p;
+
+	(void)arg;
+	if (memlock_secret_init(&o) < 0)
+		_exit(3);
+	p = memlock_secret_alloc(32);
+	memlock_secret_free(p + 8);
+}
+
 static void test_debug(void)
 {
 	int st;
@@ -215,6 +227,9 @@ static void test_debug(void)
 	st = in_child(double_free, NULL);
 	ok(WIFEXITED(st) && WEXITSTATUS(st) == 40 + MEMLOCK_SECRET_EV_BAD_FREE,
 	   "a double free is reported to the callback, then abort (status %#x)", st);
+	st = in_child(inner_free, NULL);
+	ok(WIFEXITED(st) && WEXITSTATUS(st) == 40 + MEMLOCK_SECRET_EV_BAD_FREE,
+	   "so is a free of a pointer inside a secret (status %#x)", st);
 }
 
 /* ------------------------------------------------------------ memfd_secret */
