@@ -13,32 +13,41 @@ tmp=$(mktemp -d)
 chmod 755 "$tmp"
 at_exit "rm -rf '$tmp'"
 
-# run_sub NAME COMMAND...: the TAP lines of COMMAND renumbered as ours
-run_sub() {
-	local name=$1 line out rc
-	shift
-	out=$("$@" 2>"$tmp/err")
-	rc=$?
+# tap_of NAME RC OUT: the TAP lines of OUT renumbered as ours, and RC
+tap_of() {
+	local name=$1 rc=$2 out=$3 line
 	while IFS= read -r line; do
 		case $line in
 		"ok "*" - "*) ok "$name: ${line#ok * - }" ;;
 		"not ok "*" - "*) not_ok "$name: ${line#not ok * - }" ;;
 		esac
 	done <<<"$out"
-	[ "$rc" -eq 0 ] || { not_ok "$name: exit status $rc"; diag "$(head -c 2000 "$tmp/err")"; }
+	[ "$rc" -eq 0 ] || { not_ok "$name: exit status $rc"; diag "$(head -c 2000 "$tmp/err.$name")"; }
+}
+
+# run_sub NAME COMMAND...
+run_sub() {
+	local name=$1 out rc
+	shift
+	out=$("$@" 2>"$tmp/err.$name")
+	rc=$?
+	tap_of "$name" $rc "$out"
 }
 
 root=0
 [ "$(id -u)" -eq 0 ] && root=1
 cap_ipc_lock() { (( (16#$(awk '/^CapEff:/ { print $2 }' /proc/self/status) >> 14) & 1 )); }
 
+# the 10 s stress runs beside the rest (its TAP is read at the end)
+"$H" stress 10 >"$tmp/stress" 2>"$tmp/err.stress" &
+stress_pid=$!
+at_exit "kill $stress_pid"
 run_sub quick "$H" quick
 if cap_ipc_lock; then
 	run_sub million "$H" million
 else
 	skip "1,000,000 live secrets" "needs CAP_IPC_LOCK (32 MB of payload is past the limit)"
 fi
-run_sub stress "$H" stress 10
 
 if [ $root -eq 1 ] && command -v setpriv >/dev/null; then
 	for mode in strict best; do
@@ -52,6 +61,8 @@ fi
 # the same bytes are in malloc(3) memory, they are)
 if [ $root -eq 0 ]; then
 	skip "core dumps contain no secret bytes" "needs root to set /proc/sys/kernel/core_pattern"
+	wait $stress_pid
+	tap_of stress $? "$(cat "$tmp/stress")"
 	done_testing
 	exit 0
 fi
@@ -77,4 +88,6 @@ for how in plain mlock memfd; do
 		is "core ($how backend): the secret's bytes are not in the core" "$n" 0
 	fi
 done
+wait $stress_pid
+tap_of stress $? "$(cat "$tmp/stress")"
 done_testing
