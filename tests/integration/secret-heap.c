@@ -349,6 +349,14 @@ static void test_api(void)
 	   "stats: 1 live, 1 slab, 64 KiB locked (live %llu, slabs %llu, locked %llu)",
 	   (unsigned long long)st.live, (unsigned long long)st.slabs,
 	   (unsigned long long)st.bytes_locked);
+	{
+		MEMLOCK_OPTS(memlock_secret_opts, dbg, .flags = MEMLOCK_SECRET_F_DEBUG);
+		MEMLOCK_OPTS(memlock_secret_opts, best, .policy = MEMLOCK_SECRET_BEST_EFFORT);
+
+		ok(memlock_secret_init(&dbg) == -EBUSY && errno == EBUSY &&
+		   memlock_secret_init(&best) == 0 && memlock_secret_init(NULL) == 0,
+		   "init: debug mode refused while slabs are held (EBUSY), the policy changes");
+	}
 	memset(p, 0xa5, 32);
 	memlock_secret_free(p);
 	for (int i = 0; i < 32; i++)
