@@ -164,10 +164,11 @@ static void put_back(struct mlk_slab *s, uintptr_t p)
 		k->partial = s;
 		s->in_partial = true;
 	}
-	/* all back: unmapped when another slab has room; a memfd_secret one
-	 * at once (while one is mapped, the machine cannot hibernate) */
+	/* all back: unmapped when another slab has room; at once when it is
+	 * memfd_secret (while one is mapped, the machine cannot hibernate) or
+	 * unlocked (the next one may be locked) */
 	if (s->navail < s->nobj ||
-	    (s->backend != MEMLOCK_SECRET_MEMFD && k->partial->pnext == NULL))
+	    (s->backend == MEMLOCK_SECRET_MLOCK && k->partial->pnext == NULL))
 		return;
 	for (struct mlk_slab **pp = &k->partial; *pp; pp = &(*pp)->pnext)
 		if (*pp == s) {
