@@ -15,7 +15,7 @@
 #   make install        PREFIX=/usr/local DESTDIR=
 #   make deps           installs what is missing (root), or says what to install
 
-VERSION     := 1.0.0
+VERSION     := 1.1.0
 SOVERSION   := 1
 PREFIX      ?= /usr/local
 LIBDIR      ?= $(PREFIX)/lib

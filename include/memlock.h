@@ -2,7 +2,7 @@
 /*
  * memlock.h - keep memory in RAM on Linux: lock your own pages, read the
  * kernel's lock and swap state, predict by the kernel's own rules whether a
- * lock will succeed, lock other processes and programs. libmemlock 1.0.
+ * lock will succeed, lock other processes and programs. libmemlock 1.1.
  *
  * Conventions (every function):
  *  - 0 (or a count >= 0) on success, -errno on failure, with errno set too;

@@ -17,8 +17,6 @@ build) want=$build ;;
 check) want="$build libcmocka-dev util-linux python3 busybox-static shellcheck abigail-tools g++ time"
 	# promtool, and node_exporter's textfile collector (metrics.sh)
 	optional="prometheus prometheus-node-exporter" ;;
-bench) want="$build hyperfine gdb python3 vmtouch" ;;
-check) want="$build libcmocka-dev util-linux python3 busybox-static shellcheck abigail-tools g++ time" ;;
 bench) want="$build hyperfine gdb python3 vmtouch libsodium-dev libssl-dev" ;;
 cross) want="$build gcc-aarch64-linux-gnu libc6-dev-arm64-cross" ;;
 aarch64) want="$build gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm cpio" ;;

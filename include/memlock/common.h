@@ -18,7 +18,7 @@ extern "C" {
 #define MEMLOCK_MUST_CHECK __attribute__((warn_unused_result))
 
 #define MEMLOCK_VERSION_MAJOR 1
-#define MEMLOCK_VERSION_MINOR 0
+#define MEMLOCK_VERSION_MINOR 1
 #define MEMLOCK_UNLIMITED UINT64_MAX
 
 /**

@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 
 M=1048576
-sleep 60 & p=$!
+sleep 3600 & p=$!	# (a whole run: at_exit ends it; 60 s ran out in lanes on a loaded machine)
 at_exit "kill $p"
 lim() { "$MEMLOCK" limit -r -n -b -o SOFT,HARD "$1"; }
 proc() { awk '/^Max locked memory/ { print $4, $5 }' /proc/"$1"/limits; }
