@@ -7,6 +7,7 @@
 #include <getopt.h>
 #include <search.h>
 #include <inttypes.h>
+#include <sched.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -191,8 +192,9 @@ static void skipped(struct files_run *run, const struct memlock_file *f)
 		hint("give -R to walk it");
 }
 
-static void one_file(struct files_run *run, const struct memlock_file *f)
+static void one_file(void *arg, const struct memlock_file *f)
 {
+	struct files_run *run = arg;
 	struct memlock_residency r = { .sz = sizeof(r) };
 	int rc;
 
@@ -210,7 +212,7 @@ static void one_file(struct files_run *run, const struct memlock_file *f)
 	case MEMLOCK_FILE_REGULAR:
 		break;
 	}
-	rc = memlock_file_residency(f->fd, run->res_flags, &r);
+	rc = memlock_file_residency_walked(f, run->res_flags, &r);
 	if (rc < 0) {
 		run->t.errors++;
 		warn_rc(rc, "cannot read the residency of %s", user_str(f->path));
@@ -238,22 +240,21 @@ static void total_row(struct files_run *run)
 	output_set_num(out, ln, T_ERRORS, t->errors);
 }
 
-static int walk(struct files_run *run, char **paths, int n, const struct memlock_walk_opts *wo)
+/* Two CPUs or more to run on: the walk gets a thread of its own. */
+static bool cpus_to_spare(void)
 {
-	struct memlock_files *w = memlock_files_open((const char *const *)paths, (size_t)n, wo);
-	struct memlock_file f = { .sz = sizeof(f) };
-	int rc;
+	cpu_set_t set;
 
-	if (w == NULL) {
-		warn_rc(-errno, "cannot walk the files");
-		return -errno;
-	}
-	while ((rc = memlock_files_next(w, &f)) == 0)
-		one_file(run, &f);
-	memlock_files_close(w);
+	return sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 1;
+}
+
+static int walk(struct files_run *run, char **paths, size_t n, const struct memlock_walk_opts *wo)
+{
+	int rc = files_walk_piped(paths, n, wo, cpus_to_spare(), one_file, run);
+
 	if (rc < 0)
 		warn_rc(rc, "cannot walk the files");
-	return rc < 0 ? rc : 0;
+	return rc;
 }
 
 /* The paths to read: the operands, and what --with-libs and --from-pid
@@ -539,7 +540,7 @@ int cmd_files(int argc, char **argv)
 		rc = output_init(&run.out, file_defaults, ARRAY_SIZE(file_defaults), "files");
 	if (rc < 0)
 		errtryhelp("files");
-	rc = walk(&run, ops.v, (int)ops.n, &wo);
+	rc = walk(&run, ops.v, ops.n, &wo);
 	operands_free(&ops);
 	if (run.summary)
 		total_row(&run);

@@ -18,6 +18,14 @@ struct files_lock_opts {
 	bool daemon;		/* --daemon */
 };
 
+/* files-pipe.c: walk @paths and hand each entry to @fn, in the walk's order,
+ * from the calling thread; a regular file's fd is open during the call and
+ * closed after it. With @threads, the walk runs in a second thread. 0 or
+ * the walk's -errno. */
+typedef void (*walked_fn)(void *arg, const struct memlock_file *f);
+int files_walk_piped(char **paths, size_t n, const struct memlock_walk_opts *wo, bool threads,
+		     walked_fn fn, void *arg);
+
 /* files-lock.c: lock @paths and hold them until SIGINT/SIGTERM; the exit status */
 int files_lock(char **paths, int n, const struct memlock_walk_opts *wo,
 	       const struct files_lock_opts *o);

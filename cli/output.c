@@ -295,7 +295,19 @@ void output_free(struct output *out)
  * prints (an array named as the table), one object a line. */
 bool output_streaming(const struct output *out)
 {
-	return out->json && out->sort == NULL;
+	return (out->json || out->raw) && out->sort == NULL;
+}
+
+/* -r: a raw line needs no other line's width, so libsmartcols prints it
+ * (and the header before the first) as it would at the end; the line
+ * separator is ours, since the line is the table's last when printed. */
+static void stream_raw_line(struct output *out, struct libscols_line *ln)
+{
+	if (scols_table_print_range(out->tb, ln, ln) < 0)
+		err(EXIT_FAILURE, "cannot print");
+	fputc('\n', stdout);
+	out->streamed++;
+	scols_table_remove_line(out->tb, ln);
 }
 
 static struct json_object *cell_json(const struct output *out, size_t pos, const char *data)
@@ -322,9 +334,14 @@ static struct json_object *cell_json(const struct output *out, size_t pos, const
 
 void output_stream_line(struct output *out, struct libscols_line *ln)
 {
-	struct json_object *obj = json_object_new_object();
+	struct json_object *obj;
 	const char *s;
 
+	if (!out->json) {
+		stream_raw_line(out, ln);
+		return;
+	}
+	obj = json_object_new_object();
 	if (obj == NULL)
 		err(EXIT_FAILURE, "cannot allocate memory");
 	for (size_t i = 0; i < out->ncolumns; i++) {
@@ -355,6 +372,11 @@ int output_print(struct output *out)
 {
 	int rc;
 
+	if (output_streaming(out) && !out->json && out->streamed) {
+		scols_unref_table(out->tb);
+		out->tb = NULL;
+		return ferror(stdout) ? -EIO : 0;
+	}
 	if (output_streaming(out) && out->streamed) {	/* the end of the document */
 		fputs("\n   ]\n}\n", stdout);
 		scols_unref_table(out->tb);

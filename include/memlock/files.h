@@ -99,6 +99,7 @@ enum memlock_file_skip {
 /* struct memlock_walk_opts::flags */
 #define MEMLOCK_WALK_RECURSIVE	(1u << 0)	/* walk directories (symlinks inside are not followed) */
 #define MEMLOCK_WALK_ONE_FS	(1u << 1)	/* stay on each operand's file system */
+#define MEMLOCK_WALK_KEEP_FD	(1u << 2)	/* a regular file's fd is the caller's to close (1.1) */
 
 /**
  * struct memlock_walk_opts - how to walk.
@@ -127,7 +128,8 @@ struct memlock_walk_opts {
  * @path: the path as given plus the names walked, bytes as the file system
  *        has them (not always UTF-8); valid until the next call.
  * @kind: what it is; @fd is open (read-only, close-on-exec) for
- *        MEMLOCK_FILE_REGULAR and closed by the next call, -1 otherwise.
+ *        MEMLOCK_FILE_REGULAR and closed by the next call (with
+ *        MEMLOCK_WALK_KEEP_FD: by the caller, when it likes), -1 otherwise.
  * @skip: why it was skipped; @err: the errno for MEMLOCK_FILE_ERROR.
  * @dev, @ino, @size, @mode, @nlink: its stat(2) fields.
  * @operand: it is one of the paths given, not a file found by the walk.
@@ -172,6 +174,24 @@ MEMLOCK_API MEMLOCK_MUST_CHECK int memlock_files_next(struct memlock_files *w,
 
 /** memlock_files_close() - end a walk (NULL is allowed). */
 MEMLOCK_API void memlock_files_close(struct memlock_files *w);
+
+/**
+ * memlock_file_residency_walked() - page-cache residency of a regular file
+ * a walk gave (memlock_files_next()), from the size the walk read.
+ * @f: a MEMLOCK_FILE_REGULAR entry whose @fd is still open.
+ * @flags: 0 or MEMLOCK_F_MINCORE.
+ * @r: filled; @r->sz must be set.
+ *
+ * As memlock_file_residency(), without a second fstat(2) of the file: a
+ * walk of many small files makes one system call fewer per file. @r->size
+ * is @f->size. @f may come from another thread than the walk's, as long as
+ * its @fd is open (MEMLOCK_WALK_KEEP_FD).
+ * Return: 0 (also when the residency is unknown), -EINVAL for a bad @f, @r
+ * or @flags, -errno of fstat(2), mmap(2) or mincore(2). Since 1.1.
+ */
+MEMLOCK_API MEMLOCK_MUST_CHECK int memlock_file_residency_walked(const struct memlock_file *f,
+								 unsigned int flags,
+								 struct memlock_residency *r);
 
 /**
  * memlock_file_skip_name() - a short phrase for a skip reason, such as

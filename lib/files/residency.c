@@ -135,23 +135,24 @@ static int by_mincore(int fd, struct memlock_residency *r)
 	return 0;
 }
 
-static int residency(int fd, unsigned int flags, struct memlock_residency *r)
+/* The residency of regular file @fd of @size bytes; @st is its stat when
+ * the caller has it, else it is read only where mincore(2) needs it. */
+static int residency_sized(int fd, uint64_t size, const struct stat *st, unsigned int flags,
+			   struct memlock_residency *r)
 {
 	uint64_t ps = (uint64_t)sysconf(_SC_PAGESIZE);
-	struct stat st;
+	struct stat own;
 	int rc = -ENOSYS;
 
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	if (!S_ISREG(st.st_mode))
-		return S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
-	r->size = (uint64_t)st.st_size;
+	r->size = size;
 	r->pages = (r->size + ps - 1) / ps;
 
 	if (!(flags & MEMLOCK_F_MINCORE))
 		rc = by_cachestat(fd, r);
 	if (rc == -ENOSYS || rc == -EOPNOTSUPP) {
-		if (mincore_tells_truth(fd, &st))
+		if (st == NULL && fstat(fd, &own) < 0)
+			return -errno;
+		if (mincore_tells_truth(fd, st ? st : &own))
 			rc = by_mincore(fd, r);
 		else
 			rc = -EPERM;
@@ -169,6 +170,17 @@ static int residency(int fd, unsigned int flags, struct memlock_residency *r)
 	return 0;
 }
 
+static int residency(int fd, unsigned int flags, struct memlock_residency *r)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+	return residency_sized(fd, (uint64_t)st.st_size, &st, flags, r);
+}
+
 int memlock_file_residency(int fd, unsigned int flags, struct memlock_residency *out)
 {
 	struct memlock_residency r = { .sz = sizeof(r) };
@@ -177,6 +189,21 @@ int memlock_file_residency(int fd, unsigned int flags, struct memlock_residency 
 	if (mlk_out_check(out, MLK_SZ_RESIDENCY) < 0 || (flags & ~MEMLOCK_F_MINCORE))
 		return mlk_err(-EINVAL);
 	rc = residency(fd, flags, &r);
+	if (rc == 0)
+		mlk_out_copy(out, &r, sizeof(r));
+	return mlk_err(rc);
+}
+
+int memlock_file_residency_walked(const struct memlock_file *f, unsigned int flags,
+				  struct memlock_residency *out)
+{
+	struct memlock_residency r = { .sz = sizeof(r) };
+	int rc;
+
+	if (f == NULL || mlk_out_check(out, MLK_SZ_RESIDENCY) < 0 || (flags & ~MEMLOCK_F_MINCORE) ||
+	    f->sz < MLK_SZ_FILE || f->kind != MEMLOCK_FILE_REGULAR || f->fd < 0)
+		return mlk_err(-EINVAL);
+	rc = residency_sized(f->fd, f->size, NULL, flags, &r);
 	if (rc == 0)
 		mlk_out_copy(out, &r, sizeof(r));
 	return mlk_err(rc);

@@ -184,7 +184,9 @@ static int give_regular(struct memlock_files *w, int dirfd, const char *name,
 		f->skip = MEMLOCK_SKIP_HARDLINK;
 		return rc;
 	}
-	w->fd = f->fd = fd;
+	f->fd = fd;
+	if (!(w->opts.flags & MEMLOCK_WALK_KEEP_FD))
+		w->fd = fd;	/* closed by the next call */
 	f->kind = MEMLOCK_FILE_REGULAR;
 	return 0;
 }
@@ -402,7 +404,8 @@ struct memlock_files *memlock_files_open(const char *const *paths, size_t n,
 	if (opts)
 		rc = mlk_opts_get(&o, sizeof(o), opts, MLK_SZ_WALK_OPTS);
 	if (rc == 0 && ((paths == NULL && n) ||
-			(o.flags & ~(MEMLOCK_WALK_RECURSIVE | MEMLOCK_WALK_ONE_FS))))
+			(o.flags & ~(MEMLOCK_WALK_RECURSIVE | MEMLOCK_WALK_ONE_FS |
+				     MEMLOCK_WALK_KEEP_FD))))
 		rc = -EINVAL;
 	if (rc < 0) {
 		errno = -rc;

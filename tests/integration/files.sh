@@ -5,7 +5,8 @@
 # uid 65534 a root-owned 0644 file's residency is the truth or unknown,
 # never 100%; walks count hard links once, walk nested file systems whose
 # roots share an inode number, stop at bind-mount loops, honour -x, -i, -I,
-# -m; FIFOs are skipped without blocking; -J is valid UTF-8 for any name.
+# -m; FIFOs are skipped without blocking; -J is valid UTF-8 for any name;
+# -J and -r are streamed in the walk's order, with one CPU or two.
 . "$(dirname "$0")/lib.sh"
 
 PAGE=$(getconf PAGESIZE)
@@ -193,6 +194,25 @@ if ldd "$MEMLOCK" 2>/dev/null | grep -q libasan; then
 	skip "-J keeps less in memory than a sorted table" "a sanitized build (make check-release measures it)"
 else
 	check "-J keeps less in memory than a sorted table of the same files" test "$((streamed * 2))" -lt "$buffered"
+fi
+# the walk runs in a thread of its own beside the report (2 CPUs): the order
+# is the walk's, as with one CPU or few descriptors (no thread, small chunks)
+rows() { "$MEMLOCK" files -R -r -n -o PATH,SIZE,FILE_PAGES "$many"; }
+rows >"$dir/rows.2cpu"
+is "-r: the walk's order, as -J gives it" \
+	"$(awk '{ print $1 }' "$dir/rows.2cpu" | md5sum)" \
+	"$(python3 -c 'import json, sys; [print(f["path"]) for f in json.load(open(sys.argv[1]))["files"]]' "$dir/out" | md5sum)"
+if command -v taskset >/dev/null; then
+	is "-r on one CPU: the same rows" "$(taskset -c 0 "$MEMLOCK" files -R -r -n -o PATH,SIZE,FILE_PAGES "$many" | md5sum)" \
+		"$(md5sum <"$dir/rows.2cpu")"
+else
+	skip "-r on one CPU" "no taskset"
+fi
+is "-r with 40 descriptors: the same rows, none refused" \
+	"$( (ulimit -n 40 && rows 2>&1) | md5sum)" "$(md5sum <"$dir/rows.2cpu")"
+if ! ldd "$MEMLOCK" 2>/dev/null | grep -q libasan; then
+	rowsrss=$(maxrss "$MEMLOCK" files -r -R "$many")
+	check "-r streams too: less memory than a sorted table ($rowsrss kB)" test "$((rowsrss * 2))" -lt "$buffered"
 fi
 rm -rf "$many"
 

@@ -195,6 +195,49 @@ static void test_walk(void **state)
 	assert_int_equal(errno, EINVAL);
 }
 
+/* MEMLOCK_WALK_KEEP_FD: the fds stay open past the next call, and the
+ * residency from the walk's size matches memlock_file_residency(). */
+static void test_walk_keep_fd(void **state)
+{
+	struct memlock_walk_opts o = { .sz = sizeof(o),
+				       .flags = MEMLOCK_WALK_RECURSIVE | MEMLOCK_WALK_KEEP_FD };
+	struct memlock_residency a = { .sz = sizeof(a) }, b = { .sz = sizeof(b) };
+	struct memlock_file f = { .sz = sizeof(f) }, bad;
+	char sub[256];
+	const char *paths[] = { sub };
+	struct memlock_files *w;
+	int fds[4], n = 0, rc;
+
+	(void)state;
+	snprintf(sub, sizeof(sub), "%s/k", dir);
+	assert_int_equal(mkdir(sub, 0755), 0);
+	close(mkfile("k/one", 3 * (size_t)page + 1, 'k'));
+	close(mkfile("k/two", 1, 'k'));
+	w = memlock_files_open(paths, 1, &o);
+	assert_non_null(w);
+	while ((rc = memlock_files_next(w, &f)) == 0) {
+		if (f.kind != MEMLOCK_FILE_REGULAR)
+			continue;
+		assert_true(n < 4);
+		fds[n++] = f.fd;
+		assert_int_equal(memlock_file_residency_walked(&f, 0, &a), 0);
+		assert_int_equal(memlock_file_residency(f.fd, 0, &b), 0);
+		assert_int_equal(a.size, f.size);
+		assert_int_equal(a.pages, b.pages);
+		assert_int_equal(a.cached, b.cached);
+		assert_int_equal(a.source, b.source);
+		bad = f;
+		bad.kind = MEMLOCK_FILE_DIRECTORY;
+		assert_int_equal(memlock_file_residency_walked(&bad, 0, &a), -EINVAL);
+		assert_int_equal(memlock_file_residency_walked(&f, MEMLOCK_F_SPREAD, &a), -EINVAL);
+	}
+	assert_int_equal(rc, 1);
+	memlock_files_close(w);
+	assert_int_equal(n, 2);
+	for (int i = 0; i < n; i++)	/* still open: the caller's */
+		assert_int_equal(close(fds[i]), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -202,6 +245,7 @@ int main(void)
 		cmocka_unit_test(test_extents),
 		cmocka_unit_test(test_holder),
 		cmocka_unit_test(test_walk),
+		cmocka_unit_test(test_walk_keep_fd),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
