@@ -27,6 +27,8 @@
 
 #define WATCH_MASK (IN_CREATE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM | IN_MODIFY | \
 		    IN_CLOSE_WRITE | IN_ONLYDIR | IN_DONT_FOLLOW)
+/* what makes a name that is not held new */
+#define NEW_MASK (IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE)
 
 int follow_by_path(const void *a, const void *b)
 {
@@ -52,6 +54,8 @@ struct follow *follow_new(struct memlock_holder *h, char **paths, int n,
 	fw->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (fw->ifd < 0)
 		warn("cannot follow changes of the files (inotify)");
+	for (size_t i = 0; i < fw->nops; i++)	/* before the walk: nothing new is missed */
+		follow_watch_operand(fw, fw->ops[i]);
 	return fw;
 }
 
@@ -67,6 +71,7 @@ void follow_add_operand(struct follow *fw, const char *path)
 		err(EXIT_FAILURE, "cannot allocate memory");
 	fw->ops = o;
 	fw->nops++;
+	follow_watch_operand(fw, path);
 }
 
 struct held_entry *follow_lookup(struct follow *fw, const char *path)
@@ -76,12 +81,50 @@ struct held_entry *follow_lookup(struct follow *fw, const char *path)
 	return e ? *e : NULL;
 }
 
+int follow_watch_dir(struct follow *fw, const char *dir, bool walked)
+{
+	int wd;
+
+	if (fw->ifd < 0)
+		return -1;
+	wd = inotify_add_watch(fw->ifd, dir, WATCH_MASK);
+	if (wd < 0) {
+		if (errno == ENOSPC && !fw->watch_full) {
+			warnx("not following changes in %s and more: the inotify watches are used up",
+			      user_str(dir));
+			hint("raise fs.inotify.max_user_watches (sysctl)");
+			fw->watch_full = true;
+		}
+		return -1;
+	}
+	if (wd >= fw->ndirs) {
+		int n = wd * 2 + 16;
+		char **d = realloc(fw->dirs, (size_t)n * sizeof(*d));
+		unsigned char *w = d ? realloc(fw->walked, (size_t)n) : NULL;
+
+		if (w == NULL)
+			err(EXIT_FAILURE, "cannot allocate memory");
+		memset(d + fw->ndirs, 0, (size_t)(n - fw->ndirs) * sizeof(*d));
+		memset(w + fw->ndirs, 0, (size_t)(n - fw->ndirs));
+		fw->dirs = d;
+		fw->walked = w;
+		fw->ndirs = n;
+	}
+	fw->walked[wd] |= walked;
+	if (fw->dirs[wd] && strcmp(fw->dirs[wd], dir) == 0)
+		return 0;
+	free(fw->dirs[wd]);	/* new, or the same directory under a new name */
+	fw->dirs[wd] = strdup(dir);
+	if (fw->dirs[wd] == NULL)
+		err(EXIT_FAILURE, "cannot allocate memory");
+	return 0;
+}
+
 /* Watch the directory of @path (once per directory: the kernel gives the same wd). */
 static void watch_dir_of(struct follow *fw, const char *path)
 {
 	const char *slash = strrchr(path, '/');
 	char *dir;
-	int wd;
 
 	if (fw->ifd < 0)
 		return;
@@ -95,33 +138,8 @@ static void watch_dir_of(struct follow *fw, const char *path)
 		return;
 	}
 	free(fw->last_dir);
-	fw->last_dir = strdup(dir);
-	wd = inotify_add_watch(fw->ifd, dir, WATCH_MASK);
-	if (wd < 0) {
-		if (errno == ENOSPC && !fw->watch_full) {
-			warnx("not following changes in %s and more: the inotify watches are used up",
-			      user_str(dir));
-			hint("raise fs.inotify.max_user_watches (sysctl)");
-			fw->watch_full = true;
-		}
-		free(dir);
-		return;
-	}
-	if (wd >= fw->ndirs) {
-		int n = wd * 2 + 16;
-		char **d = realloc(fw->dirs, (size_t)n * sizeof(*d));
-
-		if (d == NULL)
-			err(EXIT_FAILURE, "cannot allocate memory");
-		memset(d + fw->ndirs, 0, (size_t)(n - fw->ndirs) * sizeof(*d));
-		fw->dirs = d;
-		fw->ndirs = n;
-	}
-	if (fw->dirs[wd]) {
-		free(dir);
-		return;
-	}
-	fw->dirs[wd] = dir;
+	fw->last_dir = dir;
+	follow_watch_dir(fw, dir, false);
 }
 
 static void set_result(struct held_entry *e, const struct memlock_hold_result *r)
@@ -225,6 +243,32 @@ static void mark(struct follow *fw, struct held_entry *e)
 	fw->batch[fw->nbatch++] = e;
 }
 
+struct under {
+	struct follow *fw;
+	const char *dir;
+	size_t len;
+};
+
+static void mark_under(const void *node, VISIT v, void *arg)
+{
+	struct held_entry *e = *(struct held_entry *const *)node;
+	const struct under *u = arg;
+
+	if ((v == postorder || v == leaf) && strncmp(e->path, u->dir, u->len) == 0 &&
+	    e->path[u->len] == '/')
+		mark(u->fw, e);
+}
+
+/* Directory @dir moved away: its files go by other names now (released
+ * with the batch, and locked under their new names if they are still in
+ * the walk), not twice. */
+static void mark_moved_dir(struct follow *fw, const char *dir)
+{
+	struct under u = { fw, dir, strlen(dir) };
+
+	twalk_r(fw->tree, mark_under, &u);
+}
+
 /* Read what inotify has; the entries named go into the batch. */
 static void read_events(struct follow *fw)
 {
@@ -235,21 +279,30 @@ static void read_events(struct follow *fw)
 	while ((n = read(fw->ifd, buf, sizeof(buf))) > 0) {
 		for (char *p = buf; p < buf + n;) {
 			const struct inotify_event *ev = (const struct inotify_event *)p;
+			const char *p_name;
 			struct held_entry *e;
 
 			p += sizeof(*ev) + ev->len;
+			if (ev->mask & IN_Q_OVERFLOW)
+				fw->overflow = true;
 			if (ev->mask & IN_IGNORED && ev->wd < fw->ndirs) {
 				free(fw->dirs[ev->wd]);	/* the directory is gone */
 				fw->dirs[ev->wd] = NULL;
+				fw->walked[ev->wd] = 0;
 			}
 			if (ev->len == 0 || ev->wd >= fw->ndirs || fw->dirs[ev->wd] == NULL)
 				continue;
 			if ((size_t)snprintf(path, sizeof(path), "%s/%s", fw->dirs[ev->wd], ev->name) >=
 			    sizeof(path))
 				continue;
-			e = follow_lookup(fw, strcmp(fw->dirs[ev->wd], "/") ? path : path + 1);
+			p_name = strcmp(fw->dirs[ev->wd], "/") ? path : path + 1;
+			if ((ev->mask & IN_MOVED_FROM) && (ev->mask & IN_ISDIR))
+				mark_moved_dir(fw, p_name);
+			e = follow_lookup(fw, p_name);
 			if (e)
 				mark(fw, e);
+			else if (fw->walked[ev->wd] && (ev->mask & NEW_MASK))
+				follow_adopt_later(fw, p_name);
 		}
 	}
 }
@@ -265,6 +318,7 @@ static void run_batch(struct follow *fw)
 			relock(fw, e, why);
 	}
 	fw->nbatch = 0;
+	follow_adopt_batch(fw);
 }
 
 /* SIGHUP: the walk again. */
@@ -299,6 +353,8 @@ void follow_reload(struct follow *fw)
 		return;
 	}
 	fw->gen++;
+	for (size_t i = 0; i < fw->nops; i++)	/* directories made meanwhile */
+		follow_watch_operand(fw, fw->ops[i]);
 	while (memlock_files_next(w, &f) == 0) {
 		struct memlock_hold_result r = { .sz = sizeof(r) };
 		struct held_entry *e;
@@ -348,7 +404,7 @@ void follow_hold(struct follow *fw)
 	pfd[2] = (struct pollfd){ .fd = fw->ctl, .events = POLLIN };
 	for (;;) {
 		struct signalfd_siginfo si;
-		int timeout = fw->nbatch ? 100 : -1;
+		int timeout = fw->nbatch || fw->nnew ? 100 : -1;
 		int r = poll(pfd, 3, timeout);	/* (a negative fd is not polled) */
 
 		if (r < 0 && errno != EINTR)
@@ -359,6 +415,11 @@ void follow_hold(struct follow *fw)
 		}
 		if (pfd[1].revents & POLLIN)
 			read_events(fw);
+		if (fw->overflow) {	/* events were lost: what changed is not known */
+			fw->overflow = false;
+			run_batch(fw);
+			follow_reload(fw);
+		}
 		if (pfd[2].revents & POLLIN) {
 			run_batch(fw);
 			control_serve(fw);
@@ -391,6 +452,9 @@ void follow_free(struct follow *fw)
 	for (int i = 0; i < fw->ndirs; i++)
 		free(fw->dirs[i]);
 	free(fw->dirs);
+	free(fw->walked);
+	tdestroy(fw->new_seen, free);	/* the names of a batch not run */
+	free(fw->new_paths);
 	free(fw->last_dir);
 	free(fw->batch);
 	if (fw->ifd >= 0)

@@ -57,6 +57,12 @@ struct follow {
 	char **ops;		/* the paths given (and added), walked again on SIGHUP */
 	size_t nops;
 	struct memlock_walk_opts wo;
+	unsigned char *walked;	/* by watch descriptor: a directory of a walk, whose
+				 * new files are locked (files-adopt.c) */
+	char **new_paths;	/* new names in walked directories, this batch */
+	size_t nnew, new_cap;
+	void *new_seen;		/* tsearch(3) of new_paths: each name once */
+	bool overflow;		/* inotify lost events: walk again */
 };
 
 struct follow *follow_new(struct memlock_holder *h, char **paths, int n,
@@ -71,6 +77,16 @@ void follow_reload(struct follow *fw);
 /* Hold until SIGINT/SIGTERM, following the files; SIGHUP reloads. */
 void follow_hold(struct follow *fw);
 void follow_free(struct follow *fw);
+/* Watch directory @dir (@walked: one of a walk, its new files to be locked);
+ * <0 when it cannot be watched. */
+int follow_watch_dir(struct follow *fw, const char *dir, bool walked);
+
+/* files-adopt.c: new files in the directories of a walk */
+/* Watch every directory a walk of @path enters (with -R). */
+void follow_watch_operand(struct follow *fw, const char *path);
+/* @path is new in a walked directory: lock it with the batch, as the walk would. */
+void follow_adopt_later(struct follow *fw, const char *path);
+void follow_adopt_batch(struct follow *fw);
 
 /* files-control.c: the control socket of a holder, and its clients */
 enum { CTL_STATUS = 1, CTL_ADD, CTL_REMOVE };

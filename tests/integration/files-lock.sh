@@ -3,7 +3,8 @@
 # the holder (its smaps Locked), the holes of a sparse file never read, an
 # unprivileged 8 MiB limit filled exactly with the rest reported (exit
 # status 64 on SIGTERM), --strict holding nothing, SIGHUP keeping the
-# locks, a file truncated while it loads costing an error and no SIGBUS.
+# locks, new files and directories in the walk's directories locked as the
+# walk would, a file truncated while it loads costing an error and no SIGBUS.
 . "$(dirname "$0")/lib.sh"
 
 dir=$(mktemp -d)
@@ -157,7 +158,7 @@ fw=$dir/follow
 mkdir -p "$fw"
 chmod 755 "$fw"
 for f in a b c d; do head -c $((1 << 20)) /dev/urandom >"$fw/$f"; done
-start_holder "$dir/fw.out" "$MEMLOCK" files --lock -R "$fw"
+start_holder "$dir/fw.out" "$MEMLOCK" files --lock -R -I '*.tmp' "$fw"
 vmlck() { awk '/^VmLck:/ { print $2 }' "/proc/$holder/status"; }
 # wait_for TEXT: the holder says it within a second
 wait_for() {
@@ -183,14 +184,43 @@ check "a deleted file is released within a second" wait_for "released $fw/d (del
 is "... its pages with it (kB)" "$(vmlck)" 4100
 head -c $((1 << 20)) /dev/urandom >"$fw/d"
 check "a name that comes back is locked again" wait_for "locked $fw/d again (back): 1M"
+# new files in the walk's directories: locked as the walk would, no SIGHUP
+echo x >"$fw/skip.tmp"
 head -c 8192 /dev/urandom >"$fw/new"
+check "a new file is locked within a second, without SIGHUP" wait_for "locked $fw/new (new): 8K"
+is "... a name -I leaves out is not" "$(grep -c skip.tmp "$dir/fw.out")" 0
+mkdir -p "$dir/m/sub/deeper"
+head -c 4096 /dev/urandom >"$dir/m/sub/deeper/z"
+mv "$dir/m/sub" "$fw/sub"
+check "a directory moved in: its files locked within a second" \
+	wait_for "locked $fw/sub (new directory): 4K in 1 files"
+head -c 4096 /dev/urandom >"$fw/sub/deeper/later"
+check "... and a file made in it afterwards" wait_for "locked $fw/sub/deeper/later (new): 4K"
+# a burst: each name once a batch, each file locked once
+for ((i = 0; i < 512; i++)); do echo b >"$dir/m/b$i"; done
+mv "$dir/m" "$fw/burst"
+check "512 files moved in: locked within a second" wait_for "locked $fw/burst (new directory): 2M in 512 files"
+is "... each once (VmLck, kB)" "$(vmlck)" $((5124 + 8 + 4 + 4 + 2048))
+mv "$fw/burst" "$fw/burst2"
+check "a directory renamed: its files released under the old names" \
+	wait_for "released $fw/burst/b511 (deleted)"
+check "... and locked under the new ones" wait_for "locked $fw/burst2 (new directory): 2M in 512 files"
+is "... once (VmLck, kB)" "$(vmlck)" $((5124 + 8 + 4 + 4 + 2048))
+for ((i = 0; i < 256; i++)); do echo c >"$fw/burst2/c$i"; done
+for ((i = 0; i < 200; i++)); do
+	[ "$(grep -c "^locked $fw/burst2/c[0-9]* (new): 4K" "$dir/fw.out")" -ge 256 ] && break
+	sleep 0.05
+done
+is "256 files made one by one in a walked directory: each locked once" \
+	"$(grep -c "^locked $fw/burst2/c[0-9]* (new): 4K" "$dir/fw.out") $(vmlck)" "256 $((5124 + 8 + 4 + 4 + 2048 + 1024))"
+rm -r "$fw/burst2"
 rm "$fw/c"
 sleep 0.3
 kill -HUP "$holder"
-check "SIGHUP: the walk again, new files locked, gone ones released" \
-	wait_for "reloaded: 3 files kept, 1 locked anew, 0 released"
+check "SIGHUP: the walk again, gone ones released" \
+	wait_for "reloaded: 6 files kept, 0 locked anew, 0 released"
 check "SIGHUP: the holder lives on" kill -0 "$holder"
-is "SIGHUP: what stays stays locked, the new file with it (kB)" "$(vmlck)" $((2048 + 2048 + 1024 + 8))
+is "SIGHUP: what stays stays locked (kB)" "$(vmlck)" $((2048 + 2048 + 1024 + 8 + 4 + 4))
 kill -TERM "$holder"
 wait "$holder"
 
