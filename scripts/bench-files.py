@@ -41,17 +41,29 @@ def warm(top):
     subprocess.run(["vmtouch", "-t", "-q", top], check=True)
 
 
-def timed(cmd, setup=None, teardown=None):
-    times = []
-    for _ in range(RUNS + 1):  # the first is a warm-up
-        if setup:
-            setup()
-        t0 = time.monotonic()
-        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-        times.append(time.monotonic() - t0)
-        if teardown:
-            teardown()
-    return times[1:]
+def interleaved(named):
+    """Each command once a round, in turn, for a warm-up round and RUNS more:
+    a neighbour's load (a shared machine) hits them all alike."""
+    times = {name: [] for name, _ in named}
+    for r in range(RUNS + 1):
+        for name, cmd in named:
+            t0 = time.monotonic()
+            subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+            if r:
+                times[name].append(time.monotonic() - t0)
+    return [(name, times[name]) for name, _ in named]
+
+
+def median_table(title, rows):
+    print("### " + title)
+    print()
+    print("| Command | Median [s] | Min [s] | Max [s] | Relative to the first (medians) |")
+    print("|:---|---:|---:|---:|---:|")
+    base = statistics.median(rows[0][1])
+    for name, t in rows:
+        print("| %s | %.3f | %.3f | %.3f | %.2f |" % (name, statistics.median(t), min(t), max(t),
+                                                     statistics.median(t) / base))
+    print()
 
 
 def end_daemon(pidfile):  # the million-file run's holder
@@ -166,13 +178,13 @@ def main():
                       n * os.sysconf("SC_PAGESIZE") // 1024)
             if n == 100000:
                 listing = os.path.join(tmp, "list")
-                table("residency of 100000 files, warm", [
-                    ("memlock files -R -r", timed([MEMLOCK, "files", "-R", "-r", top])),
-                    ("memlock files -R --summary", timed([MEMLOCK, "files", "-R", "--summary", top])),
-                    ("vmtouch (summary)", timed(["vmtouch", top])),
+                median_table("residency of 100000 files, warm (interleaved rounds)", interleaved([
+                    ("memlock files -R --summary", [MEMLOCK, "files", "-R", "--summary", top]),
+                    ("memlock files -R -r", [MEMLOCK, "files", "-R", "-r", top]),
+                    ("vmtouch (summary)", ["vmtouch", top]),
                     ("find -type f \\| xargs fincore",
-                     timed(["sh", "-c", "find '%s' -type f -print0 | xargs -0 fincore -r" % top])),
-                ])
+                     ["sh", "-c", "find '%s' -type f -print0 | xargs -0 fincore -r" % top]),
+                ]))
             shutil.rmtree(top)
         big = os.path.join(tmp, "big")
         os.makedirs(big)
