@@ -12,7 +12,7 @@ the files' size in pages; a tool that stops short (vmtouch past
 vm.max_map_count) is reported with what it locked, once its VmLck has not
 grown for 2 s. The holder is ended before the next run.
 """
-import os, shutil, signal, statistics, subprocess, sys, tempfile, time
+import os, resource, shutil, signal, statistics, subprocess, sys, tempfile, time
 
 MEMLOCK = os.path.abspath(sys.argv[1])
 MILLION = "--million" in sys.argv
@@ -43,26 +43,34 @@ def warm(top):
 
 def interleaved(named):
     """Each command once a round, in turn, for a warm-up round and RUNS more:
-    a neighbour's load (a shared machine) hits them all alike."""
-    times = {name: [] for name, _ in named}
+    a neighbour's load (a shared machine) hits them all alike. Wall and CPU
+    (user + system, of the command and its children) seconds."""
+    wall = {name: [] for name, _ in named}
+    cpu = {name: [] for name, _ in named}
     for r in range(RUNS + 1):
         for name, cmd in named:
+            ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
             t0 = time.monotonic()
             subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+            t1 = time.monotonic()
+            ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
             if r:
-                times[name].append(time.monotonic() - t0)
-    return [(name, times[name]) for name, _ in named]
+                wall[name].append(t1 - t0)
+                cpu[name].append(ru1.ru_utime + ru1.ru_stime - ru0.ru_utime - ru0.ru_stime)
+    return [(name, wall[name], cpu[name]) for name, _ in named]
 
 
 def median_table(title, rows):
+    m = statistics.median
     print("### " + title)
     print()
-    print("| Command | Median [s] | Min [s] | Max [s] | Relative to the first (medians) |")
-    print("|:---|---:|---:|---:|---:|")
-    base = statistics.median(rows[0][1])
-    for name, t in rows:
-        print("| %s | %.3f | %.3f | %.3f | %.2f |" % (name, statistics.median(t), min(t), max(t),
-                                                     statistics.median(t) / base))
+    print("| Command | Median [s] | Min [s] | Max [s] | CPU median [s] | Relative (median) "
+          "| Relative (CPU) |")
+    print("|:---|---:|---:|---:|---:|---:|---:|")
+    base, cbase = m(rows[0][1]), m(rows[0][2])
+    for name, t, c in rows:
+        print("| %s | %.3f | %.3f | %.3f | %.3f | %.2f | %.2f |" % (
+            name, m(t), min(t), max(t), m(c), m(t) / base, m(c) / cbase))
     print()
 
 
