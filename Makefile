@@ -12,7 +12,7 @@
 #   make bench          benchmarks, results go to docs/BENCHMARKS.md by hand
 #   make cross          cross-compiles the library (and the CLI's objects) for aarch64 (CI)
 #   make check-aarch64  the injection engine's tests on arm64, under qemu-system-aarch64 (CI)
-#   make install        PREFIX=/usr/local DESTDIR=
+#   make install        PREFIX=/usr/local DESTDIR= (SYSTEMDUNITDIR=$(PREFIX)/lib/systemd/system)
 #   make deps           installs what is missing (root), or says what to install
 
 VERSION     := 1.1.0
@@ -23,6 +23,7 @@ BINDIR      ?= $(PREFIX)/bin
 INCLUDEDIR  ?= $(PREFIX)/include
 MANDIR      ?= $(PREFIX)/share/man
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 
 CC          ?= gcc
@@ -307,6 +308,10 @@ install: all install-man
 	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCLUDEDIR@|$(INCLUDEDIR)|; s|@VERSION@|$(VERSION)|' \
 		memlock.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/memlock.pc
 	install -m 644 bash-completion/memlock $(DESTDIR)$(BASHCOMPDIR)/memlock
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
+	sed -e 's|@BINDIR@|$(BINDIR)|g' contrib/systemd/memlock-files.service.in \
+		> $(DESTDIR)$(SYSTEMDUNITDIR)/memlock-files.service
+	chmod 644 $(DESTDIR)$(SYSTEMDUNITDIR)/memlock-files.service
 
 # Every page of man/ (libmemlock.3, one memlock_<topic>.3 per header), and
 # an alias page per function (memlock_verdict_new.3: ".so man3/memlock_predict.3"),
@@ -323,7 +328,8 @@ uninstall:
 		$(DESTDIR)$(INCLUDEDIR)/memlock.h $(DESTDIR)$(INCLUDEDIR)/memlock/*.h \
 		$(DESTDIR)$(PKGCONFIGDIR)/memlock.pc $(DESTDIR)$(MANDIR)/man1/memlock.1 \
 		$(addprefix $(DESTDIR)$(MANDIR)/man3/,$(MAN3_PAGES)) \
-		$(DESTDIR)$(BASHCOMPDIR)/memlock $(DESTDIR)$(LIBEXECDIR)/memlock-exec-helper
+		$(DESTDIR)$(BASHCOMPDIR)/memlock $(DESTDIR)$(LIBEXECDIR)/memlock-exec-helper \
+		$(DESTDIR)$(SYSTEMDUNITDIR)/memlock-files.service
 	scripts/man-aliases.sh -u $(DESTDIR)$(MANDIR)/man3
 	-rmdir $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(INCLUDEDIR)/memlock
 

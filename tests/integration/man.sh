@@ -107,7 +107,14 @@ if command -v man >/dev/null; then
 else
 	skip "man 3 memlock_verdict_new" "man (man-db) is not installed"
 fi
+# the systemd unit of contrib/, with the BINDIR of the install in it
+unit=$root/usr/local/lib/systemd/system/memlock-files.service
+check "the unit is installed in SYSTEMDUNITDIR" test -f "$unit"
+check "its ExecStart= runs the installed memlock" \
+	grep -q '^ExecStart=/usr/local/bin/memlock files --lock ' "$unit"
+is "no @NAME@ is left in it" "$(grep -c '@[A-Z]*@' "$unit" 2>/dev/null)" 0
 make -s --no-print-directory B="$B" DESTDIR="$root" uninstall >"$tmp/uninstall.log" 2>&1
 is "make uninstall DESTDIR=..." "$?" 0
+check "make uninstall removes the unit" test ! -e "$unit"
 is "it removes every page and alias" "$(find "${man3%/man3}" -type f)" ""
 done_testing
