@@ -344,6 +344,46 @@ MEMLOCK_API MEMLOCK_MUST_CHECK int memlock_holder_get(const struct memlock_holde
 						      struct memlock_hold_result *res);
 
 /**
+ * memlock_holder_next() - what @h holds, file by file, in the order of ids.
+ * @cursor: 0 to start; each call moves it past the file it returns.
+ * @res: filled as memlock_holder_get() fills it (@res->sz set by the caller).
+ *
+ * The cursor is an id, and a holder never gives an id twice: files added
+ * or removed between calls do not disturb the walk. A file held all along
+ * is returned once, a file removed before the cursor reaches it is not
+ * returned, and a file added meanwhile is returned (it comes last).
+ * Return: 0 with @res filled, 1 at the end (nothing more is held), -EINVAL
+ * for a bad @h, @cursor or @res.
+ */
+MEMLOCK_API MEMLOCK_MUST_CHECK int memlock_holder_next(const struct memlock_holder *h,
+						       uint64_t *cursor,
+						       struct memlock_hold_result *res);
+
+/**
+ * memlock_holder_add_fds() - memlock_holder_add_fd() of @n files, in order.
+ * @fds: @n regular files, open for reading (the caller closes them after).
+ * @res: @n results; the caller sets @res[0].sz, which is also the size of
+ *       each element of the array (sizeof(struct memlock_hold_result)).
+ *
+ * Each file gets its own result, the one memlock_holder_add_fd() would
+ * give it one file after the other (the budget is spent in the order of
+ * @fds). A file that memlock_holder_add_fd() would refuse has that result
+ * alone: state MEMLOCK_HOLD_NOT_LOCKED, why MEMLOCK_HOLD_WHY_ERROR and err
+ * EINVAL (not a regular file), ENOMEM (the holder's table cannot grow) or
+ * ECHILD (the helper process that was to hold it died). With
+ * MEMLOCK_F_SPREAD the files for helper processes go in batches: up to
+ * SCM_MAX_FD (253) descriptors in a message and one reply per batch; a
+ * helper that dies mid-batch fails the files of that batch with ECHILD
+ * (it never leaves the caller waiting), and the next batch goes to a new
+ * helper.
+ * Return: 0 with every result filled, -EINVAL for a bad @h, @fds or @res
+ * (nothing done).
+ */
+MEMLOCK_API MEMLOCK_MUST_CHECK int memlock_holder_add_fds(struct memlock_holder *h,
+							  const int *fds, size_t n,
+							  struct memlock_hold_result *res);
+
+/**
  * memlock_holder_totals() - what @h holds.
  * Return: 0, or -EINVAL for a bad @t.
  */

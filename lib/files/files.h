@@ -40,6 +40,7 @@ struct hfile {
 struct mlk_shard {
 	pid_t pid;
 	int sock;
+	bool dead;	/* its socket closed on us: the next batch goes to a new one */
 };
 
 struct memlock_holder {
@@ -64,8 +65,10 @@ MLK_HIDDEN uint64_t mlk_cgroup_left(const struct memlock_holder *h);
 /* Hold what fits of @fd in this process, at most @cap more bytes. */
 MLK_HIDDEN int mlk_hold_local(struct memlock_holder *h, int fd, uint64_t cap,
 			      struct memlock_hold_result *res);
-/* Hold @fd in a helper process (the last one, or a new one when it is full). */
-MLK_HIDDEN int mlk_spread_add(struct memlock_holder *h, int fd, struct memlock_hold_result *res);
+/* Hold @fds[0..@n) in helper processes (the last one, or a new one when it
+ * is full or gone), in batches: each file's result in @res[i], @rc[i]. */
+MLK_HIDDEN void mlk_spread_add_many(struct memlock_holder *h, const int *fds, size_t n,
+				    struct memlock_hold_result *res, int *rc);
 /* Release file @id of helper @shard (1-based). */
 MLK_HIDDEN int mlk_spread_remove(struct memlock_holder *h, uint32_t shard, uint64_t id);
 /* Remember a file @res holds (its id into @res->id); -ENOMEM. */

@@ -396,26 +396,21 @@ int memlock_holder_get(const struct memlock_holder *h, uint64_t id, struct memlo
 	return 0;
 }
 
-int memlock_holder_add_fd(struct memlock_holder *h, int fd, struct memlock_hold_result *out)
+int memlock_holder_next(const struct memlock_holder *h, uint64_t *cursor,
+			struct memlock_hold_result *res)
 {
-	struct memlock_hold_result res;
-	int rc;
-
-	if (h == NULL || mlk_out_check(out, MLK_SZ_HOLD_RESULT) < 0)
+	if (h == NULL || cursor == NULL || mlk_out_check(res, MLK_SZ_HOLD_RESULT) < 0)
 		return mlk_err(-EINVAL);
-	/* every mapping of this process in use: straight to the helper, which
-	 * looks at the file itself (no fstat and extents here first) */
-	if ((h->flags & MEMLOCK_F_SPREAD) && h->nshards && h->live_maps >= h->max_maps) {
-		rc = mlk_spread_add(h, fd, &res);
-	} else {
-		rc = mlk_hold_local(h, fd, UINT64_MAX, &res);
-		if (rc == 0 && res.why == MEMLOCK_HOLD_WHY_MAP_COUNT && res.locked == 0 &&
-		    (h->flags & MEMLOCK_F_SPREAD))
-			rc = mlk_spread_add(h, fd, &res);
+	/* ids are indexes + 1 of a table that only grows: past the cursor is
+	 * past every file returned so far, whatever came and went since */
+	for (uint64_t id = *cursor + 1; id <= h->nheld && id > *cursor; id++) {
+		if (held(h, id) == NULL)
+			continue;
+		*cursor = id;
+		return memlock_holder_get(h, id, res);
 	}
-	if (rc == 0)
-		mlk_out_copy(out, &res, sizeof(res));
-	return mlk_err(rc);
+	*cursor = h->nheld > *cursor ? h->nheld : *cursor;
+	return 1;
 }
 
 int memlock_holder_totals(const struct memlock_holder *h, struct memlock_holder_totals *out)

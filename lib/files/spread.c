@@ -5,10 +5,15 @@
  * of the holder's process that keeps nothing of it but a SOCK_SEQPACKET
  * socket: every other descriptor is closed (a directory kept open would keep
  * a file system busy), and the holder's mappings, which a fork copies
- * (unlocked), are unmapped. One
- * request is a file descriptor (SCM_RIGHTS) and the bytes it may lock; one
- * reply the result. A helper ends when its socket closes, or with the holder's
- * process (PR_SET_PDEATHSIG), and takes its locks with it.
+ * (unlocked), are unmapped. A
+ * request is a batch: the bytes the batch may lock and up to SCM_MAX_FD file
+ * descriptors (SCM_RIGHTS) in one message; the reply, one message, a result
+ * per file, in order. A helper whose mappings run out stops at the file that
+ * did not fit and says so: the holder gives the rest to a new helper, so the
+ * budget is spent in the order the files came, as if they came one by one.
+ * A helper ends when its socket closes, or with the holder's process
+ * (PR_SET_PDEATHSIG), and takes its locks with it; one that dies leaves its
+ * socket closed, and the holder's wait for a reply ends there.
  */
 #include <fcntl.h>
 #include <signal.h>
@@ -23,50 +28,69 @@
 
 enum { SHARD_ADD = 1, SHARD_REMOVE };
 
+#define SHARD_BATCH 253u	/* SCM_MAX_FD: descriptors the kernel takes in one message */
+
 struct shard_req {
-	uint32_t op;
-	uint64_t cap;	/* SHARD_ADD: the bytes it may lock */
+	uint32_t op, n;	/* SHARD_ADD: @n descriptors come with it */
+	uint64_t cap;	/* SHARD_ADD: the bytes the batch may lock */
 	uint64_t id;	/* SHARD_REMOVE: the helper's file id */
 };
 
-struct shard_reply {
+struct shard_ans {
 	int32_t rc;
 	struct memlock_hold_result res;
 };
 
-static int send_req(int sock, int fd, const struct shard_req *r)
+/* A reply: how many answers follow, and whether the helper stopped at the
+ * last of them (its mappings ran out: a new helper takes the rest). */
+struct shard_reply {
+	uint32_t n, stopped;
+	struct shard_ans ans[SHARD_BATCH];
+};
+
+union fd_cmsg {
+	struct cmsghdr h;
+	char buf[CMSG_SPACE(SHARD_BATCH * sizeof(int))];
+};
+
+static int send_req(int sock, const int *fds, const struct shard_req *r)
 {
 	struct shard_req req = *r;
 	struct iovec iov = { &req, sizeof(req) };
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} u;
+	union fd_cmsg u;
+	size_t fdlen = (size_t)r->n * sizeof(int);
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-			      .msg_controllen = fd >= 0 ? sizeof(u.buf) : 0 };
+			      .msg_controllen = r->n ? CMSG_SPACE(fdlen) : 0 };
 	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
 
 	memset(u.buf, 0, sizeof(u.buf));
-	if (fd < 0)
-		return sendmsg(sock, &msg, MSG_NOSIGNAL) == (ssize_t)sizeof(req) ? 0 : -errno;
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	if (r->n) {
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(fdlen);
+		memcpy(CMSG_DATA(c), fds, fdlen);
+	} else {
+		msg.msg_control = NULL;
+	}
 	return sendmsg(sock, &msg, MSG_NOSIGNAL) == (ssize_t)sizeof(req) ? 0 : -errno;
 }
 
-/* A request: 1 with *@req and *@fd (-1: none), 0 at the end, -errno. */
-static int recv_req(int sock, struct shard_req *req, int *fd)
+static void close_all(const int *fds, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		close(fds[i]);
+}
+
+/* A request: 1 with *@req and its req->n descriptors in @fds, 0 at the end,
+ * -errno. */
+static int recv_req(int sock, struct shard_req *req, int *fds)
 {
 	struct iovec iov = { req, sizeof(*req) };
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} u;
+	union fd_cmsg u;
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
 			      .msg_controllen = sizeof(u.buf) };
 	struct cmsghdr *c;
+	size_t nfd = 0;
 	ssize_t n;
 
 	do
@@ -75,12 +99,13 @@ static int recv_req(int sock, struct shard_req *req, int *fd)
 	if (n <= 0)
 		return n == 0 ? 0 : -errno;
 	c = CMSG_FIRSTHDR(&msg);
-	*fd = -1;
-	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
-		memcpy(fd, CMSG_DATA(c), sizeof(int));
-	if (n != (ssize_t)sizeof(*req) || (req->op == SHARD_ADD) != (*fd >= 0)) {
-		if (*fd >= 0)
-			close(*fd);
+	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+		nfd = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		memcpy(fds, CMSG_DATA(c), nfd * sizeof(int));
+	}
+	if (n != (ssize_t)sizeof(*req) || (msg.msg_flags & MSG_CTRUNC) || req->n != nfd ||
+	    (req->op == SHARD_ADD) != (nfd > 0)) {
+		close_all(fds, nfd);
 		return -EBADMSG;
 	}
 	return 1;
@@ -100,18 +125,45 @@ static int only_fd(int keep)
 	return 3;
 }
 
+/* One batch in the helper: each file in turn, within @cap bytes in all,
+ * until one does not fit in the mappings left (rep->stopped); the files
+ * after it are closed untried. */
+static void shard_hold(struct memlock_holder *h, const int *fds, uint32_t n, uint64_t cap,
+		       struct shard_reply *rep)
+{
+	rep->n = rep->stopped = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		struct shard_ans *a = &rep->ans[i];
+
+		if (rep->stopped) {
+			close(fds[i]);
+			continue;
+		}
+		memset(a, 0, sizeof(*a));
+		a->res.sz = sizeof(a->res);
+		a->rc = h ? mlk_hold_local(h, fds[i], cap, &a->res) : -ENOMEM;
+		close(fds[i]);
+		rep->n++;
+		if (a->rc < 0)
+			continue;
+		if (cap != UINT64_MAX)
+			cap -= a->res.locked;
+		rep->stopped = a->res.why == MEMLOCK_HOLD_WHY_MAP_COUNT && a->res.locked == 0;
+	}
+}
+
 static void __attribute__((noreturn)) shard_main(const struct memlock_holder *parent_h,
 						 int sock, pid_t parent)
 {
 	struct memlock_holder_opts o = { .sz = sizeof(o), .budget = MEMLOCK_UNLIMITED,
 					 .rate = parent_h->rate,
 					 .max_maps = parent_h->explicit_max_maps ? parent_h->max_maps : 0 };
+	struct shard_reply *rep = malloc(sizeof(*rep));
 	struct memlock_holder *h;
-	struct shard_reply rep;
 	struct shard_req req;
-	int fd = -1;
+	int fds[SHARD_BATCH];
 
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent || rep == NULL)
 		_exit(0);
 	signal(SIGHUP, SIG_IGN);	/* a hang-up or ^C of the terminal is the */
 	signal(SIGINT, SIG_IGN);	/* holder's to act on, not the helper's */
@@ -122,18 +174,15 @@ static void __attribute__((noreturn)) shard_main(const struct memlock_holder *pa
 		if (parent_h->maps[i].addr)
 			munmap(parent_h->maps[i].addr, parent_h->maps[i].len);
 	h = sock < 0 ? NULL : memlock_holder_open(&o);
-	while (recv_req(sock, &req, &fd) > 0) {
-		memset(&rep, 0, sizeof(rep));
-		rep.res.sz = sizeof(rep.res);
-		if (h == NULL)
-			rep.rc = -ENOMEM;
-		else if (req.op == SHARD_ADD)
-			rep.rc = mlk_hold_local(h, fd, req.cap, &rep.res);
-		else
-			rep.rc = memlock_holder_remove(h, req.id);
-		if (fd >= 0)
-			close(fd);
-		if (send(sock, &rep, sizeof(rep), MSG_NOSIGNAL) < 0)
+	while (recv_req(sock, &req, fds) > 0) {
+		if (req.op == SHARD_ADD) {
+			shard_hold(h, fds, req.n, req.cap, rep);
+		} else {
+			rep->n = 1;
+			rep->stopped = 0;
+			rep->ans[0].rc = h ? memlock_holder_remove(h, req.id) : -ENOMEM;
+		}
+		if (send(sock, rep, offsetof(struct shard_reply, ans[rep->n]), MSG_NOSIGNAL) < 0)
 			break;
 	}
 	_exit(0);
@@ -159,82 +208,124 @@ static int shard_start(struct memlock_holder *h)
 	if (pid == 0)
 		shard_main(h, sv[1], parent);
 	close(sv[1]);
-	h->shards[h->nshards++] = (struct mlk_shard){ pid, sv[0] };
+	h->shards[h->nshards++] = (struct mlk_shard){ pid, sv[0], false };
 	return 0;
 }
 
-/* One request to helper @s, and its reply. */
-static int shard_call(const struct mlk_shard *s, int fd, const struct shard_req *req,
-		      struct memlock_hold_result *res)
+/* One request to helper @s and its reply: the count of answers in @rep, or
+ * -EPIPE when the helper was gone before the request (nothing was sent),
+ * -ECHILD when it died with the request (its answer never came). */
+static int shard_call(struct mlk_shard *s, const int *fds, const struct shard_req *req,
+		      struct shard_reply *rep)
 {
-	struct shard_reply rep;
 	ssize_t n;
 	int rc;
 
-	rc = send_req(s->sock, fd, req);
-	if (rc < 0)
-		return rc;
-	do
-		n = recv(s->sock, &rep, sizeof(rep), 0);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return -errno;
-	if (n != (ssize_t)sizeof(rep))	/* the helper died */
+	if (s->dead)
 		return -ECHILD;
-	if (rep.rc < 0)
-		return rep.rc;
-	if (res)
-		*res = rep.res;
-	return 0;
-}
-
-static int shard_add(struct memlock_holder *h, const struct mlk_shard *s, int fd,
-		     struct memlock_hold_result *res)
-{
-	struct shard_req req = { .op = SHARD_ADD, .cap = UINT64_MAX };
-
-	if (h->budget != MEMLOCK_UNLIMITED)
-		req.cap = h->budget - h->used;
-	if (mlk_cgroup_left(h) < req.cap)	/* the helpers share the holder's cgroup */
-		req.cap = mlk_cgroup_left(h);
-	return shard_call(s, fd, &req, res);
+	rc = send_req(s->sock, fds, req);
+	if (rc == -EPIPE || rc == -ECONNRESET)	/* gone before it got the batch */
+		s->dead = true;
+	if (rc == -ECONNRESET)
+		rc = -EPIPE;
+	do
+		n = rc < 0 ? -1 : recv(s->sock, rep, sizeof(*rep), 0);
+	while (rc == 0 && n < 0 && errno == EINTR);
+	if (rc == 0 && n < 0)
+		rc = errno == ECONNRESET ? -ECHILD : -errno;
+	else if (rc == 0 && (n < (ssize_t)offsetof(struct shard_reply, ans) ||
+			     n != (ssize_t)offsetof(struct shard_reply, ans[rep->n]) ||
+			     rep->n > (req->n ? req->n : 1)))
+		rc = -ECHILD;	/* end of file: the helper died */
+	if (rc == -ECHILD)
+		s->dead = true;
+	return rc < 0 ? rc : (int)rep->n;
 }
 
 int mlk_spread_remove(struct memlock_holder *h, uint32_t shard, uint64_t id)
 {
 	struct shard_req req = { .op = SHARD_REMOVE, .id = id };
+	struct shard_reply *rep;
+	int rc;
 
 	if (shard == 0 || shard > h->nshards)
 		return -ENOENT;
-	return shard_call(&h->shards[shard - 1], -1, &req, NULL);
+	rep = malloc(sizeof(*rep));
+	if (rep == NULL)
+		return -ENOMEM;
+	rc = shard_call(&h->shards[shard - 1], NULL, &req, rep);
+	if (rc >= 0)
+		rc = rep->ans[0].rc;
+	else if (rc == -EPIPE)
+		rc = -ECHILD;
+	free(rep);
+	return rc;
 }
 
-int mlk_spread_add(struct memlock_holder *h, int fd, struct memlock_hold_result *res)
+/* The bytes a batch may lock: the budget left, within the cgroup's room
+ * (the helpers share the holder's cgroup). */
+static uint64_t batch_cap(const struct memlock_holder *h)
 {
-	int rc;
+	uint64_t cap = h->budget == MEMLOCK_UNLIMITED ? UINT64_MAX : h->budget - h->used;
 
-	for (int tries = 0; tries < 2; tries++) {
-		if (h->nshards == 0 || tries) {
-			rc = shard_start(h);
-			if (rc < 0)
-				return rc;
-		}
-		rc = shard_add(h, &h->shards[h->nshards - 1], fd, res);
-		if (rc < 0)
-			return rc;
-		if (res->why != MEMLOCK_HOLD_WHY_MAP_COUNT || res->locked)
-			break;	/* a new helper only when this one is full */
-	}
-	if (res->locked == 0)
-		return 0;
-	rc = mlk_held_add(h, res->id, (uint32_t)h->nshards, res);
-	if (rc < 0) {	/* cannot remember it: let it go */
+	return mlk_cgroup_left(h) < cap ? mlk_cgroup_left(h) : cap;
+}
+
+/* Remember a file the last helper holds now. */
+static void took(struct memlock_holder *h, struct memlock_hold_result *res, int *rc)
+{
+	if (*rc < 0 || res->locked == 0)
+		return;
+	*rc = mlk_held_add(h, res->id, (uint32_t)h->nshards, res);
+	if (*rc < 0) {	/* cannot remember it: let it go */
 		(void)mlk_spread_remove(h, (uint32_t)h->nshards, res->id);
-		return rc;
+		return;
 	}
 	h->used += res->locked;
 	h->shard_maps += res->maps;
-	return 0;
+}
+
+/* Send @fds[0..@n) to the last helper, in batches; a new helper when there
+ * is none, when it died, or when it stopped at a file (full) that a new one
+ * has not refused yet. */
+void mlk_spread_add_many(struct memlock_holder *h, const int *fds, size_t n,
+			 struct memlock_hold_result *res, int *rc)
+{
+	struct shard_reply *rep = malloc(sizeof(*rep));
+	size_t pos = 0, retry_at = SIZE_MAX;
+
+	while (pos < n) {
+		struct shard_req req = { .op = SHARD_ADD, .cap = batch_cap(h) };
+		int k = rep == NULL ? -ENOMEM : 0;
+
+		req.n = n - pos < SHARD_BATCH ? (uint32_t)(n - pos) : SHARD_BATCH;
+		if (k == 0 && (h->nshards == 0 || h->shards[h->nshards - 1].dead))
+			k = shard_start(h);
+		if (k == 0)
+			k = shard_call(&h->shards[h->nshards - 1], fds + pos, &req, rep);
+		if (k == -EPIPE && (k = shard_start(h)) == 0)	/* died before: not sent */
+			k = shard_call(&h->shards[h->nshards - 1], fds + pos, &req, rep);
+		if (k <= 0) {	/* the whole batch, unanswered */
+			for (uint32_t i = 0; i < req.n; i++)
+				rc[pos + i] = k < 0 && k != -EPIPE ? k : -ECHILD;
+			pos += req.n;
+			continue;
+		}
+		for (int i = 0; i < k; i++) {
+			rc[pos + i] = rep->ans[i].rc;
+			res[pos + i] = rep->ans[i].res;
+			if (!rep->stopped || i < k - 1)
+				took(h, &res[pos + i], &rc[pos + i]);
+		}
+		pos += (size_t)k;
+		if (!rep->stopped || pos - 1 == retry_at)
+			continue;	/* (a new helper refused it too: its result stays) */
+		retry_at = --pos;	/* a new helper for the file it stopped at */
+		rc[pos] = shard_start(h);
+		if (rc[pos] < 0)
+			pos++;
+	}
+	free(rep);
 }
 
 void mlk_spread_close(struct memlock_holder *h)

@@ -3,17 +3,22 @@
  * lib/files against the kernel, in a temporary directory: residency of a
  * file written just now (all cached) and after POSIX_FADV_DONTNEED (none),
  * a sparse file's data extents, a holder's budget, ids, removal and the
- * sized-struct rules; a walk's hard links and filters.
+ * sized-struct rules, its iterator, files added many at a time (helper
+ * processes in batches, one that dies); a walk's hard links and filters.
  */
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -159,6 +164,183 @@ static void test_holder(void **state)
 	close(b);
 }
 
+/* The iterator: every file held, once, in the order of ids, whatever is
+ * added and removed between calls. */
+static void test_holder_next(void **state)
+{
+	struct memlock_holder_opts o = { .sz = sizeof(o), .budget = MEMLOCK_UNLIMITED };
+	struct memlock_hold_result r = { .sz = sizeof(r) };
+	struct memlock_holder *h = memlock_holder_open(&o);
+	int fd = mkfile("n", (size_t)page, 'n');
+	uint64_t ids[4], cursor = 0;
+
+	(void)state;
+	assert_non_null(h);
+	assert_int_equal(memlock_holder_next(h, &cursor, &r), 1);	/* nothing held */
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(memlock_holder_add_fd(h, fd, &r), 0);
+		ids[i] = r.id;
+	}
+	assert_int_equal(memlock_holder_next(h, &cursor, &r), 0);
+	assert_int_equal(r.id, ids[0]);
+	assert_int_equal(r.locked, (uint64_t)page);
+	/* the one after the cursor goes, the one before too; one comes */
+	assert_int_equal(memlock_holder_remove(h, ids[1]), 0);
+	assert_int_equal(memlock_holder_remove(h, ids[0]), 0);
+	assert_int_equal(memlock_holder_add_fd(h, fd, &r), 0);
+	uint64_t added = r.id;
+	assert_int_equal(memlock_holder_next(h, &cursor, &r), 0);
+	assert_int_equal(r.id, ids[2]);
+	assert_int_equal(memlock_holder_next(h, &cursor, &r), 0);
+	assert_int_equal(r.id, ids[3]);
+	assert_int_equal(memlock_holder_next(h, &cursor, &r), 0);
+	assert_int_equal(r.id, added);
+	assert_int_equal(memlock_holder_next(h, &cursor, &r), 1);
+	assert_int_equal(memlock_holder_next(h, &cursor, &r), 1);
+	/* the rules */
+	assert_int_equal(memlock_holder_next(h, NULL, &r), -EINVAL);
+	r.sz = 4;
+	assert_int_equal(memlock_holder_next(h, &cursor, &r), -EINVAL);
+	assert_int_equal(memlock_holder_next(NULL, &cursor, &r), -EINVAL);
+	memlock_holder_close(h);
+	close(fd);
+}
+
+/* The PID of the holder's helper process that came last (our youngest child). */
+static pid_t last_helper(void)
+{
+	char path[64], buf[4096] = "";
+	pid_t pid = 0;
+	char *p, *save;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int)getpid());
+	f = fopen(path, "re");
+	assert_non_null(f);
+	assert_non_null(fgets(buf, sizeof(buf), f) ? buf : (fclose(f), NULL));
+	fclose(f);
+	for (p = strtok_r(buf, " \n", &save); p; p = strtok_r(NULL, " \n", &save))
+		pid = (pid_t)atoi(p);
+	return pid;
+}
+
+/* Whether process @pid sleeps in recvfrom(2): /proc/PID/syscall, or where
+ * that is hidden (Yama, without root) its state: it sleeps nowhere else. */
+static bool in_recv(pid_t pid)
+{
+	char path[64], buf[512];
+	bool yes = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/syscall", (int)pid);
+	f = fopen(path, "re");
+	if (f && fgets(buf, sizeof(buf), f)) {
+		fclose(f);
+		return strtol(buf, NULL, 10) == SYS_recvfrom;
+	}
+	if (f)
+		fclose(f);
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "re");
+	if (f && fgets(buf, sizeof(buf), f) && strrchr(buf, ')'))
+		yes = strrchr(buf, ')')[2] == 'S';
+	if (f)
+		fclose(f);
+	return yes;
+}
+
+/* Kill @victim once process @waiter sleeps in recvfrom(2): the helper dies
+ * with a batch it was sent, before it could answer (it is stopped). */
+static pid_t kill_when_waiting(pid_t waiter, pid_t victim)
+{
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		bool waiting = false;
+
+		for (int i = 0; i < 20000 && !waiting; i++) {
+			waiting = in_recv(waiter);
+			if (!waiting)
+				usleep(500);
+		}
+		kill(victim, SIGKILL);
+		_exit(waiting ? 0 : 1);
+	}
+	return pid;
+}
+
+/* Many files at once: each result its own, in order, past the map count
+ * (helper processes, in batches), with the budget spent in the order given;
+ * a helper that dies with a batch fails that batch's files, and the next
+ * batch goes to a new helper. */
+static void test_holder_batch(void **state)
+{
+	enum { N = 600 };
+	struct memlock_holder_opts o = { .sz = sizeof(o), .budget = (N - 2) * (uint64_t)page,
+					 .max_maps = 100, .flags = MEMLOCK_F_SPREAD };
+	struct memlock_holder_totals t = { .sz = sizeof(t) };
+	struct memlock_hold_result *r = calloc(N, sizeof(*r));
+	struct memlock_holder *h = memlock_holder_open(&o);
+	int fds[N], dir_fd = open(dir, O_RDONLY | O_CLOEXEC), status;
+	uint64_t cursor = 0, seen = 0;
+	pid_t helper, killer;
+
+	(void)state;
+	assert_non_null(h);
+	assert_non_null(r);
+	for (int i = 0; i < N; i++)
+		fds[i] = i == 7 ? dir_fd : mkfile("m", (size_t)page, 'm');
+	r[0].sz = sizeof(r[0]);
+	assert_int_equal(memlock_holder_add_fds(h, fds, N, r), 0);
+	for (int i = 0; i < N; i++) {
+		if (i == 7) {	/* a directory: its own failure, nobody else's */
+			assert_int_equal(r[i].why, MEMLOCK_HOLD_WHY_ERROR);
+			assert_int_equal(r[i].err, EINVAL);
+			continue;
+		}
+		assert_int_equal(r[i].sz, sizeof(r[i]));
+		/* N - 1 files of a page, a budget of N - 2: the last one is out */
+		assert_int_equal(r[i].state, i < N - 1 ? MEMLOCK_HOLD_LOCKED : MEMLOCK_HOLD_NOT_LOCKED);
+		assert_int_equal(r[i].why, i < N - 1 ? MEMLOCK_HOLD_WHY_NONE : MEMLOCK_HOLD_WHY_BUDGET);
+	}
+	assert_int_equal(memlock_holder_totals(h, &t), 0);
+	assert_int_equal(t.files, N - 2);
+	assert_int_equal(t.maps, 100);
+	assert_int_equal(t.helpers, 5);	/* 498 files, 100 each */
+	assert_int_equal(t.helper_maps, N - 2 - 100);
+	while (memlock_holder_next(h, &cursor, &r[0]) == 0)
+		seen++;
+	assert_int_equal(seen, N - 2);
+	/* the last helper (98 files) dies with the next batch */
+	o.budget = MEMLOCK_UNLIMITED;
+	memlock_holder_close(h);
+	h = memlock_holder_open(&o);
+	assert_non_null(h);
+	assert_int_equal(memlock_holder_add_fds(h, fds + 8, 150, r), 0);	/* 100 here, 50 there */
+	helper = last_helper();
+	assert_int_equal(kill(helper, SIGSTOP), 0);
+	killer = kill_when_waiting(getpid(), helper);
+	assert_int_equal(memlock_holder_add_fds(h, fds + 200, 10, r), 0);
+	assert_int_equal(waitpid(killer, &status, 0), killer);
+	assert_int_equal(status, 0);	/* it was killed while we waited */
+	for (int i = 0; i < 10; i++) {
+		assert_int_equal(r[i].why, MEMLOCK_HOLD_WHY_ERROR);
+		assert_int_equal(r[i].err, ECHILD);
+	}
+	assert_int_equal(memlock_holder_add_fds(h, fds + 200, 10, r), 0);
+	for (int i = 0; i < 10; i++)
+		assert_int_equal(r[i].state, MEMLOCK_HOLD_LOCKED);	/* by a new helper */
+	assert_int_equal(memlock_holder_totals(h, &t), 0);
+	assert_int_equal(t.helpers, 2);
+	assert_int_equal(memlock_holder_add_fds(h, NULL, 1, r), -EINVAL);
+	assert_int_equal(memlock_holder_add_fds(h, fds, 0, NULL), 0);
+	memlock_holder_close(h);
+	for (int i = 0; i < N; i++)
+		close(fds[i]);
+	free(r);
+}
+
 static void test_walk(void **state)
 {
 	struct memlock_walk_opts o = { .sz = sizeof(o), .flags = MEMLOCK_WALK_RECURSIVE,
@@ -244,6 +426,8 @@ int main(void)
 		cmocka_unit_test(test_residency),
 		cmocka_unit_test(test_extents),
 		cmocka_unit_test(test_holder),
+		cmocka_unit_test(test_holder_next),
+		cmocka_unit_test(test_holder_batch),
 		cmocka_unit_test(test_walk),
 		cmocka_unit_test(test_walk_keep_fd),
 	};
