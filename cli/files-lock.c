@@ -5,6 +5,7 @@
  * locked and why; then follow the files (files-follow.c). SIGHUP walks the
  * paths again without dropping what stays (vmtouch dies on it).
  */
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <unistd.h>
@@ -14,10 +15,22 @@
 #include "fixes.h"
 #include "output.h"
 
+/* Files for the holder's helper processes wait here, to go in one batch
+ * (one message to a helper, one reply) instead of a round trip each. */
+#define LOCK_BATCH 253
+
+struct lock_batch {
+	int fds[LOCK_BATCH];
+	char *paths[LOCK_BATCH];
+	struct memlock_hold_result res[LOCK_BATCH];
+	size_t n;
+};
+
 struct lock_run {
 	const struct files_lock_opts *o;
 	struct memlock_holder *h;
 	struct follow *fw;
+	struct lock_batch *batch;
 	uint64_t files, data, locked, not_locked, partial, errors;
 	uint64_t missed;		/* data bytes not locked */
 	enum memlock_hold_why first_why;
@@ -62,11 +75,79 @@ static void not_in_full(struct lock_run *run, const char *path, const struct mem
 		      size_to_human(r->data, b, sizeof(b)), memlock_hold_why_name(r->why));
 }
 
+/* What became of the regular file @path: @rc of memlock_holder_add_fd(),
+ * and @r when it is 0. */
+static void took(struct lock_run *run, const char *path, int rc, const struct memlock_hold_result *r)
+{
+	if (rc < 0) {
+		run->errors++;
+		warn_rc(rc, "cannot lock %s", user_str(path));
+		return;
+	}
+	follow_track(run->fw, path, r);
+	run->files++;
+	run->data += r->data;
+	run->locked += r->locked;
+	if (r->state != MEMLOCK_HOLD_LOCKED)
+		not_in_full(run, path, r);
+}
+
+static void batch_flush(struct lock_run *run)
+{
+	struct lock_batch *b = run->batch;
+	int rc;
+
+	if (b == NULL || b->n == 0)
+		return;
+	b->res[0].sz = sizeof(b->res[0]);
+	rc = memlock_holder_add_fds(run->h, b->fds, b->n, b->res);
+	for (size_t i = 0; i < b->n; i++) {
+		const struct memlock_hold_result *r = &b->res[i];
+
+		/* a file the holder refused (nothing of it looked at) */
+		if (rc == 0 && r->why == MEMLOCK_HOLD_WHY_ERROR && r->data == 0)
+			took(run, b->paths[i], -r->err, r);
+		else
+			took(run, b->paths[i], rc, r);
+		close(b->fds[i]);
+		free(b->paths[i]);
+	}
+	b->n = 0;
+}
+
+/* Whether @f waits for a batch: once every mapping of the holder's own is
+ * in use, each file goes to a helper process. */
+static bool batched(struct lock_run *run, const struct memlock_file *f)
+{
+	struct memlock_holder_totals t = { .sz = sizeof(t) };
+	struct lock_batch *b = run->batch;
+	int fd;
+
+	if ((b == NULL || b->n == 0) &&
+	    (memlock_holder_totals(run->h, &t) < 0 || t.helpers == 0 || t.maps < t.max_maps))
+		return false;
+	if (b == NULL && (b = run->batch = calloc(1, sizeof(*b))) == NULL)
+		return false;
+	fd = fcntl(f->fd, F_DUPFD_CLOEXEC, 0);	/* the walk closes its own */
+	if (fd < 0)
+		return false;
+	b->paths[b->n] = strdup(f->path);
+	if (b->paths[b->n] == NULL) {
+		close(fd);
+		return false;
+	}
+	b->fds[b->n++] = fd;
+	if (b->n == LOCK_BATCH)
+		batch_flush(run);
+	return true;
+}
+
 static void lock_one(struct lock_run *run, const struct memlock_file *f)
 {
 	struct memlock_hold_result r = { .sz = sizeof(r) };
-	int rc;
 
+	if (f->kind != MEMLOCK_FILE_REGULAR)
+		batch_flush(run);	/* what is said comes in the walk's order */
 	switch (f->kind) {
 	case MEMLOCK_FILE_DIRECTORY:
 		return;
@@ -83,18 +164,10 @@ static void lock_one(struct lock_run *run, const struct memlock_file *f)
 	case MEMLOCK_FILE_REGULAR:
 		break;
 	}
-	rc = memlock_holder_add_fd(run->h, f->fd, &r);
-	if (rc < 0) {
-		run->errors++;
-		warn_rc(rc, "cannot lock %s", user_str(f->path));
+	if (batched(run, f))
 		return;
-	}
-	follow_track(run->fw, f->path, &r);
-	run->files++;
-	run->data += r.data;
-	run->locked += r.locked;
-	if (r.state != MEMLOCK_HOLD_LOCKED)
-		not_in_full(run, f->path, &r);
+	batch_flush(run);
+	took(run, f->path, memlock_holder_add_fd(run->h, f->fd, &r), &r);
 }
 
 static void report(const struct lock_run *run)
@@ -242,6 +315,8 @@ static int locked_hold(char **paths, int n, const struct memlock_walk_opts *wo,
 			lock_one(&run, &f);
 		memlock_files_close(w);
 	}
+	batch_flush(&run);
+	free(run.batch);
 	if (rc < 0)
 		warn_rc(rc, "cannot walk the files");
 	report(&run);
