@@ -106,14 +106,20 @@ def table(title, rows):
     print()
 
 
+def descendants(pid):
+    """pid and every process under it (memlock's helpers are its grandchildren)"""
+    found = [pid]
+    for p in found:
+        try:
+            found += [int(c) for c in open("/proc/%d/task/%d/children" % (p, p)).read().split()]
+        except OSError:
+            pass
+    return found
+
+
 def vmlck_kb(pid, field="VmLck:", where="status"):
     total = 0
-    kids = [pid]
-    try:
-        kids += [int(p) for p in open("/proc/%d/task/%d/children" % (pid, pid)).read().split()]
-    except OSError:
-        pass
-    for p in kids:
+    for p in descendants(pid):
         try:
             for line in open("/proc/%d/%s" % (p, where)):
                 if line.startswith(field):
@@ -214,8 +220,7 @@ def main():
             t = time.monotonic() - t0
             pid = int(open(pm).read())
             anon = 0
-            kids = [pid] + [int(p) for p in subprocess.run(["pgrep", "-P", str(pid)],
-                            capture_output=True, text=True).stdout.split()]
+            kids = descendants(pid)
             for p in kids:
                 for line in open("/proc/%d/status" % p):
                     if line.startswith("RssAnon:"):

@@ -266,9 +266,12 @@ struct memlock_hold_result {
  *          (each process has a map count of its own), and another when
  *          that one is full: no file-count ceiling. The helpers end with
  *          memlock_holder_close(), or with the caller (PR_SET_PDEATHSIG);
- *          they ignore SIGHUP and SIGINT. fork(2) from the calling thread:
- *          a program with other threads must not hold locks a helper
- *          could need (glibc's malloc is safe).
+ *          they ignore SIGHUP and SIGINT. They are forked by a process
+ *          memlock_holder_open() forks (named memlock-spawner, holding
+ *          nothing), so that they start with little of the caller's
+ *          memory; their parent is that process. fork(2) from the calling
+ *          thread: a program with other threads must not hold locks a
+ *          helper could need (glibc's malloc is safe).
  */
 struct memlock_holder_opts {
 	size_t sz;

@@ -57,6 +57,8 @@ struct memlock_holder {
 	size_t nheld, held_cap;		/* file ids are 1 + indexes of @held */
 	struct mlk_shard *shards;	/* MEMLOCK_F_SPREAD: helper processes */
 	size_t nshards;
+	int spawner;			/* the process that forks them, -1 */
+	pid_t spawner_pid;
 	uint64_t shard_maps;
 };
 
@@ -74,6 +76,8 @@ MLK_HIDDEN int mlk_spread_remove(struct memlock_holder *h, uint32_t shard, uint6
 /* Remember a file @res holds (its id into @res->id); -ENOMEM. */
 MLK_HIDDEN int mlk_held_add(struct memlock_holder *h, uint64_t first, uint32_t shard,
 			    struct memlock_hold_result *res);
+/* MEMLOCK_F_SPREAD: start the process that forks the helpers (best effort). */
+MLK_HIDDEN void mlk_spread_open(struct memlock_holder *h);
 MLK_HIDDEN void mlk_spread_close(struct memlock_holder *h);
 
 #endif /* MLK_FILES_H */

@@ -94,12 +94,15 @@ struct memlock_holder *memlock_holder_open(const struct memlock_holder_opts *opt
 	h->page = (uint64_t)sysconf(_SC_PAGESIZE);
 	h->rate = o.rate;
 	h->flags = o.flags;
+	h->spawner = -1;
 	rc = holder_facts(h, &o);
 	if (rc < 0) {
 		free(h);
 		errno = -rc;
 		return NULL;
 	}
+	if (h->flags & MEMLOCK_F_SPREAD)
+		mlk_spread_open(h);
 	return h;
 }
 

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * MEMLOCK_F_SPREAD: files past a holder's share of vm.max_map_count are held
- * by helper processes, each with a map count of its own. A helper is a fork
- * of the holder's process that keeps nothing of it but a SOCK_SEQPACKET
+ * by helper processes, each with a map count of its own. A helper is forked
+ * by the spawner, a fork of the holder's process made when the holder opens
+ * (so that a helper does not carry a copy of the holder's heap as it is
+ * later, tables of every file held); it keeps nothing but a SOCK_SEQPACKET
  * socket: every other descriptor is closed (a directory kept open would keep
- * a file system busy), and the holder's mappings, which a fork copies
- * (unlocked), are unmapped. A
+ * a file system busy), and the holder's mappings, where it is forked by the
+ * holder itself (no spawner), are unmapped. A
  * request is a batch: the bytes the batch may lock and up to SCM_MAX_FD file
  * descriptors (SCM_RIGHTS) in one message; the reply, one message, a result
  * per file, in order. A helper whose mappings run out stops at the file that
@@ -26,7 +28,7 @@
 
 #include "files/files.h"
 
-enum { SHARD_ADD = 1, SHARD_REMOVE };
+enum { SHARD_ADD = 1, SHARD_REMOVE, SHARD_SPAWN };
 
 #define SHARD_BATCH 253u	/* SCM_MAX_FD: descriptors the kernel takes in one message */
 
@@ -104,7 +106,7 @@ static int recv_req(int sock, struct shard_req *req, int *fds)
 		memcpy(fds, CMSG_DATA(c), nfd * sizeof(int));
 	}
 	if (n != (ssize_t)sizeof(*req) || (msg.msg_flags & MSG_CTRUNC) || req->n != nfd ||
-	    (req->op == SHARD_ADD) != (nfd > 0)) {
+	    (req->op == SHARD_REMOVE) != (nfd == 0)) {
 		close_all(fds, nfd);
 		return -EBADMSG;
 	}
@@ -188,15 +190,50 @@ static void __attribute__((noreturn)) shard_main(const struct memlock_holder *pa
 	_exit(0);
 }
 
-static int shard_start(struct memlock_holder *h)
+/* The spawner: a process forked when the holder opens, while the caller's
+ * heap is small, that forks the helpers. A helper forked by the holder
+ * itself would carry a copy of the holder's heap (its tables, the caller's
+ * data) for as long as it lives; one forked by the spawner starts with next
+ * to nothing. It reaps them, and on its socket's end waits for them all
+ * (SIGCHLD ignored: wait(2) returns once the last is gone), so that the
+ * holder's wait for it is a wait for every helper. */
+static void __attribute__((noreturn)) spawner_main(const struct memlock_holder *h, int sock,
+						   pid_t parent)
 {
-	struct mlk_shard *s = realloc(h->shards, (h->nshards + 1) * sizeof(*s));
+	struct shard_req req;
+	int fds[SHARD_BATCH];
+
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+		_exit(0);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGCHLD, SIG_IGN);
+	prctl(PR_SET_NAME, "memlock-spawner");
+	sock = only_fd(sock);
+	while (sock >= 0 && recv_req(sock, &req, fds) > 0) {
+		struct { uint32_t n, stopped; struct shard_ans a; } rep = { 1, 0, { 0 } };
+		pid_t pid = req.op == SHARD_SPAWN && req.n == 1 ? fork() : -1;
+
+		if (pid == 0) {
+			signal(SIGCHLD, SIG_DFL);
+			shard_main(h, fds[0], getppid());
+		}
+		close_all(fds, req.n);
+		rep.a.rc = pid < 0 ? -(errno ? errno : EINVAL) : (int32_t)pid;
+		if (send(sock, &rep, sizeof(rep), MSG_NOSIGNAL) < 0)
+			break;
+	}
+	while (wait(NULL) > 0 || errno == EINTR)
+		;
+	_exit(0);
+}
+
+static int fork_into(struct memlock_holder *h, void (*fn)(const struct memlock_holder *, int, pid_t),
+		     int *sock_out, pid_t *pid_out)
+{
 	pid_t parent = getpid(), pid;
 	int sv[2];
 
-	if (s == NULL)
-		return -ENOMEM;
-	h->shards = s;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return -errno;
 	pid = fork();
@@ -206,9 +243,62 @@ static int shard_start(struct memlock_holder *h)
 		return -errno;
 	}
 	if (pid == 0)
-		shard_main(h, sv[1], parent);
+		fn(h, sv[1], parent);
 	close(sv[1]);
-	h->shards[h->nshards++] = (struct mlk_shard){ pid, sv[0], false };
+	*sock_out = sv[0];
+	*pid_out = pid;
+	return 0;
+}
+
+void mlk_spread_open(struct memlock_holder *h)
+{
+	h->spawner = -1;
+	if (fork_into(h, spawner_main, &h->spawner, &h->spawner_pid) < 0)
+		h->spawner = -1;	/* the helpers are forked by the holder, then */
+}
+
+/* A helper from the spawner: its socket, and its PID (not our child). */
+static int spawn(struct memlock_holder *h, int *sock, pid_t *pid)
+{
+	struct shard_req req = { .op = SHARD_SPAWN, .n = 1 };
+	struct { uint32_t n, stopped; struct shard_ans a; } rep;
+	int sv[2], rc;
+	ssize_t n;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return -errno;
+	rc = send_req(h->spawner, &sv[1], &req);
+	close(sv[1]);
+	do
+		n = rc < 0 ? -1 : recv(h->spawner, &rep, sizeof(rep), 0);
+	while (rc == 0 && n < 0 && errno == EINTR);
+	if (rc == 0)
+		rc = n != (ssize_t)sizeof(rep) ? -ECHILD : rep.a.rc < 0 ? rep.a.rc : 0;
+	if (rc < 0) {
+		close(sv[0]);
+		return rc;
+	}
+	*sock = sv[0];
+	*pid = rep.a.rc;
+	return 0;
+}
+
+static int shard_start(struct memlock_holder *h)
+{
+	struct mlk_shard *s = realloc(h->shards, (h->nshards + 1) * sizeof(*s));
+	pid_t pid = -1;
+	int rc = -ECHILD, sock = -1;
+
+	if (s == NULL)
+		return -ENOMEM;
+	h->shards = s;
+	if (h->spawner >= 0)
+		rc = spawn(h, &sock, &pid);
+	if (rc < 0)	/* no spawner (or it died): a fork of our own */
+		rc = fork_into(h, shard_main, &sock, &pid);
+	if (rc < 0)
+		return rc;
+	h->shards[h->nshards++] = (struct mlk_shard){ pid, sock, false };
 	return 0;
 }
 
@@ -332,9 +422,15 @@ void mlk_spread_close(struct memlock_holder *h)
 {
 	for (size_t i = 0; i < h->nshards; i++)
 		close(h->shards[i].sock);	/* its end: the helper exits */
-	for (size_t i = 0; i < h->nshards; i++)
+	for (size_t i = 0; i < h->nshards; i++)	/* ours (the spawner's: ECHILD) */
 		while (waitpid(h->shards[i].pid, NULL, 0) < 0 && errno == EINTR)
 			;
+	if (h->spawner >= 0) {	/* it ends once its helpers have ended */
+		close(h->spawner);
+		while (waitpid(h->spawner_pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		h->spawner = -1;
+	}
 	free(h->shards);
 	h->shards = NULL;
 	h->nshards = 0;

@@ -206,22 +206,41 @@ static void test_holder_next(void **state)
 	close(fd);
 }
 
-/* The PID of the holder's helper process that came last (our youngest child). */
-static pid_t last_helper(void)
+/* The youngest child of @parent. */
+static pid_t last_child(pid_t parent)
 {
 	char path[64], buf[4096] = "";
 	pid_t pid = 0;
 	char *p, *save;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int)getpid());
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)parent, (int)parent);
 	f = fopen(path, "re");
 	assert_non_null(f);
-	assert_non_null(fgets(buf, sizeof(buf), f) ? buf : (fclose(f), NULL));
+	if (fgets(buf, sizeof(buf), f) == NULL)
+		buf[0] = '\0';
 	fclose(f);
 	for (p = strtok_r(buf, " \n", &save); p; p = strtok_r(NULL, " \n", &save))
 		pid = (pid_t)atoi(p);
 	return pid;
+}
+
+/* The holder's helper process that came last: a child of its spawner (our
+ * child, named memlock-spawner), which the holder made when it opened. */
+static pid_t last_helper(void)
+{
+	pid_t spawner = last_child(getpid());
+	char path[64], name[32] = "";
+	FILE *f;
+
+	assert_true(spawner > 0);
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)spawner);
+	f = fopen(path, "re");
+	assert_non_null(f);
+	assert_non_null(fgets(name, sizeof(name), f));
+	fclose(f);
+	assert_string_equal(name, "memlock-spawner\n");
+	return last_child(spawner);
 }
 
 /* Whether process @pid sleeps in recvfrom(2): /proc/PID/syscall, or where
