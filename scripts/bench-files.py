@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """make bench: memlock files against vmtouch 1.3.1 and util-linux fincore.
 
-Prints markdown for docs/BENCHMARKS.md. Every pair runs in this one run, on
-the same files, alternating, after a warm-up; warm means the files are in
+Prints markdown for docs/BENCHMARKS.md (medians). Every pair runs in this
+one run, on the same files, alternating round by round, after a warm-up; warm means the files are in
 the page cache, cold means they were dropped (POSIX_FADV_DONTNEED) first.
   scripts/bench-files.py MEMLOCK [--million]
 Lock timings are "until every page is locked": each tool runs in the
@@ -89,7 +89,7 @@ def end_daemon(pidfile):  # the million-file run's holder
 
 
 def row(name, t, base):
-    m = statistics.mean(t)
+    m = statistics.median(t)
     sd = statistics.stdev(t) if len(t) > 1 else 0
     rel = "%.2f" % (m / base) if base else "1.00"
     return "| %s | %.3f ± %.3f | %.3f | %.3f | %s |" % (name, m, sd, min(t), max(t), rel)
@@ -98,9 +98,9 @@ def row(name, t, base):
 def table(title, rows):
     print("### " + title)
     print()
-    print("| Command | Mean [s] | Min [s] | Max [s] | Relative to the first |")
+    print("| Command | Median [s] | Min [s] | Max [s] | Relative to the first |")
     print("|:---|---:|---:|---:|---:|")
-    base = statistics.mean(rows[0][1])
+    base = statistics.median(rows[0][1])
     for name, t in rows:
         print(row(name, t, base))
     print()
@@ -153,22 +153,22 @@ def until_locked(cmd, want_kb, resident):
     return now - t0, kb
 
 
-def lock_timed(cmd, want_kb, setup, resident):
-    times, got = [], []
-    for _ in range(RUNS + 1):  # the first is a warm-up
-        if setup:
-            setup()
-        t, kb = until_locked(cmd, want_kb, resident)
-        times.append(t)
-        got.append(kb)
-    return times[1:], min(got[1:])
-
-
 def lock_pair(title, top, want_kb, setup=None, resident=False):
-    m, mk = lock_timed([MEMLOCK, "files", "--lock", "-R", top], want_kb, setup, resident)
-    v, vk = lock_timed(["vmtouch", "-q", "-l", top], want_kb, setup, resident)
+    """The two tools alternate, round by round (a machine whose load changes
+    affects both alike); the first round is a warm-up."""
+    cmds = [[MEMLOCK, "files", "--lock", "-R", top], ["vmtouch", "-q", "-l", top]]
+    times, got = [[], []], [[], []]
+    for r in range(RUNS + 1):
+        for i, cmd in enumerate(cmds):
+            if setup:
+                setup()
+            t, kb = until_locked(cmd, want_kb, resident)
+            if r:
+                times[i].append(t)
+                got[i].append(kb)
     note = lambda kb: "" if kb >= want_kb else " (stopped at %d of %d kB)" % (kb, want_kb)
-    table(title, [("memlock files --lock -R" + note(mk), m), ("vmtouch -l" + note(vk), v)])
+    table(title, [("memlock files --lock -R" + note(min(got[0])), times[0]),
+                  ("vmtouch -l" + note(min(got[1])), times[1])])
 
 
 def main():
