@@ -6,6 +6,7 @@
 # tests/integration/NAME.sh (or pkgconfig: tests/pkgconfig/pkgconfig.sh).
 # VICTIM is the victim helper (default build/helpers/victim), INSTALL_B the
 # build dir whose `make install` tests/pkgconfig checks (default build).
+# Every test's wall time goes to BUILD_DIR/test-times.txt, slowest first.
 # Each test prints TAP; a test program that dies, or runs fewer tests than it
 # planned, counts as a failure.
 set -u
@@ -86,7 +87,8 @@ if [ "${scripts[0]:-}" != --unit ]; then
 fi
 
 echo
-printf '%s\n' "${times[@]}" | sort -rn | head -5 | sed 's/^/slowest: /'
+printf '%s\n' "${times[@]}" | sort -rn >"$B/test-times.txt"
+head -5 "$B/test-times.txt" | sed 's/^/slowest: /'
 for s in "${skips[@]}"; do
 	echo "skipped: $s"
 done
