@@ -1,6 +1,7 @@
 #!/bin/bash
 # attach and the target's guards: seccomp filters (kill and errno), and the
 # bounded pause on a 1 GiB untouched target.
+# run.sh: alone (signals must land within a stop; 2 GiB locked at once)
 . "$(dirname "$0")/lib.sh"
 
 H=build/helpers

@@ -14,6 +14,7 @@
  *    the borrowed instruction, and goes on counting and checking its
  *    registers as if nothing happened.
  */
+/* run.sh: alone (a 512 MiB lock's stop must be seen, a busy thread taken at a call's entry) */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>

@@ -10,6 +10,7 @@
  * (the vDSO scan, made between the two) is where the test makes that
  * happen: the injection must fail with ESRCH, the newcomer untouched.
  */
+/* run.sh: alone (ns_last_pid: the machine's next PID; another test's fork takes it) */
 #include <dirent.h>
 #include <errno.h>
 #include <pthread.h>

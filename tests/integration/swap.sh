@@ -4,6 +4,7 @@
 # one region locked. status must show SWAP > 0 for the unlocked part while
 # the locked mapping stays fully resident with SWAP 0. Swapfile, cgroup and
 # victim are removed even when the test fails.
+# run.sh: alone (swapon: the machine's swap; a memory cgroup squeezed into it)
 . "$(dirname "$0")/lib.sh"
 
 PAGE=$(getconf PAGESIZE)
