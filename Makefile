@@ -218,12 +218,15 @@ fuzz:
 	clang $(BASE_CFLAGS) $(CPPFLAGS) -Ilib -O1 -g -fsanitize=fuzzer,address,undefined $(LDFLAGS) \
 		-o $(B)/fuzz-proc tests/fuzz/fuzz-proc.c $(addprefix $(B)/libfuzzer/,$(LIB_SRCS:.c=.o))
 
-# (the two builds in parallel jobs: make check must stay under 4 minutes)
+# make check must stay under 4 minutes: both builds in one make, its jobs
+# shared (neither waits for the other's last links), and of the release tree
+# only what the tests take from it - the helpers, its memlock (guard-clone),
+# the library (abi, pkgconfig, man) - not its own test programs; then the
+# tests in lanes (tests/run.sh: MEMLOCK_TEST_JOBS)
 NPROC := $(shell nproc 2>/dev/null || echo 2)
 check:
 	@scripts/deps.sh check
-	$(MAKE) -j$(NPROC) all tests $(HELPERS)
-	$(MAKE) -j$(NPROC) tests-san
+	$(MAKE) -j$(NPROC) all $(HELPERS) tests-san
 	@VICTIM=$(abspath $(B))/helpers/victim INSTALL_B=$(B) tests/run.sh $(SAN)
 
 # CI's other builds and runs (.ci/run), each in a build dir of its own:
