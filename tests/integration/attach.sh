@@ -6,6 +6,7 @@
 # The checks are written check DESC eval '...': the single quotes keep the
 # expansions for the eval, run when check runs it.
 # shellcheck disable=SC2016
+# run.sh: alone (a 3 s sleep attached 1.5 s in must end in time: a loaded machine stalls it)
 . "$(dirname "$0")/lib.sh"
 
 H=build/helpers
