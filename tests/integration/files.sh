@@ -7,6 +7,7 @@
 # roots share an inode number, stop at bind-mount loops, honour -x, -i, -I,
 # -m; FIFOs are skipped without blocking; -J is valid UTF-8 for any name;
 # -J and -r are streamed in the walk's order, with one CPU or two.
+# run.sh: alone (the page cache of its file, read by fincore then memlock, lost 2 pages in lanes)
 . "$(dirname "$0")/lib.sh"
 
 PAGE=$(getconf PAGESIZE)
