@@ -63,7 +63,7 @@ int cmd_limit(int argc, char **argv);
 int cmd_files(int argc, char **argv);
 int cmd_metrics(int argc, char **argv);
 
-/* memlock.c */
+/* common.c: what memlock and memlockd share */
 void print_version(void) __attribute__((noreturn));
 void errtryhelp(const char *cmd) __attribute__((noreturn));
 /* getopt_long() whose error messages (unknown option, missing argument)
@@ -108,6 +108,9 @@ int lock_flags_option(struct lock_flags *f, int c);
 unsigned int lock_flags_mcl(const struct lock_flags *f);
 /* The same as the library's MEMLOCK_F_CURRENT, _FUTURE and _ONFAULT. */
 unsigned int lock_flags_memlock(const struct lock_flags *f);
+
+/* the library's log callback: "<program>: libmemlock <level>: <msg>" on stderr */
+void log_to_stderr(enum memlock_log_level level, const char *msg, void *data);
 
 /* explain the usual access errors on a PID */
 void hint_pid_error(pid_t pid, int rc);
