@@ -160,6 +160,12 @@ $(B)/helpers/secretmaps: tests/helpers/secretmaps.c
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(LDFLAGS) -O2 -o $@ $(SRCS_OF)
 
+# N forked workers for memlockd's tree= rules (memlockd.sh)
+HELPERS += $(B)/helpers/workers
+$(B)/helpers/workers: tests/helpers/workers.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(LDFLAGS) -O2 -o $@ $(SRCS_OF)
+
 $(B)/helpers/oddname: tests/helpers/oddname.c
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(LDFLAGS) -O2 -o $@ $(SRCS_OF)
@@ -346,6 +352,7 @@ include mk/exec-helper.mk
 include mk/shellcheck.mk
 include mk/abi.mk
 include mk/tsan.mk
+include mk/daemon.mk
 
 # every test helper of $(B)/helpers (after the includes: they add to HELPERS)
 .PHONY: helpers

@@ -62,6 +62,7 @@ int cmd_run(int argc, char **argv);
 int cmd_limit(int argc, char **argv);
 int cmd_files(int argc, char **argv);
 int cmd_metrics(int argc, char **argv);
+int cmd_daemon(int argc, char **argv);
 
 /* common.c: what memlock and memlockd share */
 void print_version(void) __attribute__((noreturn));

@@ -18,6 +18,7 @@ static const struct cmd commands[] = {
 	{ "limit", cmd_limit, "show or set the RLIMIT_MEMLOCK of a process", false },
 	{ "files", cmd_files, "show how much of files is in the page cache", false },
 	{ "metrics", cmd_metrics, "lock and swap state in the Prometheus text format", false },
+	{ "daemon", cmd_daemon, "ask memlockd for its status, or have it reload its rules", false },
 };
 
 static void __attribute__((noreturn)) usage(void)

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* What the files of memlockd share: the daemon's state and its parts. */
+#ifndef MEMLOCKD_H
+#define MEMLOCKD_H
+
+#include <poll.h>
+
+#include "../cli/cli.h"
+#include "conf.h"
+
+enum proc_state {
+	P_NOMATCH,	/* seen, no rule matches (kept in poll mode, to skip it) */
+	P_LOCKED,
+	P_FAILED,	/* retried on a change only */
+};
+
+/* What a failed lock is retried on: any of it changed. */
+struct fingerprint {
+	uint64_t soft, hard, vm_lck, cap_eff;
+};
+
+/* A process seen: a PID and its start time (a reused PID is another). */
+struct proc {
+	pid_t pid;
+	uint64_t start;			/* /proc/PID/stat's starttime, ticks */
+	int pidfd;			/* of a matched process, -1 otherwise */
+	enum proc_state state;
+	const struct rule *rule;	/* the first that matches it */
+	char comm[64];
+	uint64_t locked;		/* VmLck after the lock */
+	int err;			/* of the failure (errno) */
+	char *reason;			/* the predictor's or the injection's */
+	struct fingerprint fp;
+	uint64_t relock_at;		/* a second pass after an exec, ns (0: none) */
+	bool seen;			/* (a scan's mark) */
+};
+
+struct daemon {
+	struct conf conf;
+	const char *conf_path;
+	const char *socket_path;
+	bool force_poll;		/* --poll */
+	bool polling;			/* the mode in use */
+	int nl_fd, sig_fd, listen_fd;
+	struct proc *procs;
+	size_t nprocs, cap;
+	uint64_t failures_total, locks_total;
+	uint64_t next_poll;		/* ns */
+};
+
+/* memlockd.c */
+uint64_t now_ns(void);
+void logline(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Load @path into @d->conf; on error logs FILE:LINE and keeps the old rules. */
+int daemon_reload(struct daemon *d, char *err, size_t errsz);
+void daemon_status_notify(const struct daemon *d);
+
+/* procs.c */
+enum seen_how { SEEN_SCAN, SEEN_FORK, SEEN_EXEC };
+void proc_seen(struct daemon *d, pid_t pid, enum seen_how how);
+void proc_exit(struct daemon *d, pid_t pid);
+/* every process of /proc: new ones matched, gone ones forgotten */
+void procs_scan(struct daemon *d);
+/* what is due: second passes, failures whose process changed */
+void procs_tick(struct daemon *d, uint64_t now);
+/* ns until the next due second pass (UINT64_MAX: none) */
+uint64_t procs_next_due(const struct daemon *d);
+/* after a reload: every process matched again by the new rules */
+void procs_rematch(struct daemon *d, struct conf *old);
+void procs_free(struct daemon *d);
+
+/* events.c: the process events connector */
+int connector_open(void);
+/* read what is queued; -errno when the connector broke (poll from then on) */
+int connector_read(struct daemon *d);
+
+/* control.c: the control socket */
+int ctl_open(const struct daemon *d);
+void ctl_accept(struct daemon *d);
+/* the clients' descriptors to poll, and their service */
+size_t ctl_pollfds(struct pollfd *p, size_t max, uint64_t *deadline);
+void ctl_serve(struct daemon *d, const struct pollfd *p, size_t n, uint64_t now);
+void ctl_close(void);
+/* the status as JSON text (to free) */
+char *status_json(const struct daemon *d);
+
+#endif /* MEMLOCKD_H */

@@ -1,0 +1,224 @@
+#!/bin/bash
+# memlockd with a configuration and a socket of its own: processes matched
+# after their exec (and again after a restart or another exec), forked
+# workers of a tree= rule, one it must not touch, reloads (socket and
+# SIGHUP) that add, remove or are refused, bad input, the poll mode, the
+# notify protocol, and fatal signals in the middle of an injection.
+# Every process it may match has a name of this test's own.
+. "$(dirname "$0")/lib.sh"
+
+MEMLOCKD=${MEMLOCK%/memlock}/memlockd
+H=build/helpers
+if [ "$(id -u)" -ne 0 ]; then
+	echo "1..0 # SKIP needs root (ptrace of the test's processes, the process events connector)"
+	exit 0
+fi
+T=$(mktemp -d /tmp/memlockd-test.XXXXXX)
+at_exit "rm -rf $T"
+for n in A B N P T; do cp $H/workers "$T/mlkd$n$$"; done
+cp "$VICTIM" "$T/mlkdK$$"
+CONF=$T/memlockd.conf SOCK=$T/memlockd.sock
+# (the system's python, not a version manager's shim: seconds each under load)
+PY=/usr/bin/python3
+[ -x $PY ] || PY=python3
+jg() { "$PY" -c 'import json, sys; j = json.load(sys.stdin); print(eval(sys.argv[1]))' "$2" <<<"$1"; }
+
+vmlck() { awk '/^VmLck:/ { print $2 }' /proc/"$1"/status 2>/dev/null; }
+# locked_within PID SECONDS: until VmLck of PID is above 0
+locked_within() {
+	local i
+	for ((i = 0; i < $2 * 100; i++)); do
+		[ "$(vmlck "$1")" -gt 0 ] 2>/dev/null && return 0
+		sleep 0.01
+	done
+	return 1
+}
+# start NAME PROGRAM: a workers coprocess, its PID in $NAME_PID
+start() { coproc_start "$1" "$2"; }
+quit() { local -n fds=$1; echo quit >&"${fds[1]}"; }
+ctl() { "$MEMLOCK" daemon "$@" --socket "$SOCK"; }
+json_status() { ctl status -J; }
+
+cat >"$CONF" <<EOC
+# memlockd.sh's rules
+process comm=mlkdA$$ lock=all max-pause=50
+process comm=mlkdB$$ lock=all
+poll interval=200
+EOC
+
+# the notify protocol: a datagram socket of the test's own
+NOTIFY=$T/notify
+"$PY" -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.bind(sys.argv[1])
+open(sys.argv[2], "w").close()
+while True:
+    m = s.recv(4096)
+    with open(sys.argv[2], "a") as f: f.write(m.decode(errors="replace") + "\n")
+' "$NOTIFY" "$T/notified" &
+at_exit "kill $!"
+for _ in $(seq 200); do [ -S "$NOTIFY" ] && break; sleep 0.01; done
+
+start A0 "$T/mlkdA$$"	# (running before the daemon: the initial locking)
+NOTIFY_SOCKET=$NOTIFY "$MEMLOCKD" -c "$CONF" --socket "$SOCK" 2>"$T/log" &
+D=$!
+at_exit "kill $D; wait $D"
+for _ in $(seq 500); do grep -q READY=1 "$T/notified" 2>/dev/null && break; sleep 0.01; done
+v=$(vmlck "$A0_PID")
+check "READY=1 on NOTIFY_SOCKET once the processes running are locked ($v kB)" test "${v:-0}" -gt 0
+quit A0
+
+start A1 "$T/mlkdA$$"
+a=$A1_PID
+check "a matching process started afterwards is locked within 1 s of its exec" locked_within "$a" 1
+for _ in $(seq 100); do	# (the line follows the lock)
+	grep -q "memlockd: locked $a (mlkdA$$) by rule at memlockd.conf:2: " "$T/log" && break
+	sleep 0.01
+done
+check "the lock is logged with its rule's file:line" \
+	grep -q "memlockd: locked $a (mlkdA$$) by rule at memlockd.conf:2: " "$T/log"
+quit A1
+wait "$a" 2>/dev/null
+start A2 "$T/mlkdA$$"
+a=$A2_PID
+check "restarted, it is locked again" locked_within "$a" 1
+
+start N "$T/mlkdN$$"
+# it execs another matching program: the kernel drops the locks, memlockd makes them again
+echo "exec $T/mlkdB$$" >&"${A2[1]}"
+read -r line <&"${A2[0]}"
+is "the exec'd program runs in the same process" "$line" "ready $a"
+check "after an exec of another matching program, locked again" locked_within "$a" 1
+sleep 0.3
+is "a process no rule matches is never touched (VmLck)" "$(vmlck "$N_PID")" 0
+
+j=$(json_status)
+is "status -J: the rules, the processes, the mode" \
+	"$(jg "$j" '(len(j["rules"]), sorted(p["pid"] for p in j["processes"] if p["state"] == "locked"), j["mode"])')" \
+	"(2, [$a], 'connector')"
+out=$(ctl status)
+check "status: a table with the process and its rule" grep -q "^ *$a mlkdB$$ .*memlockd.conf:3 .*locked" <<<"$out"
+
+# reload: a tree= rule catches 20 forked workers; a removed rule no longer locks
+start P "$T/mlkdT$$"
+sed -i "/comm=mlkdB$$/d" "$CONF"
+echo "process tree=$P_PID" >>"$CONF"
+out=$(ctl reload 2>&1)
+is "reload: accepted" "$out" "memlockd reloaded: 2 rules"
+check "reload: the parent of the tree= rule is locked" locked_within "$P_PID" 1
+echo "fork 20" >&"${P[1]}"
+read -r line <&"${P[0]}"
+read -r -a W <<<"${line#ok }"
+bad=0
+for w in "${W[@]}"; do locked_within "$w" 2 || bad=$((bad + 1)); done
+is "a tree= rule locks 20 forked workers (${#W[@]} forked, unlocked:)" "$bad" 0
+start B1 "$T/mlkdB$$"
+sleep 0.5
+is "a rule removed by the reload locks no new process" "$(vmlck "$B1_PID")" 0
+quit B1
+
+# a broken configuration: refused with file:line, the old rules go on
+cp "$CONF" "$T/good.conf"
+printf 'process comm=mlkdZ\nprocess color=red\n' >>"$CONF"
+out=$(ctl reload 2>&1)
+rc=$?
+check "reload of a broken configuration: refused, exit 1 ($rc)" test $rc -eq 1
+check "reload refused: says file:line and what ($out)" grep -q "memlockd.conf:6: color=red" <<<"$out"
+start A3 "$T/mlkdA$$"
+check "reload refused: the old rules go on" locked_within "$A3_PID" 1
+quit A3
+kill -HUP $D
+for _ in $(seq 200); do [ "$(grep -c "reload refused" "$T/log")" -ge 2 ] && break; sleep 0.01; done
+check "SIGHUP with the broken configuration: refused with file:line" \
+	test "$(grep -c "reload refused.*memlockd.conf:6: color=red" "$T/log")" -eq 2
+cp "$T/good.conf" "$CONF"
+echo "process comm=mlkdB$$" >>"$CONF"
+kill -HUP $D
+start B2 "$T/mlkdB$$"
+check "SIGHUP with a good configuration: the rule it adds locks" locked_within "$B2_PID" 1
+quit B2
+
+# bad input: configurations refused with FILE:LINE, socket peers that misbehave
+printf 'process comm=x\nprocess comm=x\n' >"$T/dup.conf"
+out=$("$MEMLOCKD" --check -c "$T/dup.conf" 2>&1)
+check "a duplicate rule: refused with file:line ($out)" grep -q "dup.conf:2: duplicate rule" <<<"$out"
+printf 'process comm=x frob=1\n' >"$T/key.conf"
+out=$("$MEMLOCKD" --check -c "$T/key.conf" 2>&1)
+check "an unknown key: refused with file:line ($out)" grep -q "key.conf:1: frob=1: " <<<"$out"
+head -c 10000000 /dev/zero | tr '\0' '#' >"$T/big.conf"
+out=$("$MEMLOCKD" --check -c "$T/big.conf" 2>&1)
+check "a config of 10 MB: refused ($out)" grep -q "big.conf: too big" <<<"$out"
+cp "$CONF" "$T/keep.conf"
+cp "$T/big.conf" "$CONF"
+out=$(ctl reload 2>&1)
+check "reload of 10 MB: refused ($out)" grep -q "too big" <<<"$out"
+cp "$T/keep.conf" "$CONF"
+"$PY" - "$SOCK" <<'EOP' &
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); time.sleep(3)	# says nothing
+EOP
+silent=$!
+out=$(printf 'hello\n' | "$PY" -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(b"\x00\xffgarbage" * 1000)
+print(s.recv(4096).decode(errors="replace"))' "$SOCK")
+check "a peer that sends garbage gets an error ($out)" grep -q '"error"' <<<"$out"
+"$PY" -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(b"status\n"); s.close()' "$SOCK"
+"$PY" -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.close()' "$SOCK"
+t0=$EPOCHREALTIME
+out=$(ctl status -J)
+t1=$EPOCHREALTIME
+check "with a silent peer connected, status still answers at once" \
+	awk -v a="$t0" -v b="$t1" 'BEGIN { exit !(b - a < 1) }'
+kill $silent 2>/dev/null; wait $silent 2>/dev/null
+check "after the bad peers the daemon runs and answers" kill -0 $D
+is "status after it all: the mode" "$(jg "$out" 'j["mode"]')" connector
+kill -TERM $D
+wait $D
+is "SIGTERM: memlockd ends, exit 0" $? 0
+check "SIGTERM: the socket is removed" test ! -e "$SOCK"
+
+# the poll fallback, forced
+printf 'process comm=mlkdP%s\npoll interval=100\n' $$ >"$T/poll.conf"
+"$MEMLOCKD" --poll -c "$T/poll.conf" --socket "$SOCK" 2>"$T/log" &
+D=$!
+for _ in $(seq 500); do grep -q started "$T/log" && break; sleep 0.01; done
+start Q "$T/mlkdP$$"
+check "--poll (every 100 ms): a matching process is locked within 2 s" locked_within "$Q_PID" 2
+is "--poll: status says the mode" "$(jg "$(json_status)" 'j["mode"]')" poll
+quit Q
+kill -TERM $D; wait $D
+
+# a fatal signal to memlockd in the middle of a long stop (an mlockall of
+# 1 GiB in one stop): the target comes out running, untraced, unstopped
+killed_mid_stop() {
+	local sig=$1 st
+	victim_start K "$T/mlkdK$$"
+	vcmd K "map 262144"
+	printf 'process comm=mlkdK%s max-pause=3600000\n' $$ >"$T/k.conf"
+	"$MEMLOCKD" -c "$T/k.conf" --socket "$SOCK" 2>"$T/log" &
+	D=$!
+	wait_traced "$K_PID"
+	kill -"$sig" $D
+	wait $D 2>/dev/null
+	wait_traced "$K_PID" 0
+	st=$(awk '/^State:|^TracerPid:/ { printf "%s ", $2 }' /proc/"$K_PID"/status)
+	vcmd K status
+	# shellcheck disable=SC2016 # expanded by the eval, when check runs it
+	check "SIG$sig to memlockd during a stop: the target answers, not stopped or traced ($st, $R)" \
+		eval '[ "$st" = "S 0 " ] && [ -n "$R" ]'
+	vcmd K munlockall
+	echo quit >&"${K[1]}"
+}
+killed_mid_stop KILL
+killed_mid_stop TERM
+killed_mid_stop INT
+
+quit N
+quit P
+quit A2
+done_testing
