@@ -221,4 +221,15 @@ killed_mid_stop INT
 quit N
 quit P
 quit A2
+
+# the unit in contrib/
+if ! command -v systemd-analyze >/dev/null; then
+	skip "systemd unit" "no systemd-analyze"
+else
+	sed "s|@SBINDIR@|$(dirname "$MEMLOCKD")|" "$(dirname "$0")/../../contrib/systemd/memlockd.service.in" \
+		>"$T/memlockd.service"
+	# (--man=no: memlockd(8) is not installed where the tests run)
+	out=$(systemd-analyze verify --man=no "$T/memlockd.service" 2>&1)
+	is "contrib/systemd/memlockd.service passes systemd-analyze verify ($out)" "$?" 0
+fi
 done_testing
