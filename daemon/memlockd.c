@@ -149,6 +149,21 @@ static int timeout_ms(uint64_t now, uint64_t due)
 	return due > 3600000ull * 1000000 ? 3600000 : (int)((due + 999999) / 1000000);
 }
 
+/* the textfile, when it is configured and due */
+static void metrics_due(struct daemon *d, uint64_t now)
+{
+	int rc;
+
+	if (d->conf.metrics_path == NULL || now < d->next_metrics)
+		return;
+	d->next_metrics = now + (uint64_t)d->conf.metrics_s * 1000000000;
+	rc = metrics_write(d);
+	if (rc < 0 && rc != d->metrics_err)
+		logline("cannot write the metrics to %s: %s", user_str(d->conf.metrics_path),
+			strerror(-rc));
+	d->metrics_err = rc;
+}
+
 static void loop(struct daemon *d)
 {
 	uint64_t wd = watchdog_ns(), next_wd = wd ? now_ns() + wd : UINT64_MAX;
@@ -161,6 +176,8 @@ static void loop(struct daemon *d)
 
 		due = procs_next_due(d) < due ? procs_next_due(d) : due;
 		due = next_wd < due ? next_wd : due;
+		if (d->conf.metrics_path && d->next_metrics < due)
+			due = d->next_metrics;
 		pf[n++] = (struct pollfd){ .fd = d->sig_fd, .events = POLLIN };
 		pf[n++] = (struct pollfd){ .fd = d->listen_fd, .events = POLLIN };
 		pf[n++] = (struct pollfd){ .fd = d->nl_fd, .events = POLLIN };	/* (-1: none) */
@@ -186,6 +203,7 @@ static void loop(struct daemon *d)
 			d->next_poll = now + (uint64_t)d->conf.poll_ms * 1000000;
 		}
 		procs_tick(d, now);
+		metrics_due(d, now);
 		if (now >= next_wd) {
 			notify("WATCHDOG=1");
 			next_wd = now + wd;
@@ -233,6 +251,7 @@ static int worker(int argc, char **argv)
 		user_str(d->socket_path));
 	procs_scan(d);	/* the initial locking */
 	d->next_poll = now_ns() + (uint64_t)d->conf.poll_ms * 1000000;
+	metrics_due(d, now_ns());
 	notify("READY=1");
 	daemon_status_notify(d);
 	loop(d);

@@ -46,6 +46,8 @@ struct daemon {
 	size_t nprocs, cap;
 	uint64_t failures_total, locks_total;
 	uint64_t next_poll;		/* ns */
+	uint64_t next_metrics;		/* ns (0: now) */
+	int metrics_err;		/* the last write's, said once */
 };
 
 /* memlockd.c */
@@ -83,5 +85,8 @@ void ctl_serve(struct daemon *d, const struct pollfd *p, size_t n, uint64_t now)
 void ctl_close(void);
 /* the status as JSON text (to free) */
 char *status_json(const struct daemon *d);
+
+/* metrics.c: the node_exporter textfile of the configuration, renamed into place */
+int metrics_write(const struct daemon *d);
 
 #endif /* MEMLOCKD_H */

@@ -44,6 +44,7 @@ cat >"$CONF" <<EOC
 process comm=mlkdA$$ lock=all max-pause=50
 process comm=mlkdB$$ lock=all
 poll interval=200
+metrics $T/memlockd.prom interval=1
 EOC
 
 # the notify protocol: a datagram socket of the test's own
@@ -96,6 +97,18 @@ j=$(json_status)
 is "status -J: the rules, the processes, the mode" \
 	"$(jg "$j" '(len(j["rules"]), sorted(p["pid"] for p in j["processes"] if p["state"] == "locked"), j["mode"])')" \
 	"(2, [$a], 'connector')"
+for _ in $(seq 300); do	# (written every second, renamed into place)
+	grep -q "^memlock_process_locked_bytes{pid=\"$a\"" "$T/memlockd.prom" 2>/dev/null && break
+	sleep 0.01
+done
+check "the metrics textfile: the followed process and the daemon's families" \
+	grep -q "^memlock_daemon_matched_processes{rule=\"memlockd.conf:3\"} 1" "$T/memlockd.prom"
+if command -v promtool >/dev/null; then
+	out=$(promtool check metrics <"$T/memlockd.prom" 2>&1)
+	is "the metrics textfile passes promtool check metrics ($out)" "$?" 0
+else
+	skip "promtool check metrics" "no promtool"
+fi
 out=$(ctl status)
 check "status: a table with the process and its rule" grep -q "^ *$a mlkdB$$ .*memlockd.conf:3 .*locked" <<<"$out"
 
@@ -119,18 +132,19 @@ quit B1
 
 # a broken configuration: refused with file:line, the old rules go on
 cp "$CONF" "$T/good.conf"
+bad_line=$(($(wc -l <"$CONF") + 2))
 printf 'process comm=mlkdZ\nprocess color=red\n' >>"$CONF"
 out=$(ctl reload 2>&1)
 rc=$?
 check "reload of a broken configuration: refused, exit 1 ($rc)" test $rc -eq 1
-check "reload refused: says file:line and what ($out)" grep -q "memlockd.conf:6: color=red" <<<"$out"
+check "reload refused: says file:line and what (${out%%$'\n'*})" grep -q "memlockd.conf:$bad_line: color=red" <<<"$out"
 start A3 "$T/mlkdA$$"
 check "reload refused: the old rules go on" locked_within "$A3_PID" 1
 quit A3
 kill -HUP $D
 for _ in $(seq 200); do [ "$(grep -c "reload refused" "$T/log")" -ge 2 ] && break; sleep 0.01; done
 check "SIGHUP with the broken configuration: refused with file:line" \
-	test "$(grep -c "reload refused.*memlockd.conf:6: color=red" "$T/log")" -eq 2
+	test "$(grep -c "reload refused.*memlockd.conf:$bad_line: color=red" "$T/log")" -eq 2
 cp "$T/good.conf" "$CONF"
 echo "process comm=mlkdB$$" >>"$CONF"
 kill -HUP $D
@@ -151,7 +165,7 @@ check "a config of 10 MB: refused ($out)" grep -q "big.conf: too big" <<<"$out"
 cp "$CONF" "$T/keep.conf"
 cp "$T/big.conf" "$CONF"
 out=$(ctl reload 2>&1)
-check "reload of 10 MB: refused ($out)" grep -q "too big" <<<"$out"
+check "reload of 10 MB: refused (${out%%$'\n'*})" grep -q "too big" <<<"$out"
 cp "$T/keep.conf" "$CONF"
 "$PY" - "$SOCK" <<'EOP' &
 import socket, sys, time
@@ -226,7 +240,7 @@ quit A2
 if ! command -v systemd-analyze >/dev/null; then
 	skip "systemd unit" "no systemd-analyze"
 else
-	sed "s|@SBINDIR@|$(dirname "$MEMLOCKD")|" "$(dirname "$0")/../../contrib/systemd/memlockd.service.in" \
+	sed "s|@SBINDIR@|$(cd "$(dirname "$MEMLOCKD")" && pwd)|" "$(dirname "$0")/../../contrib/systemd/memlockd.service.in" \
 		>"$T/memlockd.service"
 	# (--man=no: memlockd(8) is not installed where the tests run)
 	out=$(systemd-analyze verify --man=no "$T/memlockd.service" 2>&1)
