@@ -219,6 +219,8 @@ char *status_json(const struct daemon *d)
 				matched++;
 				locked += d->procs[k].locked;
 			}
+		if (r->kind == RULE_FILE)	/* (matched: the files held) */
+			(void)files_totals(d, r, &matched, &locked);
 		json_put_str(jr, "where", rule_where(r, where, sizeof(where)));
 		json_put_str(jr, "rule", r->text);
 		json_put_u64(jr, "matched", matched);

@@ -96,6 +96,7 @@ int daemon_reload(struct daemon *d, char *err, size_t errsz)
 	d->conf = nc;
 	choose_mode(d);
 	procs_rematch(d, &old);
+	files_apply(d);
 	conf_free(&old);
 	logline("reloaded %s: %zu rules", user_str(d->conf_path), d->conf.nrules);
 	daemon_status_notify(d);
@@ -250,6 +251,7 @@ static int worker(int argc, char **argv)
 		user_str(d->conf_path), d->polling ? "polling /proc" : "process events",
 		user_str(d->socket_path));
 	procs_scan(d);	/* the initial locking */
+	files_apply(d);
 	d->next_poll = now_ns() + (uint64_t)d->conf.poll_ms * 1000000;
 	metrics_due(d, now_ns());
 	notify("READY=1");
@@ -260,6 +262,7 @@ static int worker(int argc, char **argv)
 	close(d->listen_fd);
 	(void)unlink(d->socket_path);
 	procs_free(d);
+	files_release(d);
 	conf_free(&d->conf);
 	return EXIT_SUCCESS;
 }

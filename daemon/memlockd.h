@@ -35,6 +35,13 @@ struct proc {
 	bool seen;			/* (a scan's mark) */
 };
 
+/* What a file rule holds. */
+struct held {
+	const struct rule *rule;
+	char *text;			/* the rule's, to find it again after a reload */
+	struct memlock_holder *h;
+};
+
 struct daemon {
 	struct conf conf;
 	const char *conf_path;
@@ -44,6 +51,8 @@ struct daemon {
 	int nl_fd, sig_fd, listen_fd;
 	struct proc *procs;
 	size_t nprocs, cap;
+	struct held *held;
+	size_t nheld;
 	uint64_t failures_total, locks_total;
 	uint64_t next_poll;		/* ns */
 	uint64_t next_metrics;		/* ns (0: now) */
@@ -85,6 +94,12 @@ void ctl_serve(struct daemon *d, const struct pollfd *p, size_t n, uint64_t now)
 void ctl_close(void);
 /* the status as JSON text (to free) */
 char *status_json(const struct daemon *d);
+
+/* files.c: the file rules' holders, made or kept after a (re)load */
+void files_apply(struct daemon *d);
+void files_release(struct daemon *d);
+/* what the holder of file rule @r holds: 0, or -ENOENT (none) */
+int files_totals(const struct daemon *d, const struct rule *r, uint64_t *files, uint64_t *locked);
 
 /* metrics.c: the node_exporter textfile of the configuration, renamed into place */
 int metrics_write(const struct daemon *d);

@@ -197,13 +197,18 @@ is "SIGTERM: memlockd ends, exit 0" $? 0
 check "SIGTERM: the socket is removed" test ! -e "$SOCK"
 
 # the poll fallback, forced
-printf 'process comm=mlkdP%s\npoll interval=100\n' $$ >"$T/poll.conf"
+mkdir "$T/data"
+head -c 1000000 /dev/urandom >"$T/data/a.bin"
+printf 'process comm=mlkdP%s\npoll interval=100\nfile %s/data/*.bin budget=64M\n' $$ "$T" >"$T/poll.conf"
 "$MEMLOCKD" --poll -c "$T/poll.conf" --socket "$SOCK" 2>"$T/log" &
 D=$!
 for _ in $(seq 500); do grep -q started "$T/log" && break; sleep 0.01; done
 start Q "$T/mlkdP$$"
 check "--poll (every 100 ms): a matching process is locked within 2 s" locked_within "$Q_PID" 2
-is "--poll: status says the mode" "$(jg "$(json_status)" 'j["mode"]')" poll
+j=$(json_status)
+is "--poll: status says the mode" "$(jg "$j" 'j["mode"]')" poll
+is "a file rule holds its file, locked" "$(jg "$j" '(j["rules"][1]["matched"], j["rules"][1]["locked_bytes"] >= 1000000)')" \
+	"(1, True)"
 quit Q
 kill -TERM $D; wait $D
 
