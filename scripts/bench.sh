@@ -3,7 +3,8 @@
 #   memlock status over all processes vs grep -H VmLck /proc/[0-9]*/status,
 #   on the machine as it is and with 1000 extra sleeping processes; then
 #   attach (bench-attach.sh), run (bench-run.sh), attach --max-pause
-#   (bench-bounded.sh), metrics against status (bench-metrics.sh).
+#   (bench-bounded.sh), metrics against status (bench-metrics.sh), memlock files
+#   (bench-files.py), the secret heap (bench-secret.sh), memlockd (bench-memlockd.py).
 set -u
 B=${1:-build}
 M=$PWD/$B/memlock
@@ -49,3 +50,4 @@ echo
 scripts/bench-files.py "$B/memlock" ${MEMLOCK_BENCH_MILLION:+--million}
 echo
 "$(dirname "$0")/bench-secret.sh" "$B"
+scripts/bench-memlockd.py "$B"
