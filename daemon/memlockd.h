@@ -27,6 +27,7 @@ struct proc {
 	enum proc_state state;
 	const struct rule *rule;	/* the first that matches it */
 	char comm[64];
+	char stat_comm[16];		/* /proc/PID/stat's, to see an exec in a scan */
 	uint64_t locked;		/* VmLck after the lock */
 	int err;			/* of the failure (errno) */
 	char *reason;			/* the predictor's or the injection's */

@@ -24,10 +24,10 @@
 #define SETTLE_NS (200ull * 1000000)
 #define DEFAULT_PAUSE_NS (100ull * 1000000)
 
-/* starttime, field 22 of /proc/PID/stat; 0 if gone */
-static uint64_t start_time(pid_t pid)
+/* starttime, field 22 of /proc/PID/stat, 0 if gone; its comm (field 2) in @comm */
+static uint64_t start_time(pid_t pid, char comm[16])
 {
-	char path[64], buf[1024], *p;
+	char path[64], buf[1024], *p, *open;
 	unsigned long long v = 0;
 	FILE *f;
 	size_t n;
@@ -39,10 +39,13 @@ static uint64_t start_time(pid_t pid)
 	n = fread(buf, 1, sizeof(buf) - 1, f);
 	fclose(f);
 	buf[n] = '\0';
+	open = strchr(buf, '(');
 	p = strrchr(buf, ')');	/* (the name may hold anything) */
-	if (p == NULL || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u "
-				"%*d %*d %*d %*d %*d %*d %llu", &v) != 1)
+	if (open == NULL || p == NULL || p < open ||
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u "
+		   "%*d %*d %*d %*d %*d %*d %llu", &v) != 1)
 		return 0;
+	snprintf(comm, 16, "%.*s", (int)(p - open - 1), open + 1);
 	return v;
 }
 
@@ -261,7 +264,8 @@ static void consider(struct daemon *d, struct proc *p, bool exec)
 
 void proc_seen(struct daemon *d, pid_t pid, enum seen_how how)
 {
-	uint64_t start = start_time(pid);
+	char comm[16];
+	uint64_t start = start_time(pid, comm);
 	struct proc *p = find(d, pid);
 
 	if (start == 0) {	/* gone already */
@@ -275,13 +279,19 @@ void proc_seen(struct daemon *d, pid_t pid, enum seen_how how)
 	}
 	if (p) {
 		p->seen = true;
-		if (how == SEEN_EXEC)	/* the kernel cleared its locks */
+		/* an exec: the event, or in a scan a new name (the kernel
+		 * cleared its locks; a process seen before its exec, as a
+		 * fork's child, may match now) */
+		if (how == SEEN_EXEC || strcmp(p->stat_comm, comm) != 0) {
+			memcpy(p->stat_comm, comm, sizeof(p->stat_comm));
 			consider(d, p, true);
+		}
 		return;
 	}
 	p = add(d, pid, start);
 	if (p == NULL)
 		return;
+	memcpy(p->stat_comm, comm, sizeof(p->stat_comm));
 	p->seen = true;
 	consider(d, p, how == SEEN_EXEC);
 	/* with the connector, a process no rule takes need not be kept */

@@ -11,7 +11,7 @@ the default 1000 ms). Idle CPU: with 1,000 extra sleep processes running
 and a rule that matches none of them, the utime + stime of memlockd's
 worker over 10 s.
 """
-import os, shutil, signal, statistics, subprocess, sys, tempfile, time
+import os, random, shutil, signal, statistics, subprocess, sys, tempfile, time
 
 B = os.path.abspath(sys.argv[1])
 RUNS = int(os.environ.get("MEMLOCK_BENCH_RUNS", "30"))
@@ -50,10 +50,12 @@ def stop(d):
     d.wait()
 
 
-def latency(tmp, prog, *opts, conf_extra=""):
+def latency(tmp, prog, jitter, *opts, conf_extra=""):
     d = daemon(tmp, "process comm=%s\n%s" % (os.path.basename(prog), conf_extra), *opts)
     times = []
     for _ in range(RUNS):
+        # a start at a random phase of the poll, not right after the last lock
+        time.sleep(random.random() * jitter)
         t0 = time.monotonic()
         p = subprocess.Popen([prog], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
         while vmlck(p.pid) == 0 and time.monotonic() - t0 < 5:
@@ -91,10 +93,11 @@ def main():
     print()
     print("| mode | median | min | max |")
     print("|---|---|---|---|")
-    for name, opts, extra in (("process events connector", (), ""),
-                              ("--poll, interval=100", ("--poll",), "poll interval=100\n"),
-                              ("--poll, interval=1000 (default)", ("--poll",), "")):
-        med, lo, hi = latency(tmp, prog, *opts, conf_extra=extra)
+    for name, jitter, opts, extra in (
+            ("process events connector", 0.1, (), ""),
+            ("--poll, interval=100", 0.1, ("--poll",), "poll interval=100\n"),
+            ("--poll, interval=1000 (default)", 1.0, ("--poll",), "")):
+        med, lo, hi = latency(tmp, prog, jitter, *opts, conf_extra=extra)
         print("| %s | %.1f ms | %.1f ms | %.1f ms |" % (name, med, lo, hi))
     print()
     sleeps = [subprocess.Popen(["sleep", "600"]) for _ in range(1000)]
