@@ -14,6 +14,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 0
 fi
 T=$(mktemp -d /tmp/memlockd-test.XXXXXX)
+chmod 755 "$T"	# (a process of nobody runs a program from it)
 at_exit "rm -rf $T"
 for n in A B N P T; do cp $H/workers "$T/mlkd$n$$"; done
 cp "$VICTIM" "$T/mlkdK$$"
@@ -111,6 +112,30 @@ else
 fi
 out=$(ctl status)
 check "status: a table with the process and its rule" grep -q "^ *$a mlkdB$$ .*memlockd.conf:3 .*locked" <<<"$out"
+
+# a lock the predictor refuses (the process's own RLIMIT_MEMLOCK, without
+# CAP_IPC_LOCK): a failure with the reason, retried when the limit changes
+# (root without capabilities: prlimit of another user's process would need
+# CAP_SYS_RESOURCE, which a container may not give the test)
+coproc_start F prlimit --memlock=65536: setpriv --inh-caps=-all --bounding-set=-all -- \
+	"$T/mlkdA$$"
+f=$F_PID
+for _ in $(seq 300); do
+	j=$(json_status)
+	[ "$(jg "$j" '[p["state"] for p in j["processes"] if p["pid"] == '"$f"']')" = "['failed']" ] && break
+	sleep 0.01
+done
+is "over its RLIMIT_MEMLOCK: a failure with the errno and the predictor's reason" \
+	"$(jg "$j" '[(p["state"], p["error"], "RLIMIT_MEMLOCK" in p["reason"]) for p in j["processes"] if p["pid"] == '"$f"']')" \
+	"[('failed', 'ENOMEM', True)]"
+diag "the reason: $(jg "$j" '[p["reason"] for p in j["processes"] if p["pid"] == '"$f"'][0]')"
+grep -q "cannot lock $f (mlkdA$$) by rule at memlockd.conf:2: " "$T/log"
+check "the failure is logged with its rule's file:line" test $? -eq 0
+hard=$(ulimit -Hl)
+[ "$hard" = unlimited ] || hard=$((hard * 1024))
+prlimit --pid "$f" --memlock="$hard:"
+check "its limit raised: retried and locked" locked_within "$f" 2
+quit F
 
 # reload: a tree= rule catches 20 forked workers; a removed rule no longer locks
 start P "$T/mlkdT$$"
