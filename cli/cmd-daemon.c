@@ -135,10 +135,12 @@ static void render(struct json_object *o)
 	for (i = 0; i < json_object_array_length(procs); i++) {
 		struct json_object *p = json_object_array_get_idx(procs, i);
 
-		printf("%7" PRIu64 " %-16s %-22s %-7s %10s  %s%s%s\n", num(p, "pid"),
+		printf("%7" PRIu64 " %-16s %-22s %-7s %10s", num(p, "pid"),
 		       user_str(str(p, "comm")), user_str(str(p, "rule")), str(p, "state"),
-		       size_to_human(num(p, "locked_bytes"), size, sizeof(size)), str(p, "error"),
-		       *str(p, "error") ? ": " : "", str(p, "reason"));
+		       size_to_human(num(p, "locked_bytes"), size, sizeof(size)));
+		if (*str(p, "error"))
+			printf("  %s: %s", str(p, "error"), str(p, "reason"));
+		putchar('\n');
 	}
 }
 

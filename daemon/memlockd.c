@@ -95,7 +95,7 @@ int daemon_reload(struct daemon *d, char *err, size_t errsz)
 	old = d->conf;
 	d->conf = nc;
 	choose_mode(d);
-	procs_rematch(d, &old);
+	procs_rematch(d);
 	files_apply(d);
 	conf_free(&old);
 	logline("reloaded %s: %zu rules", user_str(d->conf_path), d->conf.nrules);

@@ -77,8 +77,8 @@ void procs_scan(struct daemon *d);
 void procs_tick(struct daemon *d, uint64_t now);
 /* ns until the next due second pass (UINT64_MAX: none) */
 uint64_t procs_next_due(const struct daemon *d);
-/* after a reload: every process matched again by the new rules */
-void procs_rematch(struct daemon *d, struct conf *old);
+/* after a reload (the old rules still allocated): every process matched again */
+void procs_rematch(struct daemon *d);
 void procs_free(struct daemon *d);
 
 /* events.c: the process events connector */

@@ -379,9 +379,8 @@ static const struct rule *same_rule(const struct conf *c, const struct rule *old
 	return NULL;
 }
 
-void procs_rematch(struct daemon *d, struct conf *old)
+void procs_rematch(struct daemon *d)
 {
-	(void)old;
 	for (size_t i = d->nprocs; i-- > 0;) {
 		struct proc *p = &d->procs[i];
 		const struct rule *was = same_rule(&d->conf, p->rule), *now = match(d, p->pid);

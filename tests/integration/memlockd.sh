@@ -177,6 +177,12 @@ start B2 "$T/mlkdB$$"
 check "SIGHUP with a good configuration: the rule it adds locks" locked_within "$B2_PID" 1
 quit B2
 
+out=$("$MEMLOCKD" -c "$CONF" --socket "$SOCK" 2>&1)
+rc=$?
+# shellcheck disable=SC2016 # expanded by the eval, when check runs it
+check "a second memlockd on the same socket is refused, exit 1 ($rc: $out)" \
+	eval '[ $rc -eq 1 ] && grep -q "Address already in use" <<<"$out"'
+
 # bad input: configurations refused with FILE:LINE, socket peers that misbehave
 printf 'process comm=x\nprocess comm=x\n' >"$T/dup.conf"
 out=$("$MEMLOCKD" --check -c "$T/dup.conf" 2>&1)
