@@ -110,6 +110,23 @@ if command -v promtool >/dev/null; then
 else
 	skip "promtool check metrics" "no promtool"
 fi
+# node_exporter's textfile collector serves the file (its directory is $T)
+if command -v prometheus-node-exporter >/dev/null && command -v curl >/dev/null; then
+	port=$((20000 + $$ % 20000))
+	prometheus-node-exporter --web.listen-address=127.0.0.1:$port --collector.disable-defaults \
+		--collector.textfile --collector.textfile.directory="$T" 2>"$T/node.log" &
+	ne=$!
+	at_exit "kill $ne; wait $ne"
+	for _ in $(seq 500); do
+		out=$(curl -s "http://127.0.0.1:$port/metrics") && break
+		sleep 0.01
+	done
+	check "prometheus-node-exporter serves the daemon's textfile (curl)" \
+		grep -q "^memlock_daemon_matched_processes{rule=\"memlockd.conf:3\"} 1" <<<"$out"
+	kill $ne
+else
+	skip "prometheus-node-exporter serves the textfile" "no prometheus-node-exporter or curl"
+fi
 out=$(ctl status)
 check "status: a table with the process and its rule" grep -q "^ *$a mlkdB$$ .*memlockd.conf:3 .*locked" <<<"$out"
 
