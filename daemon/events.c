@@ -18,11 +18,13 @@
 int connector_open(void)
 {
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = CN_IDX_PROC };
-	struct __attribute__((packed)) {
-		struct nlmsghdr nl;
-		struct cn_msg cn;
-		enum proc_cn_mcast_op op;
-	} msg = { 0 };
+	/* nlmsghdr, cn_msg, the op: cn_msg ends in a flexible array, so the
+	 * message is laid out in bytes */
+	char msg[NLMSG_LENGTH(sizeof(struct cn_msg) + sizeof(enum proc_cn_mcast_op))]
+		__attribute__((aligned(NLMSG_ALIGNTO))) = { 0 };
+	struct nlmsghdr *nl = (struct nlmsghdr *)msg;
+	struct cn_msg *cn = NLMSG_DATA(nl);
+	enum proc_cn_mcast_op op = PROC_CN_MCAST_LISTEN;
 	int fd, size = 4 << 20;
 
 	fd = socket(PF_NETLINK, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_CONNECTOR);
@@ -33,13 +35,12 @@ int connector_open(void)
 	/* room for a fork storm (SO_RCVBUFFORCE with CAP_NET_ADMIN) */
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
 		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
-	msg.nl.nlmsg_len = sizeof(msg);
-	msg.nl.nlmsg_type = NLMSG_DONE;
-	msg.nl.nlmsg_pid = 0;
-	msg.cn.id.idx = CN_IDX_PROC;
-	msg.cn.id.val = CN_VAL_PROC;
-	msg.cn.len = sizeof(msg.op);
-	msg.op = PROC_CN_MCAST_LISTEN;
+	nl->nlmsg_len = sizeof(msg);
+	nl->nlmsg_type = NLMSG_DONE;
+	cn->id.idx = CN_IDX_PROC;
+	cn->id.val = CN_VAL_PROC;
+	cn->len = sizeof(op);
+	memcpy(cn->data, &op, sizeof(op));
 	if (send(fd, &msg, sizeof(msg), 0) != (ssize_t)sizeof(msg))
 		goto fail;
 	return fd;
@@ -75,7 +76,6 @@ int connector_read(struct daemon *d)
 	struct sockaddr_nl from;
 	socklen_t fl;
 	ssize_t n;
-	int len;
 
 	for (int batch = 0; batch < 256; batch++) {	/* (the socket is polled again) */
 		fl = sizeof(from);
@@ -93,12 +93,14 @@ int connector_read(struct daemon *d)
 			return -errno;
 		if (fl != sizeof(from) || from.nl_pid != 0)	/* not the kernel's */
 			continue;
-		len = (int)n;
-		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, len);
-		     h = NLMSG_NEXT(h, len)) {
+		for (size_t off = 0; off + NLMSG_HDRLEN <= (size_t)n;) {
+			const struct nlmsghdr *h = (const struct nlmsghdr *)(buf + off);
 			const struct cn_msg *cn = NLMSG_DATA(h);
 			struct proc_event ev;
 
+			if (h->nlmsg_len < NLMSG_HDRLEN || h->nlmsg_len > (size_t)n - off)
+				break;
+			off += NLMSG_ALIGN(h->nlmsg_len);
 			if (h->nlmsg_type != NLMSG_DONE ||
 			    h->nlmsg_len < NLMSG_LENGTH(sizeof(*cn) + sizeof(ev)) ||
 			    cn->id.idx != CN_IDX_PROC || cn->id.val != CN_VAL_PROC)
