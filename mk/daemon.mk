@@ -29,7 +29,11 @@ install-daemon: $(B)/memlockd
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8
 	install -m 755 $(B)/memlockd $(DESTDIR)$(SBINDIR)/memlockd
 	install -m 644 man/memlockd.8 $(DESTDIR)$(MANDIR)/man8/memlockd.8
+	# (bash-completion loads a command's file by its name: memlock's holds memlockd's)
+	install -d $(DESTDIR)$(BASHCOMPDIR)
+	ln -sf memlock $(DESTDIR)$(BASHCOMPDIR)/memlockd
 
 uninstall: uninstall-daemon
 uninstall-daemon:
-	rm -f $(DESTDIR)$(SBINDIR)/memlockd $(DESTDIR)$(MANDIR)/man8/memlockd.8
+	rm -f $(DESTDIR)$(SBINDIR)/memlockd $(DESTDIR)$(MANDIR)/man8/memlockd.8 \
+		$(DESTDIR)$(BASHCOMPDIR)/memlockd
