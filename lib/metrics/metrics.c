@@ -115,19 +115,27 @@ static int read_unit(const char *root, pid_t pid, char *unit, size_t sz)
 }
 
 /* 0 with @r filled, 1 for a process without memory (a kernel thread, a
- * zombie), -errno. */
-static int read_row(const char *root, pid_t pid, struct row *r)
+ * zombie) or one @sel (if not NULL) does not match, -errno. The status is
+ * read once, for the selector and the row. */
+static int read_row(const struct memlock_selector *sel, const char *root, pid_t pid,
+		    struct row *r)
 {
 	struct memlock_status st = { .sz = sizeof(st) };
 	struct memlock_limits lim = { .sz = sizeof(lim) };
 	char unit[128], *p;
+	pid_t ppid;
 	int rc;
 
-	rc = memlock_proc_read_status(root, pid, &st);
+	rc = mlk_read_status(root, pid, &st, &ppid);
 	if (rc < 0)
 		return rc;
 	if (!st.has_mm)
 		return 1;
+	if (sel != NULL) {
+		rc = mlk_selector_match_status(sel, root, &st, ppid);
+		if (rc <= 0)
+			return rc < 0 ? rc : 1;
+	}
 	rc = memlock_proc_read_limits(root, pid, &lim);
 	if (rc < 0)
 		return rc;
@@ -155,21 +163,15 @@ static int add_pid(struct rows *rs, const struct memlock_selector *sel, const ch
 		   pid_t pid)
 {
 	struct row *grown;
-	int rc = 1;
+	int rc;
 
-	if (sel != NULL)
-		rc = memlock_selector_match(sel, root, pid);
+	grown = mlk_grow(rs->row, &rs->cap, rs->n, sizeof(*rs->row));
+	if (grown == NULL)
+		return -ENOMEM;
+	rs->row = grown;
+	rc = read_row(sel, root, pid, &rs->row[rs->n]);
 	if (rc == 0)
-		return 0;
-	if (rc > 0) {
-		grown = mlk_grow(rs->row, &rs->cap, rs->n, sizeof(*rs->row));
-		if (grown == NULL)
-			return -ENOMEM;
-		rs->row = grown;
-		rc = read_row(root, pid, &rs->row[rs->n]);
-		if (rc == 0)
-			rs->n++;
-	}
+		rs->n++;
 	if (rc == -ENOMEM)
 		return rc;
 	if (rc < 0 && rc != -ESRCH && rc != -ENOENT) {

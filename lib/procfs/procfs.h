@@ -49,6 +49,12 @@ MLK_HIDDEN uint64_t mlk_mul_sat(uint64_t a, uint64_t b);
 MLK_HIDDEN int mlk_read_status(const char *root, pid_t pid, struct memlock_status *st,
 			       pid_t *ppid);
 
+/* select-match.c: memlock_selector_match() of a process whose status (and
+ * PPid) the caller has read already, so that it is read once (metrics/) */
+struct memlock_selector;
+MLK_HIDDEN int mlk_selector_match_status(const struct memlock_selector *s, const char *root,
+					 const struct memlock_status *st, pid_t ppid);
+
 /* Buffer parsers behind the public readers (fuzzed in tests/fuzz). */
 MLK_HIDDEN int mlk_parse_status(const char *buf, size_t len, struct memlock_status *st);
 MLK_HIDDEN int mlk_parse_limits(const char *buf, size_t len, struct memlock_limits *lim);

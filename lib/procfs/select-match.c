@@ -198,21 +198,14 @@ static int term_holds(const struct memlock_selector *s, struct facts *f, const s
 	return 0;
 }
 
-int memlock_selector_match(const struct memlock_selector *s, const char *root, pid_t pid)
+int mlk_selector_match_status(const struct memlock_selector *s, const char *root,
+			      const struct memlock_status *st, pid_t ppid)
 {
-	struct facts f = { 0 };
+	struct facts f = { .root = root, .pid = st->pid, .ppid = ppid, .st = *st, .exe_rc = 2 };
 	size_t i = 0, first;
-	int rc, any;
+	int rc = 0, any;
 	unsigned int k;
 
-	if (s == NULL || pid <= 0)
-		return mlk_err(-EINVAL);
-	f.root = root;
-	f.pid = pid;
-	f.exe_rc = 2;
-	rc = mlk_read_status(root, pid, &f.st, &f.ppid);
-	if (rc < 0)
-		return mlk_err(rc);
 	/* keys in the order of enum sel_key: one whose terms all fail ends the
 	 * match before the dearer files are read */
 	for (k = 0; k < SEL_NKEYS; k++) {
@@ -234,5 +227,19 @@ int memlock_selector_match(const struct memlock_selector *s, const char *root, p
 	rc = 1;
 out:
 	free(f.cgroup);
-	return mlk_err(rc);
+	return rc;
+}
+
+int memlock_selector_match(const struct memlock_selector *s, const char *root, pid_t pid)
+{
+	struct memlock_status st;
+	pid_t ppid;
+	int rc;
+
+	if (s == NULL || pid <= 0)
+		return mlk_err(-EINVAL);
+	rc = mlk_read_status(root, pid, &st, &ppid);
+	if (rc < 0)
+		return mlk_err(rc);
+	return mlk_err(mlk_selector_match_status(s, root, &st, ppid));
 }
