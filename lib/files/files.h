@@ -50,6 +50,9 @@ struct memlock_holder {
 	uint64_t cg_limit, cg_room;	/* the memory cgroup's limit and room at open;
 					 * cg_room caps a default budget */
 	bool has_cap, explicit_budget, explicit_max_maps;
+	bool bare;			/* a helper's: no file records (the holder keeps
+					 * them); a file's id is 1 + its first mapping's
+					 * index, released by mlk_unmap_file() */
 	unsigned int flags;
 	struct hmap *maps;
 	size_t nmaps, cap, live_maps;	/* entries (unmapped ones: addr NULL), mapped */
@@ -71,8 +74,11 @@ MLK_HIDDEN int mlk_hold_local(struct memlock_holder *h, int fd, uint64_t cap,
  * is full or gone), in batches: each file's result in @res[i], @rc[i]. */
 MLK_HIDDEN void mlk_spread_add_many(struct memlock_holder *h, const int *fds, size_t n,
 				    struct memlock_hold_result *res, int *rc);
-/* Release file @id of helper @shard (1-based). */
-MLK_HIDDEN int mlk_spread_remove(struct memlock_holder *h, uint32_t shard, uint64_t id);
+/* Release file @id (its @nmaps mappings) of helper @shard (1-based). */
+MLK_HIDDEN int mlk_spread_remove(struct memlock_holder *h, uint32_t shard, uint64_t id,
+				 uint32_t nmaps);
+/* A bare holder's file @id: unmap its @nmaps mappings; -ENOENT. */
+MLK_HIDDEN int mlk_unmap_file(struct memlock_holder *h, uint64_t id, uint64_t nmaps);
 /* Remember a file @res holds (its id into @res->id); -ENOMEM. */
 MLK_HIDDEN int mlk_held_add(struct memlock_holder *h, uint64_t first, uint32_t shard,
 			    struct memlock_hold_result *res);

@@ -275,15 +275,28 @@ static void changed_meanwhile(int fd, struct memlock_hold_result *res)
 	}
 }
 
-static void unmap_range(struct memlock_holder *h, uint64_t first, uint32_t n)
+/* Unmap maps[first..first+n): the bytes they held. */
+static uint64_t unmap_range(struct memlock_holder *h, uint64_t first, uint64_t n)
 {
+	uint64_t bytes = 0;
+
 	for (uint64_t i = first; i < first + n; i++) {
 		if (h->maps[i].addr == NULL)
 			continue;
 		munmap(h->maps[i].addr, h->maps[i].len);
+		bytes += h->maps[i].len;
 		h->maps[i].addr = NULL;
 		h->live_maps--;
 	}
+	return bytes;
+}
+
+int mlk_unmap_file(struct memlock_holder *h, uint64_t id, uint64_t nmaps)
+{
+	if (id == 0 || id > h->nmaps || nmaps > h->nmaps - (id - 1))
+		return -ENOENT;
+	h->used -= unmap_range(h, id - 1, nmaps);
+	return 0;
 }
 
 int mlk_hold_local(struct memlock_holder *h, int fd, uint64_t cap,
@@ -316,7 +329,9 @@ int mlk_hold_local(struct memlock_holder *h, int fd, uint64_t cap,
 	changed_meanwhile(fd, res);
 	res->dev = st.st_dev;
 	res->ino = st.st_ino;
-	if (res->locked)
+	if (res->locked && h->bare)	/* the holder keeps the record */
+		res->id = h->nmaps - res->maps + 1;
+	else if (res->locked)
 		rc = mlk_held_add(h, h->nmaps - res->maps, 0, res);
 	if (rc < 0) {	/* cannot remember it: let it go */
 		unmap_range(h, h->nmaps - res->maps, res->maps);
@@ -367,7 +382,7 @@ int memlock_holder_remove(struct memlock_holder *h, uint64_t id)
 	if (f == NULL)
 		return mlk_err(-ENOENT);
 	if (f->shard) {
-		rc = mlk_spread_remove(h, f->shard, f->first);
+		rc = mlk_spread_remove(h, f->shard, f->first, f->nmaps);
 		h->shard_maps -= f->nmaps;
 	} else {
 		unmap_range(h, f->first, f->nmaps);

@@ -34,7 +34,8 @@ enum { SHARD_ADD = 1, SHARD_REMOVE, SHARD_SPAWN };
 
 struct shard_req {
 	uint32_t op, n;	/* SHARD_ADD: @n descriptors come with it */
-	uint64_t cap;	/* SHARD_ADD: the bytes the batch may lock */
+	uint64_t cap;	/* SHARD_ADD: the bytes the batch may lock;
+			 * SHARD_REMOVE: the file's count of mappings */
 	uint64_t id;	/* SHARD_REMOVE: the helper's file id */
 };
 
@@ -176,13 +177,15 @@ static void __attribute__((noreturn)) shard_main(const struct memlock_holder *pa
 		if (parent_h->maps[i].addr)
 			munmap(parent_h->maps[i].addr, parent_h->maps[i].len);
 	h = sock < 0 ? NULL : memlock_holder_open(&o);
+	if (h)	/* the holder keeps the files' records, not us too */
+		h->bare = true;
 	while (recv_req(sock, &req, fds) > 0) {
 		if (req.op == SHARD_ADD) {
 			shard_hold(h, fds, req.n, req.cap, rep);
 		} else {
 			rep->n = 1;
 			rep->stopped = 0;
-			rep->ans[0].rc = h ? memlock_holder_remove(h, req.id) : -ENOMEM;
+			rep->ans[0].rc = h ? mlk_unmap_file(h, req.id, req.cap) : -ENOMEM;
 		}
 		if (send(sock, rep, offsetof(struct shard_reply, ans[rep->n]), MSG_NOSIGNAL) < 0)
 			break;
@@ -332,9 +335,9 @@ static int shard_call(struct mlk_shard *s, const int *fds, const struct shard_re
 	return rc < 0 ? rc : (int)rep->n;
 }
 
-int mlk_spread_remove(struct memlock_holder *h, uint32_t shard, uint64_t id)
+int mlk_spread_remove(struct memlock_holder *h, uint32_t shard, uint64_t id, uint32_t nmaps)
 {
-	struct shard_req req = { .op = SHARD_REMOVE, .id = id };
+	struct shard_req req = { .op = SHARD_REMOVE, .id = id, .cap = nmaps };
 	struct shard_reply *rep;
 	int rc;
 
@@ -368,7 +371,7 @@ static void took(struct memlock_holder *h, struct memlock_hold_result *res, int 
 		return;
 	*rc = mlk_held_add(h, res->id, (uint32_t)h->nshards, res);
 	if (*rc < 0) {	/* cannot remember it: let it go */
-		(void)mlk_spread_remove(h, (uint32_t)h->nshards, res->id);
+		(void)mlk_spread_remove(h, (uint32_t)h->nshards, res->id, res->maps);
 		return;
 	}
 	h->used += res->locked;
