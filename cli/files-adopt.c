@@ -131,12 +131,13 @@ struct adopted {
 static bool adopt_fd(struct follow *fw, const char *path, int fd, const struct stat *st,
 		     struct adopted *a)
 {
-	struct memlock_hold_result r = { .sz = sizeof(r) };
+	struct memlock_hold_result r = { .sz = sizeof(r) }, now;
 	struct held_entry *e = follow_lookup(fw, path);
 	char x[32], y[32];
 	int rc;
 
-	if (e && e->id && e->dev == (uint64_t)st->st_dev && e->ino == (uint64_t)st->st_ino)
+	if (e && entry_held(fw, e, &now) == 0 && now.dev == (uint64_t)st->st_dev &&
+	    now.ino == (uint64_t)st->st_ino)
 		return false;	/* an event for a file a walk of this batch took */
 	if (e && e->id && memlock_holder_remove(fw->h, e->id) < 0)
 		warnx("%s: cannot release the old pages", user_str(path));

@@ -12,7 +12,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <search.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -108,21 +107,31 @@ static int send_rec(int fd, const struct ctl_rec *r, const char *path)
 	return sendmsg(fd, &msg, MSG_NOSIGNAL) < 0 ? -errno : 0;
 }
 
-static int send_entry(int fd, const struct held_entry *e)
+/* The locked bytes of @e's file now, 0 when it is not held. */
+static uint64_t locked_of(const struct follow *fw, const struct held_entry *e)
 {
-	struct ctl_rec r = { REC_FILE, e->err, e->size, e->data, e->locked, e->state, e->why };
+	struct memlock_hold_result r;
+
+	return entry_held(fw, e, &r) == 0 ? r.locked : 0;
+}
+
+static int send_entry(const struct follow *fw, int fd, const struct held_entry *e)
+{
+	struct ctl_rec r = { REC_FILE, e->err, e->size, e->data, locked_of(fw, e), e->state,
+			     e->why };
+	char buf[ENTRY_PATH_MAX];
 
 	if (!e->id)
 		r.state = MEMLOCK_HOLD_NOT_LOCKED;
-	return send_rec(fd, &r, e->path);
+	return send_rec(fd, &r, entry_path(&fw->t, e, buf));
 }
 
 struct walk_ctx {
 	struct follow *fw;
 	int fd;
 	const char *prefix;	/* CTL_REMOVE: the path, or NULL for every entry */
-	struct held_entry **hits;
-	size_t n, cap;
+	uint32_t *hits;		/* indexes in fw->t.ent, in the order of their paths */
+	size_t n;
 };
 
 static bool under(const char *path, const char *prefix)
@@ -133,25 +142,31 @@ static bool under(const char *path, const char *prefix)
 						 (n && prefix[n - 1] == '/'));
 }
 
-static void collect(const void *node, VISIT v, void *arg)
+static int by_path(const void *a, const void *b, void *arg)
 {
-	struct held_entry *e = *(struct held_entry *const *)node;
-	struct walk_ctx *c = arg;
+	const struct follow_table *t = arg;
 
-	if (v != postorder && v != leaf)
-		return;
-	if (c->prefix && !under(e->path, c->prefix))
-		return;
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 64;
-		struct held_entry **h = realloc(c->hits, cap * sizeof(*h));
+	return table_cmp(t, &t->ent[*(const uint32_t *)a], &t->ent[*(const uint32_t *)b]);
+}
 
-		if (h == NULL)
-			return;	/* answered in part; the END says how many */
-		c->hits = h;
-		c->cap = cap;
+/* The entries (under c->prefix), sorted by path. */
+static void collect(struct walk_ctx *c)
+{
+	struct follow_table *t = &c->fw->t;
+	char buf[ENTRY_PATH_MAX];
+
+	c->n = 0;
+	c->hits = malloc((t->live ? t->live : 1) * sizeof(*c->hits));
+	if (c->hits == NULL)
+		return;	/* answered with none; the END says how many */
+	for (size_t k = 0; k < t->nent; k++) {
+		if (t->ent[k].dead)
+			continue;
+		if (c->prefix && !under(entry_path(t, &t->ent[k], buf), c->prefix))
+			continue;
+		c->hits[c->n++] = (uint32_t)k;
 	}
-	c->hits[c->n++] = e;
+	qsort_r(c->hits, c->n, sizeof(*c->hits), by_path, t);
 }
 
 static int do_status(struct follow *fw, int fd, uint64_t *files, uint64_t *bytes)
@@ -159,10 +174,10 @@ static int do_status(struct follow *fw, int fd, uint64_t *files, uint64_t *bytes
 	struct walk_ctx c = { .fw = fw, .fd = fd };
 	int rc = 0;
 
-	twalk_r(fw->tree, collect, &c);
+	collect(&c);
 	for (size_t i = 0; i < c.n && rc == 0; i++) {
-		rc = send_entry(fd, c.hits[i]);
-		*bytes += c.hits[i]->id ? c.hits[i]->locked : 0;
+		rc = send_entry(fw, fd, &fw->t.ent[c.hits[i]]);
+		*bytes += locked_of(fw, &fw->t.ent[c.hits[i]]);
 	}
 	*files = c.n;
 	free(c.hits);
@@ -179,7 +194,7 @@ static int do_add(struct follow *fw, int fd, const char *path, uint64_t *files, 
 	if (w == NULL)
 		return -errno;
 	while ((rc = memlock_files_next(w, &f)) == 0) {
-		struct memlock_hold_result r = { .sz = sizeof(r) };
+		struct memlock_hold_result r = { .sz = sizeof(r) }, now;
 		struct held_entry *e;
 
 		if (f.kind == MEMLOCK_FILE_ERROR && f.operand)
@@ -189,7 +204,8 @@ static int do_add(struct follow *fw, int fd, const char *path, uint64_t *files, 
 		if (f.kind != MEMLOCK_FILE_REGULAR)
 			continue;
 		e = follow_lookup(fw, f.path);
-		if (e && e->id && e->dev == f.dev && e->ino == f.ino && e->size == f.size)
+		if (e && entry_held(fw, e, &now) == 0 && now.dev == f.dev && now.ino == f.ino &&
+		    e->size == f.size)
 			continue;	/* held already */
 		if (e && e->id && memlock_holder_remove(fw->h, e->id) < 0)
 			continue;
@@ -199,7 +215,7 @@ static int do_add(struct follow *fw, int fd, const char *path, uint64_t *files, 
 		(*files)++;
 		*bytes += r.locked;
 		e = follow_lookup(fw, f.path);
-		if (e && send_entry(fd, e) < 0)
+		if (e && send_entry(fw, fd, e) < 0)
 			break;
 	}
 	memlock_files_close(w);
@@ -227,18 +243,16 @@ static int do_remove(struct follow *fw, int fd, const char *path, uint64_t *file
 {
 	struct walk_ctx c = { .fw = fw, .fd = fd, .prefix = path };
 
-	twalk_r(fw->tree, collect, &c);
+	collect(&c);
 	for (size_t i = 0; i < c.n; i++) {
-		struct held_entry *e = c.hits[i];
+		struct held_entry *e = &fw->t.ent[c.hits[i]];
+		uint64_t locked = locked_of(fw, e);
 
 		if (e->id && memlock_holder_remove(fw->h, e->id) == 0)
-			*bytes += e->locked;
+			*bytes += locked;
 		e->id = 0;
-		e->locked = 0;
-		(void)send_entry(fd, e);
-		tdelete(e, &fw->tree, follow_by_path);
-		free(e->path);
-		free(e);
+		(void)send_entry(fw, fd, e);
+		table_remove(&fw->t, e);
 	}
 	*files = c.n;
 	free(c.hits);

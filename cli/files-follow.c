@@ -30,11 +30,6 @@
 /* what makes a name that is not held new */
 #define NEW_MASK (IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE)
 
-int follow_by_path(const void *a, const void *b)
-{
-	return strcmp(((const struct held_entry *)a)->path, ((const struct held_entry *)b)->path);
-}
-
 struct follow *follow_new(struct memlock_holder *h, char **paths, int n,
 			  const struct memlock_walk_opts *wo)
 {
@@ -43,6 +38,7 @@ struct follow *follow_new(struct memlock_holder *h, char **paths, int n,
 	if (fw == NULL)
 		err(EXIT_FAILURE, "cannot allocate memory");
 	fw->h = h;
+	table_init(&fw->t);
 	fw->wo = *wo;
 	fw->ctl = -1;
 	fw->ops = calloc((size_t)n + 1, sizeof(*fw->ops));	/* unique already */
@@ -76,9 +72,15 @@ void follow_add_operand(struct follow *fw, const char *path)
 
 struct held_entry *follow_lookup(struct follow *fw, const char *path)
 {
-	struct held_entry key = { .path = (char *)path }, **e = tfind(&key, &fw->tree, follow_by_path);
+	return table_find(&fw->t, path);
+}
 
-	return e ? *e : NULL;
+int entry_held(const struct follow *fw, const struct held_entry *e, struct memlock_hold_result *r)
+{
+	r->sz = sizeof(*r);
+	if (e->id == 0 || memlock_holder_get(fw->h, e->id, r) < 0)
+		return -ENOENT;
+	return 0;
 }
 
 int follow_watch_dir(struct follow *fw, const char *dir, bool walked)
@@ -144,12 +146,9 @@ static void watch_dir_of(struct follow *fw, const char *path)
 
 static void set_result(struct held_entry *e, const struct memlock_hold_result *r)
 {
-	e->id = r->id;
-	e->dev = r->dev;
-	e->ino = r->ino;
+	e->id = (uint32_t)r->id;	/* (a table of 4 billion files is refused before) */
 	e->size = r->size;
 	e->data = r->data;
-	e->locked = r->locked;
 	e->state = (uint8_t)r->state;
 	e->why = (uint8_t)r->why;
 	e->err = r->err;
@@ -160,10 +159,11 @@ void follow_track(struct follow *fw, const char *path, const struct memlock_hold
 	struct held_entry *e = follow_lookup(fw, path);
 
 	if (e == NULL) {
-		e = calloc(1, sizeof(*e));
-		if (e == NULL || (e->path = strdup(path)) == NULL ||
-		    tsearch(e, &fw->tree, follow_by_path) == NULL)
-			err(EXIT_FAILURE, "cannot allocate memory");
+		if (strlen(path) >= ENTRY_PATH_MAX || r->id > UINT32_MAX) {
+			warnx("%s: too long a path to follow", user_str(path));
+			return;
+		}
+		e = table_add(&fw->t, path);
 		watch_dir_of(fw, path);
 	}
 	set_result(e, r);
@@ -174,22 +174,22 @@ void follow_track(struct follow *fw, const char *path, const struct memlock_hold
 static void relock(struct follow *fw, struct held_entry *e, const char *why)
 {
 	struct memlock_hold_result r = { .sz = sizeof(r) };
-	char a[32];
+	char a[32], buf[ENTRY_PATH_MAX];
+	const char *path = entry_path(&fw->t, e, buf);
 	int fd, rc;
 
 	if (e->id && memlock_holder_remove(fw->h, e->id) < 0)
-		warnx("%s: cannot release the old pages", user_str(e->path));
+		warnx("%s: cannot release the old pages", user_str(path));
 	e->id = 0;
-	e->locked = 0;
 	e->state = MEMLOCK_HOLD_NOT_LOCKED;
-	fd = open(e->path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0) {
 		e->err = errno;
 		e->why = MEMLOCK_HOLD_WHY_ERROR;
 		if (errno == ENOENT)
-			printf("released %s (deleted)\n", user_str(e->path));
+			printf("released %s (deleted)\n", user_str(path));
 		else
-			warn_rc(-errno, "cannot read %s", user_str(e->path));
+			warn_rc(-errno, "cannot read %s", user_str(path));
 		fflush(stdout);
 		return;
 	}
@@ -197,29 +197,31 @@ static void relock(struct follow *fw, struct held_entry *e, const char *why)
 	close(fd);
 	if (rc < 0) {
 		e->err = -rc;
-		warn_rc(rc, "cannot lock %s", user_str(e->path));
+		warn_rc(rc, "cannot lock %s", user_str(path));
 		return;
 	}
 	set_result(e, &r);
-	printf("locked %s again (%s): %s\n", user_str(e->path), why,
+	printf("locked %s again (%s): %s\n", user_str(path), why,
 	       size_to_human(r.locked, a, sizeof(a)));
 	if (r.state != MEMLOCK_HOLD_LOCKED)
-		warnx("%s: not locked in full: %s", user_str(e->path), memlock_hold_why_name(r.why));
+		warnx("%s: not locked in full: %s", user_str(path), memlock_hold_why_name(r.why));
 	fflush(stdout);
 }
 
 /* What changed about @e's file, if anything; NULL when nothing did. */
-static const char *change_of(const struct held_entry *e)
+static const char *change_of(struct follow *fw, const struct held_entry *e)
 {
+	struct memlock_hold_result r;
+	char buf[ENTRY_PATH_MAX];
 	struct stat st;
 
-	if (stat(e->path, &st) < 0)
+	if (stat(entry_path(&fw->t, e, buf), &st) < 0)
 		return e->id ? "deleted" : NULL;
 	if (!S_ISREG(st.st_mode))
 		return e->id ? "no longer a regular file" : NULL;
-	if (!e->id)
+	if (!e->id || entry_held(fw, e, &r) < 0)
 		return "back";
-	if ((uint64_t)st.st_dev != e->dev || (uint64_t)st.st_ino != e->ino)
+	if ((uint64_t)st.st_dev != r.dev || (uint64_t)st.st_ino != r.ino)
 		return "replaced";
 	if ((uint64_t)st.st_size != e->size)
 		return (uint64_t)st.st_size > e->size ? "grown" : "truncated";
@@ -232,7 +234,7 @@ static void mark(struct follow *fw, struct held_entry *e)
 		return;
 	if (fw->nbatch == fw->batch_cap) {
 		size_t n = fw->batch_cap ? fw->batch_cap * 2 : 16;
-		struct held_entry **b = realloc(fw->batch, n * sizeof(*b));
+		uint32_t *b = realloc(fw->batch, n * sizeof(*b));
 
 		if (b == NULL)
 			err(EXIT_FAILURE, "cannot allocate memory");
@@ -240,23 +242,7 @@ static void mark(struct follow *fw, struct held_entry *e)
 		fw->batch_cap = n;
 	}
 	e->dirty = true;
-	fw->batch[fw->nbatch++] = e;
-}
-
-struct under {
-	struct follow *fw;
-	const char *dir;
-	size_t len;
-};
-
-static void mark_under(const void *node, VISIT v, void *arg)
-{
-	struct held_entry *e = *(struct held_entry *const *)node;
-	const struct under *u = arg;
-
-	if ((v == postorder || v == leaf) && strncmp(e->path, u->dir, u->len) == 0 &&
-	    e->path[u->len] == '/')
-		mark(u->fw, e);
+	fw->batch[fw->nbatch++] = (uint32_t)(e - fw->t.ent);
 }
 
 /* Directory @dir moved away: its files go by other names now (released
@@ -264,9 +250,16 @@ static void mark_under(const void *node, VISIT v, void *arg)
  * the walk), not twice. */
 static void mark_moved_dir(struct follow *fw, const char *dir)
 {
-	struct under u = { fw, dir, strlen(dir) };
+	size_t len = strlen(dir);
+	char buf[ENTRY_PATH_MAX];
 
-	twalk_r(fw->tree, mark_under, &u);
+	for (size_t k = 0; k < fw->t.nent; k++) {
+		struct held_entry *e = &fw->t.ent[k];
+		const char *p = e->dead ? NULL : entry_path(&fw->t, e, buf);
+
+		if (p && strncmp(p, dir, len) == 0 && p[len] == '/')
+			mark(fw, e);
+	}
 }
 
 /* Read what inotify has; the entries named go into the batch. */
@@ -310,8 +303,8 @@ static void read_events(struct follow *fw)
 static void run_batch(struct follow *fw)
 {
 	for (size_t i = 0; i < fw->nbatch; i++) {
-		struct held_entry *e = fw->batch[i];
-		const char *why = change_of(e);
+		struct held_entry *e = &fw->t.ent[fw->batch[i]];
+		const char *why = e->dead ? NULL : change_of(fw, e);
 
 		e->dirty = false;
 		if (why)
@@ -327,16 +320,17 @@ struct reload {
 	unsigned int kept, locked, released;
 };
 
-static struct reload *reload_now;
-
-static void sweep(const void *node, VISIT v, int depth)
+static void sweep(struct reload *rl)
 {
-	struct held_entry *e = *(struct held_entry *const *)node;
+	struct follow *fw = rl->fw;
 
-	(void)depth;
-	if ((v == postorder || v == leaf) && e->gen != reload_now->fw->gen && e->id) {
-		if (memlock_holder_remove(reload_now->fw->h, e->id) == 0)
-			reload_now->released++;
+	for (size_t k = 0; k < fw->t.nent; k++) {
+		struct held_entry *e = &fw->t.ent[k];
+
+		if (e->dead || e->gen == fw->gen || !e->id)
+			continue;
+		if (memlock_holder_remove(fw->h, e->id) == 0)
+			rl->released++;
 		e->id = 0;
 	}
 }
@@ -356,14 +350,14 @@ void follow_reload(struct follow *fw)
 	for (size_t i = 0; i < fw->nops; i++)	/* directories made meanwhile */
 		follow_watch_operand(fw, fw->ops[i]);
 	while (memlock_files_next(w, &f) == 0) {
-		struct memlock_hold_result r = { .sz = sizeof(r) };
+		struct memlock_hold_result r = { .sz = sizeof(r) }, now;
 		struct held_entry *e;
 
 		if (f.kind != MEMLOCK_FILE_REGULAR)
 			continue;
 		e = follow_lookup(fw, f.path);
-		if (e && e->id && e->dev == f.dev && e->ino == f.ino && e->size == f.size &&
-		    e->state == MEMLOCK_HOLD_LOCKED) {
+		if (e && entry_held(fw, e, &now) == 0 && now.dev == f.dev && now.ino == f.ino &&
+		    e->size == f.size && e->state == MEMLOCK_HOLD_LOCKED) {
 			e->gen = fw->gen;
 			rl.kept++;
 			continue;
@@ -376,9 +370,7 @@ void follow_reload(struct follow *fw)
 		rl.locked += r.locked > 0;
 	}
 	memlock_files_close(w);
-	reload_now = &rl;
-	twalk(fw->tree, sweep);
-	reload_now = NULL;
+	sweep(&rl);
 	printf("reloaded: %u files kept, %u locked anew, %u released\n", rl.kept, rl.locked,
 	       rl.released);
 	fflush(stdout);
@@ -436,19 +428,11 @@ void follow_hold(struct follow *fw)
 	close(sfd);
 }
 
-static void free_entry(void *p)
-{
-	struct held_entry *e = p;
-
-	free(e->path);
-	free(e);
-}
-
 void follow_free(struct follow *fw)
 {
 	if (fw == NULL)
 		return;
-	tdestroy(fw->tree, free_entry);
+	table_free(&fw->t);
 	for (int i = 0; i < fw->ndirs; i++)
 		free(fw->dirs[i]);
 	free(fw->dirs);

@@ -3,9 +3,12 @@
 #ifndef MEMLOCK_CLI_FILES_H
 #define MEMLOCK_CLI_FILES_H
 
+#include <limits.h>
+
 #include "memlock.h"
 
 struct output;
+struct follow;
 
 struct files_lock_opts {
 	uint64_t budget;	/* 0: the default (RLIMIT_MEMLOCK, or none with CAP_IPC_LOCK) */
@@ -31,19 +34,52 @@ int files_lock(char **paths, int n, const struct memlock_walk_opts *wo,
 	       const struct files_lock_opts *o);
 
 /* files-follow.c: what a holder does while it holds */
+/* A file a holder follows (files-table.c): 40 bytes; what the library
+ * keeps of a held one (device, inode, locked bytes) is asked of it. */
 struct held_entry {
-	char *path;
-	uint64_t id;		/* 0: not held (gone, or it did not fit) */
-	uint64_t dev, ino, size, data, locked;
+	uint64_t size, data;	/* the file's size and data bytes when it was last locked */
+	uint32_t id;		/* the library's id; 0: not held (gone, or it did not fit) */
+	uint32_t dir, name;	/* its directory's index; its name in the arena (removed:
+				 * the next free entry) */
 	unsigned int gen;	/* the walk that saw it last */
 	int err;		/* the last error (errno), 0 */
 	uint8_t state, why;	/* enum memlock_hold_state, _why of the last lock */
 	bool dirty;		/* an event named it in this batch */
+	bool dead;		/* removed: its place is free */
 };
+
+struct follow_table {
+	struct held_entry *ent;
+	size_t nent, ent_cap, live;
+	uint32_t free_head;	/* the first removed entry, UINT32_MAX */
+	uint32_t *slots;	/* the index by path: entry numbers, UINT32_MAX empty */
+	size_t nslots;
+	char *names;		/* "name\0" after "name\0" */
+	size_t names_len, names_cap, names_dead;
+	char **dirs;		/* each with its trailing slash ("" for none) */
+	uint32_t ndirs;
+	size_t dirs_cap;
+	uint32_t *dir_slots;	/* the index of @dirs */
+	size_t dir_slots_n;
+};
+
+#define ENTRY_PATH_MAX (2 * PATH_MAX)
+void table_init(struct follow_table *t);
+void table_free(struct follow_table *t);
+struct held_entry *table_find(struct follow_table *t, const char *path);
+/* A new entry for @path (not in the table), zeroed but for its path. */
+struct held_entry *table_add(struct follow_table *t, const char *path);
+void table_remove(struct follow_table *t, struct held_entry *e);
+/* @e's path, built in @buf (ENTRY_PATH_MAX bytes). */
+const char *entry_path(const struct follow_table *t, const struct held_entry *e, char *buf);
+/* strcmp(3) of two entries' paths */
+int table_cmp(const struct follow_table *t, const struct held_entry *a, const struct held_entry *b);
+/* What the library holds of @e now (0), or -ENOENT when it holds nothing. */
+int entry_held(const struct follow *fw, const struct held_entry *e, struct memlock_hold_result *r);
 
 struct follow {
 	struct memlock_holder *h;
-	void *tree;		/* tsearch(3) of struct held_entry, by path */
+	struct follow_table t;	/* what it follows, by path */
 	char **dirs;		/* by watch descriptor */
 	int ndirs;
 	char *last_dir;		/* the directory watched last */
@@ -52,7 +88,7 @@ struct follow {
 	char *ctl_path;
 	unsigned int gen;
 	bool watch_full;	/* fs.inotify.max_user_watches reached (said once) */
-	struct held_entry **batch;	/* the entries an event named */
+	uint32_t *batch;	/* the entries an event named (indexes in t.ent) */
 	size_t nbatch, batch_cap;
 	char **ops;		/* the paths given (and added), walked again on SIGHUP */
 	size_t nops;
@@ -68,7 +104,6 @@ struct follow {
 struct follow *follow_new(struct memlock_holder *h, char **paths, int n,
 			  const struct memlock_walk_opts *wo);
 void follow_add_operand(struct follow *fw, const char *path);
-int follow_by_path(const void *a, const void *b);
 struct held_entry *follow_lookup(struct follow *fw, const char *path);
 /* Remember @path, held as @r says (r->id 0: not held), and watch its directory. */
 void follow_track(struct follow *fw, const char *path, const struct memlock_hold_result *r);
