@@ -30,11 +30,14 @@ struct hmap {
 	size_t len;
 };
 
-/* A file a holder holds: its mappings maps[first..first+nmaps) here, or
- * file @first of helper @shard - 1. Removed: locked 0 and nmaps 0. */
+/* A file a holder holds, 32 bytes (a million of them: 32 MB): its mappings
+ * maps[first..first+nmaps) here, or file @first of helper @shard - 1; its
+ * device as an index in the holder's @devs, its locked bytes in pages.
+ * Removed: pages 0 and nmaps 0. */
 struct hfile {
-	uint64_t dev, ino, size, locked, first;
-	uint32_t nmaps, shard;
+	uint64_t ino, size;
+	uint32_t pages, first, nmaps;
+	uint16_t dev, shard;
 };
 
 struct mlk_shard {
@@ -58,6 +61,8 @@ struct memlock_holder {
 	size_t nmaps, cap, live_maps;	/* entries (unmapped ones: addr NULL), mapped */
 	struct hfile *held;
 	size_t nheld, held_cap;		/* file ids are 1 + indexes of @held */
+	uint64_t *devs;			/* the devices of the files held */
+	size_t ndevs;
 	struct mlk_shard *shards;	/* MEMLOCK_F_SPREAD: helper processes */
 	size_t nshards;
 	int spawner;			/* the process that forks them, -1 */

@@ -343,11 +343,35 @@ int mlk_hold_local(struct memlock_holder *h, int fd, uint64_t cap,
 	return 0;
 }
 
+/* The index of device @dev in @h->devs (added), -EOVERFLOW past 65,536. */
+static int dev_index(struct memlock_holder *h, uint64_t dev)
+{
+	uint64_t *d;
+
+	for (size_t i = h->ndevs; i-- > 0;)	/* (a few; the last ones most likely) */
+		if (h->devs[i] == dev)
+			return (int)i;
+	if (h->ndevs > UINT16_MAX)
+		return -EOVERFLOW;
+	d = realloc(h->devs, (h->ndevs + 1) * sizeof(*d));
+	if (d == NULL)
+		return -ENOMEM;
+	h->devs = d;
+	h->devs[h->ndevs] = dev;
+	return (int)h->ndevs++;
+}
+
 int mlk_held_add(struct memlock_holder *h, uint64_t first, uint32_t shard,
 		 struct memlock_hold_result *res)
 {
+	int dev = dev_index(h, res->dev);
 	struct hfile *f;
 
+	if (dev < 0)
+		return dev;
+	if (first > UINT32_MAX || shard > UINT16_MAX || res->locked % h->page ||
+	    res->locked / h->page > UINT32_MAX || h->nheld >= UINT32_MAX)
+		return -EOVERFLOW;	/* (16 TiB in a file, 4 billion mappings or files) */
 	if (h->nheld == h->held_cap) {
 		size_t cap = h->held_cap ? h->held_cap * 2 : 64;
 
@@ -357,8 +381,9 @@ int mlk_held_add(struct memlock_holder *h, uint64_t first, uint32_t shard,
 		h->held = f;
 		h->held_cap = cap;
 	}
-	h->held[h->nheld++] = (struct hfile){ res->dev, res->ino, res->size, res->locked, first,
-					      res->maps, shard };
+	h->held[h->nheld++] = (struct hfile){ res->ino, res->size, (uint32_t)(res->locked / h->page),
+					      (uint32_t)first, res->maps, (uint16_t)dev,
+					      (uint16_t)shard };
 	h->files++;
 	res->id = h->nheld;
 	return 0;
@@ -366,7 +391,7 @@ int mlk_held_add(struct memlock_holder *h, uint64_t first, uint32_t shard,
 
 static struct hfile *held(const struct memlock_holder *h, uint64_t id)
 {
-	if (id == 0 || id > h->nheld || (h->held[id - 1].locked == 0 && h->held[id - 1].nmaps == 0))
+	if (id == 0 || id > h->nheld || (h->held[id - 1].pages == 0 && h->held[id - 1].nmaps == 0))
 		return NULL;
 	return &h->held[id - 1];
 }
@@ -387,9 +412,9 @@ int memlock_holder_remove(struct memlock_holder *h, uint64_t id)
 	} else {
 		unmap_range(h, f->first, f->nmaps);
 	}
-	h->used -= f->locked;
+	h->used -= f->pages * h->page;
 	h->files--;
-	f->locked = 0;
+	f->pages = 0;
 	f->nmaps = 0;
 	return mlk_err(rc);
 }
@@ -405,10 +430,10 @@ int memlock_holder_get(const struct memlock_holder *h, uint64_t id, struct memlo
 	if (f == NULL)
 		return mlk_err(-ENOENT);
 	r.size = f->size;
-	r.data = r.locked = f->locked;
+	r.data = r.locked = f->pages * h->page;
 	r.maps = f->nmaps;
 	r.id = id;
-	r.dev = f->dev;
+	r.dev = h->devs[f->dev];
 	r.ino = f->ino;
 	mlk_out_copy(out, &r, sizeof(r));
 	return 0;
@@ -458,5 +483,6 @@ void memlock_holder_close(struct memlock_holder *h)
 	unmap_range(h, 0, (uint32_t)h->nmaps);
 	free(h->maps);
 	free(h->held);
+	free(h->devs);
 	free(h);
 }
