@@ -149,9 +149,9 @@ static void set_result(struct held_entry *e, const struct memlock_hold_result *r
 	e->id = (uint32_t)r->id;	/* (a table of 4 billion files is refused before) */
 	e->size = r->size;
 	e->data = r->data;
-	e->state = (uint8_t)r->state;
-	e->why = (uint8_t)r->why;
-	e->err = r->err;
+	e->state = r->state & 7;
+	e->why = r->why & 15;
+	e->err = (int16_t)r->err;
 }
 
 void follow_track(struct follow *fw, const char *path, const struct memlock_hold_result *r)
@@ -167,7 +167,7 @@ void follow_track(struct follow *fw, const char *path, const struct memlock_hold
 		watch_dir_of(fw, path);
 	}
 	set_result(e, r);
-	e->gen = fw->gen;
+	e->seen = 1;
 }
 
 /* Lock @e's file again as it is now (or release it when it is gone). */
@@ -327,7 +327,7 @@ static void sweep(struct reload *rl)
 	for (size_t k = 0; k < fw->t.nent; k++) {
 		struct held_entry *e = &fw->t.ent[k];
 
-		if (e->dead || e->gen == fw->gen || !e->id)
+		if (e->dead || e->seen || !e->id)
 			continue;
 		if (memlock_holder_remove(fw->h, e->id) == 0)
 			rl->released++;
@@ -346,7 +346,8 @@ void follow_reload(struct follow *fw)
 		warn_rc(-errno, "cannot walk the files again");
 		return;
 	}
-	fw->gen++;
+	for (size_t k = 0; k < fw->t.nent; k++)
+		fw->t.ent[k].seen = 0;
 	for (size_t i = 0; i < fw->nops; i++)	/* directories made meanwhile */
 		follow_watch_operand(fw, fw->ops[i]);
 	while (memlock_files_next(w, &f) == 0) {
@@ -358,7 +359,7 @@ void follow_reload(struct follow *fw)
 		e = follow_lookup(fw, f.path);
 		if (e && entry_held(fw, e, &now) == 0 && now.dev == f.dev && now.ino == f.ino &&
 		    e->size == f.size && e->state == MEMLOCK_HOLD_LOCKED) {
-			e->gen = fw->gen;
+			e->seen = 1;
 			rl.kept++;
 			continue;
 		}

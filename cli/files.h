@@ -34,19 +34,21 @@ int files_lock(char **paths, int n, const struct memlock_walk_opts *wo,
 	       const struct files_lock_opts *o);
 
 /* files-follow.c: what a holder does while it holds */
-/* A file a holder follows (files-table.c): 40 bytes; what the library
+/* A file a holder follows (files-table.c): 32 bytes; what the library
  * keeps of a held one (device, inode, locked bytes) is asked of it. */
 struct held_entry {
 	uint64_t size, data;	/* the file's size and data bytes when it was last locked */
 	uint32_t id;		/* the library's id; 0: not held (gone, or it did not fit) */
 	uint32_t dir, name;	/* its directory's index; its name in the arena (removed:
 				 * the next free entry) */
-	unsigned int gen;	/* the walk that saw it last */
-	int err;		/* the last error (errno), 0 */
-	uint8_t state, why;	/* enum memlock_hold_state, _why of the last lock */
-	bool dirty;		/* an event named it in this batch */
-	bool dead;		/* removed: its place is free */
+	int16_t err;		/* the last error (errno), 0 */
+	uint16_t state : 3;	/* enum memlock_hold_state of the last lock */
+	uint16_t why : 4;	/* enum memlock_hold_why of the last lock */
+	uint16_t seen : 1;	/* seen by the last walk (or locked since) */
+	uint16_t dirty : 1;	/* an event named it in this batch */
+	uint16_t dead : 1;	/* removed: its place is free */
 };
+_Static_assert(sizeof(struct held_entry) == 32, "a million entries: 32 MB");
 
 struct follow_table {
 	struct held_entry *ent;
@@ -86,7 +88,6 @@ struct follow {
 	int ifd;		/* inotify */
 	int ctl;		/* the control socket (files-control.c), -1 */
 	char *ctl_path;
-	unsigned int gen;
 	bool watch_full;	/* fs.inotify.max_user_watches reached (said once) */
 	uint32_t *batch;	/* the entries an event named (indexes in t.ent) */
 	size_t nbatch, batch_cap;
