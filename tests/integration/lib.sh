@@ -26,15 +26,34 @@ is() {
 	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1"; diag "got '$2', want '$3'"; fi
 }
 
+# The cleanups and the exit on INT or TERM belong to the test's own shell.
+# A fork of it ("cmd &") keeps the test's traps until it resets them before
+# its exec: a signal sent at once to $! (memlock killed at a random moment)
+# can land in that window, and the fork ran the test's cleanups there,
+# ending every target of the test. Now a fork cleans up nothing and exits
+# as the command would have on that signal (128 + its number). (bash may
+# also take the signal in the fork with its own handler, which runs the EXIT
+# trap and warns "wait_for: No record of process", or drop it: then the
+# command runs to its end.)
+T_SHELL=$BASHPID
 at_exit() { CLEANUPS+=("$1"); }
 run_cleanups() {
 	local i
+	[ "$BASHPID" = "$T_SHELL" ] || return 0
 	for ((i = ${#CLEANUPS[@]} - 1; i >= 0; i--)); do
 		eval "${CLEANUPS[$i]}" >/dev/null 2>&1
 	done
 }
+on_signal() {	# NUMBER
+	if [ "$BASHPID" != "$T_SHELL" ]; then
+		trap - EXIT
+		exit $((128 + $1))
+	fi
+	exit 130
+}
 trap run_cleanups EXIT
-trap 'exit 130' INT TERM
+trap 'on_signal 2' INT
+trap 'on_signal 15' TERM
 
 # coproc_start NAME COMMAND...: COMMAND as a coprocess that first prints
 # "ready PID"; the PID lands in $NAME_PID and the process is ended on exit.
