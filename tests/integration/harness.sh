@@ -9,7 +9,7 @@
 # in the test's own shell only.
 . "$(dirname "$0")/lib.sh"
 
-N=${HARNESS_FORKS:-30}
+N=${HARNESS_FORKS:-20}
 log=$(mktemp)
 coproc_start S sh -c 'echo ready $$; exec sleep 600'
 sp=$S_PID
