@@ -3,7 +3,6 @@
 # across target kinds and options, then memlock killed with SIGTERM at
 # random moments of its injections. Every target must stay alive, unstopped and undisturbed, and
 # exit normally with correct results.
-# run.sh: alone (in 3 lanes on the loaded machine a target was gone after a SIGTERM to memlock)
 . "$(dirname "$0")/lib.sh"
 
 H=build/helpers
