@@ -133,12 +133,16 @@ static int take_signals(struct daemon *d)
 	return 0;
 }
 
-/* WATCHDOG_USEC: a keep-alive at half of it (0: none) */
+/* WATCHDOG_USEC: a keep-alive at half of it (0: none); as
+ * sd_watchdog_enabled(3), only when WATCHDOG_PID is unset or names this
+ * process (a child started with the service's environment is not watched) */
 static uint64_t watchdog_ns(void)
 {
-	const char *s = getenv("WATCHDOG_USEC");
+	const char *s = getenv("WATCHDOG_USEC"), *p = getenv("WATCHDOG_PID");
 	unsigned long long us = s ? strtoull(s, NULL, 10) : 0;
 
+	if (p != NULL && *p != '\0' && strtoll(p, NULL, 10) != (long long)getpid())
+		return 0;
 	return us * 1000 / 2;
 }
 

@@ -32,8 +32,12 @@ install-daemon: $(B)/memlockd
 	# (bash-completion loads a command's file by its name: memlock's holds memlockd's)
 	install -d $(DESTDIR)$(BASHCOMPDIR)
 	ln -sf memlock $(DESTDIR)$(BASHCOMPDIR)/memlockd
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' contrib/systemd/memlockd.service.in \
+		> $(DESTDIR)$(SYSTEMDUNITDIR)/memlockd.service
+	chmod 644 $(DESTDIR)$(SYSTEMDUNITDIR)/memlockd.service
 
 uninstall: uninstall-daemon
 uninstall-daemon:
 	rm -f $(DESTDIR)$(SBINDIR)/memlockd $(DESTDIR)$(MANDIR)/man8/memlockd.8 \
-		$(DESTDIR)$(BASHCOMPDIR)/memlockd
+		$(DESTDIR)$(BASHCOMPDIR)/memlockd $(DESTDIR)$(SYSTEMDUNITDIR)/memlockd.service

@@ -113,8 +113,13 @@ check "the unit is installed in SYSTEMDUNITDIR" test -f "$unit"
 check "its ExecStart= runs the installed memlock" \
 	grep -q '^ExecStart=/usr/local/bin/memlock files --lock ' "$unit"
 is "no @NAME@ is left in it" "$(grep -c '@[A-Z]*@' "$unit" 2>/dev/null)" 0
+dunit=$root/usr/local/lib/systemd/system/memlockd.service
+check "memlockd's unit is installed, ExecStart= the installed memlockd" \
+	grep -q '^ExecStart=/usr/local/sbin/memlockd' "$dunit"
+is "no @NAME@ is left in memlockd's unit" "$(grep -c '@[A-Z]*@' "$dunit" 2>/dev/null)" 0
 make -s --no-print-directory B="$B" DESTDIR="$root" uninstall >"$tmp/uninstall.log" 2>&1
 is "make uninstall DESTDIR=..." "$?" 0
 check "make uninstall removes the unit" test ! -e "$unit"
+check "make uninstall removes memlockd's unit" test ! -e "$dunit"
 is "it removes every page and alias" "$(find "${man3%/man3}" -type f)" ""
 done_testing

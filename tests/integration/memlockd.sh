@@ -62,13 +62,16 @@ at_exit "kill $!"
 for _ in $(seq 200); do [ -S "$NOTIFY" ] && break; sleep 0.01; done
 
 start A0 "$T/mlkdA$$"	# (running before the daemon: the initial locking)
-NOTIFY_SOCKET=$NOTIFY "$MEMLOCKD" -c "$CONF" --socket "$SOCK" 2>"$T/log" &
+# (WATCHDOG_PID unset: the watchdog is this daemon's, sd_watchdog_enabled(3))
+NOTIFY_SOCKET=$NOTIFY WATCHDOG_USEC=400000 "$MEMLOCKD" -c "$CONF" --socket "$SOCK" 2>"$T/log" &
 D=$!
 at_exit "kill $D; wait $D"
 for _ in $(seq 500); do grep -q READY=1 "$T/notified" 2>/dev/null && break; sleep 0.01; done
 v=$(vmlck "$A0_PID")
 check "READY=1 on NOTIFY_SOCKET once the processes running are locked ($v kB)" test "${v:-0}" -gt 0
 quit A0
+for _ in $(seq 100); do grep -q WATCHDOG=1 "$T/notified" 2>/dev/null && break; sleep 0.01; done
+check "WATCHDOG_USEC: WATCHDOG=1 keep-alives" grep -q WATCHDOG=1 "$T/notified"
 
 start A1 "$T/mlkdA$$"
 a=$A1_PID
