@@ -21,6 +21,8 @@
 
 #include "memlock.h"
 
+#include "../helpers/self-vm.h"
+
 struct impl {
 	const char *name;
 	void *(*alloc)(size_t);
@@ -111,33 +113,6 @@ static int timing(int rounds)
 	return 0;
 }
 
-static long status_kb(const char *key)
-{
-	char line[256];
-	long v = -1;
-	FILE *f = fopen("/proc/self/status", "r");
-
-	while (f != NULL && fgets(line, sizeof(line), f))
-		if (strncmp(line, key, strlen(key)) == 0)
-			v = atol(line + strlen(key));
-	if (f != NULL)
-		fclose(f);
-	return v;
-}
-
-static long maps(void)
-{
-	char line[512];
-	long n = 0;
-	FILE *f = fopen("/proc/self/maps", "r");
-
-	while (f != NULL && fgets(line, sizeof(line), f))
-		n++;
-	if (f != NULL)
-		fclose(f);
-	return n;
-}
-
 /* In a fresh child: what @n live secrets of @k add (OpenSSL's arena made
  * first, as a program does, and counted: it is what the secrets take). */
 static void memory_of(size_t k, long n)
@@ -149,7 +124,7 @@ static void memory_of(size_t k, long n)
 	p = fork();
 
 	if (p == 0) {
-		long lck0 = status_kb("VmLck:"), m0 = maps(), got = 0;
+		long lck0 = status_kb("VmLck:"), m0 = map_count(), got = 0;
 
 		if (k == 2 && CRYPTO_secure_malloc_init(1 << 20, 16) != 1)
 			_exit(1);
@@ -157,7 +132,7 @@ static void memory_of(size_t k, long n)
 			if ((sink = impls[k].alloc(32)) == NULL)
 				break;
 		printf("| `%s` | %ld | %ld kB | %ld | %.1f |\n", impls[k].name, got,
-		       status_kb("VmLck:") - lck0, maps() - m0,
+		       status_kb("VmLck:") - lck0, map_count() - m0,
 		       (double)(status_kb("VmLck:") - lck0) * 1024 / (32.0 * (double)got));
 		fflush(stdout);
 		_exit(0);

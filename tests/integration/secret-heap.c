@@ -28,6 +28,8 @@
 
 #include "memlock.h"
 
+#include "../helpers/self-vm.h"
+
 static int tests;
 
 static void ok(int cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -41,34 +43,6 @@ static void ok(int cond, const char *fmt, ...)
 	va_end(ap);
 	putchar('\n');
 	fflush(stdout);
-}
-
-/* A number of /proc/self/status ("VmLck:") in kB. */
-static long status_kb(const char *key)
-{
-	char line[256];
-	long v = -1;
-	FILE *f = fopen("/proc/self/status", "r");
-
-	while (f != NULL && fgets(line, sizeof(line), f))
-		if (strncmp(line, key, strlen(key)) == 0)
-			v = atol(line + strlen(key));
-	if (f != NULL)
-		fclose(f);
-	return v;
-}
-
-static long map_count(void)
-{
-	char line[512];
-	long n = 0;
-	FILE *f = fopen("/proc/self/maps", "r");
-
-	while (f != NULL && fgets(line, sizeof(line), f))
-		n++;
-	if (f != NULL)
-		fclose(f);
-	return n;
 }
 
 /* The VmFlags of the mapping holding @p, from /proc/self/smaps. */
