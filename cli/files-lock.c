@@ -31,6 +31,8 @@ struct lock_run {
 	struct memlock_holder *h;
 	struct follow *fw;
 	struct lock_batch *batch;
+	int closing[64];		/* the walk's descriptors, closed together */
+	size_t nclosing;
 	uint64_t files, data, locked, not_locked, partial, errors;
 	uint64_t missed;		/* data bytes not locked */
 	enum memlock_hold_why first_why;
@@ -109,34 +111,41 @@ static void batch_flush(struct lock_run *run)
 			took(run, b->paths[i], -r->err, r);
 		else
 			took(run, b->paths[i], rc, r);
-		close(b->fds[i]);
 		free(b->paths[i]);
 	}
+	fds_close(b->fds, b->n);
 	b->n = 0;
 }
 
-/* Whether @f waits for a batch: once every mapping of the holder's own is
- * in use, each file goes to a helper process. */
+/* The walk leaves its regular files open (MEMLOCK_WALK_KEEP_FD): closed
+ * here in runs, one close_range(2) for many files. */
+static void close_later(struct lock_run *run, int fd)
+{
+	if (run->nclosing == sizeof(run->closing) / sizeof(run->closing[0])) {
+		fds_close(run->closing, run->nclosing);
+		run->nclosing = 0;
+	}
+	if (fd >= 0)
+		run->closing[run->nclosing++] = fd;
+}
+
+/* Whether @f waits for a batch (which then owns its descriptor): once
+ * every mapping of the holder's own is in use, each file goes to a helper
+ * process. */
 static bool batched(struct lock_run *run, const struct memlock_file *f)
 {
 	struct memlock_holder_totals t = { .sz = sizeof(t) };
 	struct lock_batch *b = run->batch;
-	int fd;
 
 	if ((b == NULL || b->n == 0) &&
 	    (memlock_holder_totals(run->h, &t) < 0 || t.helpers == 0 || t.maps < t.max_maps))
 		return false;
 	if (b == NULL && (b = run->batch = calloc(1, sizeof(*b))) == NULL)
 		return false;
-	fd = fcntl(f->fd, F_DUPFD_CLOEXEC, 0);	/* the walk closes its own */
-	if (fd < 0)
-		return false;
 	b->paths[b->n] = strdup(f->path);
-	if (b->paths[b->n] == NULL) {
-		close(fd);
+	if (b->paths[b->n] == NULL)
 		return false;
-	}
-	b->fds[b->n++] = fd;
+	b->fds[b->n++] = f->fd;
 	if (b->n == LOCK_BATCH)
 		batch_flush(run);
 	return true;
@@ -167,7 +176,8 @@ static void lock_one(struct lock_run *run, const struct memlock_file *f)
 	if (batched(run, f))
 		return;
 	batch_flush(run);
-	took(run, f->path, memlock_holder_add_fd(run->h, f->fd, &r), &r);
+	took(run, f->path, memlock_holder_add_walked(run->h, f, &r), &r);
+	close_later(run, f->fd);
 }
 
 static void report(const struct lock_run *run)
@@ -294,6 +304,7 @@ static int locked_hold(char **paths, int n, const struct memlock_walk_opts *wo,
 {
 	struct memlock_holder_opts ho = { .sz = sizeof(ho), .budget = o->budget, .rate = o->rate,
 					 .max_maps = o->max_maps, .flags = MEMLOCK_F_SPREAD };
+	struct memlock_walk_opts keep = *wo;	/* (the follower's walks close their own) */
 	struct memlock_file f = { .sz = sizeof(f) };
 	struct lock_run run = { .o = o };
 	struct memlock_files *w;
@@ -307,7 +318,8 @@ static int locked_hold(char **paths, int n, const struct memlock_walk_opts *wo,
 	}
 	warn_cgroup(&run);
 	run.fw = follow_new(run.h, paths, n, wo);
-	w = memlock_files_open((const char *const *)paths, (size_t)n, wo);
+	keep.flags |= MEMLOCK_WALK_KEEP_FD;
+	w = memlock_files_open((const char *const *)paths, (size_t)n, &keep);
 	if (w == NULL) {
 		rc = -errno;
 	} else {
@@ -316,6 +328,7 @@ static int locked_hold(char **paths, int n, const struct memlock_walk_opts *wo,
 		memlock_files_close(w);
 	}
 	batch_flush(&run);
+	fds_close(run.closing, run.nclosing);
 	free(run.batch);
 	if (rc < 0)
 		warn_rc(rc, "cannot walk the files");

@@ -70,8 +70,9 @@ static int by_int(const void *a, const void *b)
 	return *(const int *)a - *(const int *)b;
 }
 
-/* Close @n descriptors: one close_range(2) per run of adjacent numbers. */
-static void close_all(int *fds, size_t n)
+/* Close @n descriptors: one close_range(2) per run of adjacent numbers
+ * (the order of @fds is lost). */
+void fds_close(int *fds, size_t n)
 {
 	qsort(fds, n, sizeof(*fds), by_int);
 	for (size_t i = 0, j; i < n; i = j) {
@@ -94,7 +95,7 @@ static void read_chunk(struct pipe_run *p, struct chunk *c)
 		if (c->it[i].f.fd >= 0)
 			fds[nfd++] = c->it[i].f.fd;
 	}
-	close_all(fds, nfd);
+	fds_close(fds, nfd);
 	c->n = 0;
 }
 

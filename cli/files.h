@@ -29,6 +29,9 @@ typedef void (*walked_fn)(void *arg, const struct memlock_file *f);
 int files_walk_piped(char **paths, size_t n, const struct memlock_walk_opts *wo, bool threads,
 		     walked_fn fn, void *arg);
 
+/* Close @n descriptors, adjacent ones with one close_range(2) (files-pipe.c). */
+void fds_close(int *fds, size_t n);
+
 /* files-lock.c: lock @paths and hold them until SIGINT/SIGTERM; the exit status */
 int files_lock(char **paths, int n, const struct memlock_walk_opts *wo,
 	       const struct files_lock_opts *o);

@@ -72,9 +72,10 @@ struct memlock_holder {
 
 /* What a default budget may still lock within the memory cgroup's room. */
 MLK_HIDDEN uint64_t mlk_cgroup_left(const struct memlock_holder *h);
-/* Hold what fits of @fd in this process, at most @cap more bytes. */
-MLK_HIDDEN int mlk_hold_local(struct memlock_holder *h, int fd, uint64_t cap,
-			      struct memlock_hold_result *res);
+/* Hold what fits of @fd in this process, at most @cap more bytes; @known:
+ * its stat (size, blocks, mode, dev, ino) when the caller has it, or NULL. */
+MLK_HIDDEN int mlk_hold_local(struct memlock_holder *h, int fd, const struct stat *known,
+			      uint64_t cap, struct memlock_hold_result *res);
 /* Hold @fds[0..@n) in helper processes (the last one, or a new one when it
  * is full or gone), in batches: each file's result in @res[i], @rc[i]. */
 MLK_HIDDEN void mlk_spread_add_many(struct memlock_holder *h, const int *fds, size_t n,

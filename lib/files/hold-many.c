@@ -11,9 +11,10 @@
 
 #define CHUNK 1024u	/* files whose results are worked on at once */
 
-/* Hold @fds[0..@n) in order: @res[i] and @rc[i] for each. */
+/* Hold @fds[0..@n) in order: @res[i] and @rc[i] for each; @known: the
+ * stat of the one file (@n 1) when the caller has it, or NULL. */
 static void add_many(struct memlock_holder *h, const int *fds, size_t n,
-		     struct memlock_hold_result *res, int *rc)
+		     const struct stat *known, struct memlock_hold_result *res, int *rc)
 {
 	bool spread = h->flags & MEMLOCK_F_SPREAD;
 
@@ -24,7 +25,7 @@ static void add_many(struct memlock_holder *h, const int *fds, size_t n,
 			mlk_spread_add_many(h, fds + i, n - i, res + i, rc + i);
 			return;
 		}
-		rc[i] = mlk_hold_local(h, fds[i], UINT64_MAX, &res[i]);
+		rc[i] = mlk_hold_local(h, fds[i], known, UINT64_MAX, &res[i]);
 		if (spread && rc[i] == 0 && res[i].why == MEMLOCK_HOLD_WHY_MAP_COUNT &&
 		    res[i].locked == 0)
 			mlk_spread_add_many(h, fds + i, 1, res + i, rc + i);
@@ -38,7 +39,29 @@ int memlock_holder_add_fd(struct memlock_holder *h, int fd, struct memlock_hold_
 
 	if (h == NULL || mlk_out_check(out, MLK_SZ_HOLD_RESULT) < 0)
 		return mlk_err(-EINVAL);
-	add_many(h, &fd, 1, &res, &rc);
+	add_many(h, &fd, 1, NULL, &res, &rc);
+	if (rc == 0)
+		mlk_out_copy(out, &res, sizeof(res));
+	return mlk_err(rc);
+}
+
+int memlock_holder_add_walked(struct memlock_holder *h, const struct memlock_file *f,
+			      struct memlock_hold_result *out)
+{
+	struct memlock_hold_result res;
+	struct stat st = { 0 };
+	int rc;
+
+	if (h == NULL || mlk_out_check(out, MLK_SZ_HOLD_RESULT) < 0 || f == NULL ||
+	    f->sz < mlk_offsetofend(struct memlock_file, blocks) ||
+	    f->kind != MEMLOCK_FILE_REGULAR || f->fd < 0 || !S_ISREG(f->mode))
+		return mlk_err(-EINVAL);
+	st.st_dev = (dev_t)f->dev;
+	st.st_ino = (ino_t)f->ino;
+	st.st_size = (off_t)f->size;
+	st.st_blocks = (blkcnt_t)f->blocks;
+	st.st_mode = f->mode;
+	add_many(h, &f->fd, 1, &st, &res, &rc);
 	if (rc == 0)
 		mlk_out_copy(out, &res, sizeof(res));
 	return mlk_err(rc);
@@ -68,7 +91,7 @@ int memlock_holder_add_fds(struct memlock_holder *h, const int *fds, size_t n,
 	for (size_t pos = 0; pos < n; pos += m) {
 		size_t k = n - pos < m ? n - pos : m;
 
-		add_many(h, fds + pos, k, res, rc);
+		add_many(h, fds + pos, k, NULL, res, rc);
 		for (size_t i = 0; i < k; i++) {
 			struct memlock_hold_result *o = (void *)((char *)out + (pos + i) * stride);
 

@@ -299,7 +299,7 @@ int mlk_unmap_file(struct memlock_holder *h, uint64_t id, uint64_t nmaps)
 	return 0;
 }
 
-int mlk_hold_local(struct memlock_holder *h, int fd, uint64_t cap,
+int mlk_hold_local(struct memlock_holder *h, int fd, const struct stat *known, uint64_t cap,
 		   struct memlock_hold_result *res)
 {
 	struct mlk_extent *ext;
@@ -307,7 +307,9 @@ int mlk_hold_local(struct memlock_holder *h, int fd, uint64_t cap,
 	size_t n;
 	int rc;
 
-	if (fstat(fd, &st) < 0)
+	if (known)
+		st = *known;
+	else if (fstat(fd, &st) < 0)
 		return -errno;
 	if (!S_ISREG(st.st_mode))
 		return -EINVAL;

@@ -144,7 +144,7 @@ static void shard_hold(struct memlock_holder *h, const int *fds, uint32_t n, uin
 		}
 		memset(a, 0, sizeof(*a));
 		a->res.sz = sizeof(a->res);
-		a->rc = h ? mlk_hold_local(h, fds[i], cap, &a->res) : -ENOMEM;
+		a->rc = h ? mlk_hold_local(h, fds[i], NULL, cap, &a->res) : -ENOMEM;
 		close(fds[i]);
 		rep->n++;
 		if (a->rc < 0)

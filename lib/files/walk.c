@@ -138,6 +138,7 @@ static void fill_stat(struct memlock_file *f, const struct stat *st)
 	f->size = (uint64_t)st->st_size;
 	f->mode = st->st_mode;
 	f->nlink = (uint32_t)st->st_nlink;
+	f->blocks = (uint64_t)st->st_blocks;
 }
 
 static bool is_loop(const struct memlock_files *w, const struct stat *st)

@@ -398,6 +398,69 @@ static void test_walk(void **state)
 
 /* MEMLOCK_WALK_KEEP_FD: the fds stay open past the next call, and the
  * residency from the walk's size matches memlock_file_residency(). */
+/* A holder given what a walk found: the same result as from the fd alone
+ * (size, data extents of a sparse file, device, inode), without an fstat;
+ * a 1.0 caller's smaller memlock_file and anything not a regular file with
+ * an open fd refused; the fd left open. */
+static void test_holder_add_walked(void **state)
+{
+	struct memlock_walk_opts o = { .sz = sizeof(o), .flags = MEMLOCK_WALK_RECURSIVE };
+	struct memlock_holder_opts ho = { .sz = sizeof(ho), .budget = MEMLOCK_UNLIMITED };
+	struct memlock_hold_result a = { .sz = sizeof(a) }, b = { .sz = sizeof(b) };
+	struct memlock_file f = { .sz = sizeof(f) }, bad;
+	struct memlock_holder *h = memlock_holder_open(&ho);
+	struct stat st;
+	char sub[256];
+	const char *paths[] = { sub };
+	struct memlock_files *w;
+	int n = 0, rc, fd;
+
+	(void)state;
+	assert_non_null(h);
+	snprintf(sub, sizeof(sub), "%s/aw", dir);
+	assert_int_equal(mkdir(sub, 0755), 0);
+	close(mkfile("aw/full", 3 * (size_t)page + 1, 'w'));
+	fd = mkfile("aw/sparse", (size_t)page, 's');	/* a page of data, 63 of hole */
+	assert_int_equal(ftruncate(fd, 64 * page), 0);
+	fsync(fd);
+	close(fd);
+	w = memlock_files_open(paths, 1, &o);
+	assert_non_null(w);
+	while ((rc = memlock_files_next(w, &f)) == 0) {
+		if (f.kind != MEMLOCK_FILE_REGULAR) {
+			assert_int_equal(memlock_holder_add_walked(h, &f, &a), -EINVAL);
+			continue;
+		}
+		n++;
+		assert_int_equal(fstat(f.fd, &st), 0);
+		assert_int_equal(f.blocks, (uint64_t)st.st_blocks);	/* (1.1) */
+		assert_int_equal(memlock_holder_add_walked(h, &f, &a), 0);
+		assert_int_equal(memlock_holder_add_fd(h, f.fd, &b), 0);
+		assert_int_equal(a.state, MEMLOCK_HOLD_LOCKED);
+		assert_int_equal(a.size, f.size);
+		assert_int_equal(a.size, b.size);
+		assert_int_equal(a.data, b.data);
+		assert_int_equal(a.locked, b.locked);
+		assert_int_equal(a.maps, b.maps);
+		assert_int_equal(a.dev, f.dev);
+		assert_int_equal(a.ino, f.ino);
+		assert_true(a.id != 0 && a.id != b.id);
+		assert_int_not_equal(fcntl(f.fd, F_GETFD), -1);	/* still open */
+		bad = f;
+		bad.sz = offsetof(struct memlock_file, blocks);	/* built against 1.0 */
+		assert_int_equal(memlock_holder_add_walked(h, &bad, &a), -EINVAL);
+		bad = f;
+		bad.fd = -1;
+		assert_int_equal(memlock_holder_add_walked(h, &bad, &a), -EINVAL);
+		assert_int_equal(memlock_holder_add_walked(NULL, &f, &a), -EINVAL);
+		assert_int_equal(memlock_holder_add_walked(h, NULL, &a), -EINVAL);
+	}
+	assert_int_equal(rc, 1);
+	assert_int_equal(n, 2);
+	memlock_files_close(w);
+	memlock_holder_close(h);
+}
+
 static void test_walk_keep_fd(void **state)
 {
 	struct memlock_walk_opts o = { .sz = sizeof(o),
@@ -449,6 +512,7 @@ int main(void)
 		cmocka_unit_test(test_holder_batch),
 		cmocka_unit_test(test_walk),
 		cmocka_unit_test(test_walk_keep_fd),
+		cmocka_unit_test(test_holder_add_walked),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
