@@ -8,7 +8,9 @@
  * created meanwhile is missed), files or none; a new directory is watched,
  * then walked. The names come in the follower's batches (100 ms after the
  * last event), each once: a directory of 10,000 new files costs what the
- * first walk of them did, not a walk per event.
+ * first walk of them did, not a walk per event. A caller's adoption hook
+ * (memlockd's globs) takes new names in directories no walk entered; a
+ * new directory is walked only with -R.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -41,7 +43,7 @@ static char *join(const char *dir, const char *name)
 	char *p;
 
 	if (asprintf(&p, "%s/%s", strcmp(dir, "/") ? dir : "", name) < 0)
-		err(EXIT_FAILURE, "cannot allocate memory");
+		return NULL;
 	return p;
 }
 
@@ -72,6 +74,10 @@ static void watch_walked(struct follow *fw, const char *dir, const struct stat *
 		    !S_ISDIR(cst.st_mode))
 			continue;
 		sub = join(dir, d->d_name);
+		if (sub == NULL) {
+			fw->overflow = true;	/* not all watched: walk again later */
+			break;
+		}
 		watch_walked(fw, sub, &cst, root, &me);
 		free(sub);
 	}
@@ -88,8 +94,10 @@ void follow_watch_operand(struct follow *fw, const char *path)
 	    !S_ISDIR(st.st_mode))
 		return;
 	p = strdup(path);
-	if (p == NULL)
-		err(EXIT_FAILURE, "cannot allocate memory");
+	if (p == NULL) {
+		fw->overflow = true;
+		return;
+	}
 	for (n = strlen(p); n > 1 && p[n - 1] == '/'; n--)	/* as the walk names its files */
 		p[n - 1] = '\0';
 	watch_walked(fw, p, &st, st.st_dev, NULL);
@@ -106,18 +114,27 @@ void follow_adopt_later(struct follow *fw, const char *path)
 	char *p = strdup(path), **v;
 	void *slot;
 
-	if (p == NULL || (slot = tsearch(p, &fw->new_seen, by_str)) == NULL)
-		err(EXIT_FAILURE, "cannot allocate memory");
+	if (p == NULL || (slot = tsearch(p, &fw->new_seen, by_str)) == NULL) {
+		free(p);
+		fw->overflow = true;	/* a new name lost: walk again */
+		return;
+	}
 	if (*(char **)slot != p) {	/* named already in this batch */
 		free(p);
 		return;
 	}
 	if (fw->nnew == fw->new_cap) {
-		fw->new_cap = fw->new_cap ? fw->new_cap * 2 : 64;
-		v = realloc(fw->new_paths, fw->new_cap * sizeof(*v));
-		if (v == NULL)
-			err(EXIT_FAILURE, "cannot allocate memory");
+		size_t cap = fw->new_cap ? fw->new_cap * 2 : 64;
+
+		v = realloc(fw->new_paths, cap * sizeof(*v));
+		if (v == NULL) {
+			tdelete(p, &fw->new_seen, by_str);
+			free(p);
+			fw->overflow = true;
+			return;
+		}
 		fw->new_paths = v;
+		fw->new_cap = cap;
 	}
 	fw->new_paths[fw->nnew++] = p;
 }
@@ -140,18 +157,19 @@ static bool adopt_fd(struct follow *fw, const char *path, int fd, const struct s
 	    now.ino == (uint64_t)st->st_ino)
 		return false;	/* an event for a file a walk of this batch took */
 	if (e && e->id && memlock_holder_remove(fw->h, e->id) < 0)
-		warnx("%s: cannot release the old pages", user_str(path));
+		follow_say(fw, FOLLOW_WARN, "%s: cannot release the old pages", user_str(path));
 	rc = memlock_holder_add_fd(fw->h, fd, &r);
 	if (rc < 0) {
-		warn_rc(rc, "cannot lock %s", user_str(path));
+		follow_say(fw, FOLLOW_WARN, "cannot lock %s: %s", user_str(path), strerror(-rc));
 		return false;
 	}
-	follow_track(fw, path, &r);
+	(void)follow_track(fw, path, &r);
 	a->files++;
 	a->locked += r.locked;
 	if (r.state != MEMLOCK_HOLD_LOCKED)
-		warnx("%s: %s of %s locked: %s", user_str(path), size_to_human(r.locked, x, sizeof(x)),
-		      size_to_human(r.data, y, sizeof(y)), memlock_hold_why_name(r.why));
+		follow_say(fw, FOLLOW_WARN, "%s: %s of %s locked: %s", user_str(path),
+			   size_to_human(r.locked, x, sizeof(x)), size_to_human(r.data, y, sizeof(y)),
+			   memlock_hold_why_name(r.why));
 	return true;
 }
 
@@ -168,7 +186,7 @@ static void adopt_dir(struct follow *fw, const char *path)
 		return;
 	w = memlock_files_open(paths, 1, &fw->wo);
 	if (w == NULL) {
-		warn_rc(-errno, "cannot walk %s", user_str(path));
+		follow_say(fw, FOLLOW_WARN, "cannot walk %s: %s", user_str(path), strerror(errno));
 		return;
 	}
 	while (memlock_files_next(w, &f) == 0) {
@@ -181,8 +199,8 @@ static void adopt_dir(struct follow *fw, const char *path)
 	}
 	memlock_files_close(w);
 	if (a.files)
-		printf("locked %s (new directory): %s in %u files\n", user_str(path),
-		       size_to_human(a.locked, x, sizeof(x)), a.files);
+		follow_say(fw, FOLLOW_INFO, "locked %s (new directory): %s in %u files", user_str(path),
+			   size_to_human(a.locked, x, sizeof(x)), a.files);
 }
 
 /* The directory of the names being adopted, open: one path lookup for
@@ -202,9 +220,10 @@ static int dir_of(struct dir_at *d, const char *path, size_t len)
 	if (d->fd >= 0)
 		close(d->fd);
 	free(d->path);
+	d->fd = -1;
 	d->path = strndup(path, len);
 	if (d->path == NULL)
-		err(EXIT_FAILURE, "cannot allocate memory");
+		return -1;	/* (its names are not adopted) */
 	d->fd = open(len ? d->path : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (d->fd >= 0 && fstat(d->fd, &st) == 0)
 		d->dev = st.st_dev;
@@ -226,7 +245,8 @@ static void adopt(struct follow *fw, struct dir_at *d, const char *path)
 	    ((fw->wo.flags & MEMLOCK_WALK_ONE_FS) && st.st_dev != d->dev))
 		return;	/* gone already, a link, a device, elsewhere...: as the walk */
 	if (S_ISDIR(st.st_mode)) {
-		adopt_dir(fw, path);
+		if (fw->wo.flags & MEMLOCK_WALK_RECURSIVE)	/* (no walk enters it otherwise) */
+			adopt_dir(fw, path);
 		return;
 	}
 	if ((fw->wo.include && !matches_any(fw->wo.include, name)) ||
@@ -236,7 +256,8 @@ static void adopt(struct follow *fw, struct dir_at *d, const char *path)
 	if (fd < 0)
 		return;	/* replaced or gone meanwhile: its own event follows */
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && adopt_fd(fw, path, fd, &st, &a))
-		printf("locked %s (new): %s\n", user_str(path), size_to_human(a.locked, x, sizeof(x)));
+		follow_say(fw, FOLLOW_INFO, "locked %s (new): %s", user_str(path),
+			   size_to_human(a.locked, x, sizeof(x)));
 	close(fd);
 }
 
@@ -258,7 +279,5 @@ void follow_adopt_batch(struct follow *fw)
 	free(d.path);
 	tdestroy(fw->new_seen, no_free);
 	fw->new_seen = NULL;
-	if (fw->nnew)
-		fflush(stdout);
 	fw->nnew = 0;
 }

@@ -49,7 +49,7 @@ static int sun_of(struct sockaddr_un *sa, const char *path)
 	return 0;
 }
 
-int control_listen(struct follow *fw, const char *path)
+int control_listen(struct control *c, const char *path)
 {
 	char *p = path ? strdup(path) : control_default_path(getpid()), *slash;
 	struct sockaddr_un sa;
@@ -77,8 +77,8 @@ int control_listen(struct follow *fw, const char *path)
 		close(fd);
 		goto fail;
 	}
-	fw->ctl = fd;
-	fw->ctl_path = p;
+	c->fd = fd;
+	c->path = p;
 	printf("control socket: %s\n", p);
 	fflush(stdout);
 	return 0;
@@ -88,14 +88,15 @@ fail:
 	return rc;
 }
 
-void control_close(struct follow *fw)
+void control_close(struct control *c)
 {
-	if (fw->ctl < 0)
+	if (c->fd < 0)
 		return;
-	close(fw->ctl);
-	unlink(fw->ctl_path);
-	free(fw->ctl_path);
-	fw->ctl = -1;
+	close(c->fd);
+	unlink(c->path);
+	free(c->path);
+	c->path = NULL;
+	c->fd = -1;
 }
 
 static int send_rec(int fd, const struct ctl_rec *r, const char *path)
@@ -223,7 +224,9 @@ static int do_add(struct follow *fw, int fd, const char *path, uint64_t *files, 
 		return rc;
 	if (err)
 		return -err;
-	follow_add_operand(fw, path);
+	rc = follow_add_operand(fw, path);
+	if (rc < 0)
+		return rc;
 	printf("added %s: %" PRIu64 " files\n", user_str(path), *files);
 	fflush(stdout);
 	return 0;
@@ -264,7 +267,7 @@ static int do_remove(struct follow *fw, int fd, const char *path, uint64_t *file
 	return 0;
 }
 
-void control_serve(struct follow *fw)
+void control_serve(const struct control *c, struct follow *fw)
 {
 	struct timeval tv = { 2, 0 };
 	struct ucred cred;
@@ -275,7 +278,7 @@ void control_serve(struct follow *fw)
 	ssize_t n;
 	int fd;
 
-	fd = accept4(fw->ctl, NULL, NULL, SOCK_CLOEXEC);
+	fd = accept4(c->fd, NULL, NULL, SOCK_CLOEXEC);
 	if (fd < 0 || buf == NULL)
 		goto out;
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));

@@ -9,16 +9,20 @@
  *  - deleted: released; locked again if the name comes back;
  *  - SIGHUP: the paths are walked again; what is unchanged stays locked,
  *    what changed or is new is locked, what is gone is released.
- * Events are taken in batches, 100 ms after the first, each name once.
+ * Events are taken in batches, 100 ms after the last (at most 1 s after
+ * the first), each name once. A follow keeps no global state and prints
+ * nothing itself: what it says goes to its logger (follow_log_stdio() for
+ * memlock files --lock, memlockd's log for a file rule), and its caller's
+ * event loop polls follow_fd() and runs the batch when it is due.
  */
 #include <limits.h>
 #include <poll.h>
 #include <search.h>
-#include <signal.h>
+#include <stdarg.h>
 #include <sys/inotify.h>
-#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <fcntl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -30,44 +34,91 @@
 /* what makes a name that is not held new */
 #define NEW_MASK (IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE)
 
+#define BATCH_QUIET_NS (100ull * 1000000)	/* a batch is taken 100 ms after its last event */
+#define BATCH_MAX_NS (1000ull * 1000000)	/* and at most 1 s after its first */
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
+}
+
+void follow_log_stdio(void *arg, enum follow_level level, const char *msg)
+{
+	(void)arg;
+	if (level == FOLLOW_INFO) {
+		printf("%s\n", msg);
+		fflush(stdout);	/* a pipe or the journal sees it now */
+	} else if (level == FOLLOW_HINT) {
+		hint("%s", msg);
+	} else {
+		warnx("%s", msg);
+	}
+}
+
+void follow_say(const struct follow *fw, enum follow_level level, const char *fmt, ...)
+{
+	char msg[1024];	/* (paths go through user_str(): 64 characters at most) */
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fw->hooks.log(fw->hooks.arg, level, msg);
+}
+
 struct follow *follow_new(struct memlock_holder *h, char **paths, int n,
-			  const struct memlock_walk_opts *wo)
+			  const struct memlock_walk_opts *wo, const struct follow_hooks *hooks)
 {
 	struct follow *fw = calloc(1, sizeof(*fw));
 
 	if (fw == NULL)
-		err(EXIT_FAILURE, "cannot allocate memory");
+		return NULL;
 	fw->h = h;
 	table_init(&fw->t);
 	fw->wo = *wo;
-	fw->ctl = -1;
+	fw->ifd = -1;
+	if (hooks)
+		fw->hooks = *hooks;
+	if (fw->hooks.log == NULL)
+		fw->hooks.log = follow_log_stdio;
 	fw->ops = calloc((size_t)n + 1, sizeof(*fw->ops));	/* unique already */
 	if (fw->ops == NULL)
-		err(EXIT_FAILURE, "cannot allocate memory");
+		goto nomem;
 	for (int i = 0; i < n; i++)
 		if ((fw->ops[fw->nops++] = strdup(paths[i])) == NULL)
-			err(EXIT_FAILURE, "cannot allocate memory");
+			goto nomem;
 	fw->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (fw->ifd < 0)
-		warn("cannot follow changes of the files (inotify)");
+		follow_say(fw, FOLLOW_WARN, "cannot follow changes of the files (inotify): %s",
+			   strerror(errno));
 	for (size_t i = 0; i < fw->nops; i++)	/* before the walk: nothing new is missed */
 		follow_watch_operand(fw, fw->ops[i]);
 	return fw;
+nomem:
+	follow_free(fw);
+	errno = ENOMEM;
+	return NULL;
 }
 
-void follow_add_operand(struct follow *fw, const char *path)
+int follow_add_operand(struct follow *fw, const char *path)
 {
 	char **o;
 
 	for (size_t i = 0; i < fw->nops; i++)
 		if (strcmp(fw->ops[i], path) == 0)
-			return;
+			return 0;
 	o = realloc(fw->ops, (fw->nops + 1) * sizeof(*o));
-	if (o == NULL || (o[fw->nops] = strdup(path)) == NULL)
-		err(EXIT_FAILURE, "cannot allocate memory");
+	if (o == NULL)
+		return -ENOMEM;
 	fw->ops = o;
+	if ((o[fw->nops] = strdup(path)) == NULL)
+		return -ENOMEM;
 	fw->nops++;
 	follow_watch_operand(fw, path);
+	return 0;
 }
 
 struct held_entry *follow_lookup(struct follow *fw, const char *path)
@@ -92,9 +143,9 @@ int follow_watch_dir(struct follow *fw, const char *dir, bool walked)
 	wd = inotify_add_watch(fw->ifd, dir, WATCH_MASK);
 	if (wd < 0) {
 		if (errno == ENOSPC && !fw->watch_full) {
-			warnx("not following changes in %s and more: the inotify watches are used up",
-			      user_str(dir));
-			hint("raise fs.inotify.max_user_watches (sysctl)");
+			follow_say(fw, FOLLOW_WARN, "not following changes in %s and more: the "
+				   "inotify watches are used up", user_str(dir));
+			follow_say(fw, FOLLOW_HINT, "raise fs.inotify.max_user_watches (sysctl)");
 			fw->watch_full = true;
 		}
 		return -1;
@@ -102,13 +153,16 @@ int follow_watch_dir(struct follow *fw, const char *dir, bool walked)
 	if (wd >= fw->ndirs) {
 		int n = wd * 2 + 16;
 		char **d = realloc(fw->dirs, (size_t)n * sizeof(*d));
-		unsigned char *w = d ? realloc(fw->walked, (size_t)n) : NULL;
+		unsigned char *w;
 
-		if (w == NULL)
-			err(EXIT_FAILURE, "cannot allocate memory");
+		if (d == NULL)
+			return -ENOMEM;
 		memset(d + fw->ndirs, 0, (size_t)(n - fw->ndirs) * sizeof(*d));
+		fw->dirs = d;	/* (grown: @walked may lag, @ndirs says how far both go) */
+		w = realloc(fw->walked, (size_t)n);
+		if (w == NULL)
+			return -ENOMEM;
 		memset(w + fw->ndirs, 0, (size_t)(n - fw->ndirs));
-		fw->dirs = d;
 		fw->walked = w;
 		fw->ndirs = n;
 	}
@@ -117,9 +171,7 @@ int follow_watch_dir(struct follow *fw, const char *dir, bool walked)
 		return 0;
 	free(fw->dirs[wd]);	/* new, or the same directory under a new name */
 	fw->dirs[wd] = strdup(dir);
-	if (fw->dirs[wd] == NULL)
-		err(EXIT_FAILURE, "cannot allocate memory");
-	return 0;
+	return fw->dirs[wd] ? 0 : -ENOMEM;
 }
 
 /* Watch the directory of @path (once per directory: the kernel gives the same wd). */
@@ -132,7 +184,7 @@ static void watch_dir_of(struct follow *fw, const char *path)
 		return;
 	dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
 	if (dir == NULL)
-		err(EXIT_FAILURE, "cannot allocate memory");
+		return;	/* (not watched: changes are not followed) */
 	/* a walk gives a directory's files one after the other: one
 	 * inotify_add_watch(2) for them, not one each */
 	if (fw->last_dir && strcmp(fw->last_dir, dir) == 0) {
@@ -154,20 +206,21 @@ static void set_result(struct held_entry *e, const struct memlock_hold_result *r
 	e->err = (int16_t)r->err;
 }
 
-void follow_track(struct follow *fw, const char *path, const struct memlock_hold_result *r)
+int follow_track(struct follow *fw, const char *path, const struct memlock_hold_result *r)
 {
 	struct held_entry *e = follow_lookup(fw, path);
 
 	if (e == NULL) {
 		if (strlen(path) >= ENTRY_PATH_MAX || r->id > UINT32_MAX) {
-			warnx("%s: too long a path to follow", user_str(path));
-			return;
+			follow_say(fw, FOLLOW_WARN, "%s: too long a path to follow", user_str(path));
+			return -ENAMETOOLONG;
 		}
 		e = table_add(&fw->t, path);
 		watch_dir_of(fw, path);
 	}
 	set_result(e, r);
 	e->seen = 1;
+	return 0;
 }
 
 /* Lock @e's file again as it is now (or release it when it is gone). */
@@ -179,33 +232,33 @@ static void relock(struct follow *fw, struct held_entry *e, const char *why)
 	int fd, rc;
 
 	if (e->id && memlock_holder_remove(fw->h, e->id) < 0)
-		warnx("%s: cannot release the old pages", user_str(path));
+		follow_say(fw, FOLLOW_WARN, "%s: cannot release the old pages", user_str(path));
 	e->id = 0;
 	e->state = MEMLOCK_HOLD_NOT_LOCKED;
 	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0) {
-		e->err = errno;
+		e->err = (int16_t)errno;
 		e->why = MEMLOCK_HOLD_WHY_ERROR;
 		if (errno == ENOENT)
-			printf("released %s (deleted)\n", user_str(path));
+			follow_say(fw, FOLLOW_INFO, "released %s (deleted)", user_str(path));
 		else
-			warn_rc(-errno, "cannot read %s", user_str(path));
-		fflush(stdout);
+			follow_say(fw, FOLLOW_WARN, "cannot read %s: %s", user_str(path),
+				   strerror(errno));
 		return;
 	}
 	rc = memlock_holder_add_fd(fw->h, fd, &r);
 	close(fd);
 	if (rc < 0) {
-		e->err = -rc;
-		warn_rc(rc, "cannot lock %s", user_str(path));
+		e->err = (int16_t)-rc;
+		follow_say(fw, FOLLOW_WARN, "cannot lock %s: %s", user_str(path), strerror(-rc));
 		return;
 	}
 	set_result(e, &r);
-	printf("locked %s again (%s): %s\n", user_str(path), why,
-	       size_to_human(r.locked, a, sizeof(a)));
+	follow_say(fw, FOLLOW_INFO, "locked %s again (%s): %s", user_str(path), why,
+		   size_to_human(r.locked, a, sizeof(a)));
 	if (r.state != MEMLOCK_HOLD_LOCKED)
-		warnx("%s: not locked in full: %s", user_str(path), memlock_hold_why_name(r.why));
-	fflush(stdout);
+		follow_say(fw, FOLLOW_WARN, "%s: not locked in full: %s", user_str(path),
+			   memlock_hold_why_name(r.why));
 }
 
 /* What changed about @e's file, if anything; NULL when nothing did. */
@@ -236,8 +289,10 @@ static void mark(struct follow *fw, struct held_entry *e)
 		size_t n = fw->batch_cap ? fw->batch_cap * 2 : 16;
 		uint32_t *b = realloc(fw->batch, n * sizeof(*b));
 
-		if (b == NULL)
-			err(EXIT_FAILURE, "cannot allocate memory");
+		if (b == NULL) {
+			fw->overflow = true;	/* a change lost: walk again */
+			return;
+		}
 		fw->batch = b;
 		fw->batch_cap = n;
 	}
@@ -262,14 +317,17 @@ static void mark_moved_dir(struct follow *fw, const char *dir)
 	}
 }
 
-/* Read what inotify has; the entries named go into the batch. */
-static void read_events(struct follow *fw)
+/* Read what inotify has; the entries named go into the batch. 1 when
+ * something was read. */
+static bool read_events(struct follow *fw)
 {
 	char buf[64 * 1024] __attribute__((aligned(__alignof__(struct inotify_event))));
 	char path[PATH_MAX * 2];
+	bool any = false;
 	ssize_t n;
 
 	while ((n = read(fw->ifd, buf, sizeof(buf))) > 0) {
+		any = true;
 		for (char *p = buf; p < buf + n;) {
 			const struct inotify_event *ev = (const struct inotify_event *)p;
 			const char *p_name;
@@ -294,13 +352,47 @@ static void read_events(struct follow *fw)
 			e = follow_lookup(fw, p_name);
 			if (e)
 				mark(fw, e);
-			else if (fw->walked[ev->wd] && (ev->mask & NEW_MASK))
+			else if ((ev->mask & NEW_MASK) &&
+				 (fw->walked[ev->wd] ||
+				  (fw->hooks.adopt && fw->hooks.adopt(fw->hooks.arg, p_name))))
 				follow_adopt_later(fw, p_name);
 		}
 	}
+	return any;
 }
 
-static void run_batch(struct follow *fw)
+int follow_fd(const struct follow *fw)
+{
+	return fw->ifd;
+}
+
+int follow_events(struct follow *fw)
+{
+	if (fw->ifd >= 0 && read_events(fw) && (fw->nbatch || fw->nnew)) {
+		fw->last_ns = mono_ns();
+		if (fw->first_ns == 0)
+			fw->first_ns = fw->last_ns;
+	}
+	if (!fw->overflow)
+		return 0;
+	fw->overflow = false;	/* what changed is not known */
+	return 1;
+}
+
+int follow_timeout_ms(const struct follow *fw)
+{
+	uint64_t now, due;
+
+	if (!fw->nbatch && !fw->nnew)
+		return -1;
+	now = mono_ns();
+	due = fw->last_ns + BATCH_QUIET_NS;
+	if (fw->first_ns + BATCH_MAX_NS < due)
+		due = fw->first_ns + BATCH_MAX_NS;
+	return due <= now ? 0 : (int)((due - now + 999999) / 1000000);
+}
+
+void follow_run_batch(struct follow *fw)
 {
 	for (size_t i = 0; i < fw->nbatch; i++) {
 		struct held_entry *e = &fw->t.ent[fw->batch[i]];
@@ -311,10 +403,11 @@ static void run_batch(struct follow *fw)
 			relock(fw, e, why);
 	}
 	fw->nbatch = 0;
+	fw->first_ns = fw->last_ns = 0;
 	follow_adopt_batch(fw);
 }
 
-/* SIGHUP: the walk again. */
+/* The walk again (SIGHUP, events lost). */
 struct reload {
 	struct follow *fw;
 	unsigned int kept, locked, released;
@@ -335,16 +428,17 @@ static void sweep(struct reload *rl)
 	}
 }
 
-void follow_reload(struct follow *fw)
+int follow_reload(struct follow *fw)
 {
 	struct memlock_files *w = memlock_files_open((const char *const *)fw->ops, fw->nops,
 						     &fw->wo);
 	struct memlock_file f = { .sz = sizeof(f) };
 	struct reload rl = { fw, 0, 0, 0 };
+	int rc = -errno;
 
 	if (w == NULL) {
-		warn_rc(-errno, "cannot walk the files again");
-		return;
+		follow_say(fw, FOLLOW_WARN, "cannot walk the files again: %s", strerror(-rc));
+		return rc;
 	}
 	for (size_t k = 0; k < fw->t.nent; k++)
 		fw->t.ent[k].seen = 0;
@@ -364,69 +458,17 @@ void follow_reload(struct follow *fw)
 			continue;
 		}
 		if (e && e->id && memlock_holder_remove(fw->h, e->id) < 0)
-			warnx("%s: cannot release the old pages", user_str(f.path));
+			follow_say(fw, FOLLOW_WARN, "%s: cannot release the old pages", user_str(f.path));
 		if (memlock_holder_add_fd(fw->h, f.fd, &r) < 0)
 			continue;
-		follow_track(fw, f.path, &r);
+		(void)follow_track(fw, f.path, &r);
 		rl.locked += r.locked > 0;
 	}
 	memlock_files_close(w);
 	sweep(&rl);
-	printf("reloaded: %u files kept, %u locked anew, %u released\n", rl.kept, rl.locked,
-	       rl.released);
-	fflush(stdout);
-	notify_status(fw->h, "READY=1\n");
-}
-
-/* Hold until SIGINT or SIGTERM, following the files; SIGHUP reloads, the
- * control socket answers. */
-void follow_hold(struct follow *fw)
-{
-	struct pollfd pfd[3];
-	sigset_t set;
-	int sfd;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	sfd = signalfd(-1, &set, SFD_CLOEXEC);
-	pfd[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };
-	pfd[1] = (struct pollfd){ .fd = fw->ifd, .events = POLLIN };
-	pfd[2] = (struct pollfd){ .fd = fw->ctl, .events = POLLIN };
-	for (;;) {
-		struct signalfd_siginfo si;
-		int timeout = fw->nbatch || fw->nnew ? 100 : -1;
-		int r = poll(pfd, 3, timeout);	/* (a negative fd is not polled) */
-
-		if (r < 0 && errno != EINTR)
-			break;
-		if (r == 0) {	/* 100 ms without an event: the batch is complete */
-			run_batch(fw);
-			continue;
-		}
-		if (pfd[1].revents & POLLIN)
-			read_events(fw);
-		if (fw->overflow) {	/* events were lost: what changed is not known */
-			fw->overflow = false;
-			run_batch(fw);
-			follow_reload(fw);
-		}
-		if (pfd[2].revents & POLLIN) {
-			run_batch(fw);
-			control_serve(fw);
-			notify_status(fw->h, NULL);
-		}
-		if (!(pfd[0].revents & POLLIN) || read(sfd, &si, sizeof(si)) != sizeof(si))
-			continue;
-		if (si.ssi_signo != SIGHUP)
-			break;
-		run_batch(fw);
-		notify("RELOADING=1");
-		follow_reload(fw);
-	}
-	close(sfd);
+	follow_say(fw, FOLLOW_INFO, "reloaded: %u files kept, %u locked anew, %u released", rl.kept,
+		   rl.locked, rl.released);
+	return 0;
 }
 
 void follow_free(struct follow *fw)
@@ -447,6 +489,5 @@ void follow_free(struct follow *fw)
 	for (size_t i = 0; i < fw->nops; i++)
 		free(fw->ops[i]);
 	free(fw->ops);
-	control_close(fw);
 	free(fw);
 }

@@ -8,6 +8,9 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -30,6 +33,7 @@ struct lock_run {
 	const struct files_lock_opts *o;
 	struct memlock_holder *h;
 	struct follow *fw;
+	struct control ctl;		/* the control socket */
 	struct lock_batch *batch;
 	int closing[64];		/* the walk's descriptors, closed together */
 	size_t nclosing;
@@ -291,12 +295,65 @@ static int ready_to_hold(struct lock_run *run, int ready, bool incomplete)
 		free(sock);
 		return -1;
 	}
-	if (control_listen(run->fw, sock) < 0)
+	if (control_listen(&run->ctl, sock) < 0)
 		warnx("no control socket: --status, --add and --remove cannot reach this holder");
 	free(sock);
 	notify_status(run->h, "READY=1\n");
 	daemon_ready(ready, incomplete ? EXIT_SOMEOK : EXIT_SUCCESS);
 	return 0;
+}
+
+/* SIGHUP, or events lost: the walk again, then STATUS= */
+static void reload(struct lock_run *run)
+{
+	if (follow_reload(run->fw) == 0)
+		notify_status(run->h, "READY=1\n");
+}
+
+/* Hold until SIGINT or SIGTERM, following the files; SIGHUP reloads, the
+ * control socket answers. */
+static void hold(struct lock_run *run)
+{
+	struct follow *fw = run->fw;
+	struct pollfd pfd[3];
+	sigset_t set;
+	int sfd;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	sfd = signalfd(-1, &set, SFD_CLOEXEC);
+	pfd[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+	pfd[1] = (struct pollfd){ .fd = follow_fd(fw), .events = POLLIN };
+	pfd[2] = (struct pollfd){ .fd = run->ctl.fd, .events = POLLIN };
+	for (;;) {
+		struct signalfd_siginfo si;
+		int r = poll(pfd, 3, follow_timeout_ms(fw));	/* (a negative fd is not polled) */
+
+		if (r < 0 && errno != EINTR)
+			break;
+		if ((pfd[1].revents & POLLIN) && follow_events(fw) == 1) {
+			follow_run_batch(fw);	/* events were lost: what changed is not known */
+			reload(run);
+		}
+		if (follow_timeout_ms(fw) == 0)	/* the batch is complete */
+			follow_run_batch(fw);
+		if (r > 0 && (pfd[2].revents & POLLIN)) {
+			follow_run_batch(fw);
+			control_serve(&run->ctl, fw);
+			notify_status(run->h, NULL);
+		}
+		if (r <= 0 || !(pfd[0].revents & POLLIN) || read(sfd, &si, sizeof(si)) != sizeof(si))
+			continue;
+		if (si.ssi_signo != SIGHUP)
+			break;
+		follow_run_batch(fw);
+		notify("RELOADING=1");
+		reload(run);
+	}
+	close(sfd);
 }
 
 static int locked_hold(char **paths, int n, const struct memlock_walk_opts *wo,
@@ -306,7 +363,7 @@ static int locked_hold(char **paths, int n, const struct memlock_walk_opts *wo,
 					 .max_maps = o->max_maps, .flags = MEMLOCK_F_SPREAD };
 	struct memlock_walk_opts keep = *wo;	/* (the follower's walks close their own) */
 	struct memlock_file f = { .sz = sizeof(f) };
-	struct lock_run run = { .o = o };
+	struct lock_run run = { .o = o, .ctl = { .fd = -1 } };
 	struct memlock_files *w;
 	bool incomplete;
 	int rc;
@@ -317,7 +374,9 @@ static int locked_hold(char **paths, int n, const struct memlock_walk_opts *wo,
 		return EXIT_FAILURE;
 	}
 	warn_cgroup(&run);
-	run.fw = follow_new(run.h, paths, n, wo);
+	run.fw = follow_new(run.h, paths, n, wo, NULL);
+	if (run.fw == NULL)
+		err(EXIT_FAILURE, "cannot allocate memory");
 	keep.flags |= MEMLOCK_WALK_KEEP_FD;
 	w = memlock_files_open((const char *const *)paths, (size_t)n, &keep);
 	if (w == NULL) {
@@ -337,6 +396,7 @@ static int locked_hold(char **paths, int n, const struct memlock_walk_opts *wo,
 	free(run.first_path);
 	if (rc < 0 || (o->strict && incomplete) || (run.files == 0 && run.errors) ||
 	    ready_to_hold(&run, ready, incomplete) < 0) {
+		control_close(&run.ctl);
 		follow_free(run.fw);
 		memlock_holder_close(run.h);
 		if (o->strict && incomplete && rc >= 0)
@@ -344,8 +404,9 @@ static int locked_hold(char **paths, int n, const struct memlock_walk_opts *wo,
 		daemon_ready(ready, EXIT_FAILURE);
 		return EXIT_FAILURE;
 	}
-	follow_hold(run.fw);
+	hold(&run);
 	notify("STOPPING=1");
+	control_close(&run.ctl);
 	follow_free(run.fw);
 	memlock_holder_close(run.h);
 	pidfile_remove();

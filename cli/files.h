@@ -82,18 +82,39 @@ int table_cmp(const struct follow_table *t, const struct held_entry *a, const st
 /* What the library holds of @e now (0), or -ENOENT when it holds nothing. */
 int entry_held(const struct follow *fw, const struct held_entry *e, struct memlock_hold_result *r);
 
+/* What a follow says, one line each (no newline): what it did (INFO: the
+ * CLI's stdout), what went wrong (WARN: "memlock: MSG" on stderr) and a
+ * hint after a warning. */
+enum follow_level { FOLLOW_INFO, FOLLOW_WARN, FOLLOW_HINT };
+typedef void (*follow_log_fn)(void *arg, enum follow_level level, const char *msg);
+/* Whether @path, a new name in a watched directory that no walk entered,
+ * is to be locked (a glob's match). */
+typedef bool (*follow_adopt_fn)(void *arg, const char *path);
+
+/* What the caller of a follow plugs in; NULL members: the CLI's ways
+ * (follow_log_stdio(), no adoption but in walked directories). */
+struct follow_hooks {
+	follow_log_fn log;
+	follow_adopt_fn adopt;
+	void *arg;
+};
+
+/* One follow per set of paths (a memlock files --lock, a memlockd file
+ * rule); several live in one process, each driven by its caller's event
+ * loop: poll follow_fd(), call follow_events() when it is readable and
+ * follow_run_batch() when follow_timeout_ms() says 0. No global state. */
 struct follow {
 	struct memlock_holder *h;
 	struct follow_table t;	/* what it follows, by path */
+	struct follow_hooks hooks;
 	char **dirs;		/* by watch descriptor */
 	int ndirs;
 	char *last_dir;		/* the directory watched last */
 	int ifd;		/* inotify */
-	int ctl;		/* the control socket (files-control.c), -1 */
-	char *ctl_path;
 	bool watch_full;	/* fs.inotify.max_user_watches reached (said once) */
 	uint32_t *batch;	/* the entries an event named (indexes in t.ent) */
 	size_t nbatch, batch_cap;
+	uint64_t first_ns, last_ns;	/* the batch's first and last event (CLOCK_MONOTONIC) */
 	char **ops;		/* the paths given (and added), walked again on SIGHUP */
 	size_t nops;
 	struct memlock_walk_opts wo;
@@ -102,19 +123,37 @@ struct follow {
 	char **new_paths;	/* new names in walked directories, this batch */
 	size_t nnew, new_cap;
 	void *new_seen;		/* tsearch(3) of new_paths: each name once */
-	bool overflow;		/* inotify lost events: walk again */
+	bool overflow;		/* inotify lost events (or memory ran out): walk again */
 };
 
+/* A follow of @paths (absolute) for holder @h; NULL with errno (ENOMEM). */
 struct follow *follow_new(struct memlock_holder *h, char **paths, int n,
-			  const struct memlock_walk_opts *wo);
-void follow_add_operand(struct follow *fw, const char *path);
+			  const struct memlock_walk_opts *wo, const struct follow_hooks *hooks);
+/* The CLI's logger: INFO on stdout (flushed), WARN and HINT on stderr. */
+void follow_log_stdio(void *arg, enum follow_level level, const char *msg);
+/* Say @fmt through @fw's logger. */
+void follow_say(const struct follow *fw, enum follow_level level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int follow_add_operand(struct follow *fw, const char *path);	/* 0, -ENOMEM */
 struct held_entry *follow_lookup(struct follow *fw, const char *path);
-/* Remember @path, held as @r says (r->id 0: not held), and watch its directory. */
-void follow_track(struct follow *fw, const char *path, const struct memlock_hold_result *r);
-/* Walk the paths again: keep what is unchanged, lock what changed, release what is gone. */
-void follow_reload(struct follow *fw);
-/* Hold until SIGINT/SIGTERM, following the files; SIGHUP reloads. */
-void follow_hold(struct follow *fw);
+/* Remember @path, held as @r says (r->id 0: not held), and watch its
+ * directory; 0, or -ENAMETOOLONG, -ENOMEM (not followed). */
+int follow_track(struct follow *fw, const char *path, const struct memlock_hold_result *r);
+/* Walk the paths again: keep what is unchanged, lock what changed, release
+ * what is gone; says "reloaded: ..." (0), or -errno when it cannot walk. */
+int follow_reload(struct follow *fw);
+/* The inotify descriptor to poll for POLLIN; -1: none (nothing followed). */
+int follow_fd(const struct follow *fw);
+/* Read the events that are ready into the batch: 1 when some were lost (the
+ * queue overflowed, or memory ran out): run the batch, then follow_reload()
+ * or the caller's own walk again; 0 otherwise. */
+int follow_events(struct follow *fw);
+/* Milliseconds until the batch is due (100 after its last event, at most
+ * 1000 after its first): -1 when none waits, 0 when due. */
+int follow_timeout_ms(const struct follow *fw);
+/* Take the batch: lock again what was replaced, grew or shrank, release
+ * what was deleted, adopt the new names. */
+void follow_run_batch(struct follow *fw);
 void follow_free(struct follow *fw);
 /* Watch directory @dir (@walked: one of a walk, its new files to be locked);
  * <0 when it cannot be watched. */
@@ -123,7 +162,8 @@ int follow_watch_dir(struct follow *fw, const char *dir, bool walked);
 /* files-adopt.c: new files in the directories of a walk */
 /* Watch every directory a walk of @path enters (with -R). */
 void follow_watch_operand(struct follow *fw, const char *path);
-/* @path is new in a walked directory: lock it with the batch, as the walk would. */
+/* @path is new in a walked directory: lock it with the batch, as the walk
+ * would (memory short: the batch is lost, fw->overflow set). */
 void follow_adopt_later(struct follow *fw, const char *path);
 void follow_adopt_batch(struct follow *fw);
 
@@ -144,11 +184,16 @@ struct ctl_rec {
 	uint32_t state, why;
 };
 
+/* The listening socket of a holder (the CLI's, not the follow's). */
+struct control {
+	int fd;			/* -1: none */
+	char *path;
+};
 /* Listen on @path (NULL: the default for this process); prints where. */
-int control_listen(struct follow *fw, const char *path);
-/* Answer one client (called when the socket is readable). */
-void control_serve(struct follow *fw);
-void control_close(struct follow *fw);
+int control_listen(struct control *c, const char *path);
+/* Answer one client of @c about @fw (called when the socket is readable). */
+void control_serve(const struct control *c, struct follow *fw);
+void control_close(struct control *c);
 /* memlock files --status/--add/--remove: the exit status */
 int control_client(const char *socket_path, int op, const char *arg, struct output *out);
 /* The table of --status, with out's options. */
