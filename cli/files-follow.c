@@ -121,6 +121,15 @@ int follow_add_operand(struct follow *fw, const char *path)
 	return 0;
 }
 
+void follow_set_operands(struct follow *fw, char **paths, size_t n)
+{
+	for (size_t i = 0; i < fw->nops; i++)
+		free(fw->ops[i]);
+	free(fw->ops);
+	fw->ops = paths;
+	fw->nops = n;
+}
+
 struct held_entry *follow_lookup(struct follow *fw, const char *path)
 {
 	return table_find(&fw->t, path);

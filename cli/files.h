@@ -135,6 +135,9 @@ void follow_log_stdio(void *arg, enum follow_level level, const char *msg);
 void follow_say(const struct follow *fw, enum follow_level level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 int follow_add_operand(struct follow *fw, const char *path);	/* 0, -ENOMEM */
+/* The paths follow_reload() walks from now on: @paths (@n of them, each
+ * allocated, and the array), taken over; the old ones freed. */
+void follow_set_operands(struct follow *fw, char **paths, size_t n);
 struct held_entry *follow_lookup(struct follow *fw, const char *path);
 /* Remember @path, held as @r says (r->id 0: not held), and watch its
  * directory; 0, or -ENAMETOOLONG, -ENOMEM (not followed). */

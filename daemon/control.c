@@ -234,6 +234,8 @@ char *status_json(const struct daemon *d)
 		json_put_str(jr, "rule", r->text);
 		json_put_u64(jr, "matched", matched);
 		json_put_u64(jr, "locked_bytes", locked);
+		if (r->kind == RULE_FILE)
+			files_status_json(d, r, jr);
 		json_put(rules, NULL, jr);
 	}
 	json_put(o, "rules", rules);

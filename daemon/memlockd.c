@@ -31,7 +31,7 @@
 #define DEFAULT_SOCKET "/run/memlockd.sock"
 #define POLLFDS_MAX 16
 
-static struct daemon D = { .nl_fd = -1, .sig_fd = -1, .listen_fd = -1 };
+static struct daemon D = { .nl_fd = -1, .sig_fd = -1, .listen_fd = -1, .files_ep = -1 };
 
 uint64_t now_ns(void)
 {
@@ -180,12 +180,14 @@ static void loop(struct daemon *d)
 		size_t n = 0, nc;
 
 		due = procs_next_due(d) < due ? procs_next_due(d) : due;
+		due = files_next_due(d, now) < due ? files_next_due(d, now) : due;
 		due = next_wd < due ? next_wd : due;
 		if (d->conf.metrics_path && d->next_metrics < due)
 			due = d->next_metrics;
 		pf[n++] = (struct pollfd){ .fd = d->sig_fd, .events = POLLIN };
 		pf[n++] = (struct pollfd){ .fd = d->listen_fd, .events = POLLIN };
 		pf[n++] = (struct pollfd){ .fd = d->nl_fd, .events = POLLIN };	/* (-1: none) */
+		pf[n++] = (struct pollfd){ .fd = d->files_ep, .events = POLLIN };	/* (-1: none) */
 		nc = ctl_pollfds(pf + n, POLLFDS_MAX - n, &due);
 		if (poll(pf, n + nc, timeout_ms(now, due)) < 0 && errno != EINTR)
 			break;
@@ -200,6 +202,8 @@ static void loop(struct daemon *d)
 		}
 		if (pf[1].revents & POLLIN)
 			ctl_accept(d);
+		if (pf[3].revents & POLLIN)
+			files_events(d);
 		now = now_ns();
 		ctl_serve(d, pf + n, nc, now);
 		if (now >= d->next_poll) {
@@ -208,6 +212,7 @@ static void loop(struct daemon *d)
 			d->next_poll = now + (uint64_t)d->conf.poll_ms * 1000000;
 		}
 		procs_tick(d, now);
+		files_tick(d);
 		metrics_due(d, now);
 		if (now >= next_wd) {
 			notify("WATCHDOG=1");

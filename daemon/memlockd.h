@@ -36,11 +36,14 @@ struct proc {
 	bool seen;			/* (a scan's mark) */
 };
 
-/* What a file rule holds. */
+/* What a file rule holds, and follows (one each, allocated: its follow's
+ * hooks point at it). */
 struct held {
 	const struct rule *rule;
 	char *text;			/* the rule's, to find it again after a reload */
 	struct memlock_holder *h;
+	struct follow *fw;		/* cli/files-follow.c */
+	uint64_t progs;			/* the "+PROGRAM"s' (st_dev, st_ino), hashed */
 };
 
 struct daemon {
@@ -52,8 +55,9 @@ struct daemon {
 	int nl_fd, sig_fd, listen_fd;
 	struct proc *procs;
 	size_t nprocs, cap;
-	struct held *held;
+	struct held **held;
 	size_t nheld;
+	int files_ep;			/* epoll of the file rules' follows, -1 */
 	uint64_t failures_total, locks_total;
 	uint64_t next_poll;		/* ns */
 	uint64_t next_metrics;		/* ns (0: now) */
@@ -96,11 +100,21 @@ void ctl_close(void);
 /* the status as JSON text (to free) */
 char *status_json(const struct daemon *d);
 
-/* files.c: the file rules' holders, made or kept after a (re)load */
+/* files.c: the file rules' holders and follows, made or kept after a (re)load */
 void files_apply(struct daemon *d);
 void files_release(struct daemon *d);
+/* @d->files_ep is readable: the follows' events into their batches */
+void files_events(struct daemon *d);
+/* when the first batch is due (ns, UINT64_MAX: none waits) */
+uint64_t files_next_due(const struct daemon *d, uint64_t now);
+/* the batches that are due */
+void files_tick(struct daemon *d);
 /* what the holder of file rule @r holds: 0, or -ENOENT (none) */
 int files_totals(const struct daemon *d, const struct rule *r, uint64_t *files, uint64_t *locked);
+/* the files rule @r follows into its status object @jr: "files_followed"
+ * and the first of them in "files" (path, size, locked_bytes, ino, state, error) */
+struct json_object;
+void files_status_json(const struct daemon *d, const struct rule *r, struct json_object *jr);
 
 /* metrics.c: the node_exporter textfile of the configuration, renamed into place */
 int metrics_write(const struct daemon *d);
