@@ -254,9 +254,11 @@ is "SIGTERM: memlockd ends, exit 0" $? 0
 check "SIGTERM: the socket is removed" test ! -e "$SOCK"
 
 # the poll fallback, forced
-mkdir "$T/data"
+mkdir "$T/data" "$T/one"
 head -c 1000000 /dev/urandom >"$T/data/a.bin"
-printf 'process comm=mlkdP%s\npoll interval=100\nfile %s/data/*.bin budget=64M\n' $$ "$T" >"$T/poll.conf"
+head -c 1000000 /dev/urandom >"$T/one/held.dat"
+printf 'process comm=mlkdP%s\npoll interval=100\nfile %s/data/*.bin budget=64M\nfile %s\n' \
+	$$ "$T" "$T/one/held.dat" >"$T/poll.conf"
 "$MEMLOCKD" --poll -c "$T/poll.conf" --socket "$SOCK" 2>"$T/log" &
 D=$!
 for _ in $(seq 500); do grep -q started "$T/log" && break; sleep 0.01; done
@@ -267,6 +269,53 @@ is "--poll: status says the mode" "$(jg "$j" 'j["mode"]')" poll
 is "a file rule holds its file, locked" "$(jg "$j" '(j["rules"][1]["matched"], j["rules"][1]["locked_bytes"] >= 1000000)')" \
 	"(1, True)"
 quit Q
+
+# the file rules follow their files (inotify, batched 100 ms after the last event)
+# until_status EXPR WANT: status -J (in $j) until EXPR over it says WANT, 1.5 s at most
+until_status() {
+	local t0=$EPOCHREALTIME
+	while :; do
+		j=$(json_status)
+		[ "$(jg "$j" "$1")" = "$2" ] && return 0
+		awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { exit !(b - a > 1.5) }' && return 1
+		sleep 0.02
+	done
+}
+# the VmLck of the daemon's worker (its only child: it holds the files) against
+# the rules' locked bytes
+vmlck_agrees() {
+	local w
+	read -r w _ </proc/"$D"/task/"$D"/children
+	[ "$(($(vmlck "$w") * 1024))" = "$(jg "$(json_status)" 'sum(r["locked_bytes"] for r in j["rules"])')" ]
+}
+files_of() { echo "[(f['path'].rsplit('/', 1)[1], f['size'], f['state'], f['locked_bytes'] >= f['size']) for f in sorted(j['rules'][$1]['files'], key=lambda f: f['path'])]"; }
+old_ino=$(stat -c %i "$T/one/held.dat")
+head -c 2000000 /dev/urandom >"$T/one/.held.new"
+mv "$T/one/.held.new" "$T/one/held.dat"
+new_ino=$(stat -c %i "$T/one/held.dat")
+want="([2000000], [$new_ino], ['locked'], True)"
+expr='([f["size"] for f in j["rules"][2]["files"]], [f.get("ino") for f in j["rules"][2]["files"]], [f["state"] for f in j["rules"][2]["files"]], j["rules"][2]["locked_bytes"] == j["rules"][2]["files"][0]["locked_bytes"] >= 2000000)'
+until_status "$expr" "$want"
+is "a held file replaced (a new file renamed over it): the new inode ($new_ino, was $old_ino) locked within 1.5 s, the old one released" \
+	"$(jg "$j" "$expr")" "$want"
+check "... and said in the log" grep -q "file rule at poll.conf:4: locked $T/one/held.dat again (replaced): " "$T/log"
+check "... the daemon's VmLck is the rules' locked bytes" vmlck_agrees
+head -c 500000 /dev/urandom >>"$T/data/a.bin"
+until_status "$(files_of 1)" "[('a.bin', 1500000, 'locked', True)]"
+is "a held file grown: locked again at its new size" "$(jg "$j" "$(files_of 1)")" \
+	"[('a.bin', 1500000, 'locked', True)]"
+head -c 8192 /dev/urandom >"$T/data/new.bin"
+head -c 8192 /dev/urandom >"$T/data/new.txt"
+want="[('a.bin', 1500000, 'locked', True), ('new.bin', 8192, 'locked', True)]"
+until_status "$(files_of 1)" "$want"
+is "a new file the glob matches is adopted, one it does not match is not (same batch)" \
+	"$(jg "$j" "$(files_of 1)")" "$want"
+rm "$T/data/a.bin"
+want="([('a.bin', 1500000, 'not locked', False), ('new.bin', 8192, 'locked', True)], 1, 8192, ['ENOENT'])"
+expr="($(files_of 1), j['rules'][1]['matched'], j['rules'][1]['locked_bytes'], [f['error'] for f in j['rules'][1]['files'] if f['path'].endswith('/a.bin')])"
+until_status "$expr" "$want"
+is "a held file deleted: released (the rule holds the rest)" "$(jg "$j" "$expr")" "$want"
+check "... the daemon's VmLck is the rules' locked bytes" vmlck_agrees
 kill -TERM $D; wait $D
 
 # a fatal signal to memlockd in the middle of a long stop (an mlockall of
