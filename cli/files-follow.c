@@ -225,6 +225,16 @@ int follow_track(struct follow *fw, const char *path, const struct memlock_hold_
 			return -ENAMETOOLONG;
 		}
 		e = table_add(&fw->t, path);
+		if (e == NULL) {
+			int rc = -errno;
+
+			if (rc == -E2BIG)
+				follow_say(fw, FOLLOW_WARN, "too many files to follow");
+			else
+				follow_say(fw, FOLLOW_WARN, "%s: cannot follow: %s", user_str(path),
+					   strerror(-rc));
+			return rc;
+		}
 		watch_dir_of(fw, path);
 	}
 	set_result(e, r);

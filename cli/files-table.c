@@ -16,6 +16,7 @@
 
 #define NO_ENTRY UINT32_MAX
 
+/* @p with room for @need; NULL (and @p as it was) when memory is short */
 static void *grow(void *p, size_t *cap, size_t need, size_t each)
 {
 	size_t n = *cap ? *cap : 64;
@@ -25,9 +26,8 @@ static void *grow(void *p, size_t *cap, size_t need, size_t each)
 	while (n < need)
 		n = n / 2 * 3;	/* 1.5x: a table of a million is copied less wastefully */
 	p = realloc(p, n * each);
-	if (p == NULL)
-		err(EXIT_FAILURE, "cannot allocate memory");
-	*cap = n;
+	if (p != NULL)
+		*cap = n;
 	return p;
 }
 
@@ -53,13 +53,14 @@ static const char *name_of(const struct follow_table *t, const struct held_entry
 static uint32_t dir_index(struct follow_table *t, const char *dir, size_t n)
 {
 	uint32_t h = hash_bytes(2166136261u, dir, n), mask, i;
+	char **nd;
 
 	if ((t->ndirs + 1) * 2 > t->dir_slots_n) {	/* rehash at half full */
 		size_t ns = t->dir_slots_n ? t->dir_slots_n * 2 : 64;
 		uint32_t *s = malloc(ns * sizeof(*s));
 
 		if (s == NULL)
-			err(EXIT_FAILURE, "cannot allocate memory");
+			return NO_ENTRY;
 		memset(s, 0xff, ns * sizeof(*s));
 		for (uint32_t d = 0; d < t->ndirs; d++) {
 			for (i = hash_bytes(2166136261u, t->dirs[d], strlen(t->dirs[d])) & (ns - 1);
@@ -78,10 +79,13 @@ static uint32_t dir_index(struct follow_table *t, const char *dir, size_t n)
 		if (strncmp(d, dir, n) == 0 && d[n] == '\0')
 			return t->dir_slots[i];
 	}
-	t->dirs = grow(t->dirs, &t->dirs_cap, t->ndirs + 1, sizeof(*t->dirs));
+	nd = grow(t->dirs, &t->dirs_cap, t->ndirs + 1, sizeof(*t->dirs));
+	if (nd == NULL)
+		return NO_ENTRY;
+	t->dirs = nd;
 	t->dirs[t->ndirs] = strndup(dir, n);
 	if (t->dirs[t->ndirs] == NULL)
-		err(EXIT_FAILURE, "cannot allocate memory");
+		return NO_ENTRY;
 	t->dir_slots[i] = t->ndirs;
 	return t->ndirs++;
 }
@@ -140,12 +144,12 @@ struct held_entry *table_find(struct follow_table *t, const char *path)
 	return t->slots[s] == NO_ENTRY ? NULL : &t->ent[t->slots[s]];
 }
 
-static void rehash(struct follow_table *t, size_t ns)
+static bool rehash(struct follow_table *t, size_t ns)
 {
 	uint32_t *s = malloc(ns * sizeof(*s));
 
 	if (s == NULL)
-		err(EXIT_FAILURE, "cannot allocate memory");
+		return false;
 	memset(s, 0xff, ns * sizeof(*s));
 	for (uint32_t k = 0; k < t->nent; k++) {
 		const struct held_entry *e = &t->ent[k];
@@ -162,6 +166,7 @@ static void rehash(struct follow_table *t, size_t ns)
 	free(t->slots);
 	t->slots = s;
 	t->nslots = ns;
+	return true;
 }
 
 /* Names of removed entries past half the arena: the arena again without them. */
@@ -195,20 +200,33 @@ static void compact_names(struct follow_table *t)
 struct held_entry *table_add(struct follow_table *t, const char *path)
 {
 	size_t dn = dir_len(path), nl = strlen(path + dn) + 1;
-	uint32_t dir = dir_index(t, path, dn), s, k;
+	uint32_t dir, s, k;
 	struct held_entry *e;
+	void *g;
 
-	if (t->names_len + nl > UINT32_MAX || t->nent >= UINT32_MAX - 1)
-		errx(EXIT_FAILURE, "too many files to follow");
-	if ((t->live + 1) * 4 > t->nslots * 3)	/* rehash at three quarters full */
-		rehash(t, t->nslots ? t->nslots * 2 : 1024);
-	t->names = grow(t->names, &t->names_cap, t->names_len + nl, 1);
+	if (t->names_len + nl > UINT32_MAX || t->nent >= UINT32_MAX - 1) {
+		errno = E2BIG;	/* too many files to follow */
+		return NULL;
+	}
+	errno = ENOMEM;	/* (what fails below) */
+	dir = dir_index(t, path, dn);
+	if (dir == NO_ENTRY ||
+	    ((t->live + 1) * 4 > t->nslots * 3 &&	/* rehash at three quarters full */
+	     !rehash(t, t->nslots ? t->nslots * 2 : 1024)))
+		return NULL;
+	if ((g = grow(t->names, &t->names_cap, t->names_len + nl, 1)) == NULL)
+		return NULL;
+	t->names = g;
+	if (t->free_head == NO_ENTRY) {
+		if ((g = grow(t->ent, &t->ent_cap, t->nent + 1, sizeof(*t->ent))) == NULL)
+			return NULL;
+		t->ent = g;
+	}
 	memcpy(t->names + t->names_len, path + dn, nl);
 	if (t->free_head != NO_ENTRY) {	/* a removed entry's place */
 		k = t->free_head;
 		t->free_head = t->ent[k].name;
 	} else {
-		t->ent = grow(t->ent, &t->ent_cap, t->nent + 1, sizeof(*t->ent));
 		k = (uint32_t)t->nent++;
 	}
 	e = &t->ent[k];

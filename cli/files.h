@@ -72,7 +72,8 @@ struct follow_table {
 void table_init(struct follow_table *t);
 void table_free(struct follow_table *t);
 struct held_entry *table_find(struct follow_table *t, const char *path);
-/* A new entry for @path (not in the table), zeroed but for its path. */
+/* A new entry for @path (not in the table), zeroed but for its path; NULL
+ * with errno ENOMEM, or E2BIG past 4 billion files. */
 struct held_entry *table_add(struct follow_table *t, const char *path);
 void table_remove(struct follow_table *t, struct held_entry *e);
 /* @e's path, built in @buf (ENTRY_PATH_MAX bytes). */
