@@ -176,11 +176,11 @@ static void loop(struct daemon *d)
 	struct pollfd pf[POLLFDS_MAX];
 
 	for (;;) {
-		uint64_t now = now_ns(), due = d->next_poll;
+		uint64_t now = now_ns(), due = d->next_poll, files_due = files_next_due(d, now);
 		size_t n = 0, nc;
 
 		due = procs_next_due(d) < due ? procs_next_due(d) : due;
-		due = files_next_due(d, now) < due ? files_next_due(d, now) : due;
+		due = files_due < due ? files_due : due;	/* the follows' batches */
 		due = next_wd < due ? next_wd : due;
 		if (d->conf.metrics_path && d->next_metrics < due)
 			due = d->next_metrics;

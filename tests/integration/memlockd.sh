@@ -304,11 +304,15 @@ head -c 500000 /dev/urandom >>"$T/data/a.bin"
 until_status "$(files_of 1)" "[('a.bin', 1500000, 'locked', True)]"
 is "a held file grown: locked again at its new size" "$(jg "$j" "$(files_of 1)")" \
 	"[('a.bin', 1500000, 'locked', True)]"
+out=$(ctl reload 2>&1)
+is "reload of the same rules: accepted" "$out" "memlockd reloaded: 3 rules"
+is "... the file rules' holders and follows kept, not taken again" \
+	"$(grep -c "holding .* files by rule at poll.conf:[34]: " "$T/log")" 2
 head -c 8192 /dev/urandom >"$T/data/new.bin"
 head -c 8192 /dev/urandom >"$T/data/new.txt"
 want="[('a.bin', 1500000, 'locked', True), ('new.bin', 8192, 'locked', True)]"
 until_status "$(files_of 1)" "$want"
-is "a new file the glob matches is adopted, one it does not match is not (same batch)" \
+is "after it (the rule's follow kept): a new file the glob matches is adopted, one it does not match is not (same batch)" \
 	"$(jg "$j" "$(files_of 1)")" "$want"
 rm "$T/data/a.bin"
 want="([('a.bin', 1500000, 'not locked', False), ('new.bin', 8192, 'locked', True)], 1, 8192, ['ENOENT'])"
