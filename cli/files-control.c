@@ -108,19 +108,16 @@ static int send_rec(int fd, const struct ctl_rec *r, const char *path)
 	return sendmsg(fd, &msg, MSG_NOSIGNAL) < 0 ? -errno : 0;
 }
 
-/* The locked bytes of @e's file now, 0 when it is not held. */
-static uint64_t locked_of(const struct follow *fw, const struct held_entry *e)
+/* @e's record to the client; its locked bytes added to *@bytes (or NULL) */
+static int send_entry(const struct follow *fw, int fd, const struct held_entry *e,
+		      uint64_t *bytes)
 {
-	struct memlock_hold_result r;
-
-	return entry_held(fw, e, &r) == 0 ? r.locked : 0;
-}
-
-static int send_entry(const struct follow *fw, int fd, const struct held_entry *e)
-{
-	struct ctl_rec r = { REC_FILE, e->err, e->size, e->data, locked_of(fw, e), e->state,
-			     e->why };
+	struct ctl_rec r = { REC_FILE, e->err, 0, 0, 0, e->state, e->why };
 	char buf[ENTRY_PATH_MAX];
+
+	entry_facts(fw, e, &r.size, &r.data, &r.locked);
+	if (bytes)
+		*bytes += r.locked;
 
 	if (!e->id)
 		r.state = MEMLOCK_HOLD_NOT_LOCKED;
@@ -177,8 +174,7 @@ static int do_status(struct follow *fw, int fd, uint64_t *files, uint64_t *bytes
 
 	collect(&c);
 	for (size_t i = 0; i < c.n && rc == 0; i++) {
-		rc = send_entry(fw, fd, &fw->t.ent[c.hits[i]]);
-		*bytes += locked_of(fw, &fw->t.ent[c.hits[i]]);
+		rc = send_entry(fw, fd, &fw->t.ent[c.hits[i]], bytes);
 	}
 	*files = c.n;
 	free(c.hits);
@@ -206,7 +202,7 @@ static int do_add(struct follow *fw, int fd, const char *path, uint64_t *files, 
 			continue;
 		e = follow_lookup(fw, f.path);
 		if (e && entry_held(fw, e, &now) == 0 && now.dev == f.dev && now.ino == f.ino &&
-		    e->size == f.size)
+		    now.size == f.size)
 			continue;	/* held already */
 		if (e && e->id && memlock_holder_remove(fw->h, e->id) < 0)
 			continue;
@@ -216,7 +212,7 @@ static int do_add(struct follow *fw, int fd, const char *path, uint64_t *files, 
 		(*files)++;
 		*bytes += r.locked;
 		e = follow_lookup(fw, f.path);
-		if (e && send_entry(fw, fd, e) < 0)
+		if (e && send_entry(fw, fd, e, NULL) < 0)
 			break;
 	}
 	memlock_files_close(w);
@@ -249,12 +245,13 @@ static int do_remove(struct follow *fw, int fd, const char *path, uint64_t *file
 	collect(&c);
 	for (size_t i = 0; i < c.n; i++) {
 		struct held_entry *e = &fw->t.ent[c.hits[i]];
-		uint64_t locked = locked_of(fw, e);
+		struct memlock_hold_result now;
+		uint64_t locked = entry_held(fw, e, &now) == 0 ? now.locked : 0;
 
 		if (e->id && memlock_holder_remove(fw->h, e->id) == 0)
 			*bytes += locked;
 		e->id = 0;
-		(void)send_entry(fw, fd, e);
+		(void)send_entry(fw, fd, e, NULL);
 		table_remove(&fw->t, e);
 	}
 	*files = c.n;

@@ -208,8 +208,6 @@ static void watch_dir_of(struct follow *fw, const char *path)
 static void set_result(struct held_entry *e, const struct memlock_hold_result *r)
 {
 	e->id = (uint32_t)r->id;	/* (a table of 4 billion files is refused before) */
-	e->size = r->size;
-	e->data = r->data;
 	e->state = r->state & 7;
 	e->why = r->why & 15;
 	e->err = (int16_t)r->err;
@@ -295,8 +293,8 @@ static const char *change_of(struct follow *fw, const struct held_entry *e)
 		return "back";
 	if ((uint64_t)st.st_dev != r.dev || (uint64_t)st.st_ino != r.ino)
 		return "replaced";
-	if ((uint64_t)st.st_size != e->size)
-		return (uint64_t)st.st_size > e->size ? "grown" : "truncated";
+	if ((uint64_t)st.st_size != r.size)
+		return (uint64_t)st.st_size > r.size ? "grown" : "truncated";
 	return NULL;
 }
 
@@ -471,7 +469,7 @@ int follow_reload(struct follow *fw)
 			continue;
 		e = follow_lookup(fw, f.path);
 		if (e && entry_held(fw, e, &now) == 0 && now.dev == f.dev && now.ino == f.ino &&
-		    e->size == f.size && e->state == MEMLOCK_HOLD_LOCKED) {
+		    now.size == f.size && e->state == MEMLOCK_HOLD_LOCKED) {
 			e->seen = 1;
 			rl.kept++;
 			continue;

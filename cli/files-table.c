@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * The table of the files a holder follows, small enough for a million of
- * them: the entries in one array (40 bytes each), each path stored as its
+ * them: the entries in one array (16 bytes each), each path stored as its
  * directory (once per directory, with its trailing slash) and its name (in
  * an arena of names), and an index by path: open addressing of 4-byte
  * slots, linear probing. An entry holds no copy of what the library keeps
@@ -9,7 +9,10 @@
  * A removed entry's slot is used again; the names of removed entries are
  * dropped from the arena when they are more than half of it.
  */
+#include <fcntl.h>
 #include <limits.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "files.h"
@@ -306,4 +309,57 @@ void table_free(struct follow_table *t)
 	free(t->ent);
 	free(t->names);
 	table_init(t);
+}
+
+/* The data bytes of the file @path now, in whole pages, holes left out;
+ * its size in @size. 0 for both when it cannot be read. */
+static uint64_t data_now(const char *path, uint64_t *size)
+{
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE), data = 0;
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	struct stat st;
+	off_t pos = 0, d, h;
+
+	*size = 0;
+	if (fd < 0)
+		return 0;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return 0;
+	}
+	*size = (uint64_t)st.st_size;
+	if ((uint64_t)st.st_blocks * 512 >= *size) {	/* no hole */
+		close(fd);
+		return (*size + page - 1) / page * page;
+	}
+	while (pos < st.st_size && (d = lseek(fd, pos, SEEK_DATA)) >= 0) {
+		h = lseek(fd, d, SEEK_HOLE);
+		if (h <= d)
+			break;
+		data += ((uint64_t)h + page - 1) / page * page - (uint64_t)d / page * page;
+		pos = h;
+	}
+	close(fd);
+	return data;
+}
+
+void entry_facts(const struct follow *fw, const struct held_entry *e, uint64_t *size,
+		 uint64_t *data, uint64_t *locked)
+{
+	struct memlock_hold_result r;
+	char buf[ENTRY_PATH_MAX];
+	uint64_t now_size;
+
+	*locked = 0;
+	if (entry_held(fw, e, &r) == 0) {
+		*size = r.size;
+		*locked = r.locked;
+		if (e->state == MEMLOCK_HOLD_LOCKED) {
+			*data = r.locked;
+			return;
+		}
+		*data = data_now(entry_path(&fw->t, e, buf), &now_size);
+		return;
+	}
+	*data = data_now(entry_path(&fw->t, e, buf), size);
 }

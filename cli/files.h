@@ -37,10 +37,10 @@ int files_lock(char **paths, int n, const struct memlock_walk_opts *wo,
 	       const struct files_lock_opts *o);
 
 /* files-follow.c: what a holder does while it holds */
-/* A file a holder follows (files-table.c): 32 bytes; what the library
- * keeps of a held one (device, inode, locked bytes) is asked of it. */
+/* A file a holder follows (files-table.c): 16 bytes; what the library
+ * keeps of a held one (device, inode, size, locked bytes) is asked of it
+ * (entry_held(), entry_facts()), never copied here. */
 struct held_entry {
-	uint64_t size, data;	/* the file's size and data bytes when it was last locked */
 	uint32_t id;		/* the library's id; 0: not held (gone, or it did not fit) */
 	uint32_t dir, name;	/* its directory's index; its name in the arena (removed:
 				 * the next free entry) */
@@ -51,7 +51,7 @@ struct held_entry {
 	uint16_t dirty : 1;	/* an event named it in this batch */
 	uint16_t dead : 1;	/* removed: its place is free */
 };
-_Static_assert(sizeof(struct held_entry) == 32, "a million entries: 32 MB");
+_Static_assert(sizeof(struct held_entry) == 16, "a million entries: 16 MB");
 
 struct follow_table {
 	struct held_entry *ent;
@@ -82,6 +82,12 @@ const char *entry_path(const struct follow_table *t, const struct held_entry *e,
 int table_cmp(const struct follow_table *t, const struct held_entry *a, const struct held_entry *b);
 /* What the library holds of @e now (0), or -ENOENT when it holds nothing. */
 int entry_held(const struct follow *fw, const struct held_entry *e, struct memlock_hold_result *r);
+/* What a status says of @e's file: held, its size when it was locked and
+ * its locked bytes (the library's record); its data bytes (holes left
+ * out): the locked bytes when it is locked in full, otherwise read from the
+ * file as it is now, as is the size of a file not held (0 when it is gone). */
+void entry_facts(const struct follow *fw, const struct held_entry *e, uint64_t *size,
+		 uint64_t *data, uint64_t *locked);
 
 /* What a follow says, one line each (no newline): what it did (INFO: the
  * CLI's stdout), what went wrong (WARN: "memlock: MSG" on stderr) and a

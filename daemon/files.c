@@ -397,6 +397,7 @@ void files_status_json(const struct daemon *d, const struct rule *r, struct json
 	for (size_t k = 0; k < hd->fw->t.nent && listed < STATUS_FILES_MAX; k++) {
 		const struct held_entry *e = &hd->fw->t.ent[k];
 		struct memlock_hold_result now;
+		uint64_t size, data, locked;
 		struct json_object *jf;
 		bool held;
 
@@ -404,9 +405,10 @@ void files_status_json(const struct daemon *d, const struct rule *r, struct json
 			continue;
 		jf = json_new_object();
 		json_put_str(jf, "path", entry_path(&hd->fw->t, e, buf));
-		json_put_u64(jf, "size", e->size);
+		entry_facts(hd->fw, e, &size, &data, &locked);
+		json_put_u64(jf, "size", size);
 		held = entry_held(hd->fw, e, &now) == 0;
-		json_put_u64(jf, "locked_bytes", held ? now.locked : 0);
+		json_put_u64(jf, "locked_bytes", locked);
 		if (held)	/* (which inode: a replaced file is another) */
 			json_put_u64(jf, "ino", now.ino);
 		json_put_str(jf, "state", state_name(e));
