@@ -13,6 +13,7 @@
  * (its parent-death signal). The worker takes its signals from a signalfd
  * between injections: SIGHUP reloads, the others end it.
  */
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -31,7 +32,8 @@
 #define DEFAULT_SOCKET "/run/memlockd.sock"
 #define POLLFDS_MAX 16
 
-static struct daemon D = { .nl_fd = -1, .sig_fd = -1, .listen_fd = -1, .files_ep = -1 };
+static struct daemon D = { .nl_fd = -1, .sig_fd = -1, .listen_fd = -1, .files_ep = -1,
+			   .ready_fd = -1 };
 
 uint64_t now_ns(void)
 {
@@ -237,6 +239,24 @@ static void raise_nofile(void)
 	}
 }
 
+/* --daemon: the initial locking done, the parent that waits exits 0. The
+ * terminal is let go; a log file or pipe that stderr was sent to is kept
+ * (memlockd's log is its stderr). */
+static void detach(struct daemon *d)
+{
+	int keep;
+
+	if (d->ready_fd < 0)
+		return;
+	keep = isatty(STDERR_FILENO) ? -1 : fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+	daemon_ready(d->ready_fd, EXIT_SUCCESS);
+	d->ready_fd = -1;
+	if (keep >= 0) {
+		dup2(keep, STDERR_FILENO);
+		close(keep);
+	}
+}
+
 /* The guarded worker. */
 static int worker(int argc, char **argv)
 {
@@ -265,11 +285,13 @@ static int worker(int argc, char **argv)
 	metrics_due(d, now_ns());
 	notify("READY=1");
 	daemon_status_notify(d);
+	detach(d);
 	loop(d);
 	notify("STOPPING=1");
 	ctl_close();
 	close(d->listen_fd);
 	(void)unlink(d->socket_path);
+	pidfile_remove();	/* (the guard never returns: it ends as this worker does) */
 	procs_free(d);
 	files_release(d);
 	conf_free(&d->conf);
@@ -288,7 +310,9 @@ static void __attribute__((noreturn)) usage(void)
 	fputs(" -c, --config <file>       the configuration (default " DEFAULT_CONF ")\n"
 	      " -s, --socket <path>       the control socket (default " DEFAULT_SOCKET ")\n"
 	      "     --poll                poll /proc, not the process events connector\n"
-	      " -t, --check               check the configuration and exit\n",
+	      " -t, --check               check the configuration and exit\n"
+	      "     --daemon              run in the background once the initial locking is done\n"
+	      "     --pidfile <file>      write the PID there (held locked: one memlockd a file)\n",
 	      stdout);
 	fputs(USAGE_SEPARATOR, stdout);
 	fputs(USAGE_HELP_OPTIONS, stdout);
@@ -298,19 +322,21 @@ static void __attribute__((noreturn)) usage(void)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_POLL = 0x100 };
+	enum { OPT_POLL = 0x100, OPT_DAEMON, OPT_PIDFILE };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "socket", required_argument, NULL, 's' },
 		{ "poll", no_argument, NULL, OPT_POLL },
 		{ "check", no_argument, NULL, 't' },
+		{ "daemon", no_argument, NULL, OPT_DAEMON },
+		{ "pidfile", required_argument, NULL, OPT_PIDFILE },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char errbuf[PATH_MAX + 256];
-	bool check = false;
-	int c;
+	bool check = false, background = false;
+	int c, rc;
 
 	memlock_set_log(log_to_stderr, MEMLOCK_LOG_ERR, NULL);
 	D.conf_path = DEFAULT_CONF;
@@ -328,6 +354,12 @@ int main(int argc, char **argv)
 			break;
 		case 't':
 			check = true;
+			break;
+		case OPT_DAEMON:
+			background = true;
+			break;
+		case OPT_PIDFILE:
+			D.pidfile = optarg;
 			break;
 		case 'h':
 			usage();
@@ -351,5 +383,13 @@ int main(int argc, char **argv)
 		return close_stdout_rc(EXIT_SUCCESS);
 	}
 	setvbuf(stderr, NULL, _IOLBF, 0);
-	return run_guarded(worker, argc, argv);
+	D.ready_fd = background ? daemon_start() : -1;
+	if (D.pidfile && pidfile_write(D.pidfile) < 0) {
+		daemon_ready(D.ready_fd, EXIT_FAILURE);
+		conf_free(&D.conf);
+		return EXIT_FAILURE;
+	}
+	rc = run_guarded(worker, argc, argv);	/* (returns only when it ran unguarded) */
+	pidfile_remove();
+	return rc;
 }

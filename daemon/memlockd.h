@@ -51,6 +51,8 @@ struct daemon {
 	const char *conf_path;
 	const char *socket_path;
 	bool force_poll;		/* --poll */
+	const char *pidfile;		/* --pidfile, NULL */
+	int ready_fd;			/* --daemon: the parent waits on it, -1 */
 	bool polling;			/* the mode in use */
 	int nl_fd, sig_fd, listen_fd;
 	struct proc *procs;
