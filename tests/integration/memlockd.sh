@@ -356,12 +356,14 @@ DSOCK=$T/bg.sock PIDF=$T/run/memlockd.pid
 rc=$?
 is "--daemon: exits 0 once ready" "$rc" 0
 bg=$(cat "$PIDF" 2>/dev/null)
+# shellcheck disable=SC2016 # expanded by the eval, when check runs it
 check "... the PID file names a running memlockd ($bg)" \
 	eval '[ -n "$bg" ] && [ "$(cat /proc/"$bg"/comm 2>/dev/null)" = memlockd ]'
 check "... the matching process was locked before it returned" test "$(vmlck "$A3_PID")" -gt 0
 [ -n "$bg" ] && at_exit "kill $bg 2>/dev/null"
 out=$("$MEMLOCKD" -c "$CONF" -s "$T/bg2.sock" --poll --daemon --pidfile "$PIDF" 2>&1 </dev/null)
 rc=$?
+# shellcheck disable=SC2016 # expanded by the eval, when check runs it
 check "a second --pidfile on it: refused, naming the first ($rc: $out)" \
 	eval '[ $rc -ne 0 ] && grep -q "PID file .*(PID $bg)" <<<"$out"'
 check "... the log goes to the file stderr was sent to" grep -q "memlockd: started: " "$T/bglog"
@@ -370,6 +372,7 @@ is "... it answers on its socket" "$?" 0
 kill "$bg" 2>/dev/null
 for _ in $(seq 300); do [ -e "$PIDF" ] || [ -S "$DSOCK" ] || break; [ -d /proc/"$bg" ] || break; sleep 0.01; done
 for _ in $(seq 300); do [ -d /proc/"$bg" ] || break; sleep 0.01; done
+# shellcheck disable=SC2016 # expanded by the eval, when check runs it
 check "SIGTERM: it ends, the PID file and the socket removed" \
 	eval '[ ! -d /proc/"$bg" ] && [ ! -e "$PIDF" ] && [ ! -e "$DSOCK" ]'
 quit A3
