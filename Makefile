@@ -108,6 +108,8 @@ $(B)/tests/test-%: $(B)/tests/test-%.o $(LIB_OBJS)
 # the CLI's words for the fixes: cli/fixes.o too (it needs only hint(),
 # which the test provides)
 $(B)/tests/test-fixes: $(B)/cli/fixes.o
+# the follow table of memlock files --lock: cli/files-table.o alone
+$(B)/tests/test-files-table: $(B)/cli/files-table.o
 
 $(B)/tests/fuzz-proc: tests/fuzz/fuzz-proc.c tests/fuzz/standalone.c $(LIB_OBJS)
 	@mkdir -p $(@D)

@@ -108,6 +108,59 @@ static int send_rec(int fd, const struct ctl_rec *r, const char *path)
 	return sendmsg(fd, &msg, MSG_NOSIGNAL) < 0 ? -errno : 0;
 }
 
+/* The data bytes of the file @path now, in whole pages, holes left out;
+ * its size in @size. 0 for both when it cannot be read. */
+static uint64_t data_now(const char *path, uint64_t *size)
+{
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE), data = 0;
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	struct stat st;
+	off_t pos = 0, d, h;
+
+	*size = 0;
+	if (fd < 0)
+		return 0;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return 0;
+	}
+	*size = (uint64_t)st.st_size;
+	if ((uint64_t)st.st_blocks * 512 >= *size) {	/* no hole */
+		close(fd);
+		return (*size + page - 1) / page * page;
+	}
+	while (pos < st.st_size && (d = lseek(fd, pos, SEEK_DATA)) >= 0) {
+		h = lseek(fd, d, SEEK_HOLE);
+		if (h <= d)
+			break;
+		data += ((uint64_t)h + page - 1) / page * page - (uint64_t)d / page * page;
+		pos = h;
+	}
+	close(fd);
+	return data;
+}
+
+void entry_facts(const struct follow *fw, const struct held_entry *e, uint64_t *size,
+		 uint64_t *data, uint64_t *locked)
+{
+	struct memlock_hold_result r;
+	char buf[ENTRY_PATH_MAX];
+	uint64_t now_size;
+
+	*locked = 0;
+	if (entry_held(fw, e, &r) == 0) {
+		*size = r.size;
+		*locked = r.locked;
+		if (e->state == MEMLOCK_HOLD_LOCKED) {
+			*data = r.locked;
+			return;
+		}
+		*data = data_now(entry_path(&fw->t, e, buf), &now_size);
+		return;
+	}
+	*data = data_now(entry_path(&fw->t, e, buf), size);
+}
+
 /* @e's record to the client; its locked bytes added to *@bytes (or NULL) */
 static int send_entry(const struct follow *fw, int fd, const struct held_entry *e,
 		      uint64_t *bytes)

@@ -9,10 +9,7 @@
  * A removed entry's slot is used again; the names of removed entries are
  * dropped from the arena when they are more than half of it.
  */
-#include <fcntl.h>
 #include <limits.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "files.h"
@@ -101,16 +98,35 @@ static size_t dir_len(const char *path)
 	return slash ? (size_t)(slash - path + 1) : 0;
 }
 
-/* The slot of @path's entry, or of the empty slot where it would go; *@dir
- * its directory's index, NO_ENTRY when there is no such directory yet. */
+/* The index of the entries: any number of slots (it grows by half, so that
+ * a million entries take 6 MB of it, not 8), a hash's home slot taken from
+ * its high bits by a multiplication, linear probing with wrap-around. */
+static inline uint32_t home_of(uint32_t hash, size_t nslots)
+{
+	return (uint32_t)(((uint64_t)hash * nslots) >> 32);
+}
+
+static inline uint32_t next_slot(uint32_t i, size_t nslots)
+{
+	return i + 1 == nslots ? 0 : i + 1;
+}
+
+static uint32_t entry_home(const struct follow_table *t, const struct held_entry *e, size_t ns)
+{
+	const char *name = name_of(t, e);
+
+	return home_of(hash_path(e->dir, name, strlen(name)), ns);
+}
+
+/* The slot of @path's entry, or of the empty slot where it would go; @dir
+ * its directory's index. */
 static uint32_t find_slot(const struct follow_table *t, const char *path, uint32_t dir)
 {
 	size_t dn = dir_len(path);
 	const char *name = path + dn;
-	uint32_t mask = (uint32_t)t->nslots - 1;
-	uint32_t i = hash_path(dir, name, strlen(name)) & mask;
+	uint32_t i = home_of(hash_path(dir, name, strlen(name)), t->nslots);
 
-	for (; t->slots[i] != NO_ENTRY; i = (i + 1) & mask) {
+	for (; t->slots[i] != NO_ENTRY; i = next_slot(i, t->nslots)) {
 		const struct held_entry *e = &t->ent[t->slots[i]];
 
 		if (e->dir == dir && strcmp(name_of(t, e), name) == 0)
@@ -156,13 +172,11 @@ static bool rehash(struct follow_table *t, size_t ns)
 	memset(s, 0xff, ns * sizeof(*s));
 	for (uint32_t k = 0; k < t->nent; k++) {
 		const struct held_entry *e = &t->ent[k];
-		const char *name = name_of(t, e);
 		uint32_t i;
 
 		if (e->dead)
 			continue;
-		for (i = hash_path(e->dir, name, strlen(name)) & (ns - 1); s[i] != NO_ENTRY;
-		     i = (i + 1) & (ns - 1))
+		for (i = entry_home(t, e, ns); s[i] != NO_ENTRY; i = next_slot(i, ns))
 			;
 		s[i] = k;
 	}
@@ -215,7 +229,7 @@ struct held_entry *table_add(struct follow_table *t, const char *path)
 	dir = dir_index(t, path, dn);
 	if (dir == NO_ENTRY ||
 	    ((t->live + 1) * 4 > t->nslots * 3 &&	/* rehash at three quarters full */
-	     !rehash(t, t->nslots ? t->nslots * 2 : 1024)))
+	     !rehash(t, t->nslots ? t->nslots / 2 * 3 : 1024)))
 		return NULL;
 	if ((g = grow(t->names, &t->names_cap, t->names_len + nl, 1)) == NULL)
 		return NULL;
@@ -243,17 +257,18 @@ struct held_entry *table_add(struct follow_table *t, const char *path)
 
 void table_remove(struct follow_table *t, struct held_entry *e)
 {
-	uint32_t k = (uint32_t)(e - t->ent), mask = (uint32_t)t->nslots - 1, i, j;
+	uint32_t k = (uint32_t)(e - t->ent), i, j;
+	size_t n = t->nslots;
 
-	for (i = hash_path(e->dir, name_of(t, e), strlen(name_of(t, e))) & mask; t->slots[i] != k;
-	     i = (i + 1) & mask)
+	for (i = entry_home(t, e, n); t->slots[i] != k; i = next_slot(i, n))
 		;
-	for (j = (i + 1) & mask; t->slots[j] != NO_ENTRY; j = (j + 1) & mask) {
-		/* backward shift: an entry that may move up to the hole does */
-		const struct held_entry *o = &t->ent[t->slots[j]];
-		uint32_t home = hash_path(o->dir, name_of(t, o), strlen(name_of(t, o))) & mask;
+	for (j = next_slot(i, n); t->slots[j] != NO_ENTRY; j = next_slot(j, n)) {
+		/* backward shift: an entry whose home is not in (i, j] moves up
+		 * to the hole */
+		uint32_t home = entry_home(t, &t->ent[t->slots[j]], n);
+		size_t from_home = (j + n - home) % n, from_hole = (j + n - i) % n;
 
-		if (((j - home) & mask) >= ((j - i) & mask)) {
+		if (from_home >= from_hole) {
 			t->slots[i] = t->slots[j];
 			i = j;
 		}
@@ -309,57 +324,4 @@ void table_free(struct follow_table *t)
 	free(t->ent);
 	free(t->names);
 	table_init(t);
-}
-
-/* The data bytes of the file @path now, in whole pages, holes left out;
- * its size in @size. 0 for both when it cannot be read. */
-static uint64_t data_now(const char *path, uint64_t *size)
-{
-	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE), data = 0;
-	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-	struct stat st;
-	off_t pos = 0, d, h;
-
-	*size = 0;
-	if (fd < 0)
-		return 0;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return 0;
-	}
-	*size = (uint64_t)st.st_size;
-	if ((uint64_t)st.st_blocks * 512 >= *size) {	/* no hole */
-		close(fd);
-		return (*size + page - 1) / page * page;
-	}
-	while (pos < st.st_size && (d = lseek(fd, pos, SEEK_DATA)) >= 0) {
-		h = lseek(fd, d, SEEK_HOLE);
-		if (h <= d)
-			break;
-		data += ((uint64_t)h + page - 1) / page * page - (uint64_t)d / page * page;
-		pos = h;
-	}
-	close(fd);
-	return data;
-}
-
-void entry_facts(const struct follow *fw, const struct held_entry *e, uint64_t *size,
-		 uint64_t *data, uint64_t *locked)
-{
-	struct memlock_hold_result r;
-	char buf[ENTRY_PATH_MAX];
-	uint64_t now_size;
-
-	*locked = 0;
-	if (entry_held(fw, e, &r) == 0) {
-		*size = r.size;
-		*locked = r.locked;
-		if (e->state == MEMLOCK_HOLD_LOCKED) {
-			*data = r.locked;
-			return;
-		}
-		*data = data_now(entry_path(&fw->t, e, buf), &now_size);
-		return;
-	}
-	*data = data_now(entry_path(&fw->t, e, buf), size);
 }
