@@ -245,7 +245,7 @@ check:
 #   suite again would double make check's 3.5 minutes); check-pkgconfig: a
 #   program built with pkg-config against the installed library alone (make
 #   check runs it too, through tests/run.sh).
-RELEASE_SCRIPTS ?= check-cli limit status-reality json bad-input run files files-lock
+RELEASE_SCRIPTS ?= check-cli limit status-reality json bad-input run files files-cache files-lock
 .PHONY: check-build check-clang check-release check-pkgconfig
 check-build:
 	@scripts/deps.sh check
