@@ -23,10 +23,22 @@
 #define MLK_LARGE (-1)				/* cls of a page-run slab */
 #define MLK_MIN_OBJ 16
 #define MLK_BITMAP_WORDS (MLK_SLAB_BYTES / MLK_MIN_OBJ / 64)
-#define MLK_CACHE_MAX 32			/* objects a thread keeps per class */
 #define MLK_CANARY 16				/* canary bytes before a debug object */
+#define MLK_LINE 64				/* a cache line */
 
+struct mlk_tcache;
+
+/*
+ * A slab of small objects belongs to one thread (@owner) while that thread
+ * lives: it alone hands out its objects and takes back its own frees, in
+ * lines of the record no other thread writes. Another thread's free sets a
+ * bit in @remote, which the owner drains. A slab without an owner (its
+ * thread ended) is in its class's pool, under the heap's lock. Records are
+ * never given back to malloc(3), only reused: a thread that freed into a
+ * slab may still read its @owner once after the slab is gone.
+ */
 struct mlk_slab {
+	/* read by every thread; written when mapped, retired or handed over */
 	uintptr_t base;			/* the data: [base, base + len) */
 	size_t len;
 	int cls;			/* size class, or MLK_LARGE */
@@ -38,15 +50,39 @@ struct mlk_slab {
 	bool locked, dontdump, wipeonfork, dontfork, guarded;
 	bool retired;			/* inherited by a fork child: no new objects */
 	bool gone;			/* ... and its data is not readable there */
-	bool in_partial;
-	unsigned int navail;		/* objects in @avail */
-	struct mlk_slab *next, *pnext;	/* all slabs of the class; partial ones */
-	_Atomic uint64_t used[MLK_BITMAP_WORDS];	/* handed out to the caller */
-	uint64_t avail[MLK_BITMAP_WORDS];	/* in the heap's pool (under the lock) */
+	bool live;			/* mapped (false: a record kept for reuse) */
+	_Atomic(struct mlk_tcache *) owner;	/* NULL: in the pool */
+
+	/* under the heap's lock */
+	_Alignas(MLK_LINE) struct mlk_slab *next, *prev;	/* all slabs of the class */
+	struct mlk_slab *pnext;		/* the pool, or the records kept for reuse */
+	bool in_pool;
+
+	/* the owner's (the pool's, under the lock, when it has none) */
+	_Alignas(MLK_LINE) unsigned int nfree;	/* objects in @free */
+	unsigned int hint;		/* the words of @free before it are 0 */
+	struct mlk_slab *onext, *oprev;	/* the owner's slabs of the class */
+	uint64_t free[MLK_BITMAP_WORDS];	/* ready to be handed out */
+
+	/* handed out to the caller: the owner sets a bit, any thread clears it */
+	_Alignas(MLK_LINE) _Atomic uint64_t used[MLK_BITMAP_WORDS];
+
+	/* freed by other threads, not yet in @free; @nremote counts them
+	 * before their bits are set (a hint: never below the bits) */
+	_Alignas(MLK_LINE) _Atomic int nremote;
+	_Atomic uint64_t remote[MLK_BITMAP_WORDS];
+};
+
+/* A thread's slabs, class by class: it allocates from @cur; @empty is the
+ * one slab whose objects are all free that it keeps. */
+struct mlk_tcache {
+	_Alignas(MLK_LINE) struct mlk_slab *cur[MLK_N_CLASS];
+	struct mlk_slab *owned[MLK_N_CLASS];
+	struct mlk_slab *empty[MLK_N_CLASS];
 };
 
 struct mlk_class {
-	struct mlk_slab *all, *partial;
+	struct mlk_slab *all, *pool;
 };
 
 struct mlk_heap {
@@ -61,6 +97,7 @@ struct mlk_heap {
 	uint64_t canary_key;
 	struct mlk_class cls[MLK_N_CLASS];
 	struct mlk_slab *large;		/* page runs, linked by @next */
+	struct mlk_slab *spare;		/* records kept for reuse, linked by @pnext */
 	uint64_t bytes_locked, bytes_unlocked, slabs, fallbacks;
 	_Atomic uint64_t failures;
 	bool have_why;
@@ -85,6 +122,22 @@ MLK_HIDDEN void mlk_secret_event(enum memlock_secret_event ev, const void *p, si
 				 int err);
 /* A fork child: every slab retired, its locks gone with the fork. */
 MLK_HIDDEN void mlk_slabs_retire(void);
+/* Under the lock: a record for a slab, zeroed but for its atomics (which a
+ * kept record has at 0 already); NULL with errno ENOMEM. */
+MLK_HIDDEN struct mlk_slab *mlk_slab_new(void);
+/* Under the lock: @s unmapped and its record kept for reuse. */
+MLK_HIDDEN void mlk_slab_drop(struct mlk_slab *s);
+
+/* thread-slabs.c: small objects */
+MLK_HIDDEN void *mlk_small_alloc(int c);
+MLK_HIDDEN void mlk_small_free(struct mlk_slab *s, void *p);
+/* A thread ends (pthread key destructor): its slabs go to the pools. */
+MLK_HIDDEN void mlk_tcache_release(void *arg);
+/* A fork child: the calling thread owns no slab. */
+MLK_HIDDEN void mlk_tcache_forget(void);
+/* Report @p to the callback, then abort(3). */
+MLK_HIDDEN _Noreturn void mlk_bad_free(enum memlock_secret_event ev, const void *p,
+				       size_t bytes);
 
 /* secret-info.c */
 /* Debug objects: the canary bytes before and after the object of @s. */

@@ -10,6 +10,7 @@
  * kernel refuses MADV_WIPEONFORK on a shared mapping).
  */
 #include <fcntl.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -269,6 +270,7 @@ int mlk_slab_map(struct mlk_slab *s)
 	else
 		mlk_heap.bytes_unlocked += s->len;
 	mlk_heap.slabs++;
+	s->live = true;
 	if (mlk_heap.backend == MEMLOCK_SECRET_NONE || s->backend != MEMLOCK_SECRET_UNLOCKED)
 		mlk_heap.backend = s->backend;
 	return 0;
@@ -294,7 +296,7 @@ void mlk_slab_unmap(struct mlk_slab *s)
 static void retire(struct mlk_slab *s)
 {
 	s->retired = true;
-	s->in_partial = false;
+	s->in_pool = false;
 	s->pnext = NULL;
 	if (s->locked) {
 		mlk_heap.bytes_locked -= s->len;
@@ -321,8 +323,41 @@ void mlk_slabs_retire(void)
 	for (int c = 0; c < MLK_N_CLASS; c++) {
 		for (struct mlk_slab *s = mlk_heap.cls[c].all; s; s = s->next)
 			retire(s);
-		mlk_heap.cls[c].partial = NULL;
+		mlk_heap.cls[c].pool = NULL;
 	}
 	for (struct mlk_slab *s = mlk_heap.large; s; s = s->next)
 		retire(s);
+}
+
+struct mlk_slab *mlk_slab_new(void)
+{
+	struct mlk_slab *s = mlk_heap.spare;
+	size_t head = offsetof(struct mlk_slab, owner), free_part;
+
+	if (s == NULL) {
+		s = aligned_alloc(MLK_LINE, sizeof(*s));
+		if (s == NULL) {
+			errno = ENOMEM;
+			return NULL;
+		}
+		memset(s, 0, sizeof(*s));
+		return s;
+	}
+	mlk_heap.spare = s->pnext;
+	/* a thread that freed into the slab this record held may still read
+	 * @owner: it is left alone (NULL), the other atomics are 0 already */
+	memset(s, 0, head);
+	free_part = offsetof(struct mlk_slab, used) - offsetof(struct mlk_slab, next);
+	memset(&s->next, 0, free_part);
+	return s;
+}
+
+void mlk_slab_drop(struct mlk_slab *s)
+{
+	if (s->live)
+		mlk_slab_unmap(s);
+	s->live = false;
+	atomic_store(&s->owner, NULL);
+	s->pnext = mlk_heap.spare;
+	mlk_heap.spare = s;
 }
