@@ -7,7 +7,9 @@
  *                              smaps flags against memlock_secret_info()
  *   secret-heap million        1,000,000 live 32-byte secrets, locked bytes
  *                              and mappings (root or CAP_IPC_LOCK)
- *   secret-heap stress SECS    8 threads allocating and freeing
+ *   secret-heap stress SECS    8 threads allocating and freeing, and passing
+ *                              secrets to each other to free; each ends after
+ *                              a while and a new one takes its place
  *   secret-heap strict|best    under a small RLIMIT_MEMLOCK, unprivileged
  *   secret-heap core HEX mlock|memfd|plain   write the bytes of HEX xor 0x5a
  *                              into a secret (plain: malloc) and abort
@@ -18,6 +20,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -379,6 +382,163 @@ static void test_fork(void)
 	memlock_secret_free(p);
 }
 
+/* ------------------------------------------------------------ threads */
+
+enum { XN = 3000 };	/* 32-byte secrets: two slabs of 2048 */
+
+struct xthread {
+	unsigned char **p;
+	int n, bad;
+	pthread_barrier_t *gate;	/* NULL: end at once */
+	bool wiped;			/* the slabs' owner lives: check the wipe */
+};
+
+static void *x_alloc(void *arg)
+{
+	struct xthread *x = arg;
+
+	for (int i = 0; i < x->n; i++) {
+		x->p[i] = memlock_secret_alloc(32);
+		if (x->p[i] == NULL)
+			x->bad++;
+		else
+			memset(x->p[i], 0xa5, 32);
+	}
+	if (x->gate != NULL) {
+		pthread_barrier_wait(x->gate);	/* the others free them */
+		pthread_barrier_wait(x->gate);
+		/* alive all along: the remote frees come back to it */
+		for (int i = 0; i < x->n; i++)
+			if ((x->p[i] = memlock_secret_alloc(32)) == NULL)
+				x->bad++;
+		for (int i = 0; i < x->n; i++)
+			memlock_secret_free(x->p[i]);
+	}
+	return NULL;
+}
+
+static void *x_free(void *arg)
+{
+	struct xthread *x = arg;
+
+	for (int i = 0; i < x->n; i++) {
+		for (int k = 0; k < 32; k++)
+			x->bad += x->p[i][k] != 0xa5;
+		memlock_secret_free(x->p[i]);
+		for (int k = 0; x->wiped && k < 32; k++)	/* its owner keeps the slab mapped */
+			x->bad += x->p[i][k] != 0;
+	}
+	return NULL;
+}
+
+static void run_thread(void *(*fn)(void *), void *arg)
+{
+	pthread_t t;
+
+	pthread_create(&t, NULL, fn, arg);
+	pthread_join(t, NULL);
+}
+
+static uint64_t stat_of(size_t off)
+{
+	struct memlock_secret_stats st = { .sz = sizeof(st) };
+
+	if (memlock_secret_stats(&st) < 0)
+		return UINT64_MAX;
+	return *(uint64_t *)((char *)&st + off);
+}
+#define STAT(f) stat_of(offsetof(struct memlock_secret_stats, f))
+
+/* Thread A allocates, thread B frees while A lives, A allocates them again
+ * from its own slabs (no new one), frees them and ends; then A allocates
+ * and ends holding them, B frees them into slabs without an owner: the
+ * slabs and VmLck are back to what they were. */
+static void test_threads(void)
+{
+	unsigned char **p = calloc(XN, sizeof(*p));
+	struct xthread a = { .p = p, .n = XN }, b = { .p = p, .n = XN, .wiped = true };
+	uint64_t live0 = STAT(live), slabs0 = STAT(slabs), locked0 = STAT(bytes_locked);
+	long lck0 = status_kb("VmLck:"), lck;
+	pthread_barrier_t gate;
+	uint64_t slabs1;
+	pthread_t ta;
+
+	pthread_barrier_init(&gate, NULL, 2);
+	a.gate = &gate;
+	pthread_create(&ta, NULL, x_alloc, &a);
+	pthread_barrier_wait(&gate);
+	slabs1 = STAT(slabs);
+	run_thread(x_free, &b);
+	ok(a.bad == 0 && b.bad == 0 && STAT(live) == live0 && slabs1 >= slabs0 + 2,
+	   "cross-thread free: %d secrets of thread A freed by thread B while A lives, each "
+	   "intact, then wiped; none live (%d bad)", XN, a.bad + b.bad);
+	pthread_barrier_wait(&gate);
+	pthread_join(ta, NULL);
+	ok(a.bad == 0 && STAT(live) == live0 && STAT(slabs) == slabs0 &&
+	   STAT(bytes_locked) == locked0,
+	   "A allocates them again, frees them and ends: its slabs are unmapped (%llu slabs, "
+	   "%llu before)", (unsigned long long)STAT(slabs), (unsigned long long)slabs0);
+	a.gate = NULL;
+	b.wiped = false;	/* the last free of a slab unmaps it */
+	run_thread(x_alloc, &a);
+	lck = status_kb("VmLck:");
+	ok(a.bad == 0 && STAT(live) == live0 + XN && STAT(slabs) == slabs0 + 2 &&
+	   lck == lck0 + 128, "a thread ends holding %d secrets: they stay, in its 2 slabs "
+	   "(VmLck %ld kB, %ld before)", XN, lck, lck0);
+	run_thread(x_free, &b);
+	lck = status_kb("VmLck:");
+	ok(b.bad == 0 && STAT(live) == live0 && STAT(slabs) == slabs0 &&
+	   STAT(bytes_locked) == locked0 && lck == lck0,
+	   "another thread frees them: the slabs of the thread that ended are unmapped, VmLck "
+	   "is back (%ld kB, %ld before)", lck, lck0);
+	pthread_barrier_destroy(&gate);
+	free(p);
+}
+
+static void *x_free_one(void *arg)
+{
+	memlock_secret_free(arg);
+	return NULL;
+}
+
+/* A double free from a third thread: @arg NULL, of an object whose
+ * thread lives (a remote free), else of one whose thread ended. */
+static void x_double(void *arg)
+{
+	MEMLOCK_OPTS(memlock_secret_opts, o, .on_event = on_event);
+	unsigned char *p[1] = { NULL };
+	struct xthread a = { .p = p, .n = 1 };
+	pthread_barrier_t gate;
+	pthread_t ta;
+
+	if (memlock_secret_init(&o) < 0)
+		_exit(3);
+	pthread_barrier_init(&gate, NULL, 2);
+	if (arg == NULL) {
+		a.gate = &gate;
+		pthread_create(&ta, NULL, x_alloc, &a);
+		pthread_barrier_wait(&gate);
+	} else {
+		run_thread(x_alloc, &a);
+	}
+	run_thread(x_free_one, p[0]);
+	run_thread(x_free_one, p[0]);
+	_exit(0);
+}
+
+static void test_double_threads(void)
+{
+	int st;
+
+	st = in_child(x_double, NULL);
+	ok(WIFEXITED(st) && WEXITSTATUS(st) == 40 + MEMLOCK_SECRET_EV_BAD_FREE,
+	   "A allocates, B frees, C frees again: caught (the callback, then abort; status %#x)",
+	   st);
+	st = in_child(x_double, (void *)1);
+	ok(WIFEXITED(st) && WEXITSTATUS(st) == 40 + MEMLOCK_SECRET_EV_BAD_FREE,
+	   "so when A has ended before (status %#x)", st);
+}
+
 static int quick(void)
 {
 	test_debug();	/* first: debug mode wants a heap without slabs */
@@ -386,6 +546,8 @@ static int quick(void)
 	test_api();
 	test_guards();
 	test_fork();
+	test_threads();
+	test_double_threads();
 	return 0;
 }
 
@@ -431,15 +593,44 @@ static int million(void)
 }
 
 static atomic_bool stop;
-static atomic_long pairs, bad;
+static atomic_long pairs, bad, handed;
+
+/* Secrets passed between the threads: each freed by another thread than
+ * the one that allocated it (a remote free), or, once the threads have
+ * ended, by main (into slabs without an owner). */
+#define BOX 16
+#define HAND 48
+static _Atomic(unsigned char *) box[BOX];
+
+static void hand_over(unsigned int *seed)
+{
+	unsigned char *p = memlock_secret_alloc(HAND), *q;
+
+	if (p == NULL) {
+		atomic_fetch_add(&bad, 1);
+		return;
+	}
+	memset(p, 0x77, HAND);
+	q = atomic_exchange(&box[rand_r(seed) % BOX], p);
+	if (q == NULL)
+		return;
+	for (int k = 0; k < HAND; k++)
+		if (q[k] != 0x77)
+			atomic_fetch_add(&bad, 1);
+	memlock_secret_free(q);
+	atomic_fetch_add_explicit(&handed, 1, memory_order_relaxed);
+}
 
 static void *stress_thread(void *arg)
 {
 	unsigned int seed = (unsigned int)(uintptr_t)arg;
 	unsigned char *held[64] = { 0 };
 	size_t sizes[64] = { 0 };
+	/* then it ends, and another takes its place: its slabs go to the
+	 * pools while the others free into them */
+	long life = 1000 + rand_r(&seed) % 10000;
 
-	while (!atomic_load(&stop)) {
+	while (!atomic_load(&stop) && life-- > 0) {
 		int i = (int)(rand_r(&seed) % 64);
 		size_t n = 1 + rand_r(&seed) % (rand_r(&seed) % 16 ? 96 : 5000);
 
@@ -457,6 +648,8 @@ static void *stress_thread(void *arg)
 		}
 		memset(held[i], (unsigned char)(i + n), n);
 		atomic_fetch_add_explicit(&pairs, 1, memory_order_relaxed);
+		if (rand_r(&seed) % 8 == 0)
+			hand_over(&seed);
 	}
 	for (int i = 0; i < 64; i++)
 		memlock_secret_free(held[i]);
@@ -466,17 +659,26 @@ static void *stress_thread(void *arg)
 static int stress(int secs)
 {
 	struct memlock_secret_stats st = { .sz = sizeof(st) };
+	long end = (long)time(NULL) + secs, threads = 8;
 	pthread_t t[8];
 
 	for (uintptr_t i = 0; i < 8; i++)
 		pthread_create(&t[i], NULL, stress_thread, (void *)(i + 1));
-	sleep((unsigned int)secs);
+	while (time(NULL) < end) {
+		usleep(20000);
+		for (int i = 0; i < 8; i++)
+			if (pthread_tryjoin_np(t[i], NULL) == 0)
+				pthread_create(&t[i], NULL, stress_thread, (void *)(uintptr_t)++threads);
+	}
 	atomic_store(&stop, true);
 	for (int i = 0; i < 8; i++)
 		pthread_join(t[i], NULL);
-	ok(atomic_load(&bad) == 0 && atomic_load(&pairs) > 1000,
-	   "8 threads, %d s: %ld allocations, none failed or corrupted", secs,
-	   atomic_load(&pairs));
+	for (int i = 0; i < BOX; i++)
+		memlock_secret_free(atomic_exchange(&box[i], NULL));
+	ok(atomic_load(&bad) == 0 && atomic_load(&pairs) > 1000 && atomic_load(&handed) > 100,
+	   "8 threads at a time (%ld in all), %d s: %ld allocations, %ld freed by another "
+	   "thread, none failed or corrupted", threads, secs, atomic_load(&pairs),
+	   atomic_load(&handed));
 	if (memlock_secret_stats(&st) < 0)
 		st.live = UINT64_MAX;
 	ok(st.live == 0 && st.bytes_unlocked == 0,
