@@ -10,7 +10,7 @@
  * thread ends, its slabs go to their class's pool (under the heap's lock),
  * where other threads adopt them; a free into a slab without an owner goes
  * through the lock. A slab whose objects are all free is unmapped, but for
- * one locked slab of each class that a thread keeps for its next
+ * one mlock(2)ed slab of each class that a thread keeps for its next
  * allocations; a pool slab at once.
  */
 #include <string.h>
@@ -44,8 +44,8 @@ static struct mlk_tcache *my_cache(void)
 
 /* ------------------------------------------------------------ a slab's bits */
 
-/* The owner (or the lock, for a pool slab): the lowest free object. */
-static void *take(struct mlk_slab *s)
+/* The owner: the lowest free object (inlined: the hot path). */
+static inline __attribute__((always_inline)) void *take(struct mlk_slab *s)
 {
 	unsigned int w = s->hint;
 	uint64_t m;
@@ -162,12 +162,14 @@ static void pool_check(struct mlk_slab *s)
 /* ------------------------------------------------------------ frees */
 
 /* The owner's @s has all its objects free: kept as the thread's one empty
- * slab of the class when locked (true), else unmapped. */
+ * slab of the class (true) when it is mlock(2)ed; else unmapped, at once
+ * when it is memfd_secret (while one is mapped, the machine cannot
+ * hibernate) or unlocked (the next one may be locked). */
 static bool emptied(struct mlk_tcache *t, struct mlk_slab *s)
 {
 	struct mlk_slab *e = t->empty[s->cls];
 
-	if (s->locked && (e == NULL || e == s || e->nfree < e->nobj)) {
+	if (s->backend == MEMLOCK_SECRET_MLOCK && (e == NULL || e == s || e->nfree < e->nobj)) {
 		t->empty[s->cls] = s;
 		return true;
 	}
@@ -193,7 +195,7 @@ static void collect(struct mlk_slab *s)
 }
 
 /* Object @w, @bit of @s, freed by a thread that does not own @s. */
-static void remote_free(struct mlk_slab *s, unsigned int w, uint64_t bit)
+static __attribute__((noinline)) void remote_free(struct mlk_slab *s, unsigned int w, uint64_t bit)
 {
 	if (atomic_load(&s->owner) == NULL) {
 		pthread_mutex_lock(&mlk_heap.lock);
@@ -234,7 +236,7 @@ void mlk_small_free(struct mlk_slab *s, void *p)
 		return;
 	}
 	put(s, w, bit);
-	if (s->nfree == s->nobj)
+	if (s->nfree == s->nobj && t->empty[s->cls] != s)
 		emptied(t, s);
 }
 
@@ -310,7 +312,8 @@ static struct mlk_slab *find(struct mlk_tcache *t, int c)
 	return NULL;
 }
 
-static void *alloc_slow(struct mlk_tcache *t, int c)
+/* out of line: the fast path of mlk_small_alloc() saves no register */
+static __attribute__((noinline)) void *alloc_slow(struct mlk_tcache *t, int c)
 {
 	struct mlk_slab *s = NULL;
 	int err = ENOMEM;
