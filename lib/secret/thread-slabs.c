@@ -50,9 +50,12 @@ static inline __attribute__((always_inline)) void *take(struct mlk_slab *s)
 	unsigned int w = s->hint;
 	uint64_t m;
 
-	while ((m = s->free[w]) == 0)
-		w++;
-	s->hint = w;
+	if ((m = s->free[w]) == 0) {
+		do
+			m = s->free[++w];
+		while (m == 0);
+		s->hint = w;
+	}
 	s->free[w] = m & (m - 1);
 	s->nfree--;
 	m &= -m;
@@ -181,13 +184,14 @@ static bool emptied(struct mlk_tcache *t, struct mlk_slab *s)
 	return false;
 }
 
-/* Under the lock: the slab that held a remotely freed object lost its
- * owner meanwhile: its remote bits are the pool's. The record may hold
- * another slab by now, or none: what is done is right for any slab. */
+/* The slab that held a remotely freed object lost its owner meanwhile:
+ * its remote bits are the pool's. The record may hold another slab by
+ * now (a page run, which has no owner), or none: what is done is right
+ * for any small slab without an owner. */
 static void collect(struct mlk_slab *s)
 {
 	pthread_mutex_lock(&mlk_heap.lock);
-	if (s->live && !s->retired && atomic_load(&s->owner) == NULL) {
+	if (s->live && !s->retired && s->cls != MLK_LARGE && atomic_load(&s->owner) == NULL) {
 		drain(s);
 		pool_check(s);
 	}
