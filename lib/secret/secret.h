@@ -16,7 +16,8 @@
 #include "predict/predict.h"
 
 #define MLK_SLAB_SHIFT 16			/* slabs start on 64 KiB boundaries */
-#define MLK_SLAB_BYTES (1ul << MLK_SLAB_SHIFT)	/* the data of a small slab */
+#define MLK_SLAB_BYTES (1ul << MLK_SLAB_SHIFT)	/* the data of a small slab, at most
+						 * (a thread's first of a class: a page) */
 #define MLK_MAX_ALIGN MLK_SLAB_BYTES
 #define MLK_N_CLASS 14
 #define MLK_SMALL_MAX 2048			/* the largest size class */

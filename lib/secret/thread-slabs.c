@@ -14,6 +14,7 @@
  * allocations; a pool slab at once.
  */
 #include <string.h>
+#include <unistd.h>
 
 #include "secret/secret.h"
 
@@ -246,8 +247,9 @@ void mlk_small_free(struct mlk_slab *s, void *p)
 
 /* ------------------------------------------------------------ allocations */
 
-/* Under the lock: a new slab of class @c, or NULL with errno. */
-static struct mlk_slab *grow(int c)
+/* Under the lock: a new slab of class @c, @len bytes (a page, or
+ * MLK_SLAB_BYTES), or NULL with errno. */
+static struct mlk_slab *grow(int c, size_t len)
 {
 	struct mlk_class *k = &mlk_heap.cls[c];
 	struct mlk_slab *s = mlk_slab_new();
@@ -257,9 +259,9 @@ static struct mlk_slab *grow(int c)
 		return NULL;
 	s->cls = c;
 	s->obj_size = mlk_class_size[c];
-	s->nobj = (unsigned int)(MLK_SLAB_BYTES / s->obj_size);
+	s->nobj = (unsigned int)(len / s->obj_size);
 	s->inv = (uint32_t)((1ull << 32) / s->obj_size + 1);
-	s->len = MLK_SLAB_BYTES;
+	s->len = len;
 	rc = mlk_slab_map(s);
 	if (rc < 0) {
 		mlk_slab_drop(s);
@@ -276,9 +278,12 @@ static struct mlk_slab *grow(int c)
 	return s;
 }
 
-/* Under the lock: a pool slab with room, or a new one, made @t's. */
+/* Under the lock: a pool slab with room, or a new one, made @t's. A
+ * thread's first slab of a class is a page: a thread that keeps a few
+ * secrets locks 4 KiB of each class, not 64. */
 static struct mlk_slab *adopt(struct mlk_tcache *t, int c)
 {
+	size_t len = t->owned[c] != NULL ? MLK_SLAB_BYTES : (size_t)sysconf(_SC_PAGESIZE);
 	struct mlk_slab *s, **pp;
 
 	for (pp = &mlk_heap.cls[c].pool; (s = *pp) != NULL; pp = &s->pnext) {
@@ -289,7 +294,7 @@ static struct mlk_slab *adopt(struct mlk_tcache *t, int c)
 	if (s != NULL) {
 		*pp = s->pnext;
 		s->in_pool = false;
-	} else if ((s = grow(c)) == NULL) {
+	} else if ((s = grow(c, len < MLK_SLAB_BYTES ? len : MLK_SLAB_BYTES)) == NULL) {
 		return NULL;
 	}
 	atomic_store(&s->owner, t);
