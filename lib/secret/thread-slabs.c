@@ -11,7 +11,8 @@
  * where other threads adopt them; a free into a slab without an owner goes
  * through the lock. A slab whose objects are all free is unmapped, but for
  * one mlock(2)ed slab of each class that a thread keeps for its next
- * allocations; a pool slab at once.
+ * allocations; a pool slab at once. A thread's first slab of a class is a
+ * page, its next ones MLK_SLAB_BYTES.
  */
 #include <string.h>
 #include <unistd.h>
