@@ -84,6 +84,8 @@ struct mlk_tcache {
 
 struct mlk_class {
 	struct mlk_slab *all, *pool;
+	struct mlk_slab *spare;		/* in the pool: an empty mlock slab kept for the
+					 * next thread (a thread's start maps none) */
 };
 
 struct mlk_heap {

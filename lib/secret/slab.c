@@ -324,6 +324,7 @@ void mlk_slabs_retire(void)
 		for (struct mlk_slab *s = mlk_heap.cls[c].all; s; s = s->next)
 			retire(s);
 		mlk_heap.cls[c].pool = NULL;
+		mlk_heap.cls[c].spare = NULL;
 	}
 	for (struct mlk_slab *s = mlk_heap.large; s; s = s->next)
 		retire(s);

@@ -11,8 +11,9 @@
  * where other threads adopt them; a free into a slab without an owner goes
  * through the lock. A slab whose objects are all free is unmapped, but for
  * one mlock(2)ed slab of each class that a thread keeps for its next
- * allocations; a pool slab at once. A thread's first slab of a class is a
- * page, its next ones MLK_SLAB_BYTES.
+ * allocations, and one more of each class in the pool, for the threads
+ * that start next. A thread's first slab of a class is a page, its next
+ * ones MLK_SLAB_BYTES.
  */
 #include <string.h>
 #include <unistd.h>
@@ -132,6 +133,8 @@ static void unlink_slab(struct mlk_slab *s)
 {
 	struct mlk_class *k = &mlk_heap.cls[s->cls];
 
+	if (k->spare == s)
+		k->spare = NULL;
 	if (s->in_pool) {
 		for (struct mlk_slab **pp = &k->pool; *pp; pp = &(*pp)->pnext)
 			if (*pp == s) {
@@ -149,15 +152,21 @@ static void unlink_slab(struct mlk_slab *s)
 	mlk_slab_drop(s);
 }
 
-/* Under the lock, @s without an owner: unmapped when all its objects are
- * free, else in the pool. */
+/* Under the lock, @s without an owner: in the pool; when all its objects
+ * are free, unmapped unless it is an mlock slab and the class keeps none
+ * for the next thread. */
 static void pool_check(struct mlk_slab *s)
 {
 	struct mlk_class *k = &mlk_heap.cls[s->cls];
 
-	if (s->nfree == s->nobj) {
-		unlink_slab(s);
-	} else if (!s->in_pool) {
+	if (s->nfree == s->nobj && s != k->spare) {
+		if (k->spare != NULL || s->backend != MEMLOCK_SECRET_MLOCK) {
+			unlink_slab(s);
+			return;
+		}
+		k->spare = s;
+	}
+	if (!s->in_pool) {
 		s->pnext = k->pool;
 		k->pool = s;
 		s->in_pool = true;
@@ -181,7 +190,7 @@ static bool emptied(struct mlk_tcache *t, struct mlk_slab *s)
 	disown(t, s);
 	pthread_mutex_lock(&mlk_heap.lock);
 	atomic_store(&s->owner, NULL);
-	unlink_slab(s);
+	pool_check(s);		/* the class's spare, or unmapped */
 	pthread_mutex_unlock(&mlk_heap.lock);
 	return false;
 }
@@ -285,16 +294,23 @@ static struct mlk_slab *grow(int c, size_t len)
 static struct mlk_slab *adopt(struct mlk_tcache *t, int c)
 {
 	size_t len = t->owned[c] != NULL ? MLK_SLAB_BYTES : (size_t)sysconf(_SC_PAGESIZE);
+	struct mlk_class *k = &mlk_heap.cls[c];
 	struct mlk_slab *s, **pp;
 
-	for (pp = &mlk_heap.cls[c].pool; (s = *pp) != NULL; pp = &s->pnext) {
+	/* a slab in use first, the spare (empty) when none has room */
+	for (pp = &k->pool; (s = *pp) != NULL; pp = &s->pnext) {
 		drain(s);
-		if (s->nfree > 0)
+		if (s->nfree > 0 && s != k->spare)
 			break;
 	}
+	if (s == NULL && k->spare != NULL)
+		for (pp = &k->pool; (s = *pp) != k->spare; pp = &s->pnext)
+			;
 	if (s != NULL) {
 		*pp = s->pnext;
 		s->in_pool = false;
+		if (s == k->spare)
+			k->spare = NULL;
 	} else if ((s = grow(c, len < MLK_SLAB_BYTES ? len : MLK_SLAB_BYTES)) == NULL) {
 		return NULL;
 	}
