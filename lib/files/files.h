@@ -25,19 +25,47 @@ MLK_HIDDEN int mlk_data_extents(int fd, const struct stat *st, uint64_t page,
 /* hold.c, spread.c: a holder, its mappings and its helper processes */
 #define MLK_SMALL_FILE (64u * 1024)	/* locked by mmap(MAP_LOCKED) alone */
 #define MLK_CGROUP_MARGIN (8ull << 20)	/* left in the memory cgroup for the holder itself */
+/* A mapping, 8 bytes (a helper holds 65,530 of them): its address and its
+ * length, both in pages, packed in one word: the page number in the low
+ * @addr_bits bits, the length above it; 0: unmapped. @addr_bits is
+ * MLK_VA_BITS less the page shift, chosen when the holder opens: 44 bits
+ * with 4 KiB pages, 40 with 64 KiB ones, which leaves 20 and 24 bits of
+ * length (a mapping of 4 GiB less a page, 1 TiB less one); a longer extent
+ * is mapped as several mappings. */
+#define MLK_VA_BITS 56	/* the widest user address space Linux gives (x86-64 with
+			 * 5-level paging, riscv64 sv57); mmap(NULL) stays below
+			 * 2^47 or 2^48 on them all but s390x (2^53), and a
+			 * mapping that does not fit is refused (EOVERFLOW) */
 struct hmap {
-	void *addr;
-	size_t len;
+	uint64_t v;
 };
 
-/* A file a holder holds, 32 bytes (a million of them: 32 MB): its mappings
+/* A file a holder holds, 24 bytes (a million of them: 24 MB): its mappings
  * maps[first..first+nmaps) here, or file @first of helper @shard - 1; its
  * device as an index in the holder's @devs, its locked bytes in pages.
- * Removed: pages 0 and nmaps 0. */
+ * A file whose numbers do not fit the fields here (a size of 256 TiB or
+ * more, over 15 mappings, past the 2,047th device, the 4,095th helper or
+ * the 16,777,215th mapping of a process, 1 TiB locked with 4 KiB pages) is
+ * @wide: its numbers are in the holder's @wide[@at]. Removed: neither
+ * @wide nor @pages. */
 struct hfile {
-	uint64_t ino, size;
-	uint32_t pages, first, nmaps;
-	uint16_t dev, shard;
+	uint64_t ino;
+	uint64_t size : 48, dev : 11, nmaps : 4, wide : 1;
+	union {
+		struct {
+			uint64_t pages : 28, shard : 12, first : 24;
+		};
+		uint64_t at;
+	};
+};
+_Static_assert(sizeof(struct hfile) == 24, "a held file's record is 24 bytes");
+_Static_assert(sizeof(struct hmap) == 8, "a mapping is 8 bytes");
+
+/* The numbers of a held file in full: a wide one's record; removed ones
+ * are chained by @first from the holder's @wide_free (@nmaps 0). */
+struct hwide {
+	uint64_t size, pages;
+	uint32_t first, nmaps, dev, shard;
 };
 
 struct mlk_shard {
@@ -57,10 +85,13 @@ struct memlock_holder {
 					 * them); a file's id is 1 + its first mapping's
 					 * index, released by mlk_unmap_file() */
 	unsigned int flags;
+	unsigned int page_shift, addr_bits;	/* struct hmap's fields */
 	struct hmap *maps;
-	size_t nmaps, cap, live_maps;	/* entries (unmapped ones: addr NULL), mapped */
+	size_t nmaps, cap, live_maps;	/* entries (unmapped ones: 0), mapped */
 	struct hfile *held;
 	size_t nheld, held_cap;		/* file ids are 1 + indexes of @held */
+	struct hwide *wide;		/* the records of the wide files */
+	size_t nwide, wide_cap, wide_free;	/* wide_free: 1 + a removed one, or 0 */
 	uint64_t *devs;			/* the devices of the files held */
 	size_t ndevs;
 	struct mlk_shard *shards;	/* MEMLOCK_F_SPREAD: helper processes */
@@ -69,6 +100,37 @@ struct memlock_holder {
 	pid_t spawner_pid;
 	uint64_t shard_maps;
 };
+
+/* A mapping of @len bytes at @addr; false if it does not fit (an address
+ * past MLK_VA_BITS, a length past mlk_hmap_max(), or not in whole pages). */
+static inline bool mlk_hmap_make(const struct memlock_holder *h, const void *addr, uint64_t len,
+				 struct hmap *m)
+{
+	uint64_t pn = (uint64_t)(uintptr_t)addr >> h->page_shift, np = len >> h->page_shift;
+	uint64_t mask = (1ull << h->addr_bits) - 1;
+
+	if (pn > mask || np == 0 || np > (UINT64_MAX >> h->addr_bits) ||
+	    (((uintptr_t)addr | len) & ((1ull << h->page_shift) - 1)))
+		return false;
+	m->v = pn | np << h->addr_bits;
+	return true;
+}
+
+static inline void *mlk_hmap_addr(const struct memlock_holder *h, struct hmap m)
+{
+	return (void *)(uintptr_t)((m.v & ((1ull << h->addr_bits) - 1)) << h->page_shift);
+}
+
+static inline size_t mlk_hmap_len(const struct memlock_holder *h, struct hmap m)
+{
+	return (size_t)((m.v >> h->addr_bits) << h->page_shift);
+}
+
+/* The longest mapping a struct hmap can say. */
+static inline uint64_t mlk_hmap_max(const struct memlock_holder *h)
+{
+	return (UINT64_MAX >> h->addr_bits) << h->page_shift;
+}
 
 /* What a default budget may still lock within the memory cgroup's room. */
 MLK_HIDDEN uint64_t mlk_cgroup_left(const struct memlock_holder *h);
@@ -83,9 +145,11 @@ MLK_HIDDEN void mlk_spread_add_many(struct memlock_holder *h, const int *fds, si
 /* Release file @id (its @nmaps mappings) of helper @shard (1-based). */
 MLK_HIDDEN int mlk_spread_remove(struct memlock_holder *h, uint32_t shard, uint64_t id,
 				 uint32_t nmaps);
+/* Unmap maps[@first..@first+@n): the bytes they held. */
+MLK_HIDDEN uint64_t mlk_unmap_range(struct memlock_holder *h, uint64_t first, uint64_t n);
 /* A bare holder's file @id: unmap its @nmaps mappings; -ENOENT. */
 MLK_HIDDEN int mlk_unmap_file(struct memlock_holder *h, uint64_t id, uint64_t nmaps);
-/* Remember a file @res holds (its id into @res->id); -ENOMEM. */
+/* held.c: remember a file @res holds (its id into @res->id); -ENOMEM. */
 MLK_HIDDEN int mlk_held_add(struct memlock_holder *h, uint64_t first, uint32_t shard,
 			    struct memlock_hold_result *res);
 /* MEMLOCK_F_SPREAD: start the process that forks the helpers (best effort). */

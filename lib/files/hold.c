@@ -5,8 +5,9 @@
  * in what is not cached: no page loop, no MAP_POPULATE needed), and never
  * touched, so a file that shrinks costs an error and not a SIGBUS.
  *
- * The holder remembers only its mappings, 16 bytes each: the kernel knows
- * which file each one maps (/proc/self/maps), so no path is kept here.
+ * The holder remembers its mappings, 8 bytes each (struct hmap), and a
+ * record per file (held.c); the kernel knows which file each mapping maps
+ * (/proc/self/maps), so no path is kept here.
  */
 #include <fcntl.h>
 #include <string.h>
@@ -92,6 +93,8 @@ struct memlock_holder *memlock_holder_open(const struct memlock_holder_opts *opt
 	if (h == NULL)
 		return NULL;
 	h->page = (uint64_t)sysconf(_SC_PAGESIZE);
+	h->page_shift = (unsigned int)__builtin_ctzll(h->page);
+	h->addr_bits = MLK_VA_BITS - h->page_shift;
 	h->rate = o.rate;
 	h->flags = o.flags;
 	h->spawner = -1;
@@ -192,8 +195,13 @@ static enum memlock_hold_why hold_extent(struct memlock_holder *h, int fd,
 		if (done < want)
 			munmap((char *)p + done, want - done);
 	}
+	if (done && !mlk_hmap_make(h, p, done, &h->maps[h->nmaps])) {
+		munmap(p, done);	/* (an address past MLK_VA_BITS) */
+		*err = EOVERFLOW;
+		return MEMLOCK_HOLD_WHY_ERROR;
+	}
 	if (done) {
-		h->maps[h->nmaps++] = (struct hmap){ p, done };
+		h->nmaps++;
 		h->live_maps++;
 		h->used += done;
 	}
@@ -234,10 +242,8 @@ uint64_t mlk_cgroup_left(const struct memlock_holder *h)
 
 /* Lock what fits of @ext[0..@n) into @res, at most @cap bytes. */
 static void hold_extents(struct memlock_holder *h, int fd, const struct mlk_extent *ext,
-			 size_t n, uint64_t cap, struct memlock_hold_result *res)
+			 size_t n, bool sparse, uint64_t cap, struct memlock_hold_result *res)
 {
-	bool sparse = n > 1 || (n == 1 && (ext[0].off || ext[0].len < res->size));
-
 	for (size_t i = 0; i < n && res->why == MEMLOCK_HOLD_WHY_NONE; i++) {
 		uint64_t left = h->budget == MEMLOCK_UNLIMITED ? UINT64_MAX : h->budget - h->used;
 		uint64_t cg = mlk_cgroup_left(h);
@@ -275,17 +281,43 @@ static void changed_meanwhile(int fd, struct memlock_hold_result *res)
 	}
 }
 
-/* Unmap maps[first..first+n): the bytes they held. */
-static uint64_t unmap_range(struct memlock_holder *h, uint64_t first, uint64_t n)
+/* Extents longer than a mapping can be cut in pieces that are not: in
+ * place, or in a new array into *@ext (the old one freed). */
+static int split_long(const struct memlock_holder *h, struct mlk_extent **ext, size_t *n)
+{
+	uint64_t max = mlk_hmap_max(h);
+	size_t more = 0, k = 0;
+	struct mlk_extent *v;
+
+	for (size_t i = 0; i < *n; i++)
+		more += (size_t)(((*ext)[i].len - 1) / max);
+	if (more == 0)
+		return 0;
+	v = malloc((*n + more) * sizeof(*v));
+	if (v == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < *n; i++)
+		for (uint64_t off = 0; off < (*ext)[i].len; off += max) {
+			uint64_t left = (*ext)[i].len - off;
+
+			v[k++] = (struct mlk_extent){ (*ext)[i].off + off, left < max ? left : max };
+		}
+	free(*ext);
+	*ext = v;
+	*n = k;
+	return 0;
+}
+
+uint64_t mlk_unmap_range(struct memlock_holder *h, uint64_t first, uint64_t n)
 {
 	uint64_t bytes = 0;
 
 	for (uint64_t i = first; i < first + n; i++) {
-		if (h->maps[i].addr == NULL)
+		if (h->maps[i].v == 0)
 			continue;
-		munmap(h->maps[i].addr, h->maps[i].len);
-		bytes += h->maps[i].len;
-		h->maps[i].addr = NULL;
+		munmap(mlk_hmap_addr(h, h->maps[i]), mlk_hmap_len(h, h->maps[i]));
+		bytes += mlk_hmap_len(h, h->maps[i]);
+		h->maps[i].v = 0;
 		h->live_maps--;
 	}
 	return bytes;
@@ -295,7 +327,7 @@ int mlk_unmap_file(struct memlock_holder *h, uint64_t id, uint64_t nmaps)
 {
 	if (id == 0 || id > h->nmaps || nmaps > h->nmaps - (id - 1))
 		return -ENOENT;
-	h->used -= unmap_range(h, id - 1, nmaps);
+	h->used -= mlk_unmap_range(h, id - 1, nmaps);
 	return 0;
 }
 
@@ -304,6 +336,7 @@ int mlk_hold_local(struct memlock_holder *h, int fd, const struct stat *known, u
 {
 	struct mlk_extent *ext;
 	struct stat st;
+	bool sparse;
 	size_t n;
 	int rc;
 
@@ -321,10 +354,12 @@ int mlk_hold_local(struct memlock_holder *h, int fd, const struct stat *known, u
 		return rc;
 	for (size_t i = 0; i < n; i++)
 		res->data += ext[i].len;
-	if (n > h->max_maps - (h->live_maps < h->max_maps ? h->live_maps : h->max_maps))
+	sparse = n > 1 || (n == 1 && (ext[0].off || ext[0].len < res->size));
+	rc = split_long(h, &ext, &n);
+	if (rc == 0 && n > h->max_maps - (h->live_maps < h->max_maps ? h->live_maps : h->max_maps))
 		res->why = MEMLOCK_HOLD_WHY_MAP_COUNT;
-	else if ((rc = reserve_maps(h, n)) == 0)
-		hold_extents(h, fd, ext, n, cap, res);
+	else if (rc == 0 && (rc = reserve_maps(h, n)) == 0)
+		hold_extents(h, fd, ext, n, sparse, cap, res);
 	free(ext);
 	if (rc < 0)
 		return rc;
@@ -336,126 +371,13 @@ int mlk_hold_local(struct memlock_holder *h, int fd, const struct stat *known, u
 	else if (res->locked)
 		rc = mlk_held_add(h, h->nmaps - res->maps, 0, res);
 	if (rc < 0) {	/* cannot remember it: let it go */
-		unmap_range(h, h->nmaps - res->maps, res->maps);
+		mlk_unmap_range(h, h->nmaps - res->maps, res->maps);
 		h->used -= res->locked;
 		return rc;
 	}
 	res->state = res->locked == res->data ? MEMLOCK_HOLD_LOCKED
 		   : res->locked ? MEMLOCK_HOLD_PARTIAL : MEMLOCK_HOLD_NOT_LOCKED;
 	return 0;
-}
-
-/* The index of device @dev in @h->devs (added), -EOVERFLOW past 65,536. */
-static int dev_index(struct memlock_holder *h, uint64_t dev)
-{
-	uint64_t *d;
-
-	for (size_t i = h->ndevs; i-- > 0;)	/* (a few; the last ones most likely) */
-		if (h->devs[i] == dev)
-			return (int)i;
-	if (h->ndevs > UINT16_MAX)
-		return -EOVERFLOW;
-	d = realloc(h->devs, (h->ndevs + 1) * sizeof(*d));
-	if (d == NULL)
-		return -ENOMEM;
-	h->devs = d;
-	h->devs[h->ndevs] = dev;
-	return (int)h->ndevs++;
-}
-
-int mlk_held_add(struct memlock_holder *h, uint64_t first, uint32_t shard,
-		 struct memlock_hold_result *res)
-{
-	int dev = dev_index(h, res->dev);
-	struct hfile *f;
-
-	if (dev < 0)
-		return dev;
-	if (first > UINT32_MAX || shard > UINT16_MAX || res->locked % h->page ||
-	    res->locked / h->page > UINT32_MAX || h->nheld >= UINT32_MAX)
-		return -EOVERFLOW;	/* (16 TiB in a file, 4 billion mappings or files) */
-	if (h->nheld == h->held_cap) {
-		size_t cap = h->held_cap ? h->held_cap * 2 : 64;
-
-		f = realloc(h->held, cap * sizeof(*f));
-		if (f == NULL)
-			return -ENOMEM;
-		h->held = f;
-		h->held_cap = cap;
-	}
-	h->held[h->nheld++] = (struct hfile){ res->ino, res->size, (uint32_t)(res->locked / h->page),
-					      (uint32_t)first, res->maps, (uint16_t)dev,
-					      (uint16_t)shard };
-	h->files++;
-	res->id = h->nheld;
-	return 0;
-}
-
-static struct hfile *held(const struct memlock_holder *h, uint64_t id)
-{
-	if (id == 0 || id > h->nheld || (h->held[id - 1].pages == 0 && h->held[id - 1].nmaps == 0))
-		return NULL;
-	return &h->held[id - 1];
-}
-
-int memlock_holder_remove(struct memlock_holder *h, uint64_t id)
-{
-	struct hfile *f;
-	int rc = 0;
-
-	if (h == NULL)
-		return mlk_err(-EINVAL);
-	f = held(h, id);
-	if (f == NULL)
-		return mlk_err(-ENOENT);
-	if (f->shard) {
-		rc = mlk_spread_remove(h, f->shard, f->first, f->nmaps);
-		h->shard_maps -= f->nmaps;
-	} else {
-		unmap_range(h, f->first, f->nmaps);
-	}
-	h->used -= f->pages * h->page;
-	h->files--;
-	f->pages = 0;
-	f->nmaps = 0;
-	return mlk_err(rc);
-}
-
-int memlock_holder_get(const struct memlock_holder *h, uint64_t id, struct memlock_hold_result *out)
-{
-	struct memlock_hold_result r = { .sz = sizeof(r) };
-	const struct hfile *f;
-
-	if (h == NULL || mlk_out_check(out, MLK_SZ_HOLD_RESULT) < 0)
-		return mlk_err(-EINVAL);
-	f = held(h, id);
-	if (f == NULL)
-		return mlk_err(-ENOENT);
-	r.size = f->size;
-	r.data = r.locked = f->pages * h->page;
-	r.maps = f->nmaps;
-	r.id = id;
-	r.dev = h->devs[f->dev];
-	r.ino = f->ino;
-	mlk_out_copy(out, &r, sizeof(r));
-	return 0;
-}
-
-int memlock_holder_next(const struct memlock_holder *h, uint64_t *cursor,
-			struct memlock_hold_result *res)
-{
-	if (h == NULL || cursor == NULL || mlk_out_check(res, MLK_SZ_HOLD_RESULT) < 0)
-		return mlk_err(-EINVAL);
-	/* ids are indexes + 1 of a table that only grows: past the cursor is
-	 * past every file returned so far, whatever came and went since */
-	for (uint64_t id = *cursor + 1; id <= h->nheld && id > *cursor; id++) {
-		if (held(h, id) == NULL)
-			continue;
-		*cursor = id;
-		return memlock_holder_get(h, id, res);
-	}
-	*cursor = h->nheld > *cursor ? h->nheld : *cursor;
-	return 1;
 }
 
 int memlock_holder_totals(const struct memlock_holder *h, struct memlock_holder_totals *out)
@@ -482,9 +404,10 @@ void memlock_holder_close(struct memlock_holder *h)
 	if (h == NULL)
 		return;
 	mlk_spread_close(h);
-	unmap_range(h, 0, (uint32_t)h->nmaps);
+	mlk_unmap_range(h, 0, h->nmaps);
 	free(h->maps);
 	free(h->held);
+	free(h->wide);
 	free(h->devs);
 	free(h);
 }

@@ -174,8 +174,9 @@ static void __attribute__((noreturn)) shard_main(const struct memlock_holder *pa
 	sock = only_fd(sock);
 	/* the holder's mappings came along (unlocked): the map count is ours */
 	for (size_t i = 0; i < parent_h->nmaps; i++)
-		if (parent_h->maps[i].addr)
-			munmap(parent_h->maps[i].addr, parent_h->maps[i].len);
+		if (parent_h->maps[i].v)
+			munmap(mlk_hmap_addr(parent_h, parent_h->maps[i]),
+			       mlk_hmap_len(parent_h, parent_h->maps[i]));
 	h = sock < 0 ? NULL : memlock_holder_open(&o);
 	if (h)	/* the holder keeps the files' records, not us too */
 		h->bare = true;
