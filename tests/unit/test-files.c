@@ -360,6 +360,208 @@ static void test_holder_batch(void **state)
 	free(r);
 }
 
+/* A mapping in 8 bytes: the highest page and the longest length the
+ * encoding allows, and one past each. */
+static void test_hmap_edges(void **state)
+{
+	struct memlock_holder *h = memlock_holder_open(NULL);
+	uint64_t top, max;
+	struct hmap m;
+
+	(void)state;
+	assert_non_null(h);
+	assert_int_equal(h->addr_bits + h->page_shift, MLK_VA_BITS);
+	assert_int_equal(1ull << h->page_shift, (uint64_t)page);
+	top = ((1ull << h->addr_bits) - 1) << h->page_shift;	/* 2^56 less a page */
+	max = mlk_hmap_max(h);
+	assert_int_equal(max, ((1ull << (64 - MLK_VA_BITS + h->page_shift)) - 1) << h->page_shift);
+	assert_true(max >= (4ull << 30) - (uint64_t)page);	/* 4 GiB less a page at least */
+	assert_true(mlk_hmap_make(h, (void *)(uintptr_t)top, max, &m));
+	assert_int_equal((uintptr_t)mlk_hmap_addr(h, m), top);
+	assert_int_equal(mlk_hmap_len(h, m), max);
+	assert_true(mlk_hmap_make(h, (void *)(uintptr_t)((1ull << 52) - page), (uint64_t)page, &m));
+	assert_int_equal((uintptr_t)mlk_hmap_addr(h, m), (1ull << 52) - page);	/* aarch64's top */
+	assert_int_equal(mlk_hmap_len(h, m), (uint64_t)page);
+	assert_false(mlk_hmap_make(h, (void *)(uintptr_t)(top + page), (uint64_t)page, &m));
+	assert_false(mlk_hmap_make(h, (void *)(uintptr_t)page, max + page, &m));
+	assert_false(mlk_hmap_make(h, (void *)(uintptr_t)page, 0, &m));
+	assert_false(mlk_hmap_make(h, (void *)(uintptr_t)page, (uint64_t)page + 1, &m));
+	assert_false(mlk_hmap_make(h, (void *)(uintptr_t)(page + 512), (uint64_t)page, &m));
+	memlock_holder_close(h);
+}
+
+/* The lines of /proc/self/maps that map inode @ino. */
+static int maps_of(ino_t ino)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	char line[512];
+	unsigned long long i;
+	int n = 0;
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%*s %*s %*s %*s %llu", &i) == 1 && i == (unsigned long long)ino)
+			n++;
+	fclose(f);
+	return n;
+}
+
+/* An extent longer than a mapping can say is held by several mappings
+ * (here, with a length field of 2 bits: 3 pages at most). */
+static void test_holder_split(void **state)
+{
+	struct memlock_hold_result r = { .sz = sizeof(r) };
+	struct memlock_holder *h = memlock_holder_open(NULL);
+	int fd = mkfile("split", 8 * (size_t)page, 's');
+	struct stat st;
+
+	(void)state;
+	assert_non_null(h);
+	assert_int_equal(fstat(fd, &st), 0);
+	h->addr_bits = 62;
+	assert_int_equal(mlk_hmap_max(h), 3 * (uint64_t)page);
+	assert_int_equal(memlock_holder_add_fd(h, fd, &r), 0);
+	assert_int_equal(r.state, MEMLOCK_HOLD_LOCKED);
+	assert_int_equal(r.locked, 8 * (uint64_t)page);
+	assert_int_equal(r.maps, 3);	/* 3 + 3 + 2 pages */
+	assert_int_equal(maps_of(st.st_ino), 3);
+	for (size_t i = 0; i < 3; i++)
+		assert_int_equal(mlk_hmap_len(h, h->maps[i]), (i < 2 ? 3 : 2) * (uint64_t)page);
+	assert_int_equal(memlock_holder_get(h, r.id, &r), 0);
+	assert_int_equal(r.maps, 3);
+	assert_int_equal(r.locked, 8 * (uint64_t)page);
+	assert_int_equal(memlock_holder_remove(h, r.id), 0);
+	assert_int_equal(maps_of(st.st_ino), 0);
+	memlock_holder_close(h);
+	close(fd);
+}
+
+/* A file of 20 extents (sparse: a page of data every other page), more
+ * than a record's 4-bit count: @fd, its maps in @n. */
+static int sparse20(const char *name, unsigned int *n)
+{
+	int fd = mkfile(name, 0, 0);
+	struct mlk_extent *e;
+	struct stat st;
+	size_t k;
+
+	for (int i = 0; i < 20; i++)
+		assert_int_equal(pwrite(fd, "x", 1, 2 * i * page), 1);
+	fsync(fd);
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_int_equal(mlk_data_extents(fd, &st, (uint64_t)page, &e, &k), 0);
+	free(e);
+	*n = (unsigned int)k;	/* 1 where the file system has no holes */
+	return fd;
+}
+
+/* Files with more mappings than a record's field: in a wide record, here
+ * and in a helper, whose slot a removal frees for the next one. */
+static void test_holder_wide(void **state)
+{
+	struct memlock_holder_opts o = { .sz = sizeof(o), .budget = MEMLOCK_UNLIMITED,
+					 .max_maps = 30, .flags = MEMLOCK_F_SPREAD };
+	struct memlock_hold_result r = { .sz = sizeof(r) }, g = { .sz = sizeof(g) };
+	struct memlock_holder_totals t = { .sz = sizeof(t) };
+	struct memlock_holder *h = memlock_holder_open(&o);
+	unsigned int n;
+	int a = sparse20("wa", &n), b = sparse20("wb", &n), c = mkfile("wc", 1, 'c');
+	uint64_t ida, idb, idc;
+
+	(void)state;
+	assert_non_null(h);
+	if (n != 20) {	/* a file system without holes */
+		memlock_holder_close(h);
+		skip();
+	}
+	assert_int_equal(memlock_holder_add_fd(h, a, &r), 0);
+	assert_int_equal(r.state, MEMLOCK_HOLD_LOCKED);
+	assert_int_equal(r.maps, 20);
+	ida = r.id;
+	assert_int_equal(h->nwide, 1);
+	assert_int_equal(memlock_holder_add_fd(h, c, &r), 0);	/* narrow */
+	idc = r.id;
+	assert_int_equal(h->nwide, 1);
+	assert_int_equal(memlock_holder_get(h, ida, &g), 0);
+	assert_int_equal(g.maps, 20);
+	assert_int_equal(g.locked, 20 * (uint64_t)page);
+	assert_int_equal(g.size, 38 * (uint64_t)page + 1);
+	assert_int_equal(memlock_holder_remove(h, ida), 0);	/* its slot, free */
+	assert_int_equal(memlock_holder_get(h, ida, &g), -ENOENT);
+	assert_int_equal(h->wide_free, 1);
+	/* 20 mappings, 29 left: here; then 20 in a helper */
+	assert_int_equal(memlock_holder_add_fd(h, b, &r), 0);
+	assert_int_equal(h->nwide, 1);	/* the slot again */
+	assert_int_equal(h->wide_free, 0);
+	assert_int_equal(memlock_holder_add_fd(h, a, &r), 0);
+	assert_int_equal(r.maps, 20);
+	idb = r.id;
+	assert_int_equal(h->nwide, 2);
+	assert_int_equal(memlock_holder_totals(h, &t), 0);
+	assert_int_equal(t.helpers, 1);
+	assert_int_equal(t.helper_maps, 20);
+	assert_int_equal(memlock_holder_get(h, idb, &g), 0);
+	assert_int_equal(g.maps, 20);
+	assert_int_equal(g.locked, 20 * (uint64_t)page);
+	assert_int_equal(memlock_holder_remove(h, idb), 0);	/* the helper unmaps */
+	assert_int_equal(memlock_holder_totals(h, &t), 0);
+	assert_int_equal(t.helper_maps, 0);
+	assert_int_equal(memlock_holder_remove(h, idb), -ENOENT);
+	assert_int_equal(memlock_holder_get(h, idc, &g), 0);
+	assert_int_equal(g.size, 1);
+	assert_int_equal(g.maps, 1);
+	memlock_holder_close(h);
+	close(a);
+	close(b);
+	close(c);
+}
+
+/* A record's fields at their largest, and one past each: a wide record. */
+static void test_held_fields(void **state)
+{
+	struct memlock_holder *h = memlock_holder_open(NULL);
+	const struct {
+		uint64_t size, pages, first;
+		uint32_t maps, shard;
+	} c[] = {
+		{ (1ull << 48) - 1, (1ull << 28) - 1, (1ull << 24) - 1, 15, 4095 },
+		{ 1ull << 48, 1, 0, 1, 0 },	{ 1, 1ull << 28, 0, 1, 0 },
+		{ 1, 1, 1ull << 24, 1, 0 },	{ 1, 1, 0, 16, 0 },
+		{ 1, 1, 0, 1, 4096 },		{ UINT64_MAX, 1ull << 40, UINT32_MAX, 1u << 31, 1u << 20 },
+	};
+	struct memlock_hold_result r = { .sz = sizeof(r) }, g = { .sz = sizeof(g) };
+
+	(void)state;
+	assert_non_null(h);
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		r.size = c[i].size;
+		r.locked = c[i].pages * (uint64_t)page;
+		r.maps = c[i].maps;
+		r.dev = 100 + i;
+		r.ino = UINT64_MAX - i;
+		assert_int_equal(mlk_held_add(h, c[i].first, c[i].shard, &r), 0);
+		assert_int_equal(h->nwide, i);	/* the first narrow, the others wide */
+		assert_int_equal(memlock_holder_get(h, r.id, &g), 0);
+		assert_int_equal(g.size, c[i].size);
+		assert_int_equal(g.locked, c[i].pages * (uint64_t)page);
+		assert_int_equal(g.maps, c[i].maps);
+		assert_int_equal(g.dev, 100 + i);
+		assert_int_equal(g.ino, UINT64_MAX - i);
+		assert_int_equal(h->held[r.id - 1].wide ? h->wide[h->held[r.id - 1].at].first
+							: h->held[r.id - 1].first, c[i].first);
+	}
+	for (uint64_t dev = 0; dev < 2048; dev++) {	/* 2,048 devices and the 2,049th */
+		r = (struct memlock_hold_result){ .sz = sizeof(r), .size = 1, .maps = 1,
+						  .locked = (uint64_t)page, .dev = 1000 + dev };
+		assert_int_equal(mlk_held_add(h, 0, 0, &r), 0);
+	}
+	assert_int_equal(h->ndevs, 2048 + 7);
+	assert_int_equal(h->nwide, 6 + 7);	/* the devices of index 2,048 to 2,054 */
+	assert_int_equal(memlock_holder_get(h, r.id, &g), 0);
+	assert_int_equal(g.dev, 1000 + 2047);
+	memlock_holder_close(h);
+}
+
 static void test_walk(void **state)
 {
 	struct memlock_walk_opts o = { .sz = sizeof(o), .flags = MEMLOCK_WALK_RECURSIVE,
@@ -510,6 +712,10 @@ int main(void)
 		cmocka_unit_test(test_holder),
 		cmocka_unit_test(test_holder_next),
 		cmocka_unit_test(test_holder_batch),
+		cmocka_unit_test(test_hmap_edges),
+		cmocka_unit_test(test_holder_split),
+		cmocka_unit_test(test_holder_wide),
+		cmocka_unit_test(test_held_fields),
 		cmocka_unit_test(test_walk),
 		cmocka_unit_test(test_walk_keep_fd),
 		cmocka_unit_test(test_holder_add_walked),
