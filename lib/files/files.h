@@ -40,25 +40,21 @@ struct hmap {
 	uint64_t v;
 };
 
-/* A file a holder holds, 24 bytes (a million of them: 24 MB): its mappings
- * maps[first..first+nmaps) here, or file @first of helper @shard - 1; its
- * device as an index in the holder's @devs, its locked bytes in pages.
- * A file whose numbers do not fit the fields here (a size of 256 TiB or
- * more, over 15 mappings, past the 2,047th device, the 4,095th helper or
- * the 16,777,215th mapping of a process, 1 TiB locked with 4 KiB pages) is
- * @wide: its numbers are in the holder's @wide[@at]. Removed: neither
- * @wide nor @pages. */
+/* A file a holder holds, 16 bytes (a million of them: 16 MB): its inode,
+ * and in @bits, for a file of less than 1 MiB locked in full in one
+ * mapping (a million small files: all of them), its size; its mapping,
+ * maps[first] here or file @first of helper @shard - 1; and its device as
+ * an index in the holder's @devs (held.c has the fields: 20, 25, 10 and 8
+ * bits). Any other file (bigger, sparse, in part, in several mappings,
+ * past the 33,554,431st mapping of a process, the 1,023rd helper or the
+ * 255th device) is wide: bit 0 set, its numbers in the holder's
+ * @wide[@bits >> 1], 32 bytes more - nothing beside the pages it locks.
+ * Removed: @bits 0. */
 struct hfile {
 	uint64_t ino;
-	uint64_t size : 48, dev : 11, nmaps : 4, wide : 1;
-	union {
-		struct {
-			uint64_t pages : 28, shard : 12, first : 24;
-		};
-		uint64_t at;
-	};
+	uint64_t bits;
 };
-_Static_assert(sizeof(struct hfile) == 24, "a held file's record is 24 bytes");
+_Static_assert(sizeof(struct hfile) == 16, "a held file's record is 16 bytes");
 _Static_assert(sizeof(struct hmap) == 8, "a mapping is 8 bytes");
 
 /* The numbers of a held file in full: a wide one's record; removed ones
@@ -152,6 +148,8 @@ MLK_HIDDEN int mlk_unmap_file(struct memlock_holder *h, uint64_t id, uint64_t nm
 /* held.c: remember a file @res holds (its id into @res->id); -ENOMEM. */
 MLK_HIDDEN int mlk_held_add(struct memlock_holder *h, uint64_t first, uint32_t shard,
 			    struct memlock_hold_result *res);
+/* File @id's numbers into @w; false when it is not held. */
+MLK_HIDDEN bool mlk_held_numbers(const struct memlock_holder *h, uint64_t id, struct hwide *w);
 /* MEMLOCK_F_SPREAD: start the process that forks the helpers (best effort). */
 MLK_HIDDEN void mlk_spread_open(struct memlock_holder *h);
 MLK_HIDDEN void mlk_spread_close(struct memlock_holder *h);

@@ -1,16 +1,29 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * The records of the files a holder holds, one per file id, 24 bytes each
- * (a million files: 24 MB): what memlock_holder_get() and _next() return,
- * and where the file's mappings are, for memlock_holder_remove(). The few
- * files whose numbers do not fit the record's fields (struct hfile) keep
- * them in a wide record of their own, 32 bytes more.
+ * The records of the files a holder holds, one per file id, 16 bytes each
+ * (a million files: 16 MB): what memlock_holder_get() and _next() return,
+ * and where the file's mappings are, for memlock_holder_remove(). A small
+ * file locked in full in one mapping (a million small files: every one)
+ * has its size, its mapping's place and its device in 63 bits; its bytes
+ * locked are its size in whole pages. Any other file keeps its numbers in
+ * a wide record of its own, 32 bytes more (nothing beside what it locks:
+ * 1 MiB at least, or a file with holes or locked in part, which are few).
  */
-#include <string.h>
-
 #include "files/files.h"
 
+/* struct hfile's @bits of a narrow record: bit 0 clear, then these */
+#define SIZE_BITS 20	/* the size: less than 1 MiB */
+#define FIRST_BITS 25	/* its mapping's index: maps[] here, or the helper's */
+#define SHARD_BITS 10	/* 0 (here), or the helper's number */
+#define DEV_BITS 8	/* the index of its device in @devs */
+#define SIZE_AT 1
+#define FIRST_AT (SIZE_AT + SIZE_BITS)
+#define SHARD_AT (FIRST_AT + FIRST_BITS)
+#define DEV_AT (SHARD_AT + SHARD_BITS)
+_Static_assert(DEV_AT + DEV_BITS == 64, "a narrow record's fields fill 63 bits");
+
 #define FIELD_MAX(bits) ((1ull << (bits)) - 1)
+#define FIELD(v, at, bits) (((v) >> (at)) & FIELD_MAX(bits))
 
 /* The index of device @dev in @h->devs (added), -EOVERFLOW past 65,536. */
 static int dev_index(struct memlock_holder *h, uint64_t dev)
@@ -30,74 +43,69 @@ static int dev_index(struct memlock_holder *h, uint64_t dev)
 	return (int)h->ndevs++;
 }
 
-static int grow(void **v, size_t *cap, size_t n, size_t size)
+/* @v, an array of *@cap items of @size bytes, @n in use: room for one
+ * more, @v or a new one; NULL. */
+static void *grow(void *v, size_t *cap, size_t n, size_t size)
 {
 	size_t nc = *cap ? *cap * 2 : 64;
-	void *nv;
 
 	if (n < *cap)
-		return 0;
-	nv = realloc(*v, nc * size);
-	if (nv == NULL)
-		return -ENOMEM;
-	*v = nv;
-	*cap = nc;
-	return 0;
+		return v;
+	v = realloc(v, nc * size);
+	if (v)
+		*cap = nc;
+	return v;
 }
 
-/* @w in @f: in its fields, or in a wide record when they are too narrow. */
+/* @w in @f: in its fields, or in a wide record when they cannot say it. */
 static int pack(struct memlock_holder *h, const struct hwide *w, struct hfile *f)
 {
 	size_t at;
 
-	if (w->size <= FIELD_MAX(48) && w->dev <= FIELD_MAX(11) && w->nmaps <= FIELD_MAX(4) &&
-	    w->pages <= FIELD_MAX(28) && w->shard <= FIELD_MAX(12) && w->first <= FIELD_MAX(24)) {
-		f->size = w->size;
-		f->dev = w->dev;
-		f->nmaps = w->nmaps;
-		f->wide = 0;
-		f->pages = w->pages;
-		f->shard = w->shard;
-		f->first = w->first;
+	if (w->size && w->size <= FIELD_MAX(SIZE_BITS) && w->nmaps == 1 &&
+	    w->pages == (w->size + h->page - 1) / h->page && w->first <= FIELD_MAX(FIRST_BITS) &&
+	    w->shard <= FIELD_MAX(SHARD_BITS) && w->dev <= FIELD_MAX(DEV_BITS)) {
+		f->bits = w->size << SIZE_AT | (uint64_t)w->first << FIRST_AT |
+			  (uint64_t)w->shard << SHARD_AT | (uint64_t)w->dev << DEV_AT;
 		return 0;
 	}
 	if (h->wide_free) {	/* a removed one's */
 		at = h->wide_free - 1;
 		h->wide_free = h->wide[at].first;
-	} else if (grow((void **)&h->wide, &h->wide_cap, h->nwide, sizeof(*h->wide)) < 0) {
-		return -ENOMEM;
 	} else {
+		struct hwide *v = grow(h->wide, &h->wide_cap, h->nwide, sizeof(*v));
+
+		if (v == NULL)
+			return -ENOMEM;
+		h->wide = v;
 		at = h->nwide++;
 	}
 	h->wide[at] = *w;
-	f->size = 0;
-	f->dev = 0;
-	f->nmaps = 0;
-	f->wide = 1;
-	f->at = at;
+	f->bits = (uint64_t)at << 1 | 1;
 	return 0;
 }
 
-/* File @id's numbers into @w; false when it is not held. */
-static bool unpack(const struct memlock_holder *h, uint64_t id, struct hwide *w)
+bool mlk_held_numbers(const struct memlock_holder *h, uint64_t id, struct hwide *w)
 {
-	const struct hfile *f = id && id <= h->nheld ? &h->held[id - 1] : NULL;
+	uint64_t b = id && id <= h->nheld ? h->held[id - 1].bits : 0;
 
-	if (f == NULL || (!f->wide && f->pages == 0))
-		return false;
-	if (f->wide) {
-		*w = h->wide[f->at];
+	if (b & 1) {
+		*w = h->wide[b >> 1];
 		return true;
 	}
-	*w = (struct hwide){ .size = f->size, .pages = f->pages, .first = (uint32_t)f->first,
-			     .nmaps = f->nmaps, .dev = f->dev, .shard = f->shard };
-	return true;
+	*w = (struct hwide){ .size = FIELD(b, SIZE_AT, SIZE_BITS), .nmaps = 1,
+			     .first = (uint32_t)FIELD(b, FIRST_AT, FIRST_BITS),
+			     .shard = (uint32_t)FIELD(b, SHARD_AT, SHARD_BITS),
+			     .dev = (uint32_t)FIELD(b, DEV_AT, DEV_BITS) };
+	w->pages = (w->size + h->page - 1) / h->page;
+	return b != 0;
 }
 
 int mlk_held_add(struct memlock_holder *h, uint64_t first, uint32_t shard,
 		 struct memlock_hold_result *res)
 {
 	int dev = dev_index(h, res->dev);
+	struct hfile *f;
 	struct hwide w;
 	int rc;
 
@@ -106,9 +114,10 @@ int mlk_held_add(struct memlock_holder *h, uint64_t first, uint32_t shard,
 	if (first > UINT32_MAX || res->locked % h->page || res->locked == 0 ||
 	    h->nheld >= UINT32_MAX)
 		return -EOVERFLOW;	/* (4 billion mappings or files) */
-	rc = grow((void **)&h->held, &h->held_cap, h->nheld, sizeof(*h->held));
-	if (rc < 0)
-		return rc;
+	f = grow(h->held, &h->held_cap, h->nheld, sizeof(*f));
+	if (f == NULL)
+		return -ENOMEM;
+	h->held = f;
 	w = (struct hwide){ .size = res->size, .pages = res->locked / h->page,
 			    .first = (uint32_t)first, .nmaps = res->maps, .dev = (uint32_t)dev,
 			    .shard = shard };
@@ -126,12 +135,11 @@ static void forget(struct memlock_holder *h, uint64_t id)
 {
 	struct hfile *f = &h->held[id - 1];
 
-	if (f->wide) {
-		h->wide[f->at] = (struct hwide){ .first = (uint32_t)h->wide_free };
-		h->wide_free = f->at + 1;
+	if (f->bits & 1) {
+		h->wide[f->bits >> 1] = (struct hwide){ .first = (uint32_t)h->wide_free };
+		h->wide_free = (f->bits >> 1) + 1;
 	}
-	f->wide = 0;
-	f->at = 0;
+	f->bits = 0;
 	h->files--;
 }
 
@@ -142,7 +150,7 @@ int memlock_holder_remove(struct memlock_holder *h, uint64_t id)
 
 	if (h == NULL)
 		return mlk_err(-EINVAL);
-	if (!unpack(h, id, &w))
+	if (!mlk_held_numbers(h, id, &w))
 		return mlk_err(-ENOENT);
 	if (w.shard) {
 		rc = mlk_spread_remove(h, w.shard, w.first, w.nmaps);
@@ -162,7 +170,7 @@ int memlock_holder_get(const struct memlock_holder *h, uint64_t id, struct memlo
 
 	if (h == NULL || mlk_out_check(out, MLK_SZ_HOLD_RESULT) < 0)
 		return mlk_err(-EINVAL);
-	if (!unpack(h, id, &w))
+	if (!mlk_held_numbers(h, id, &w))
 		return mlk_err(-ENOENT);
 	r.size = w.size;
 	r.data = r.locked = w.pages * h->page;
@@ -182,9 +190,7 @@ int memlock_holder_next(const struct memlock_holder *h, uint64_t *cursor,
 	/* ids are indexes + 1 of a table that only grows: past the cursor is
 	 * past every file returned so far, whatever came and went since */
 	for (uint64_t id = *cursor + 1; id <= h->nheld && id > *cursor; id++) {
-		const struct hfile *f = &h->held[id - 1];
-
-		if (!f->wide && f->pages == 0)
+		if (h->held[id - 1].bits == 0)
 			continue;
 		*cursor = id;
 		return memlock_holder_get(h, id, res);

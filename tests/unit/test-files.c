@@ -516,26 +516,29 @@ static void test_holder_wide(void **state)
 	close(c);
 }
 
-/* A record's fields at their largest, and one past each: a wide record. */
+/* A narrow record's fields at their largest, and one past each: a wide
+ * record. */
 static void test_held_fields(void **state)
 {
 	struct memlock_holder *h = memlock_holder_open(NULL);
+	const uint64_t mib = 1ull << 20, p = (uint64_t)page, top = (mib - 1 + p - 1) / p;
 	const struct {
 		uint64_t size, pages, first;
 		uint32_t maps, shard;
 	} c[] = {
-		{ (1ull << 48) - 1, (1ull << 28) - 1, (1ull << 24) - 1, 15, 4095 },
-		{ 1ull << 48, 1, 0, 1, 0 },	{ 1, 1ull << 28, 0, 1, 0 },
-		{ 1, 1, 1ull << 24, 1, 0 },	{ 1, 1, 0, 16, 0 },
-		{ 1, 1, 0, 1, 4096 },		{ UINT64_MAX, 1ull << 40, UINT32_MAX, 1u << 31, 1u << 20 },
+		{ mib - 1, top, (1ull << 25) - 1, 1, 1023 },	/* narrow */
+		{ mib, mib / p, 0, 1, 0 },	{ 3 * p, 2, 0, 1, 0 },	/* in part */
+		{ 1, 1, 1ull << 25, 1, 0 },	{ 2 * p, 2, 0, 2, 0 },
+		{ 1, 1, 0, 1, 1024 },		{ UINT64_MAX, 1ull << 40, UINT32_MAX, 1u << 31, 1u << 20 },
 	};
 	struct memlock_hold_result r = { .sz = sizeof(r) }, g = { .sz = sizeof(g) };
+	struct hwide w;
 
 	(void)state;
 	assert_non_null(h);
 	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
 		r.size = c[i].size;
-		r.locked = c[i].pages * (uint64_t)page;
+		r.locked = c[i].pages * p;
 		r.maps = c[i].maps;
 		r.dev = 100 + i;
 		r.ino = UINT64_MAX - i;
@@ -543,22 +546,27 @@ static void test_held_fields(void **state)
 		assert_int_equal(h->nwide, i);	/* the first narrow, the others wide */
 		assert_int_equal(memlock_holder_get(h, r.id, &g), 0);
 		assert_int_equal(g.size, c[i].size);
-		assert_int_equal(g.locked, c[i].pages * (uint64_t)page);
+		assert_int_equal(g.locked, c[i].pages * p);
 		assert_int_equal(g.maps, c[i].maps);
 		assert_int_equal(g.dev, 100 + i);
 		assert_int_equal(g.ino, UINT64_MAX - i);
-		assert_int_equal(h->held[r.id - 1].wide ? h->wide[h->held[r.id - 1].at].first
-							: h->held[r.id - 1].first, c[i].first);
+		assert_true(mlk_held_numbers(h, r.id, &w));
+		assert_int_equal(w.first, c[i].first);
+		assert_int_equal(w.shard, c[i].shard);
+		assert_int_equal(w.pages, c[i].pages);
 	}
-	for (uint64_t dev = 0; dev < 2048; dev++) {	/* 2,048 devices and the 2,049th */
+	for (uint64_t dev = 0; dev < 256; dev++) {	/* 256 devices and the 257th */
 		r = (struct memlock_hold_result){ .sz = sizeof(r), .size = 1, .maps = 1,
-						  .locked = (uint64_t)page, .dev = 1000 + dev };
+						  .locked = p, .dev = 1000 + dev };
 		assert_int_equal(mlk_held_add(h, 0, 0, &r), 0);
 	}
-	assert_int_equal(h->ndevs, 2048 + 7);
-	assert_int_equal(h->nwide, 6 + 7);	/* the devices of index 2,048 to 2,054 */
+	assert_int_equal(h->ndevs, 256 + 7);
+	assert_int_equal(h->nwide, 6 + 7);	/* the devices of index 256 to 262 */
 	assert_int_equal(memlock_holder_get(h, r.id, &g), 0);
-	assert_int_equal(g.dev, 1000 + 2047);
+	assert_int_equal(g.dev, 1000 + 255);
+	assert_int_equal(memlock_holder_remove(h, 1), -ENOENT);	/* (no helper 1023) */
+	assert_false(mlk_held_numbers(h, 1, &w));
+	assert_false(mlk_held_numbers(h, r.id + 1, &w));
 	memlock_holder_close(h);
 }
 
