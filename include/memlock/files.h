@@ -231,7 +231,9 @@ enum memlock_hold_why {
  * @sz: sizeof(struct memlock_hold_result), set by the caller.
  * @size: the file's size; @data: bytes of its data extents, whole pages
  *        (holes are never read nor locked); @locked: bytes now locked.
- * @maps: mappings the file takes in the holder (one per data extent).
+ * @maps: mappings the file takes in the holder (one per data extent; one
+ *        of 4 GiB or more with 4 KiB pages, 1 TiB with 64 KiB ones, in
+ *        several).
  * @state, @why: the outcome; @err: the errno behind MEMLOCK_HOLD_WHY_ERROR,
  *        _LIMIT and _MEMORY.
  * @id: the holder's name for what it holds of the file, for
