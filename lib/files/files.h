@@ -33,9 +33,9 @@ MLK_HIDDEN int mlk_data_extents(int fd, const struct stat *st, uint64_t page,
  * length (a mapping of 4 GiB less a page, 1 TiB less one); a longer extent
  * is mapped as several mappings. */
 #define MLK_VA_BITS 56	/* the widest user address space Linux gives (x86-64 with
-			 * 5-level paging, riscv64 sv57); mmap(NULL) stays below
-			 * 2^47 or 2^48 on them all but s390x (2^53), and a
-			 * mapping that does not fit is refused (EOVERFLOW) */
+			 * 5-level paging, riscv64 sv57; arm64: 52), where
+			 * mmap(NULL) stays below 2^47 or 2^48 anyway; a mapping
+			 * that does not fit is refused (EOVERFLOW), never cut */
 struct hmap {
 	uint64_t v;
 };
