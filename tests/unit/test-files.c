@@ -366,7 +366,7 @@ static void test_hmap_edges(void **state)
 {
 	struct memlock_holder *h = memlock_holder_open(NULL);
 	uint64_t top, max;
-	struct hmap m;
+	struct hmap m = { 0 };
 
 	(void)state;
 	assert_non_null(h);
