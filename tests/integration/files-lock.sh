@@ -370,7 +370,7 @@ for d in range(21):
 	all=$(anon_of "$per")
 	bytes=$(((all - one) * 1024 / 20000))
 	diag "holder RssAnon: $one kB for 1,000 files, $all kB for 21,000: $bytes bytes per file"
-	check "the holder keeps at most 112 bytes per file followed ($bytes)" test "$bytes" -le 112
+	check "the holder keeps at most 72 bytes per file followed ($bytes)" test "$bytes" -le 72
 	rm -rf "$per"
 fi
 
