@@ -325,15 +325,23 @@ kill -TERM $D; wait $D
 # a fatal signal to memlockd in the middle of a long stop (an mlockall of
 # 512 MiB in one stop): the target comes out running, untraced, unstopped
 killed_mid_stop() {
-	local sig=$1 st
+	local sig=$1 st tracer
 	victim_start K "$T/mlkdK$$"
 	vcmd K "map 131072"
 	printf 'process comm=mlkdK%s max-pause=3600000\n' $$ >"$T/k.conf"
 	"$MEMLOCKD" -c "$T/k.conf" --socket "$SOCK" 2>"$T/log" &
 	D=$!
 	wait_traced "$K_PID"
+	tracer=$(awk '/^TracerPid:/ { print $2 }' /proc/"$K_PID"/status)	# the worker
 	kill -"$sig" $D
 	wait $D 2>/dev/null
+	# the worker finishes its stop (a 128 MiB mlockall: seconds on a loaded
+	# machine) before it takes its parent's death: what counts is the target
+	# once memlockd is gone, whenever that is (at most 60 s)
+	for _ in $(seq 600); do
+		grep -qs '^State:[[:space:]]*[^Z]' /proc/"$tracer"/status || break	# gone, or a zombie
+		sleep 0.1
+	done
 	wait_traced "$K_PID" 0
 	st=$(awk '/^State:|^TracerPid:/ { printf "%s ", $2 }' /proc/"$K_PID"/status)
 	vcmd K status
