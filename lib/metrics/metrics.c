@@ -48,41 +48,6 @@ struct rows {
 	uint64_t errors;	/* matched, not readable (EACCES...) */
 };
 
-static bool is_unit(const char *c, size_t n)
-{
-	static const char *const suffixes[] = {
-		".service", ".scope", ".socket", ".mount", ".swap", ".slice",
-	};
-	size_t i, l;
-
-	for (i = 0; i < ARRAY_SIZE(suffixes); i++) {
-		l = strlen(suffixes[i]);
-		if (n > l && memcmp(c + n - l, suffixes[i], l) == 0)
-			return true;
-	}
-	return false;
-}
-
-/* The deepest component of @path that names a systemd unit, or "". */
-static void unit_of_path(const char *path, size_t len, char *unit, size_t sz)
-{
-	const char *c = path, *end = path + len, *slash;
-	size_t n;
-
-	unit[0] = '\0';
-	while (c < end) {
-		slash = memchr(c, '/', (size_t)(end - c));
-		n = (size_t)((slash ? slash : end) - c);
-		if (is_unit(c, n) && n < sz) {
-			memcpy(unit, c, n);
-			unit[n] = '\0';
-		}
-		if (slash == NULL)
-			break;
-		c = slash + 1;
-	}
-}
-
 /* The unit of /proc/PID/cgroup: the v2 line ("0::PATH"), else the v1
  * name=systemd hierarchy's. */
 static int read_unit(const char *root, pid_t pid, char *unit, size_t sz)
@@ -109,7 +74,7 @@ static int read_unit(const char *root, pid_t pid, char *unit, size_t sz)
 		}
 	}
 	if (path != NULL)
-		unit_of_path(path, pl, unit, sz);
+		(void)mlk_cgroup_path_unit(path, pl, false, unit, sz);
 	free(buf);
 	return 0;
 }

@@ -65,30 +65,6 @@ static bool has(const char *s, size_t len, const char *needle)
 	return memmem(s, len, needle, strlen(needle)) != NULL;
 }
 
-/* The last path component ending in ".service", if any. */
-static bool find_service(const char *path, size_t len, struct mlk_context *ctx)
-{
-	const char *comp = path, *end = path + len, *slash;
-	bool found = false;
-
-	while (comp < end) {
-		size_t cl;
-
-		slash = memchr(comp, '/', (size_t)(end - comp));
-		cl = (size_t)((slash ? slash : end) - comp);
-		if (cl > 8 && memcmp(comp + cl - 8, ".service", 8) == 0 &&
-		    cl < sizeof(ctx->unit) && !(cl > 5 && memcmp(comp, "user@", 5) == 0)) {
-			memcpy(ctx->unit, comp, cl);
-			ctx->unit[cl] = '\0';
-			found = true;
-		}
-		if (slash == NULL)
-			break;
-		comp = slash + 1;
-	}
-	return found;
-}
-
 /* Is this path component a container's cgroup? Daemons such as
  * docker.service or containerd.service are services, not containers. */
 static bool container_component(const char *c, size_t n, const char *prev, size_t pn)
@@ -162,7 +138,8 @@ void mlk_parse_cgroup(const char *buf, size_t len, struct mlk_context *ctx)
 			ctx->kind = MEMLOCK_CTX_CONTAINER;
 			return;
 		}
-		if (ctx->kind == MEMLOCK_CTX_SHELL && find_service(path, pl, ctx)) {
+		if (ctx->kind == MEMLOCK_CTX_SHELL &&
+		    mlk_cgroup_path_unit(path, pl, true, ctx->unit, sizeof(ctx->unit))) {
 			ctx->kind = MEMLOCK_CTX_SYSTEMD;
 			ctx->user_unit = has(path, pl, "/user@");
 		}

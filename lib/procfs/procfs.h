@@ -99,6 +99,18 @@ MLK_HIDDEN bool mlk_task_is_of(const char *root, pid_t pid, pid_t tid);
  * "none"). */
 MLK_HIDDEN int mlk_seccomp_mode(pid_t pid);
 
+/* cgroup-path.c: the components of a cgroup path, one by one (empty ones
+ * skipped): true with [*@comp, *@comp + *@n), false at @end */
+MLK_HIDDEN bool mlk_path_component(const char **p, const char *end, const char **comp, size_t *n);
+/* Does component [@c, @c + @n) name a systemd unit (.service, .scope, .socket,
+ * .mount, .swap, .slice; only .service with @service_only)? */
+MLK_HIDDEN bool mlk_unit_name(const char *c, size_t n, bool service_only);
+/* The deepest component of cgroup path [@path, @path + @len) that names a
+ * unit (a service other than a user@ manager with @service_only), copied
+ * to @unit (of @sz bytes); false when there is none that fits. */
+MLK_HIDDEN bool mlk_cgroup_path_unit(const char *path, size_t len, bool service_only, char *unit,
+				     size_t sz);
+
 /* context.c: where a process runs */
 struct mlk_context {
 	enum memlock_context kind;

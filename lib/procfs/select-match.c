@@ -79,18 +79,12 @@ static bool path_under(const char *p, size_t len, const char *want)
 /* Is @name one of the components of cgroup path [p, p + len)? */
 static bool path_has_unit(const char *p, size_t len, const char *name)
 {
-	const char *end = p + len, *slash;
+	const char *end = p + len, *c;
 	size_t nl = strlen(name), cl;
 
-	while (p < end) {
-		slash = memchr(p, '/', (size_t)(end - p));
-		cl = (size_t)((slash ? slash : end) - p);
-		if (cl == nl && memcmp(p, name, nl) == 0)
+	while (mlk_path_component(&p, end, &c, &cl))
+		if (cl == nl && memcmp(c, name, nl) == 0)
 			return true;
-		if (slash == NULL)
-			break;
-		p = slash + 1;
-	}
 	return false;
 }
 

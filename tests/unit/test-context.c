@@ -214,10 +214,37 @@ static void cap_null_status(void **state)
 
 #define T(fn, desc) { .name = desc, .test_func = fn }
 
+/* cgroup-path.c: the deepest unit of a path, as the context, the metrics'
+ * unit label and the selector's unit= read it */
+static void cgroup_path_unit(void **state)
+{
+	static const char p1[] = "/user.slice/user-1000.slice/user@1000.service/app.slice/x.scope";
+	static const char p2[] = "/system.slice//redis.service/";
+	char u[32];
+	const char *p = p2, *c;
+	size_t n, k = 0;
+
+	(void)state;
+	assert_true(mlk_cgroup_path_unit(p1, strlen(p1), false, u, sizeof(u)));
+	assert_string_equal(u, "x.scope");
+	/* services only: a user's manager is not one */
+	assert_false(mlk_cgroup_path_unit(p1, strlen(p1), true, u, sizeof(u)));
+	assert_true(mlk_cgroup_path_unit(p2, strlen(p2), true, u, sizeof(u)));
+	assert_string_equal(u, "redis.service");
+	assert_false(mlk_cgroup_path_unit(p2, strlen(p2), true, u, 13));	/* does not fit */
+	assert_false(mlk_cgroup_path_unit("/", 1, false, u, sizeof(u)));
+	assert_false(mlk_unit_name(".service", 8, false));	/* a suffix alone */
+	while (mlk_path_component(&p, p2 + strlen(p2), &c, &n))	/* empty ones skipped */
+		assert_true(k++ == 0 ? n == 12 && memcmp(c, "system.slice", 12) == 0
+				     : n == 13 && memcmp(c, "redis.service", 13) == 0);
+	assert_int_equal(k, 2);
+}
+
 static const struct CMUnitTest other_tests[] = {
 	T(cgroup_captured, "cgroup: captured v1 files are a shell"),
 	T(cap_from_status, "cap: CapEff bit 14 of a captured status"),
 	T(cap_null_status, "cap: NULL status is false"),
+	T(cgroup_path_unit, "cgroup path: the deepest unit, services only, components"),
 };
 
 #define ADD_CASES(cases, fn)							\
