@@ -140,25 +140,22 @@ static uint64_t data_now(const char *path, uint64_t *size)
 	return data;
 }
 
-void entry_facts(const struct follow *fw, const struct held_entry *e, uint64_t *size,
-		 uint64_t *data, uint64_t *locked)
+bool entry_facts(const struct follow *fw, const struct held_entry *e, uint64_t *size,
+		 uint64_t *data, uint64_t *locked, struct memlock_hold_result *r)
 {
-	struct memlock_hold_result r;
 	char buf[ENTRY_PATH_MAX];
 	uint64_t now_size;
 
-	*locked = 0;
-	if (entry_held(fw, e, &r) == 0) {
-		*size = r.size;
-		*locked = r.locked;
-		if (e->state == MEMLOCK_HOLD_LOCKED) {
-			*data = r.locked;
-			return;
-		}
-		*data = data_now(entry_path(&fw->t, e, buf), &now_size);
-		return;
+	if (entry_held(fw, e, r) < 0) {
+		*locked = 0;
+		*data = data_now(entry_path(&fw->t, e, buf), size);
+		return false;
 	}
-	*data = data_now(entry_path(&fw->t, e, buf), size);
+	*size = r->size;
+	*locked = r->locked;
+	*data = e->state == MEMLOCK_HOLD_LOCKED ? r->locked
+						: data_now(entry_path(&fw->t, e, buf), &now_size);
+	return true;
 }
 
 /* @e's record to the client; its locked bytes added to *@bytes (or NULL) */
@@ -166,9 +163,10 @@ static int send_entry(const struct follow *fw, int fd, const struct held_entry *
 		      uint64_t *bytes)
 {
 	struct ctl_rec r = { REC_FILE, e->err, 0, 0, 0, e->state, e->why };
+	struct memlock_hold_result held;
 	char buf[ENTRY_PATH_MAX];
 
-	entry_facts(fw, e, &r.size, &r.data, &r.locked);
+	(void)entry_facts(fw, e, &r.size, &r.data, &r.locked, &held);
 	if (bytes)
 		*bytes += r.locked;
 
@@ -259,7 +257,7 @@ static int do_add(struct follow *fw, int fd, const char *path, uint64_t *files, 
 			continue;	/* held already */
 		if (e && e->id && memlock_holder_remove(fw->h, e->id) < 0)
 			continue;
-		if (memlock_holder_add_fd(fw->h, f.fd, &r) < 0)
+		if (memlock_holder_add_walked(fw->h, &f, &r) < 0)
 			continue;
 		follow_track(fw, f.path, &r);
 		(*files)++;

@@ -289,7 +289,7 @@ static const char *change_of(struct follow *fw, const struct held_entry *e)
 		return e->id ? "deleted" : NULL;
 	if (!S_ISREG(st.st_mode))
 		return e->id ? "no longer a regular file" : NULL;
-	if (!e->id || entry_held(fw, e, &r) < 0)
+	if (entry_held(fw, e, &r) < 0)	/* (not held: id 0) */
 		return "back";
 	if ((uint64_t)st.st_dev != r.dev || (uint64_t)st.st_ino != r.ino)
 		return "replaced";
@@ -476,7 +476,7 @@ int follow_reload(struct follow *fw)
 		}
 		if (e && e->id && memlock_holder_remove(fw->h, e->id) < 0)
 			follow_say(fw, FOLLOW_WARN, "%s: cannot release the old pages", user_str(f.path));
-		if (memlock_holder_add_fd(fw->h, f.fd, &r) < 0)
+		if (memlock_holder_add_walked(fw->h, &f, &r) < 0)
 			continue;
 		(void)follow_track(fw, f.path, &r);
 		rl.locked += r.locked > 0;

@@ -82,12 +82,13 @@ const char *entry_path(const struct follow_table *t, const struct held_entry *e,
 int table_cmp(const struct follow_table *t, const struct held_entry *a, const struct held_entry *b);
 /* What the library holds of @e now (0), or -ENOENT when it holds nothing. */
 int entry_held(const struct follow *fw, const struct held_entry *e, struct memlock_hold_result *r);
-/* What a status says of @e's file: held, its size when it was locked and
- * its locked bytes (the library's record); its data bytes (holes left
- * out): the locked bytes when it is locked in full, otherwise read from the
- * file as it is now, as is the size of a file not held (0 when it is gone). */
-void entry_facts(const struct follow *fw, const struct held_entry *e, uint64_t *size,
-		 uint64_t *data, uint64_t *locked);
+/* What a status says of @e's file: held (true, the library's record in
+ * @r), its size when it was locked and its locked bytes; its data bytes
+ * (holes left out): the locked bytes when it is locked in full, otherwise
+ * read from the file as it is now, as is the size of a file not held (0
+ * when it is gone). */
+bool entry_facts(const struct follow *fw, const struct held_entry *e, uint64_t *size,
+		 uint64_t *data, uint64_t *locked, struct memlock_hold_result *r);
 
 /* What a follow says, one line each (no newline): what it did (INFO: the
  * CLI's stdout), what went wrong (WARN: "memlock: MSG" on stderr) and a

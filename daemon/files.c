@@ -405,9 +405,8 @@ void files_status_json(const struct daemon *d, const struct rule *r, struct json
 			continue;
 		jf = json_new_object();
 		json_put_str(jf, "path", entry_path(&hd->fw->t, e, buf));
-		entry_facts(hd->fw, e, &size, &data, &locked);
+		held = entry_facts(hd->fw, e, &size, &data, &locked, &now);
 		json_put_u64(jf, "size", size);
-		held = entry_held(hd->fw, e, &now) == 0;
 		json_put_u64(jf, "locked_bytes", locked);
 		if (held)	/* (which inode: a replaced file is another) */
 			json_put_u64(jf, "ino", now.ino);
